@@ -1,0 +1,33 @@
+#pragma once
+// Each cli/*.cpp file registers its subcommands with a file-scope AELAB_REGISTER_COMMANDS block,
+// so adding a subcommand touches one file. Commands call library functions only; the window calls
+// the same ones.
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+
+namespace aelab::cli {
+
+// Options every subcommand may read (set on the top-level app).
+struct GlobalOptions {
+  std::string data_dir;  // empty: default_data_dir()
+  std::string runs_db;   // empty: default_runs_db()
+};
+[[nodiscard]] GlobalOptions& global_options();
+
+using CommandAdder = std::function<void(CLI::App&)>;
+struct RegisterCommands {
+  RegisterCommands(int order, CommandAdder adder);
+};
+void add_registered_commands(CLI::App& app);
+
+}  // namespace aelab::cli
+
+#define AELAB_CLI_CONCAT2(a, b) a##b
+#define AELAB_CLI_CONCAT(a, b) AELAB_CLI_CONCAT2(a, b)
+// AELAB_REGISTER_COMMANDS(order) { ...add subcommands to `app`... }
+#define AELAB_REGISTER_COMMANDS(order)                                                     \
+  static void AELAB_CLI_CONCAT(aelab_cli_add_, __LINE__)(CLI::App & app);                  \
+  static const ::aelab::cli::RegisterCommands AELAB_CLI_CONCAT(aelab_cli_reg_, __LINE__)( \
+      order, AELAB_CLI_CONCAT(aelab_cli_add_, __LINE__));                                  \
+  static void AELAB_CLI_CONCAT(aelab_cli_add_, __LINE__)(CLI::App & app)

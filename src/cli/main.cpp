@@ -1,0 +1,70 @@
+// aelab: with no subcommand, the window; with one, the same work headless.
+#include <cstdio>
+#include <exception>
+#include <map>
+
+#include "cli/command_registry.hpp"
+#include "core/error.hpp"
+
+#ifdef AELAB_HAS_APP
+#include "app/app_main.hpp"
+#endif
+
+namespace aelab::cli {
+
+GlobalOptions& global_options() {
+  static GlobalOptions options;
+  return options;
+}
+
+namespace {
+std::multimap<int, CommandAdder>& registry() {
+  static std::multimap<int, CommandAdder> adders;
+  return adders;
+}
+}  // namespace
+
+RegisterCommands::RegisterCommands(int order, CommandAdder adder) {
+  registry().emplace(order, std::move(adder));
+}
+
+void add_registered_commands(CLI::App& app) {
+  for (auto& [order, adder] : registry()) adder(app);
+}
+
+}  // namespace aelab::cli
+
+int main(int argc, char** argv) {
+  using namespace aelab;
+  CLI::App app{"aelab: a lab for optimisers and autoencoders on MNIST.\n"
+               "Without a subcommand it opens the window."};
+  app.set_version_flag("--version", "aelab 0.1");
+  auto& g = cli::global_options();
+  app.add_option("--data-dir", g.data_dir, "Data directory (default $XDG_DATA_HOME/aelab)");
+  app.add_option("--runs-db", g.runs_db, "Run store (default <data dir>/runs.sqlite)");
+#ifdef AELAB_HAS_APP
+  app::WindowOptions window;
+  app::add_window_options(app, window);
+#endif
+  cli::add_registered_commands(app);
+  try {
+    app.parse(argc, argv);
+#ifdef AELAB_HAS_APP
+    if (app.get_subcommands().empty()) return app::run_window(window);
+#else
+    if (app.get_subcommands().empty()) {
+      std::fputs(app.help().c_str(), stdout);
+      return 0;
+    }
+#endif
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const InputError& e) {
+    std::fprintf(stderr, "aelab: %s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "aelab: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
