@@ -1,0 +1,55 @@
+#pragma once
+// Linear: y = f(x W^T + b) on oneDNN matmul, with the activation f fused as a post-op.
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/rng.hpp"
+#include "nn/activation.hpp"
+#include "nn/module.hpp"
+
+namespace aelab::nn {
+
+namespace detail {
+struct LinearPlan;
+template <class Plan>
+class PlanCache;
+}  // namespace detail
+
+class Linear : public Module {
+ public:
+  // Weight (out, in), bias (out). He-uniform init when followed by a ReLU-like activation, Xavier
+  // otherwise; bias zero. leaky_slope is only read for Activation::leaky_relu.
+  Linear(int64_t in, int64_t out, Rng& rng, Activation fused = Activation::none,
+         float leaky_slope = kDefaultLeakySlope);
+  ~Linear() override;
+  Linear(Linear&&) noexcept;
+  Linear& operator=(Linear&&) noexcept;
+
+  // x: (N, in) -> y: (N, out)
+  const Tensor& forward(const Tensor& x) override;
+  // dy: (N, out) -> dx: (N, in); weight.grad += dz^T x, bias.grad += sum_n dz
+  const Tensor& backward(const Tensor& dy) override;
+  [[nodiscard]] std::vector<Param*> params() override { return {&weight_, &bias_}; }
+  [[nodiscard]] std::string describe() const override;
+
+  [[nodiscard]] int64_t in_features() const { return in_; }
+  [[nodiscard]] int64_t out_features() const { return out_; }
+  [[nodiscard]] Activation activation() const { return act_; }
+  [[nodiscard]] Param& weight() { return weight_; }
+  [[nodiscard]] Param& bias() { return bias_; }
+  [[nodiscard]] size_t cached_plans() const;
+
+ private:
+  detail::LinearPlan& plan_for(int64_t n);
+
+  int64_t in_, out_;
+  Activation act_;
+  float slope_;
+  Param weight_, bias_;
+  std::unique_ptr<detail::PlanCache<detail::LinearPlan>> plans_;
+  const Tensor* x_ = nullptr;  // last forward's input (caller keeps it alive until backward)
+  Tensor y_, dz_, dx_;
+};
+
+}  // namespace aelab::nn
