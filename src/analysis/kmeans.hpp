@@ -1,0 +1,51 @@
+#pragma once
+// k-means on latent codes: greedy k-means++ seeding (2 + ln k candidates per step, as
+// scikit-learn), Lloyd iterations with point-to-centroid distances through one oneDNN matmul,
+// empty clusters re-seeded with the farthest points, several restarts keeping the lowest inertia.
+// Same seed and thread count -> same result.
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "core/tensor.hpp"
+
+namespace aelab::analysis {
+
+struct KMeansConfig {
+  int k = 10;
+  int restarts = 10;
+  int max_iter = 300;
+  double tol = 1e-4;  // on the summed squared centroid shift, relative to the mean feature variance
+  uint64_t seed = 0;
+};
+
+struct KMeansResult {
+  std::vector<int> labels;              // (N) cluster per row
+  Tensor centroids;                     // (k, D)
+  double inertia = 0.0;                 // sum of squared distances to the assigned centroid
+  int iterations = 0;                   // Lloyd iterations of the best restart
+  std::vector<double> restart_inertia;  // one per finished restart
+  bool cancelled = false;               // stopped by *cancel; holds the best finished restart
+};
+
+// x: (N, D) -> labels (N), centroids (k, D). Throws InputError on k outside [1, N], D = 0,
+// non-finite values or a nonsensical config. progress gets the finished fraction in [0, 1].
+[[nodiscard]] KMeansResult kmeans(const Tensor& x, const KMeansConfig& config,
+                                  std::atomic<bool>* cancel = nullptr,
+                                  std::function<void(double)> progress = {});
+
+// k-means++ seeding alone: (k, D) centroids picked among the rows of x.
+[[nodiscard]] Tensor kmeans_plus_plus(const Tensor& x, int k, uint64_t seed);
+
+// Lloyd iterations from given centroids (one restart), fast path and the plain reference loop
+// the tests compare it with. `tol` is already scaled (absolute squared shift).
+[[nodiscard]] KMeansResult lloyd(const Tensor& x, const Tensor& init, int max_iter, double tol);
+[[nodiscard]] KMeansResult lloyd_reference(const Tensor& x, const Tensor& init, int max_iter,
+                                           double tol);
+
+// Sum of squared distances of each row to its centroid, in double.
+[[nodiscard]] double inertia(const Tensor& x, const Tensor& centroids,
+                             const std::vector<int>& labels);
+
+}  // namespace aelab::analysis

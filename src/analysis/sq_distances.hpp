@@ -1,0 +1,39 @@
+#pragma once
+// Squared Euclidean distances between two sets of rows through one oneDNN f32 matmul:
+//   ||a_i - b_j||^2 = ||a_i||^2 - 2 a_i . b_j + ||b_j||^2
+// k-means, k-means++ and the t-SNE neighbour search all reduce to this. Primitives are built
+// once per (M, K, D) shape and kept (oneDNN: not shared across threads, so one object per user).
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include <dnnl.hpp>
+
+namespace aelab::analysis {
+
+class SqDistances {
+ public:
+  // a: (m, d), b: (k, d) row-major -> out: (m, k) dot products a . b^T.
+  void dot(const float* a, int64_t m, const float* b, int64_t k, int64_t d, float* out);
+  // a_sq/b_sq: squared row norms -> out: (m, k) squared distances, clamped at 0 (rounding).
+  void distances(const float* a, const float* a_sq, int64_t m, const float* b, const float* b_sq,
+                 int64_t k, int64_t d, float* out);
+
+ private:
+  struct Prim {
+    int64_t m, k, d;
+    dnnl::memory::desc a_md, b_md, c_md;
+    dnnl::matmul matmul;
+  };
+  Prim& prim_for(int64_t m, int64_t k, int64_t d);
+  std::vector<Prim> cache_;
+};
+
+// Squared norms of the rows of a (m, d), accumulated in double.
+[[nodiscard]] std::vector<float> row_sq_norms(const float* a, int64_t m, int64_t d);
+
+// The plain loop the GEMM path is tested against: out (m, k) in double.
+[[nodiscard]] std::vector<double> sq_distances_reference(const float* a, int64_t m, const float* b,
+                                                         int64_t k, int64_t d);
+
+}  // namespace aelab::analysis

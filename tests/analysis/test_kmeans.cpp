@@ -1,0 +1,140 @@
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <vector>
+
+#include "analysis/cluster_metrics.hpp"
+#include "analysis/kmeans.hpp"
+#include "analysis/sq_distances.hpp"
+#include "core/error.hpp"
+#include "core/rng.hpp"
+
+using namespace aelab;
+using namespace aelab::analysis;
+
+namespace {
+
+// n points around `centers` Gaussian blobs in d dimensions; labels = blob index.
+Tensor blobs(int n, int d, int centers, double spread, uint64_t seed, std::vector<int>& labels) {
+  Rng rng(seed);
+  std::vector<float> c(size_t(centers) * d);
+  for (float& v : c) v = float(rng.uniform(-10, 10));
+  Tensor x({n, d});
+  labels.resize(n);
+  for (int i = 0; i < n; ++i) {
+    labels[i] = i % centers;
+    for (int t = 0; t < d; ++t)
+      x.data()[size_t(i) * d + t] = c[size_t(labels[i]) * d + t] + float(spread * rng.normal());
+  }
+  return x;
+}
+
+}  // namespace
+
+TEST_CASE("GEMM distances agree with the plain loop", "[analysis][kmeans]") {
+  Rng rng(3);
+  Tensor a({37, 19}), b({5, 19});
+  for (float& v : a.span()) v = float(rng.uniform(-2, 2));
+  for (float& v : b.span()) v = float(rng.uniform(-2, 2));
+  const auto a_sq = row_sq_norms(a.data(), 37, 19), b_sq = row_sq_norms(b.data(), 5, 19);
+  std::vector<float> fast(37 * 5);
+  SqDistances dist;
+  dist.distances(a.data(), a_sq.data(), 37, b.data(), b_sq.data(), 5, 19, fast.data());
+  const auto ref = sq_distances_reference(a.data(), 37, b.data(), 5, 19);
+  for (size_t i = 0; i < ref.size(); ++i) REQUIRE(fast[i] == Approx(ref[i]).margin(1e-4));
+}
+
+TEST_CASE("Fast Lloyd equals the reference loop from the same start", "[analysis][kmeans]") {
+  std::vector<int> truth;
+  const Tensor x = blobs(600, 12, 5, 2.5, 5, truth);
+  const Tensor init = kmeans_plus_plus(x, 5, 9);
+  const auto fast = lloyd(x, init, 100, 0.0);
+  const auto ref = lloyd_reference(x, init, 100, 0.0);
+  REQUIRE(fast.labels == ref.labels);
+  REQUIRE(fast.iterations == ref.iterations);
+  REQUIRE(fast.inertia == Approx(ref.inertia).epsilon(1e-6));
+  for (int64_t i = 0; i < fast.centroids.numel(); ++i)
+    REQUIRE(fast.centroids[i] == Approx(ref.centroids[i]).margin(1e-4));
+}
+
+TEST_CASE("Empty clusters are re-seeded with the farthest point", "[analysis][kmeans]") {
+  // Four points on a line; one starting centroid is far away and gets nothing.
+  Tensor x({4, 1}, std::vector<float>{0, 1, 10, 11});
+  Tensor init({2, 1}, std::vector<float>{5, 1000});
+  const auto fast = lloyd(x, init, 50, 0.0);
+  const auto ref = lloyd_reference(x, init, 50, 0.0);
+  REQUIRE(fast.labels == ref.labels);
+  REQUIRE(fast.inertia == Approx(1.0));  // {0,1} and {10,11}
+  REQUIRE(ref.inertia == Approx(1.0));
+  REQUIRE(fast.labels[0] == fast.labels[1]);
+  REQUIRE(fast.labels[2] == fast.labels[3]);
+  REQUIRE(fast.labels[0] != fast.labels[2]);
+}
+
+TEST_CASE("k-means finds well-separated blobs and is deterministic", "[analysis][kmeans]") {
+  std::vector<int> truth;
+  const Tensor x = blobs(1000, 16, 10, 1.0, 21, truth);
+  KMeansConfig cfg;
+  cfg.seed = 4;
+  int calls = 0;
+  double last = 0.0;
+  const auto r = kmeans(x, cfg, nullptr, [&](double f) {
+    ++calls;
+    REQUIRE(f > last);
+    last = f;
+  });
+  REQUIRE(calls == cfg.restarts);
+  REQUIRE(last == Approx(1.0));
+  REQUIRE(r.restart_inertia.size() == size_t(cfg.restarts));
+  REQUIRE(matched_accuracy(truth, r.labels) == 1.0);
+  REQUIRE(r.centroids.shape() == Shape{10, 16});
+  REQUIRE(r.inertia == Approx(inertia(x, r.centroids, r.labels)));
+  REQUIRE(r.inertia == Approx(*std::min_element(r.restart_inertia.begin(),
+                                                r.restart_inertia.end())));
+  // Expected inertia of the true partition: ~ N * D * spread^2.
+  REQUIRE(r.inertia < 1.1 * 1000 * 16);
+
+  const auto again = kmeans(x, cfg);
+  REQUIRE(again.labels == r.labels);
+  REQUIRE(again.inertia == r.inertia);
+  REQUIRE(again.restart_inertia == r.restart_inertia);
+}
+
+TEST_CASE("k-means with k = N puts every point alone", "[analysis][kmeans]") {
+  Tensor x({5, 2}, std::vector<float>{0, 0, 1, 0, 0, 1, 5, 5, -3, 2});
+  KMeansConfig cfg;
+  cfg.k = 5;
+  cfg.restarts = 2;
+  const auto r = kmeans(x, cfg);
+  REQUIRE(r.inertia == Approx(0.0).margin(1e-9));
+  std::vector<int> sorted = r.labels;
+  std::sort(sorted.begin(), sorted.end());
+  REQUIRE(sorted == std::vector<int>{0, 1, 2, 3, 4});
+}
+
+TEST_CASE("k-means stops when cancelled", "[analysis][kmeans]") {
+  std::vector<int> truth;
+  const Tensor x = blobs(300, 4, 3, 1.0, 2, truth);
+  std::atomic<bool> cancel{true};
+  const auto r = kmeans(x, KMeansConfig{3, 5, 100, 1e-4, 0}, &cancel);
+  REQUIRE(r.cancelled);
+  REQUIRE(r.labels.empty());
+}
+
+TEST_CASE("k-means refuses bad input", "[analysis][kmeans]") {
+  Tensor x({4, 2}, 1.0f);
+  KMeansConfig cfg;
+  cfg.k = 0;
+  REQUIRE_THROWS_AS(kmeans(x, cfg), InputError);
+  cfg.k = 5;  // more clusters than rows
+  REQUIRE_THROWS_AS(kmeans(x, cfg), InputError);
+  cfg.k = 2;
+  REQUIRE_THROWS_AS(kmeans(Tensor({4, 0}), cfg), InputError);
+  REQUIRE_THROWS_AS(kmeans(Tensor({8}), cfg), InputError);
+  x[3] = NAN;
+  REQUIRE_THROWS_AS(kmeans(x, cfg), InputError);
+  x[3] = INFINITY;
+  REQUIRE_THROWS_AS(kmeans(x, cfg), InputError);
+  cfg.restarts = 0;
+  REQUIRE_THROWS_AS(kmeans(Tensor({4, 2}, 1.0f), cfg), InputError);
+}
