@@ -1,0 +1,34 @@
+#include "models/dis_net.hpp"
+
+#include "nn/conv.hpp"
+#include "nn/linear.hpp"
+#include "nn/pool.hpp"
+#include "nn/reshape.hpp"
+
+namespace aelab::models {
+namespace {
+
+nn::Sequential build_cnn(Rng& rng, int64_t outputs) {
+  using nn::Activation;
+  nn::Sequential net;
+  net.add<nn::Conv2d>(1, 32, 3, 1, 1, rng, Activation::relu);   // (N,32,28,28)
+  net.add<nn::MaxPool2d>(2, 2);                                  // (N,32,14,14)
+  net.add<nn::Conv2d>(32, 64, 3, 1, 1, rng, Activation::relu);  // (N,64,14,14)
+  net.add<nn::MaxPool2d>(2, 2);                                  // (N,64,7,7)
+  net.add<nn::Flatten>();                                        // (N,3136)
+  net.add<nn::Linear>(3136, 128, rng, Activation::relu);         // (N,128)
+  net.add<nn::Linear>(128, outputs, rng);                        // (N,outputs)
+  return net;
+}
+
+}  // namespace
+
+nn::Sequential build_dis_net(Rng& rng) { return build_cnn(rng, 1); }
+
+nn::Sequential build_digit_classifier(Rng& rng) { return build_cnn(rng, 10); }
+
+double cnn_forward_flops_per_sample(int64_t outputs) {
+  return 2.0 * (28 * 28 * 32 * 9 + 14 * 14 * 64 * 32 * 9 + 3136 * 128 + 128 * outputs);
+}
+
+}  // namespace aelab::models
