@@ -1,0 +1,636 @@
+// The run store on the SQLite C API.
+//
+// [SECTION] SQLite helpers (statement, transaction, errors)
+// [SECTION] Process liveness (for mark_stale_runs)
+// [SECTION] Open and schema
+// [SECTION] Runs
+// [SECTION] Metrics
+// [SECTION] Blobs: checkpoints and artefacts
+#include "runs/run_store.hpp"
+
+#include <signal.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <bit>
+#include <cerrno>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <sstream>
+#include <system_error>
+
+#include "core/error.hpp"
+
+namespace aelab::runs {
+
+namespace fs = std::filesystem;
+
+// [SECTION] SQLite helpers (statement, transaction, errors) ---------------------------------------
+
+namespace {
+
+[[noreturn]] void fail(sqlite3* db, int rc, const fs::path& path, std::string_view doing) {
+  std::string why = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  switch (rc & 0xff) {
+    case SQLITE_NOTADB:
+    case SQLITE_CORRUPT:
+      throw InputError(path.string() + ": not a usable aelab run store (" + why + ")");
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_FULL:
+      throw InputError(path.string() + ": cannot " + std::string(doing) + " (" + why + ")");
+    default:
+      throw std::runtime_error("run store " + path.string() + ": " + std::string(doing) + ": " +
+                               why);
+  }
+}
+
+void exec(sqlite3* db, const fs::path& path, const char* sql) {
+  char* err = nullptr;
+  int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
+  sqlite3_free(err);
+  if (rc != SQLITE_OK) fail(db, rc, path, "run SQL");
+}
+
+// A prepared statement; columns and parameters are 0- and 1-based as in SQLite.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const fs::path& path, std::string_view sql) : db_(db), path_(path) {
+    int rc = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &s_, nullptr);
+    if (rc != SQLITE_OK) fail(db_, rc, path_, "prepare a query");
+  }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  ~Stmt() { sqlite3_finalize(s_); }
+
+  Stmt& bind_int(int i, int64_t v) { return check(sqlite3_bind_int64(s_, i, v)); }
+  // SQLite stores NaN as NULL; column_double() turns NULL back into NaN.
+  Stmt& bind_double(int i, double v) { return check(sqlite3_bind_double(s_, i, v)); }
+  Stmt& bind_text(int i, std::string_view v) {
+    return check(sqlite3_bind_text64(s_, i, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
+  }
+  // A null pointer would bind NULL, not an empty blob.
+  Stmt& bind_blob(int i, std::span<const std::byte> v) {
+    if (v.empty()) return check(sqlite3_bind_zeroblob(s_, i, 0));
+    return check(sqlite3_bind_blob64(s_, i, v.data(), v.size(), SQLITE_STATIC));
+  }
+
+  // true: a row is ready; false: done.
+  bool step() {
+    int rc = sqlite3_step(s_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    fail(db_, rc, path_, "query");
+  }
+  void run() {
+    while (step()) {
+    }
+  }
+  void reset() {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
+
+  [[nodiscard]] int64_t column_int(int c) const { return sqlite3_column_int64(s_, c); }
+  [[nodiscard]] double column_double(int c) const {
+    if (sqlite3_column_type(s_, c) == SQLITE_NULL) return std::numeric_limits<double>::quiet_NaN();
+    return sqlite3_column_double(s_, c);
+  }
+  [[nodiscard]] std::string column_text(int c) const {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, c));
+    return p ? std::string(p, sqlite3_column_bytes(s_, c)) : std::string();
+  }
+  [[nodiscard]] std::vector<std::byte> column_blob(int c) const {
+    const auto* p = static_cast<const std::byte*>(sqlite3_column_blob(s_, c));
+    int n = sqlite3_column_bytes(s_, c);
+    return p ? std::vector<std::byte>(p, p + n) : std::vector<std::byte>();
+  }
+
+ private:
+  Stmt& check(int rc) {
+    if (rc != SQLITE_OK) fail(db_, rc, path_, "bind a query parameter");
+    return *this;
+  }
+  sqlite3* db_;
+  const fs::path& path_;
+  sqlite3_stmt* s_ = nullptr;
+};
+
+// BEGIN IMMEDIATE takes the write lock at once, so two writers queue on the busy timeout instead of
+// deadlocking on a read-to-write upgrade. Without commit(), the destructor rolls back.
+class Transaction {
+ public:
+  Transaction(sqlite3* db, const fs::path& path, bool write) : db_(db), path_(path) {
+    exec(db_, path_, write ? "BEGIN IMMEDIATE" : "BEGIN");
+  }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  ~Transaction() {
+    if (!done_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  void commit() {
+    exec(db_, path_, "COMMIT");
+    done_ = true;
+  }
+
+ private:
+  sqlite3* db_;
+  const fs::path& path_;
+  bool done_ = false;
+};
+
+std::string dump(const nlohmann::json& j) {
+  // replace: a config string with broken UTF-8 must not make the run unrecordable.
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// A hand-edited row must not make the whole list unreadable: bad JSON reads as null.
+nlohmann::json parse_lenient(const std::string& text) {
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  return j.is_discarded() ? nlohmann::json() : j;
+}
+
+constexpr const char* kNow = "strftime('%Y-%m-%d %H:%M:%S','now')";
+
+// [SECTION] Process liveness (for mark_stale_runs) ------------------------------------------------
+
+// Field 22 of /proc/<pid>/stat (start time in clock ticks since boot): with the pid it tells a
+// process apart from a later one that reused the pid. Empty when unreadable.
+std::string proc_start_time(long pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!f || !std::getline(f, line)) return {};
+  auto paren = line.rfind(')');  // the command name may itself hold spaces and parentheses
+  if (paren == std::string::npos) return {};
+  std::istringstream rest(line.substr(paren + 1));
+  std::string field;
+  for (int i = 3; i <= 22 && rest >> field; ++i) {
+    if (i == 22) return field;
+  }
+  return {};
+}
+
+// "pid:starttime", recorded with each run this process creates.
+std::string this_process_token() {
+  long pid = static_cast<long>(::getpid());
+  return std::to_string(pid) + ":" + proc_start_time(pid);
+}
+
+bool process_alive(const std::string& token) {
+  auto colon = token.find(':');
+  long pid = 0;
+  try {
+    pid = std::stol(token.substr(0, colon));
+  } catch (const std::exception&) {
+    return false;  // no owner recorded: nobody can still be writing it
+  }
+  if (pid <= 0) return false;
+  std::string start = colon == std::string::npos ? "" : token.substr(colon + 1);
+  if (!start.empty() && !proc_start_time(static_cast<long>(::getpid())).empty()) {
+    return proc_start_time(pid) == start;  // /proc works: exact answer, immune to pid reuse
+  }
+  return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+}
+
+constexpr const char* kSummaryColumns =
+    "id, kind, name, status, message, created_at, COALESCE(finished_at, ''), result_json";
+
+RunSummary read_summary(const Stmt& s) {
+  RunSummary r;
+  r.id = s.column_int(0);
+  r.kind = s.column_text(1);
+  r.name = s.column_text(2);
+  r.status = parse_run_status(s.column_text(3));
+  r.message = s.column_text(4);
+  r.created_at = s.column_text(5);
+  r.finished_at = s.column_text(6);
+  r.result = parse_lenient(s.column_text(7));
+  return r;
+}
+
+}  // namespace
+
+std::string_view to_string(RunStatus s) {
+  switch (s) {
+    case RunStatus::running:
+      return "running";
+    case RunStatus::finished:
+      return "finished";
+    case RunStatus::cancelled:
+      return "cancelled";
+    case RunStatus::diverged:
+      return "diverged";
+    case RunStatus::failed:
+      return "failed";
+    case RunStatus::interrupted:
+      return "interrupted";
+  }
+  return "failed";
+}
+
+RunStatus parse_run_status(std::string_view s) {
+  for (auto st : {RunStatus::running, RunStatus::finished, RunStatus::cancelled,
+                  RunStatus::diverged, RunStatus::failed, RunStatus::interrupted}) {
+    if (to_string(st) == s) return st;
+  }
+  throw InputError("unknown run status '" + std::string(s) + "'");
+}
+
+// [SECTION] Open and schema -----------------------------------------------------------------------
+
+RunStore::RunStore(sqlite3* db, fs::path path) : db_(db), path_(std::move(path)) {}
+
+RunStore::RunStore(RunStore&& other) noexcept
+    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)) {}
+
+RunStore& RunStore::operator=(RunStore&& other) noexcept {
+  if (this != &other) {
+    if (db_) sqlite3_close_v2(db_);
+    db_ = std::exchange(other.db_, nullptr);
+    path_ = std::move(other.path_);
+  }
+  return *this;
+}
+
+RunStore::~RunStore() {
+  if (db_) sqlite3_close_v2(db_);
+}
+
+RunStore RunStore::open(const fs::path& db) {
+  if (db.empty()) throw InputError("run store path is empty");
+  if (db.has_parent_path()) {
+    std::error_code ec;
+    fs::create_directories(db.parent_path(), ec);
+    if (ec)
+      throw InputError(db.parent_path().string() + ": cannot create the run store's directory (" +
+                       ec.message() + ")");
+  }
+  if (fs::is_directory(db)) throw InputError(db.string() + ": is a directory, not a run store");
+  sqlite3* handle = nullptr;
+  int rc =
+      sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  RunStore store(handle, db);  // closes the handle on every path out, even when open failed
+  if (rc != SQLITE_OK) fail(handle, rc, db, "open the run store");
+  sqlite3_extended_result_codes(handle, 1);
+  sqlite3_busy_timeout(handle, kBusyTimeoutMs);
+  // The first statement reads the file header: a non-database fails here with SQLITE_NOTADB.
+  exec(handle, db, "PRAGMA journal_mode=WAL");
+  // In WAL mode NORMAL loses nothing on a process crash (only, at worst, the last commits on a
+  // power cut) and saves an fsync per metric batch.
+  exec(handle, db, "PRAGMA synchronous=NORMAL");
+  exec(handle, db, "PRAGMA foreign_keys=ON");
+  store.migrate();
+  store.mark_stale_runs();
+  return store;
+}
+
+namespace {
+int user_version(sqlite3* db, const fs::path& path) {
+  Stmt v(db, path, "PRAGMA user_version");
+  v.step();
+  int version = static_cast<int>(v.column_int(0));
+  if (version > kSchemaVersion)
+    throw InputError(path.string() + ": run store has schema version " + std::to_string(version) +
+                     ", newer than this aelab understands (" + std::to_string(kSchemaVersion) +
+                     "); use a newer aelab or another --runs-db");
+  return version;
+}
+}  // namespace
+
+void RunStore::migrate() {
+  // The common case, an up-to-date store, needs no write lock (the UI may open while a worker
+  // writes).
+  if (user_version(db_, path_) == kSchemaVersion) return;
+  // Check again under the write lock, so two processes opening a fresh file do not both create it.
+  Transaction tx(db_, path_, true);
+  int version = user_version(db_, path_);
+  if (version == kSchemaVersion) return;
+  if (version == 0) {
+    Stmt tables(db_, path_, "SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'");
+    tables.step();
+    if (tables.column_int(0) != 0)
+      throw InputError(path_.string() +
+                       ": is a SQLite database but not an aelab run store (it has other tables)");
+    exec(db_, path_, R"sql(
+      CREATE TABLE runs(
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        config_json TEXT NOT NULL,
+        status TEXT NOT NULL CHECK(status IN
+          ('running','finished','cancelled','diverged','failed','interrupted')),
+        message TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        finished_at TEXT,
+        result_json TEXT NOT NULL DEFAULT '{}',
+        owner TEXT NOT NULL DEFAULT '');
+      CREATE INDEX runs_by_kind ON runs(kind, id);
+      CREATE TABLE metrics(
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        step INTEGER NOT NULL,
+        epoch REAL NOT NULL,
+        name TEXT NOT NULL,
+        value REAL);
+      CREATE INDEX metrics_by_run ON metrics(run_id, name, step);
+      CREATE TABLE checkpoints(
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        tag TEXT NOT NULL,
+        kind TEXT NOT NULL DEFAULT 'tensors',
+        blob BLOB NOT NULL,
+        checksum INTEGER NOT NULL,
+        bytes INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY(run_id, tag));
+      CREATE TABLE artefacts(
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        blob BLOB NOT NULL,
+        checksum INTEGER NOT NULL,
+        bytes INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY(run_id, name));
+    )sql");
+    version = 1;
+  }
+  // Later versions add steps here: `if (version == 1) { ALTER TABLE ...; version = 2; }`.
+  exec(db_, path_, ("PRAGMA user_version=" + std::to_string(version)).c_str());
+  tx.commit();
+}
+
+// [SECTION] Runs ----------------------------------------------------------------------------------
+
+void RunStore::require_run(int64_t run_id) const {
+  if (!has_run(run_id))
+    throw InputError("no run with id " + std::to_string(run_id) + " in " + path_.string());
+}
+
+bool RunStore::has_run(int64_t run_id) const {
+  Stmt s(db_, path_, "SELECT 1 FROM runs WHERE id = ?");
+  s.bind_int(1, run_id);
+  return s.step();
+}
+
+int64_t RunStore::create_run(const std::string& kind, const std::string& name,
+                             const nlohmann::json& config) {
+  if (kind.empty()) throw InputError("a run needs a kind (ae, disnet, adv_ae, classifier, ...)");
+  Transaction tx(db_, path_, true);
+  Stmt s(db_, path_,
+         std::string("INSERT INTO runs(kind, name, config_json, status, created_at, owner) "
+                     "VALUES(?, ?, ?, 'running', ") +
+             kNow + ", ?)");
+  s.bind_text(1, kind).bind_text(2, name).bind_text(3, dump(config));
+  s.bind_text(4, this_process_token());
+  s.run();
+  int64_t id = sqlite3_last_insert_rowid(db_);
+  tx.commit();
+  return id;
+}
+
+void RunStore::finish_run(int64_t run_id, RunStatus status, const std::string& message,
+                          const nlohmann::json& result) {
+  if (status == RunStatus::running)
+    throw InputError("finish_run needs a final status, not 'running'");
+  Transaction tx(db_, path_, true);
+  require_run(run_id);
+  Stmt s(db_, path_,
+         std::string("UPDATE runs SET status = ?, message = ?, result_json = ?, finished_at = ") +
+             kNow + " WHERE id = ?");
+  s.bind_text(1, to_string(status)).bind_text(2, message).bind_text(3, dump(result));
+  s.bind_int(4, run_id);
+  s.run();
+  tx.commit();
+}
+
+void RunStore::update_run(int64_t run_id, const std::string& message,
+                          const nlohmann::json& result) {
+  Transaction tx(db_, path_, true);
+  require_run(run_id);
+  Stmt s(db_, path_, "UPDATE runs SET message = ?, result_json = ? WHERE id = ?");
+  s.bind_text(1, message).bind_text(2, dump(result)).bind_int(3, run_id);
+  s.run();
+  tx.commit();
+}
+
+void RunStore::delete_run(int64_t run_id) {
+  Transaction tx(db_, path_, true);
+  require_run(run_id);
+  Stmt s(db_, path_, "DELETE FROM runs WHERE id = ?");  // ON DELETE CASCADE takes the rest
+  s.bind_int(1, run_id);
+  s.run();
+  tx.commit();
+}
+
+std::vector<RunSummary> RunStore::list_runs() const {
+  Stmt s(db_, path_, std::string("SELECT ") + kSummaryColumns + " FROM runs ORDER BY id DESC");
+  std::vector<RunSummary> out;
+  while (s.step()) out.push_back(read_summary(s));
+  return out;
+}
+
+RunRecord RunStore::get_run(int64_t run_id) const {
+  Transaction tx(db_, path_, false);  // one snapshot for the run row and its metrics
+  Stmt s(db_, path_,
+         std::string("SELECT ") + kSummaryColumns + ", config_json FROM runs WHERE id = ?");
+  s.bind_int(1, run_id);
+  if (!s.step())
+    throw InputError("no run with id " + std::to_string(run_id) + " in " + path_.string());
+  RunRecord rec;
+  rec.summary = read_summary(s);
+  rec.config = parse_lenient(s.column_text(8));
+  Stmt m(db_, path_,
+         "SELECT name, step, epoch, value FROM metrics WHERE run_id = ? "
+         "ORDER BY name, step, rowid");
+  m.bind_int(1, run_id);
+  while (m.step()) {
+    auto& series = rec.metrics[m.column_text(0)];
+    series.steps.push_back(static_cast<long>(m.column_int(1)));
+    series.epochs.push_back(m.column_double(2));
+    series.values.push_back(m.column_double(3));
+  }
+  tx.commit();
+  return rec;
+}
+
+std::optional<RunSummary> RunStore::latest_run_of_kind(const std::string& kind,
+                                                       bool finished_only) const {
+  Stmt s(db_, path_,
+         std::string("SELECT ") + kSummaryColumns + " FROM runs WHERE kind = ? " +
+             (finished_only ? "AND status = 'finished' " : "") + "ORDER BY id DESC LIMIT 1");
+  s.bind_text(1, kind);
+  if (!s.step()) return std::nullopt;
+  return read_summary(s);
+}
+
+int RunStore::mark_stale_runs() {
+  // Look first without the write lock: usually nothing is stale and nothing needs writing.
+  std::vector<std::pair<int64_t, std::string>> dead;
+  {
+    Stmt s(db_, path_, "SELECT id, owner FROM runs WHERE status = 'running'");
+    while (s.step()) {
+      std::string owner = s.column_text(1);
+      if (!process_alive(owner)) dead.emplace_back(s.column_int(0), owner);
+    }
+  }
+  if (dead.empty()) return 0;
+  Transaction tx(db_, path_, true);
+  int marked = 0;
+  // `status = 'running'` again: another process may have finished the run since we looked.
+  Stmt u(db_, path_,
+         std::string("UPDATE runs SET status = 'interrupted', message = ?, finished_at = ") + kNow +
+             " WHERE id = ? AND status = 'running'");
+  for (const auto& [id, owner] : dead) {
+    u.reset();
+    u.bind_text(1, "interrupted: the process that ran it (" + owner.substr(0, owner.find(':')) +
+                       ") ended without finishing it");
+    u.bind_int(2, id);
+    u.run();
+    marked += sqlite3_changes(db_);
+  }
+  tx.commit();
+  return marked;
+}
+
+// [SECTION] Metrics -------------------------------------------------------------------------------
+
+void RunStore::add_metric(int64_t run_id, long step, double epoch, const std::string& name,
+                          double value) {
+  MetricPoint p{step, epoch, name, value};
+  add_metrics(run_id, std::span<const MetricPoint>(&p, 1));
+}
+
+void RunStore::add_metrics(int64_t run_id, std::span<const MetricPoint> points) {
+  Transaction tx(db_, path_, true);
+  require_run(run_id);
+  Stmt s(db_, path_, "INSERT INTO metrics(run_id, step, epoch, name, value) VALUES(?, ?, ?, ?, ?)");
+  for (const auto& p : points) {
+    if (p.name.empty()) throw InputError("a metric point needs a name");
+    s.reset();
+    s.bind_int(1, run_id).bind_int(2, p.step).bind_double(3, p.epoch).bind_text(4, p.name);
+    s.bind_double(5, p.value);
+    s.run();
+  }
+  tx.commit();
+}
+
+MetricSeries RunStore::metric_series(int64_t run_id, const std::string& name) const {
+  Stmt s(db_, path_,
+         "SELECT step, epoch, value FROM metrics WHERE run_id = ? AND name = ? "
+         "ORDER BY step, rowid");
+  s.bind_int(1, run_id).bind_text(2, name);
+  MetricSeries out;
+  while (s.step()) {
+    out.steps.push_back(static_cast<long>(s.column_int(0)));
+    out.epochs.push_back(s.column_double(1));
+    out.values.push_back(s.column_double(2));
+  }
+  return out;
+}
+
+std::vector<std::string> RunStore::metric_names(int64_t run_id) const {
+  Stmt s(db_, path_, "SELECT DISTINCT name FROM metrics WHERE run_id = ? ORDER BY name");
+  s.bind_int(1, run_id);
+  std::vector<std::string> out;
+  while (s.step()) out.push_back(s.column_text(0));
+  return out;
+}
+
+// [SECTION] Blobs: checkpoints and artefacts ------------------------------------------------------
+// Both tables keep a FNV-1a-64 of the stored bytes, checked on every load, so corruption of any
+// blob (a PNG as much as a weight list) is caught, not only of the self-checking tensor format.
+
+void RunStore::save_blob(const char* table, int64_t run_id, const std::string& name,
+                         const std::string& kind, std::span<const std::byte> data) {
+  if (name.empty()) throw InputError(std::string("a ") + table + " entry needs a name");
+  const bool is_ckpt = std::string_view(table) == "checkpoints";
+  Transaction tx(db_, path_, true);
+  require_run(run_id);
+  Stmt s(db_, path_,
+         std::string("INSERT OR REPLACE INTO ") + table + "(run_id, " + (is_ckpt ? "tag" : "name") +
+             ", kind, blob, checksum, bytes, created_at) VALUES(?, ?, ?, ?, ?, ?, " + kNow + ")");
+  s.bind_int(1, run_id).bind_text(2, name).bind_text(3, kind).bind_blob(4, data);
+  s.bind_int(5, std::bit_cast<int64_t>(fnv1a64(data)));
+  s.bind_int(6, static_cast<int64_t>(data.size()));
+  s.run();
+  tx.commit();
+}
+
+Artefact RunStore::load_blob(const char* table, int64_t run_id, const std::string& name) const {
+  const bool is_ckpt = std::string_view(table) == "checkpoints";
+  const std::string what = std::string(is_ckpt ? "checkpoint '" : "artefact '") + name +
+                           "' of run " + std::to_string(run_id) + " in " + path_.string();
+  Stmt s(db_, path_,
+         std::string("SELECT kind, blob, checksum, bytes FROM ") + table +
+             " WHERE run_id = ? AND " + (is_ckpt ? "tag" : "name") + " = ?");
+  s.bind_int(1, run_id).bind_text(2, name);
+  if (!s.step()) throw InputError("no " + what);
+  Artefact a{name, s.column_text(0), s.column_blob(1)};
+  if (static_cast<int64_t>(a.data.size()) != s.column_int(3))
+    throw InputError(what + ": corrupt (size " + std::to_string(a.data.size()) + " bytes, " +
+                     std::to_string(s.column_int(3)) + " recorded)");
+  if (std::bit_cast<int64_t>(fnv1a64(a.data)) != s.column_int(2))
+    throw InputError(what + ": corrupt (checksum mismatch)");
+  return a;
+}
+
+void RunStore::save_checkpoint(int64_t run_id, const std::string& tag,
+                               const NamedTensors& tensors) {
+  auto blob = encode_tensors(tensors);
+  save_blob("checkpoints", run_id, tag, "tensors", blob);
+}
+
+NamedTensors RunStore::load_checkpoint(int64_t run_id, const std::string& tag) const {
+  auto a = load_blob("checkpoints", run_id, tag);
+  return decode_tensors(a.data, "checkpoint '" + tag + "' of run " + std::to_string(run_id));
+}
+
+void RunStore::save_artefact(int64_t run_id, const std::string& name, const std::string& kind,
+                             std::span<const std::byte> data) {
+  if (kind.empty()) throw InputError("artefact '" + name + "' needs a kind (png, json, ...)");
+  save_blob("artefacts", run_id, name, kind, data);
+}
+
+void RunStore::save_text_artefact(int64_t run_id, const std::string& name, const std::string& kind,
+                                  std::string_view text) {
+  save_artefact(run_id, name, kind, std::as_bytes(std::span<const char>(text.data(), text.size())));
+}
+
+void RunStore::save_tensor_artefact(int64_t run_id, const std::string& name,
+                                    const NamedTensors& tensors) {
+  save_artefact(run_id, name, "tensors", encode_tensors(tensors));
+}
+
+Artefact RunStore::load_artefact(int64_t run_id, const std::string& name) const {
+  return load_blob("artefacts", run_id, name);
+}
+
+NamedTensors RunStore::load_tensor_artefact(int64_t run_id, const std::string& name) const {
+  auto a = load_blob("artefacts", run_id, name);
+  const std::string what = "artefact '" + name + "' of run " + std::to_string(run_id);
+  if (a.kind != "tensors") throw InputError(what + " holds '" + a.kind + "', not tensors");
+  return decode_tensors(a.data, what);
+}
+
+std::vector<BlobInfo> RunStore::list_checkpoints(int64_t run_id) const {
+  Stmt s(db_, path_,
+         "SELECT tag, kind, bytes, created_at FROM checkpoints WHERE run_id = ? ORDER BY rowid");
+  s.bind_int(1, run_id);
+  std::vector<BlobInfo> out;
+  while (s.step())
+    out.push_back({s.column_text(0), s.column_text(1), s.column_int(2), s.column_text(3)});
+  return out;
+}
+
+std::vector<BlobInfo> RunStore::list_artefacts(int64_t run_id) const {
+  Stmt s(db_, path_,
+         "SELECT name, kind, bytes, created_at FROM artefacts WHERE run_id = ? ORDER BY name");
+  s.bind_int(1, run_id);
+  std::vector<BlobInfo> out;
+  while (s.step())
+    out.push_back({s.column_text(0), s.column_text(1), s.column_int(2), s.column_text(3)});
+  return out;
+}
+
+}  // namespace aelab::runs

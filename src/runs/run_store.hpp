@@ -1,0 +1,153 @@
+#pragma once
+// The run store (DESIGN.md "The run store"): one SQLite database holding every training run, its
+// config, status, metric points, checkpoints (checksummed weight blobs) and small artefacts.
+//
+// Thread rules. A RunStore is one SQLite connection and is used by one thread at a time: the UI
+// thread and a training worker each open their own RunStore on the same file. The database is in
+// WAL mode, so readers never block the writer and see only committed transactions; writers take
+// the write lock up front (BEGIN IMMEDIATE) and wait up to kBusyTimeoutMs for each other. Every
+// write is one transaction: a crash or a kill mid-write leaves the previous state, never half a
+// batch of metrics or half a checkpoint.
+//
+// Schema version lives in PRAGMA user_version. open() creates or migrates older files and refuses
+// a file written by a newer aelab (or any other SQLite database) with a message saying so.
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runs/tensor_blob.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace aelab::runs {
+
+inline constexpr int kSchemaVersion = 1;
+inline constexpr int kBusyTimeoutMs = 5000;
+
+// 'interrupted': left 'running' by a process that is gone (see mark_stale_runs()).
+enum class RunStatus { running, finished, cancelled, diverged, failed, interrupted };
+[[nodiscard]] std::string_view to_string(RunStatus s);
+[[nodiscard]] RunStatus parse_run_status(std::string_view s);  // InputError on unknown text
+
+struct MetricPoint {
+  long step = 0;
+  double epoch = 0.0;
+  std::string name;    // "train_l1", "test_l1", "lr"
+  double value = 0.0;  // NaN is stored (as NULL) and read back as NaN
+};
+
+// One metric over a run, as parallel arrays (what a line plot wants), ordered by step.
+struct MetricSeries {
+  std::vector<long> steps;
+  std::vector<double> epochs;
+  std::vector<double> values;
+  [[nodiscard]] size_t size() const { return steps.size(); }
+};
+
+struct RunSummary {
+  int64_t id = 0;
+  std::string kind;  // "ae", "disnet", "adv_ae", "classifier", ...
+  std::string name;
+  RunStatus status = RunStatus::running;
+  std::string message;
+  std::string created_at;   // UTC, "2024-05-01 12:34:56"
+  std::string finished_at;  // empty while running
+  nlohmann::json result;    // {} until finished
+};
+
+struct RunRecord {
+  RunSummary summary;
+  nlohmann::json config;
+  std::map<std::string, MetricSeries> metrics;  // by metric name
+};
+
+struct BlobInfo {
+  std::string name;  // checkpoint tag or artefact name
+  std::string kind;  // "tensors" for checkpoints; the artefact's kind
+  int64_t bytes = 0;
+  std::string created_at;
+};
+
+struct Artefact {
+  std::string name;
+  std::string kind;  // "tensors", "png", "json", "text", ...
+  std::vector<std::byte> data;
+};
+
+class RunStore {
+ public:
+  // Opens (creating it and its parent directories if needed) the store at `db`. InputError when
+  // the file is not a SQLite database, is another program's database, or has a newer schema.
+  static RunStore open(const std::filesystem::path& db);
+
+  RunStore(RunStore&& other) noexcept;
+  RunStore& operator=(RunStore&& other) noexcept;
+  RunStore(const RunStore&) = delete;
+  RunStore& operator=(const RunStore&) = delete;
+  ~RunStore();
+
+  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+
+  // [SECTION] Runs
+  int64_t create_run(const std::string& kind, const std::string& name,
+                     const nlohmann::json& config);
+  void finish_run(int64_t run_id, RunStatus status, const std::string& message,
+                  const nlohmann::json& result);
+  // Keeps the run 'running' but records a message (e.g. "epoch 3/10") and partial result.
+  void update_run(int64_t run_id, const std::string& message, const nlohmann::json& result);
+  void delete_run(int64_t run_id);  // with its metrics, checkpoints and artefacts
+  [[nodiscard]] std::vector<RunSummary> list_runs() const;  // newest first
+  [[nodiscard]] RunRecord get_run(int64_t run_id) const;    // InputError if there is none
+  [[nodiscard]] bool has_run(int64_t run_id) const;
+  [[nodiscard]] std::optional<RunSummary> latest_run_of_kind(const std::string& kind,
+                                                             bool finished_only = false) const;
+  // Runs marked 'running' whose process no longer exists become 'interrupted'. Called by open();
+  // returns how many were marked.
+  int mark_stale_runs();
+
+  // [SECTION] Metrics
+  void add_metric(int64_t run_id, long step, double epoch, const std::string& name, double value);
+  void add_metrics(int64_t run_id, std::span<const MetricPoint> points);  // one transaction
+  [[nodiscard]] MetricSeries metric_series(int64_t run_id, const std::string& name) const;
+  [[nodiscard]] std::vector<std::string> metric_names(int64_t run_id) const;
+
+  // [SECTION] Checkpoints: named tensors under a tag ("final", "epoch_5"); saving a tag again
+  // replaces it. load_checkpoint verifies the checksum: InputError on corruption or absence.
+  void save_checkpoint(int64_t run_id, const std::string& tag, const NamedTensors& tensors);
+  [[nodiscard]] NamedTensors load_checkpoint(int64_t run_id, const std::string& tag) const;
+  [[nodiscard]] std::vector<BlobInfo> list_checkpoints(int64_t run_id) const;
+
+  // [SECTION] Artefacts: small named blobs with a kind (test-set codes, PNG figures, JSON).
+  void save_artefact(int64_t run_id, const std::string& name, const std::string& kind,
+                     std::span<const std::byte> data);
+  void save_text_artefact(int64_t run_id, const std::string& name, const std::string& kind,
+                          std::string_view text);
+  void save_tensor_artefact(int64_t run_id, const std::string& name, const NamedTensors& tensors);
+  [[nodiscard]] Artefact load_artefact(int64_t run_id, const std::string& name) const;
+  [[nodiscard]] NamedTensors load_tensor_artefact(int64_t run_id, const std::string& name) const;
+  [[nodiscard]] std::vector<BlobInfo> list_artefacts(int64_t run_id) const;
+
+  // Raw connection, for tests and one-off queries (comparisons across runs). Same thread rules.
+  [[nodiscard]] sqlite3* handle() const { return db_; }
+
+ private:
+  RunStore(sqlite3* db, std::filesystem::path path);
+  void migrate();
+  void require_run(int64_t run_id) const;
+  void save_blob(const char* table, int64_t run_id, const std::string& name,
+                 const std::string& kind, std::span<const std::byte> data);
+  [[nodiscard]] Artefact load_blob(const char* table, int64_t run_id,
+                                   const std::string& name) const;
+
+  sqlite3* db_ = nullptr;
+  std::filesystem::path path_;
+};
+
+}  // namespace aelab::runs
