@@ -26,6 +26,15 @@ struct OptimizerConfig {
   double weight_decay = 0.0;  // decoupled for adamw, L2 added to the gradient otherwise
 };
 
+// The same update rules over double values: the optimiser playground keeps its 1-D walker's x in
+// double so that the escape height can be bisected to 1e-6 and beyond without float rounding
+// (float x near 1.5 is only good to ~1e-7, and rounding accumulates over a trajectory). The rules
+// are one template per optimiser instantiated for float and double: still one Adam.
+struct ParamRef64 {
+  std::span<double> value;
+  std::span<const double> grad;  // same length as value; read at step()
+};
+
 // One named number of an optimiser's state for one element, for the playground's step table.
 struct StateValue {
   const char* name;  // "m", "v", "m_hat", "v_hat", "step", ...
@@ -39,7 +48,11 @@ class Optimizer {
   virtual void step() = 0;
   // State of element `index` of parameter `param` after the last step (empty before any step).
   [[nodiscard]] virtual std::vector<StateValue> probe(size_t param, size_t index) const = 0;
-  void set_lr(double lr) { config_.lr = lr; }
+  // Takes effect at the next step(); the rules read the rate afresh every step.
+  void set_lr(double lr) {
+    if (!(lr > 0.0) || lr > 1e300) throw_bad_lr(lr);
+    config_.lr = lr;
+  }
   [[nodiscard]] double lr() const { return config_.lr; }
   [[nodiscard]] const OptimizerConfig& config() const { return config_; }
   [[nodiscard]] long steps() const { return steps_; }
@@ -47,14 +60,21 @@ class Optimizer {
  protected:
   Optimizer(OptimizerConfig config, std::vector<ParamRef> params)
       : config_(std::move(config)), params_(std::move(params)) {}
+  [[noreturn]] static void throw_bad_lr(double lr);
   OptimizerConfig config_;
-  std::vector<ParamRef> params_;
+  std::vector<ParamRef> params_;  // empty for the double (ParamRef64) instantiations
   long steps_ = 0;
 };
 
-// Throws InputError on an unknown name or an impossible setting (lr <= 0, beta outside [0, 1), eps < 0).
+// Throws InputError on an unknown name or an impossible setting (lr <= 0 or not finite, beta,
+// momentum or rho outside [0, 1), eps < 0, weight_decay < 0), ShapeError when a grad span's
+// length differs from its value span's.
 [[nodiscard]] std::unique_ptr<Optimizer> make_optimizer(const OptimizerConfig& config,
                                                         std::vector<ParamRef> params);
+[[nodiscard]] std::unique_ptr<Optimizer> make_optimizer(const OptimizerConfig& config,
+                                                        std::vector<ParamRef64> params);
+// The checks make_optimizer runs, for callers that want to refuse a config before starting work.
+void validate(const OptimizerConfig& config);
 [[nodiscard]] const std::vector<std::string>& optimizer_names();
 
 }  // namespace aelab::optim
