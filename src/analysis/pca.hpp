@@ -1,0 +1,38 @@
+#pragma once
+// PCA of latent codes: covariance through one oneDNN matmul, then a symmetric eigen-decomposition
+// (Householder tridiagonalisation + implicit-shift QL, our own code; D up to a few hundred).
+// The window projects codes onto the first components and lifts a clicked 2-D point back.
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "core/tensor.hpp"
+
+namespace aelab::analysis {
+
+struct Pca {
+  std::vector<float> mean;               // (D)
+  Tensor components;                     // (c, D), orthonormal rows, largest variance first
+  std::vector<double> explained_variance;        // (c) eigenvalues of the covariance (N - 1)
+  std::vector<double> explained_variance_ratio;  // (c) share of the total variance
+
+  [[nodiscard]] int dims() const { return int(mean.size()); }
+  [[nodiscard]] int n_components() const { return components.empty() ? 0 : int(components.dim(0)); }
+  // x: (N, D) -> (N, c)
+  [[nodiscard]] Tensor project(const Tensor& x) const;
+  // p: (c') with c' <= c -> (D): mean + components[:c']^T p
+  [[nodiscard]] std::vector<float> lift(std::span<const float> point) const;
+};
+
+// x: (N, D), N >= 2, 1 <= components <= D. Each component's largest-magnitude entry is positive.
+[[nodiscard]] Pca fit_pca(const Tensor& x, int components);
+
+// Eigen-decomposition of a symmetric (n, n) matrix (row-major, double): eigenvalues descending,
+// eigenvectors as rows of `vectors` (n, n). Exposed for tests.
+struct SymmetricEigen {
+  std::vector<double> values;
+  std::vector<double> vectors;
+};
+[[nodiscard]] SymmetricEigen symmetric_eigen(std::vector<double> a, int n);
+
+}  // namespace aelab::analysis

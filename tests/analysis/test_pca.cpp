@@ -1,0 +1,119 @@
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <vector>
+
+#include "analysis/pca.hpp"
+#include "core/error.hpp"
+#include "core/rng.hpp"
+
+using namespace aelab;
+using namespace aelab::analysis;
+
+TEST_CASE("Symmetric eigen: a 2x2 by hand and random matrices by definition", "[analysis][pca]") {
+  const auto e2 = symmetric_eigen({2, 1, 1, 2}, 2);  // eigenvalues 3 and 1
+  REQUIRE(e2.values[0] == Approx(3.0));
+  REQUIRE(e2.values[1] == Approx(1.0));
+  REQUIRE(std::fabs(e2.vectors[0]) == Approx(std::sqrt(0.5)));
+  REQUIRE(e2.vectors[0] * e2.vectors[1] > 0);  // (1, 1) direction
+
+  Rng rng(5);
+  for (int n : {1, 3, 17, 40}) {
+    std::vector<double> a(size_t(n) * n);
+    for (int i = 0; i < n; ++i)
+      for (int j = 0; j <= i; ++j) a[i * n + j] = a[j * n + i] = rng.uniform(-1, 1);
+    const auto e = symmetric_eigen(a, n);
+    double trace = 0.0, sum = 0.0;
+    for (int i = 0; i < n; ++i) trace += a[i * n + i];
+    for (int k = 0; k < n; ++k) {
+      sum += e.values[k];
+      if (k > 0) REQUIRE(e.values[k] <= e.values[k - 1]);
+      const double* v = &e.vectors[size_t(k) * n];
+      for (int i = 0; i < n; ++i) {  // A v = lambda v
+        double av = 0.0;
+        for (int j = 0; j < n; ++j) av += a[i * n + j] * v[j];
+        REQUIRE(av == Approx(e.values[k] * v[i]).margin(1e-10));
+      }
+      for (int l = 0; l < n; ++l) {  // orthonormal
+        double dot = 0.0;
+        for (int i = 0; i < n; ++i) dot += v[i] * e.vectors[size_t(l) * n + i];
+        REQUIRE(dot == Approx(k == l ? 1.0 : 0.0).margin(1e-10));
+      }
+    }
+    REQUIRE(sum == Approx(trace).margin(1e-10));
+  }
+}
+
+TEST_CASE("PCA recovers the axes of a rotated anisotropic Gaussian", "[analysis][pca]") {
+  // Orthonormal axes of R^3 (a rotation), standard deviations 5, 2, 0.5 along them.
+  const double s2 = std::sqrt(0.5), s3 = std::sqrt(1.0 / 3.0), s6 = std::sqrt(1.0 / 6.0);
+  const double axes[3][3] = {{s3, s3, s3}, {s2, -s2, 0}, {s6, s6, -2 * s6}};
+  const double sd[3] = {5, 2, 0.5};
+  const int n = 20000;
+  Rng rng(13);
+  Tensor x({n, 3});
+  for (int i = 0; i < n; ++i) {
+    const double z[3] = {sd[0] * rng.normal(), sd[1] * rng.normal(), sd[2] * rng.normal()};
+    for (int t = 0; t < 3; ++t)
+      x.data()[i * 3 + t] = float(1.0 + t + z[0] * axes[0][t] + z[1] * axes[1][t] +
+                                  z[2] * axes[2][t]);
+  }
+  const Pca pca = fit_pca(x, 3);
+  for (int c = 0; c < 3; ++c) {
+    double dot = 0.0;
+    for (int t = 0; t < 3; ++t) dot += pca.components.data()[c * 3 + t] * axes[c][t];
+    REQUIRE(std::fabs(dot) == Approx(1.0).margin(2e-3));
+    REQUIRE(pca.explained_variance[c] == Approx(sd[c] * sd[c]).epsilon(0.04));
+  }
+  REQUIRE(pca.mean[0] == Approx(1.0).margin(0.1));
+  REQUIRE(pca.mean[2] == Approx(3.0).margin(0.1));
+  REQUIRE(pca.explained_variance_ratio[0] == Approx(25.0 / 29.25).epsilon(0.02));
+  // Sign convention: the largest-magnitude entry of each component is positive.
+  for (int c = 0; c < 3; ++c) {
+    int arg = 0;
+    for (int t = 1; t < 3; ++t)
+      if (std::fabs(pca.components.data()[c * 3 + t]) > std::fabs(pca.components.data()[c * 3 + arg]))
+        arg = t;
+    REQUIRE(pca.components.data()[c * 3 + arg] > 0);
+  }
+}
+
+TEST_CASE("PCA project and lift round-trip data in a 2-D subspace", "[analysis][pca]") {
+  const int n = 500, d = 10;
+  Rng rng(17);
+  std::vector<double> m(d), u(d), w(d);
+  for (int t = 0; t < d; ++t) {
+    m[t] = rng.uniform(-3, 3);
+    u[t] = rng.normal();
+    w[t] = rng.normal();
+  }
+  Tensor x({n, d});
+  for (int i = 0; i < n; ++i) {
+    const double a = 4 * rng.normal(), b = rng.normal();
+    for (int t = 0; t < d; ++t) x.data()[i * d + t] = float(m[t] + a * u[t] + b * w[t]);
+  }
+  const Pca pca = fit_pca(x, 2);
+  REQUIRE(pca.explained_variance_ratio[0] + pca.explained_variance_ratio[1] ==
+          Approx(1.0).margin(1e-5));
+  const Tensor y = pca.project(x);
+  REQUIRE(y.shape() == Shape{n, 2});
+  for (int i = 0; i < n; i += 37) {
+    const auto back = pca.lift(y.row(i));
+    for (int t = 0; t < d; ++t) REQUIRE(back[t] == Approx(x.data()[i * d + t]).margin(2e-3));
+  }
+  // The mean lifts from the origin.
+  const auto origin = pca.lift(std::vector<float>{0, 0});
+  for (int t = 0; t < d; ++t) REQUIRE(origin[t] == pca.mean[t]);
+}
+
+TEST_CASE("PCA refuses bad input", "[analysis][pca]") {
+  REQUIRE_THROWS_AS(fit_pca(Tensor({1, 3}), 1), InputError);
+  REQUIRE_THROWS_AS(fit_pca(Tensor({5, 3}), 4), InputError);
+  REQUIRE_THROWS_AS(fit_pca(Tensor({5, 3}), 0), InputError);
+  Tensor x({4, 2}, 1.0f);
+  x[1] = NAN;
+  REQUIRE_THROWS_AS(fit_pca(x, 1), InputError);
+  const Pca pca = fit_pca(Tensor({4, 2}, std::vector<float>{0, 0, 1, 1, 2, 2, 3, 3}), 1);
+  REQUIRE_THROWS_AS(pca.project(Tensor({3, 5})), InputError);
+  REQUIRE_THROWS_AS(pca.lift(std::vector<float>{1, 2}), InputError);
+}
