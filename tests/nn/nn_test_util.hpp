@@ -1,0 +1,34 @@
+#pragma once
+// Helpers shared by the nn tests.
+#include <algorithm>
+#include <cmath>
+
+#include "core/rng.hpp"
+#include "core/tensor.hpp"
+
+namespace aelab::nn::test {
+
+// Uniform in [lo, hi], magnitude at least `gap` (keeps inputs away from ReLU kinks).
+inline Tensor random_tensor(Shape shape, Rng& rng, double lo = -1.0, double hi = 1.0,
+                            double gap = 0.0) {
+  Tensor t(std::move(shape));
+  for (float& v : t.span()) {
+    double x = rng.uniform(lo, hi);
+    if (std::fabs(x) < gap) x = x < 0 ? x - gap : x + gap;
+    v = static_cast<float>(x);
+  }
+  return t;
+}
+
+// max |a - b| relative to the largest |b| (the scale of the expected tensor).
+inline double scaled_max_diff(const Tensor& a, const Tensor& b) {
+  if (a.shape() != b.shape()) return INFINITY;
+  double diff = 0.0, scale = 1e-30;
+  for (int64_t i = 0; i < a.numel(); ++i) {
+    diff = std::max(diff, std::fabs(static_cast<double>(a[i]) - b[i]));
+    scale = std::max(scale, std::fabs(static_cast<double>(b[i])));
+  }
+  return diff / scale;
+}
+
+}  // namespace aelab::nn::test
