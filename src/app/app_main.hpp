@@ -1,0 +1,23 @@
+#pragma once
+// The window: `aelab` with no subcommand. Options are added to the CLI's top-level app so that
+// `aelab --panel playground --frames 30 --screenshot pg.png` works for tests and docs.
+#include <CLI/CLI.hpp>
+#include <string>
+
+namespace aelab::app {
+
+struct WindowOptions {
+  std::string panel;        // open this panel focused ("playground", ...); empty: last session's
+  int frames = 0;           // > 0: draw this many frames, then exit 0 (scripted run)
+  std::string screenshot;   // PNG of the last frame (implies --frames 10 if --frames is not given)
+  std::string frame_times;  // CSV: frame, cpu_ms
+  int width = 1400, height = 900;
+};
+
+void add_window_options(CLI::App& app, WindowOptions& options);
+// Runs the window until it is closed (or --frames are drawn). Returns the process exit code:
+// 0, or 1 with a readable message on stderr when no window/OpenGL 3.3 context can be had.
+// Throws InputError for an unknown --panel.
+int run_window(const WindowOptions& options);
+
+}  // namespace aelab::app

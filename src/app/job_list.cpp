@@ -1,0 +1,38 @@
+#include "app/job_list.hpp"
+
+#include <algorithm>
+
+namespace aelab::app {
+
+int JobList::add(std::string label, Poll poll) {
+  Item item;
+  item.id = next_id_;
+  item.label = std::move(label);
+  item.poll = std::move(poll);
+  items_.push_back(std::move(item));
+  return next_id_++;
+}
+
+void JobList::remove(int id) {
+  std::erase_if(items_, [id](const Item& i) { return i.id == id; });
+}
+
+const std::vector<JobList::Entry>& JobList::update(std::chrono::steady_clock::duration linger) {
+  const auto now = std::chrono::steady_clock::now();
+  shown_.clear();
+  for (Item& it : items_) {
+    if (!it.finished) {
+      it.last = it.poll();
+      if (!it.last.running) {
+        it.finished = true;
+        it.finished_at = now;
+        it.poll = nullptr;  // the job may go away now
+      }
+    }
+  }
+  std::erase_if(items_, [&](const Item& i) { return i.finished && now - i.finished_at > linger; });
+  for (const Item& it : items_) shown_.push_back(Entry{it.id, it.label, it.last});
+  return shown_;
+}
+
+}  // namespace aelab::app

@@ -1,0 +1,72 @@
+#pragma once
+// A panel is one ImGui window of the lab (STYLE.md: a struct with its data and a draw()). The
+// host owns the window (Begin/End, the View menu, placement); the panel draws its contents.
+//
+// Adding a panel: write panels/<name>.{hpp,cpp} with a class derived from Panel, and add one
+// line to the list in panels/panel_catalog.cpp. Only panels in that list appear in the View menu.
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <imgui.h>
+#include <nlohmann/json.hpp>
+
+#include "app/job_list.hpp"
+
+namespace aelab::app {
+
+// What the host lends every panel.
+class AppContext {
+ public:
+  JobList& jobs() { return jobs_; }
+
+  // Writes the screen rect [min, max] (ImGui coordinates) of this frame to a PNG once the frame
+  // is rendered; `done` receives "" on success or the error, on the UI thread, next frame.
+  using CaptureDone = std::function<void(const std::string& error)>;
+  void request_capture(ImVec2 min, ImVec2 max, std::string path, CaptureDone done) {
+    captures_.push_back(Capture{min, max, std::move(path), std::move(done)});
+  }
+
+  // A message for the status bar (errors in red); also printed to stderr.
+  void report(std::string message, bool error = false);
+
+  struct Capture {
+    ImVec2 min, max;
+    std::string path;
+    CaptureDone done;
+  };
+  std::vector<Capture>& pending_captures() { return captures_; }
+  struct Message {
+    std::string text;
+    bool error;
+    double time;
+  };
+  [[nodiscard]] const std::vector<Message>& messages() const { return messages_; }
+
+ private:
+  JobList jobs_;
+  std::vector<Capture> captures_;
+  std::vector<Message> messages_;
+};
+
+class Panel {
+ public:
+  virtual ~Panel() = default;
+  // The window's contents, between the host's Begin and End. Never throws for user input.
+  virtual void draw() = 0;
+  // Panel settings kept between launches (panels.json); load gets what save wrote, or null.
+  virtual void save(nlohmann::json& out) const {}
+  virtual void load(const nlohmann::json& in) {}
+};
+
+struct PanelInfo {
+  const char* name;   // for --panel and the settings file: "playground"
+  const char* title;  // window title and View menu entry: "Optimiser playground"
+  std::function<std::unique_ptr<Panel>(AppContext&)> make;
+};
+
+// Every panel that exists (panels/panel_catalog.cpp), in menu order.
+[[nodiscard]] const std::vector<PanelInfo>& panel_catalog();
+
+}  // namespace aelab::app

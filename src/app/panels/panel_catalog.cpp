@@ -1,0 +1,15 @@
+// The panels of the lab, in View-menu order. Adding one: its file pair in panels/ and one line here.
+#include "app/panel.hpp"
+#include "app/panels/widget_gallery.hpp"
+
+namespace aelab::app {
+
+const std::vector<PanelInfo>& panel_catalog() {
+  static const std::vector<PanelInfo> panels = {
+      {"widgets", "Widget gallery",
+       [](AppContext& ctx) { return std::make_unique<WidgetGallery>(ctx); }},
+  };
+  return panels;
+}
+
+}  // namespace aelab::app
