@@ -18,12 +18,17 @@ namespace aelab::analysis {
 
 namespace {
 
-// Householder reduction A = Q T Q^T. Returns diagonal d, sub-diagonal e (e[i] = T[i+1][i],
-// e[n-1] = 0) and Q^T in `qt` (rows contiguous, so the QL rotations below touch rows).
+// Householder reduction A = Q T Q^T with Q = H_0 H_1 ... H_{n-3}. Returns diagonal d, sub-diagonal
+// e (e[i] = T[i+1][i], e[n-1] = 0), the reflectors (H_k = I - tau_k v_k v_k^T on indices k+1..,
+// v_k in row k of hv) and, when qt is given, Q^T (rows contiguous, so QL rotations touch rows).
 void tridiagonalize(std::vector<double>& a, int n, std::vector<double>& d, std::vector<double>& e,
-                    std::vector<double>& qt) {
-  qt.assign(size_t(n) * n, 0.0);
-  for (int i = 0; i < n; ++i) qt[size_t(i) * n + i] = 1.0;
+                    std::vector<double>& hv, std::vector<double>& htau, std::vector<double>* qt) {
+  if (qt) {
+    qt->assign(size_t(n) * n, 0.0);
+    for (int i = 0; i < n; ++i) (*qt)[size_t(i) * n + i] = 1.0;
+  }
+  hv.assign(size_t(n) * n, 0.0);
+  htau.assign(n, 0.0);
   d.assign(n, 0.0);
   e.assign(n, 0.0);
   std::vector<double> v(n), p(n), u(n);
@@ -48,6 +53,7 @@ void tridiagonalize(std::vector<double>& a, int n, std::vector<double>& d, std::
     for (int i = 0; i < m; ++i) {
       const double* row = &A(k + 1 + i, k + 1);
       double s = 0.0;
+#pragma omp simd reduction(+ : s)
       for (int j = 0; j < m; ++j) s += row[j] * v[j];
       p[i] = tau * s;
     }
@@ -62,16 +68,19 @@ void tridiagonalize(std::vector<double>& a, int n, std::vector<double>& d, std::
       for (int j = 0; j < m; ++j) row[j] -= vi * p[j] + wi * v[j];
     }
     e[k] = alpha;
+    std::copy_n(v.begin(), m, &hv[size_t(k) * n]);
+    htau[k] = tau;
+    if (!qt) continue;
     // Q^T <- H Q^T on rows k+1.. : u = tau v^T Q^T[k+1:, :], Q^T[k+1+i, :] -= v_i u.
     std::fill(u.begin(), u.end(), 0.0);
     for (int i = 0; i < m; ++i) {
-      const double* row = &qt[size_t(k + 1 + i) * n];
+      const double* row = &(*qt)[size_t(k + 1 + i) * n];
       const double vi = tau * v[i];
 #pragma omp simd
       for (int j = 0; j < n; ++j) u[j] += vi * row[j];
     }
     for (int i = 0; i < m; ++i) {
-      double* row = &qt[size_t(k + 1 + i) * n];
+      double* row = &(*qt)[size_t(k + 1 + i) * n];
       const double vi = v[i];
 #pragma omp simd
       for (int j = 0; j < n; ++j) row[j] -= vi * u[j];
@@ -82,8 +91,8 @@ void tridiagonalize(std::vector<double>& a, int n, std::vector<double>& d, std::
 }
 
 // Implicit-shift QL on the tridiagonal (d, e); rotations accumulate into the rows of zt, which
-// start as Q^T and end as the eigenvectors (one per row).
-void tridiagonal_ql(std::vector<double>& d, std::vector<double>& e, std::vector<double>& zt,
+// start as Q^T and end as the eigenvectors (one per row). Without zt: eigenvalues only, O(n^2).
+void tridiagonal_ql(std::vector<double>& d, std::vector<double>& e, std::vector<double>* zt,
                     int n) {
   for (int l = 0; l < n; ++l) {
     int iter = 0;
@@ -117,8 +126,9 @@ void tridiagonal_ql(std::vector<double>& d, std::vector<double>& e, std::vector<
         p = s * r;
         d[i + 1] = g + p;
         g = c * r - b;
-        double* zi = &zt[size_t(i) * n];
-        double* zi1 = &zt[size_t(i + 1) * n];
+        if (!zt) continue;
+        double* zi = &(*zt)[size_t(i) * n];
+        double* zi1 = &(*zt)[size_t(i + 1) * n];
 #pragma omp simd
         for (int k = 0; k < n; ++k) {
           f = zi1[k];
@@ -134,15 +144,113 @@ void tridiagonal_ql(std::vector<double>& d, std::vector<double>& e, std::vector<
   }
 }
 
+// Eigenvector of the tridiagonal (d, e) for eigenvalue lambda by inverse iteration: LU with partial
+// pivoting of T - lambda I (U has two super-diagonals), a few solves, Gram-Schmidt against the
+// vectors already found so clustered eigenvalues still give an orthonormal set.
+std::vector<double> tridiagonal_eigvec(const std::vector<double>& d, const std::vector<double>& e,
+                                       int n, double lambda, double tnorm,
+                                       const std::vector<std::vector<double>>& previous) {
+  const double tiny = std::max(tnorm, 1e-300) * 1e-14;
+  std::vector<double> u0(n), u1(n, 0.0), u2(n, 0.0), l(n, 0.0);
+  std::vector<char> swapped(n, 0);
+  double cur_d = d[0] - lambda, cur_s = n > 1 ? e[0] : 0.0;
+  for (int i = 0; i + 1 < n; ++i) {
+    const double sub = e[i], nd = d[i + 1] - lambda, ns = i + 2 < n ? e[i + 1] : 0.0;
+    if (std::fabs(cur_d) >= std::fabs(sub)) {
+      if (cur_d == 0.0) cur_d = tiny;
+      const double m = sub / cur_d;
+      u0[i] = cur_d;
+      u1[i] = cur_s;
+      l[i] = m;
+      cur_d = nd - m * cur_s;
+      cur_s = ns;
+    } else {
+      const double m = cur_d / sub;
+      u0[i] = sub;
+      u1[i] = nd;
+      u2[i] = ns;
+      l[i] = m;
+      swapped[i] = 1;
+      cur_d = cur_s - m * nd;
+      cur_s = -m * ns;
+    }
+  }
+  u0[n - 1] = cur_d == 0.0 ? tiny : cur_d;
+  for (int i = 0; i < n; ++i)
+    if (std::fabs(u0[i]) < tiny) u0[i] = std::copysign(tiny, u0[i]);
+
+  std::vector<double> y(n);
+  for (int i = 0; i < n; ++i) y[i] = 1.0 + 0.37 * std::sin(1.0 + 2.3 * i);  // fixed, generic start
+  for (int iter = 0; iter < 4; ++iter) {
+    for (int i = 0; i + 1 < n; ++i) {  // L^-1 (row swaps and eliminations)
+      if (swapped[i]) std::swap(y[i], y[i + 1]);
+      y[i + 1] -= l[i] * y[i];
+    }
+    for (int i = n - 1; i >= 0; --i) {  // U^-1
+      double s = y[i];
+      if (i + 1 < n) s -= u1[i] * y[i + 1];
+      if (i + 2 < n) s -= u2[i] * y[i + 2];
+      y[i] = s / u0[i];
+    }
+    for (const auto& p : previous) {
+      double dot = 0.0;
+      for (int i = 0; i < n; ++i) dot += p[i] * y[i];
+      for (int i = 0; i < n; ++i) y[i] -= dot * p[i];
+    }
+    double norm = 0.0;
+    for (double v : y) norm += v * v;
+    norm = std::sqrt(norm);
+    if (norm == 0.0) y[iter % n] = 1.0, norm = 1.0;
+    for (double& v : y) v /= norm;
+  }
+  return y;
+}
+
 }  // namespace
+
+SymmetricEigen symmetric_eigen_top(std::vector<double> a, int n, int count) {
+  if (n < 1 || a.size() != size_t(n) * n)
+    throw InputError("symmetric_eigen_top: expected a square matrix of " + std::to_string(n) +
+                     "x" + std::to_string(n));
+  count = std::clamp(count, 0, n);
+  std::vector<double> d, e, hv, htau;
+  tridiagonalize(a, n, d, e, hv, htau, nullptr);
+  std::vector<double> dd = d, ee = e;
+  tridiagonal_ql(dd, ee, nullptr, n);
+  std::sort(dd.begin(), dd.end(), std::greater<>());
+  double tnorm = 0.0;
+  for (int i = 0; i < n; ++i)
+    tnorm = std::max(tnorm, std::fabs(d[i]) + std::fabs(e[i]) + (i ? std::fabs(e[i - 1]) : 0.0));
+
+  SymmetricEigen out;
+  out.values.assign(dd.begin(), dd.begin() + count);
+  out.vectors.resize(size_t(count) * n);
+  std::vector<std::vector<double>> found;
+  for (int c = 0; c < count; ++c) {
+    std::vector<double> z = tridiagonal_eigvec(d, e, n, dd[c], tnorm, found);
+    found.push_back(z);
+    // Back to A's basis: Q z = H_0 (H_1 (... H_{n-3} z)).
+    for (int k = n - 3; k >= 0; --k) {
+      if (htau[k] == 0.0) continue;
+      const double* v = &hv[size_t(k) * n];
+      const int m = n - k - 1;
+      double dot = 0.0;
+      for (int i = 0; i < m; ++i) dot += v[i] * z[k + 1 + i];
+      dot *= htau[k];
+      for (int i = 0; i < m; ++i) z[k + 1 + i] -= dot * v[i];
+    }
+    std::copy(z.begin(), z.end(), &out.vectors[size_t(c) * n]);
+  }
+  return out;
+}
 
 SymmetricEigen symmetric_eigen(std::vector<double> a, int n) {
   if (n < 1 || a.size() != size_t(n) * n)
     throw InputError("symmetric_eigen: expected a square matrix of " + std::to_string(n) + "x" +
                      std::to_string(n));
-  std::vector<double> d, e, zt;
-  tridiagonalize(a, n, d, e, zt);
-  tridiagonal_ql(d, e, zt, n);
+  std::vector<double> d, e, zt, hv, htau;
+  tridiagonalize(a, n, d, e, hv, htau, &zt);
+  tridiagonal_ql(d, e, &zt, n);
   std::vector<int> order(n);
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](int x, int y) { return d[x] > d[y]; });
@@ -192,7 +300,7 @@ Pca fit_pca(const Tensor& x, int components) {
   double total = 0.0;
   for (int64_t i = 0; i < d; ++i) total += cov[i * d + i];
 
-  const SymmetricEigen eig = symmetric_eigen(std::move(cov), int(d));
+  const SymmetricEigen eig = symmetric_eigen_top(std::move(cov), int(d), components);
   pca.components = Tensor({components, d});
   for (int c = 0; c < components; ++c) {
     const double* v = &eig.vectors[size_t(c) * d];

@@ -34,5 +34,8 @@ struct SymmetricEigen {
   std::vector<double> vectors;
 };
 [[nodiscard]] SymmetricEigen symmetric_eigen(std::vector<double> a, int n);
+// Only the `count` largest: eigenvalues by QL without vectors (O(n^2) after the O(n^3)
+// tridiagonalisation), eigenvectors by inverse iteration on the tridiagonal form. What PCA uses.
+[[nodiscard]] SymmetricEigen symmetric_eigen_top(std::vector<double> a, int n, int count);
 
 }  // namespace aelab::analysis
