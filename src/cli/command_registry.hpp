@@ -3,6 +3,7 @@
 // so adding a subcommand touches one file. Commands call library functions only; the window calls
 // the same ones.
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <functional>
 #include <string>
 
@@ -14,6 +15,9 @@ struct GlobalOptions {
   std::string runs_db;   // empty: default_runs_db()
 };
 [[nodiscard]] GlobalOptions& global_options();
+// The data directory and run store in force (flags, then environment, then XDG defaults).
+[[nodiscard]] std::filesystem::path data_dir();
+[[nodiscard]] std::filesystem::path runs_db();
 
 using CommandAdder = std::function<void(CLI::App&)>;
 struct RegisterCommands {

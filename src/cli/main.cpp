@@ -5,6 +5,7 @@
 
 #include "cli/command_registry.hpp"
 #include "core/error.hpp"
+#include "core/paths.hpp"
 
 #ifdef AELAB_HAS_APP
 #include "app/app_main.hpp"
@@ -15,6 +16,18 @@ namespace aelab::cli {
 GlobalOptions& global_options() {
   static GlobalOptions options;
   return options;
+}
+
+std::filesystem::path data_dir() {
+  const std::string& d = global_options().data_dir;
+  return d.empty() ? default_data_dir() : std::filesystem::path(d);
+}
+
+std::filesystem::path runs_db() {
+  const GlobalOptions& g = global_options();
+  if (!g.runs_db.empty()) return g.runs_db;
+  if (!g.data_dir.empty()) return std::filesystem::path(g.data_dir) / "runs.sqlite";
+  return default_runs_db();
 }
 
 namespace {

@@ -1,0 +1,329 @@
+#include "train/ae_trainer.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+#include "core/dnnl_context.hpp"
+#include "core/error.hpp"
+#include "data/batcher.hpp"
+#include "nn/loss.hpp"
+#include "nn/params.hpp"
+#include "runs/run_store.hpp"
+
+namespace aelab::train {
+
+// [SECTION] Config
+
+void validate(const AeTrainConfig& c) {
+  models::validate(c.model);
+  if (c.loss != "l1" && c.loss != "mse")
+    throw InputError("unknown loss '" + c.loss + "' (use l1 or mse)");
+  if (c.batch < 1 || c.batch > 65536)
+    throw InputError("batch size must be between 1 and 65536, got " + std::to_string(c.batch));
+  if (c.epochs < 1 || c.epochs > 100000)
+    throw InputError("epochs must be between 1 and 100000, got " + std::to_string(c.epochs));
+  if (c.threads < 0 || c.threads > 1024)
+    throw InputError("threads must be >= 0 (0 = all cores), got " + std::to_string(c.threads));
+  if (c.limit < 0) throw InputError("limit must be >= 0");
+  optim::validate(c.optimizer);
+}
+
+nlohmann::json to_json(const AeTrainConfig& c) {
+  const auto& o = c.optimizer;
+  return {{"model", models::to_json(c.model)},
+          {"loss", c.loss},
+          {"optimizer",
+           {{"name", o.name}, {"lr", o.lr}, {"momentum", o.momentum}, {"beta1", o.beta1},
+            {"beta2", o.beta2}, {"rho", o.rho}, {"eps", o.eps}, {"weight_decay", o.weight_decay}}},
+          {"batch", c.batch},
+          {"epochs", c.epochs},
+          {"seed", c.seed},
+          {"threads", c.threads},
+          {"dataset", c.dataset},
+          {"limit", c.limit},
+          {"name", c.name}};
+}
+
+AeTrainConfig ae_config_from_json(const nlohmann::json& j) {
+  AeTrainConfig c;
+  try {
+    c.model = models::autoencoder_spec_from_json(j.at("model"));
+    c.loss = j.value("loss", c.loss);
+    if (j.contains("optimizer")) {
+      const auto& o = j.at("optimizer");
+      auto& d = c.optimizer;
+      d.name = o.value("name", d.name);
+      d.lr = o.value("lr", d.lr);
+      d.momentum = o.value("momentum", d.momentum);
+      d.beta1 = o.value("beta1", d.beta1);
+      d.beta2 = o.value("beta2", d.beta2);
+      d.rho = o.value("rho", d.rho);
+      d.eps = o.value("eps", d.eps);
+      d.weight_decay = o.value("weight_decay", d.weight_decay);
+    }
+    c.batch = j.value("batch", c.batch);
+    c.epochs = j.value("epochs", c.epochs);
+    c.seed = j.value("seed", c.seed);
+    c.threads = j.value("threads", c.threads);
+    c.dataset = j.value("dataset", c.dataset);
+    c.limit = j.value("limit", c.limit);
+    c.name = j.value("name", c.name);
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(std::string("bad training config: ") + e.what());
+  }
+  validate(c);
+  return c;
+}
+
+std::string default_run_name(const AeTrainConfig& c) {
+  return c.model.preset + "-L" + std::to_string(c.model.latent) + "-" + c.loss;
+}
+
+nlohmann::json AeResult::to_json() const {
+  return {{"run_id", run_id},
+          {"epochs_done", epochs_done},
+          {"steps", steps},
+          {"test_l1", test_l1},
+          {"test_mse", test_mse},
+          {"train_loss", train_loss},
+          {"train_seconds", train_seconds},
+          {"samples_per_s", samples_per_s},
+          {"collapsed", collapsed},
+          {"recon_variation", recon_variation}};
+}
+
+// [SECTION] Evaluation
+
+namespace {
+
+constexpr int64_t kEvalBatch = 500;
+
+// Mean over pixels of the standard deviation across images (how much images differ).
+double mean_pixel_std(const Tensor& images) {
+  const int64_t m = images.dim(0), d = images.numel() / std::max<int64_t>(m, 1);
+  if (m < 2) return 0.0;
+  std::vector<double> sum(d, 0.0), sq(d, 0.0);
+  for (int64_t i = 0; i < m; ++i) {
+    const float* r = images.data() + i * d;
+    for (int64_t j = 0; j < d; ++j) {
+      sum[j] += r[j];
+      sq[j] += double(r[j]) * r[j];
+    }
+  }
+  double total = 0;
+  for (int64_t j = 0; j < d; ++j) {
+    double mean = sum[j] / m;
+    total += std::sqrt(std::max(0.0, sq[j] / m - mean * mean));
+  }
+  return total / d;
+}
+
+template <class F>
+void for_each_batch(const Tensor& images, F&& f) {
+  Tensor batch;
+  for (int64_t b = 0; b < images.dim(0); b += kEvalBatch) {
+    int64_t e = std::min(images.dim(0), b + kEvalBatch);
+    batch = slice_rows(images, b, e);
+    f(b, e, batch);
+  }
+}
+
+}  // namespace
+
+Tensor reconstruct_all(models::Autoencoder& ae, const Tensor& images) {
+  Tensor out(images.shape());
+  const int64_t d = images.numel() / std::max<int64_t>(images.dim(0), 1);
+  for_each_batch(images, [&](int64_t b, int64_t, const Tensor& batch) {
+    const Tensor& y = ae.forward(batch);
+    std::copy_n(y.data(), y.numel(), out.data() + b * d);
+  });
+  return out;
+}
+
+Tensor encode_all(models::Autoencoder& ae, const Tensor& images) {
+  Tensor out({images.dim(0), ae.spec().latent});
+  for_each_batch(images, [&](int64_t b, int64_t, const Tensor& batch) {
+    const Tensor& z = ae.encode(batch);
+    std::copy_n(z.data(), z.numel(), out.data() + b * ae.spec().latent);
+  });
+  return out;
+}
+
+ReconstructionError evaluate_reconstruction(models::Autoencoder& ae, const Tensor& images) {
+  Tensor recon = reconstruct_all(ae, images);
+  ReconstructionError err;
+  double l1 = 0, mse = 0;
+  for (int64_t i = 0; i < images.numel(); ++i) {
+    double diff = double(recon[i]) - images[i];
+    l1 += std::abs(diff);
+    mse += diff * diff;
+  }
+  err.l1 = l1 / std::max<int64_t>(images.numel(), 1);
+  err.mse = mse / std::max<int64_t>(images.numel(), 1);
+  double orig = mean_pixel_std(images);
+  err.variation = orig > 0 ? mean_pixel_std(recon) / orig : 0.0;
+  return err;
+}
+
+std::unique_ptr<models::Autoencoder> load_autoencoder(const nlohmann::json& config,
+                                                     const runs::NamedTensors& weights) {
+  AeTrainConfig c = ae_config_from_json(config);
+  Rng rng(c.seed);
+  auto ae = std::make_unique<models::Autoencoder>(c.model, rng);
+  std::vector<nn::Param*> params = ae->params();
+  if (params.size() != weights.size())
+    throw InputError("checkpoint has " + std::to_string(weights.size()) + " tensors, the model " +
+                     std::to_string(params.size()));
+  for (size_t i = 0; i < params.size(); ++i) {
+    if (params[i]->value.shape() != weights[i].value.shape())
+      throw InputError("checkpoint tensor " + std::to_string(i) + " has shape " +
+                       shape_str(weights[i].value.shape()) + ", the model wants " +
+                       shape_str(params[i]->value.shape()));
+  }
+  for (size_t i = 0; i < params.size(); ++i) params[i]->value = weights[i].value;
+  return ae;
+}
+
+// [SECTION] Training
+
+namespace {
+
+// Below this fraction of the originals' variation the reconstructions count as collapsed.
+constexpr double kCollapseVariation = 0.15;
+// Weight snapshots for the window at most this often (a copy of every parameter).
+constexpr double kSnapshotSeconds = 0.5;
+
+std::vector<optim::ParamRef> param_refs(const std::vector<nn::Param*>& params) {
+  std::vector<optim::ParamRef> refs;
+  for (nn::Param* p : params) refs.push_back({p->value.span(), p->grad.span()});
+  return refs;
+}
+
+std::vector<Tensor> values_of(const std::vector<nn::Param*>& params) {
+  std::vector<Tensor> v;
+  v.reserve(params.size());
+  for (nn::Param* p : params) v.push_back(p->value);
+  return v;
+}
+
+}  // namespace
+
+AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
+                           const std::filesystem::path& runs_db, JobContext& ctx) {
+  using Clock = std::chrono::steady_clock;
+  validate(config);
+  set_num_threads(config.threads);
+
+  runs::RunStore store = runs::RunStore::open(runs_db);
+  const std::string name = config.name.empty() ? default_run_name(config) : config.name;
+  AeResult result;
+  result.run_id = store.create_run("ae", name, to_json(config));
+  nlohmann::json info = {{"run_id", result.run_id}, {"epochs", config.epochs}};
+  ctx.publish_info(info);
+
+  try {
+    Rng rng(config.seed);
+    models::Autoencoder ae(config.model, rng);
+    std::vector<nn::Param*> params = ae.params();
+    auto opt = optim::make_optimizer(config.optimizer, param_refs(params));
+    std::unique_ptr<nn::Loss> loss;
+    if (config.loss == "l1")
+      loss = std::make_unique<nn::L1Loss>();
+    else
+      loss = std::make_unique<nn::MSELoss>();
+
+    const Tensor& train_x = ds.train_images;
+    data::Batcher batcher(train_x.dim(0), config.batch, rng);
+    const long total_steps = batcher.batches_per_epoch() * config.epochs;
+    Tensor batch;
+    std::span<const int64_t> idx;
+    long step = 0;
+    double train_seconds = 0;
+    auto last_snapshot = Clock::now();
+
+    for (int epoch = 0; epoch < config.epochs; ++epoch) {
+      auto epoch_start = Clock::now();
+      double loss_sum = 0;
+      int64_t seen = 0;
+      while (batcher.next(idx)) {
+        ctx.checkpoint();
+        if (auto lr = ctx.take_lr_request()) {
+          opt->set_lr(*lr);
+          ctx.publish_metric({step, double(epoch), "lr", *lr});
+        }
+        gather_rows_into(train_x, idx, batch);
+        ae.zero_grad();
+        const Tensor& x_hat = ae.forward(batch);
+        float l = loss->forward(x_hat, batch);
+        if (!std::isfinite(l))
+          throw DivergedError("diverged at step " + std::to_string(step) + ": loss is " +
+                                  (std::isnan(l) ? "nan" : "infinite"),
+                              step);
+        ae.backward(loss->backward());
+        opt->step();
+        loss_sum += double(l) * idx.size();
+        seen += static_cast<int64_t>(idx.size());
+        ++step;
+        if (step % 10 == 0) ctx.publish_metric({step, epoch + double(seen) / train_x.dim(0), "train_loss_step", l});
+        ctx.report_progress(double(step) / total_steps,
+                            "epoch " + std::to_string(epoch + 1) + "/" +
+                                std::to_string(config.epochs) + ", loss " + std::to_string(l));
+        if (std::chrono::duration<double>(Clock::now() - last_snapshot).count() > kSnapshotSeconds) {
+          ctx.publish_snapshot(values_of(params));
+          last_snapshot = Clock::now();
+        }
+      }
+      train_seconds += std::chrono::duration<double>(Clock::now() - epoch_start).count();
+
+      ReconstructionError test = evaluate_reconstruction(ae, ds.test_images);
+      result.epochs_done = epoch + 1;
+      result.steps = step;
+      result.train_loss = loss_sum / std::max<int64_t>(seen, 1);
+      result.test_l1 = test.l1;
+      result.test_mse = test.mse;
+      result.recon_variation = test.variation;
+      std::vector<runs::MetricPoint> points{
+          {step, double(epoch + 1), "train_loss", result.train_loss},
+          {step, double(epoch + 1), "test_l1", test.l1},
+          {step, double(epoch + 1), "test_mse", test.mse},
+          {step, double(epoch + 1), "lr", opt->lr()},
+          {step, double(epoch + 1), "seconds", train_seconds}};
+      store.add_metrics(result.run_id, points);
+      ctx.publish_metrics(points);
+      ctx.publish_snapshot(values_of(params));
+      last_snapshot = Clock::now();
+      info["epoch"] = epoch + 1;
+      info["test_l1"] = test.l1;
+      ctx.publish_info(info);
+      store.update_run(result.run_id,
+                       "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(config.epochs),
+                       result.to_json());
+    }
+
+    result.train_seconds = train_seconds;
+    result.samples_per_s =
+        train_seconds > 0 ? double(train_x.dim(0)) * result.epochs_done / train_seconds : 0.0;
+    result.collapsed = result.recon_variation < kCollapseVariation;
+
+    store.save_checkpoint(result.run_id, "final", runs::name_in_order(values_of(params)));
+    Tensor codes = encode_all(ae, ds.test_images);
+    store.save_tensor_artefact(result.run_id, "test_codes", {{"codes", codes}});
+    store.finish_run(result.run_id, runs::RunStatus::finished,
+                     result.collapsed ? "reconstructions collapsed to a near-constant image" : "",
+                     result.to_json());
+    ctx.report_progress(1.0, name + ": test L1 " + std::to_string(result.test_l1));
+    return result;
+  } catch (const DivergedError& e) {
+    store.finish_run(result.run_id, runs::RunStatus::diverged, e.what(), result.to_json());
+    throw;
+  } catch (const JobCancelled&) {
+    store.finish_run(result.run_id, runs::RunStatus::cancelled, "cancelled", result.to_json());
+    throw;
+  } catch (const std::exception& e) {
+    store.finish_run(result.run_id, runs::RunStatus::failed, e.what(), result.to_json());
+    throw;
+  }
+}
+
+}  // namespace aelab::train

@@ -1,0 +1,76 @@
+#pragma once
+// Autoencoder training (the study's part a, and with a discriminator term part b): the config a
+// run is made from, the training loop that runs inside a Job, and the evaluation helpers the
+// window and the report share (test L1, codes, reconstructions).
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "data/dataset.hpp"
+#include "models/autoencoder.hpp"
+#include "optim/optimizer.hpp"
+#include "train/job.hpp"
+
+namespace aelab::train {
+
+struct AeTrainConfig {
+  models::AutoencoderSpec model;
+  std::string loss = "l1";  // l1 | mse
+  optim::OptimizerConfig optimizer;  // adam, lr 1e-3
+  int64_t batch = 256;
+  int epochs = 50;
+  uint64_t seed = 0;
+  int threads = 0;  // 0: every core
+  std::string dataset = data::kDefaultDataset;
+  int64_t limit = 0;  // > 0: at most this many samples per split (quick runs, tests)
+  std::string name;   // shown in the run list; a default is made from the config
+};
+
+// Throws InputError naming the first impossible setting.
+void validate(const AeTrainConfig& config);
+[[nodiscard]] nlohmann::json to_json(const AeTrainConfig& config);
+[[nodiscard]] AeTrainConfig ae_config_from_json(const nlohmann::json& j);
+[[nodiscard]] std::string default_run_name(const AeTrainConfig& config);  // "mlp-L16-l1"
+
+struct AeResult {
+  int64_t run_id = 0;
+  int epochs_done = 0;
+  long steps = 0;
+  double test_l1 = 0;      // mean |x_hat - x| per pixel on the test split
+  double test_mse = 0;
+  double train_loss = 0;   // mean over the last epoch
+  double train_seconds = 0;
+  double samples_per_s = 0;
+  // Reconstructions that vary across images far less than the originals do: the L1 trap of a
+  // near-constant output (the per-pixel median of MNIST is 0).
+  bool collapsed = false;
+  double recon_variation = 0;  // mean per-pixel std of reconstructions / that of the originals
+  [[nodiscard]] nlohmann::json to_json() const;
+};
+
+// Trains inside a Job: records the run in the store at runs_db (config, status, metrics per epoch,
+// final weights, test-set codes), publishes metrics and weight snapshots to the UI, follows
+// pause/resume/cancel and lr requests. A non-finite loss ends the run as diverged (the store says
+// so, and a DivergedError carries the step out); a cancel ends it as cancelled.
+AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& dataset,
+                           const std::filesystem::path& runs_db, JobContext& ctx);
+
+// [SECTION] Evaluation (batched, inference only)
+// images: (M, 1, 28, 28). Mean absolute error per pixel and mean squared error.
+struct ReconstructionError {
+  double l1 = 0;
+  double mse = 0;
+  double variation = 0;  // see AeResult::recon_variation
+};
+[[nodiscard]] ReconstructionError evaluate_reconstruction(models::Autoencoder& ae,
+                                                          const Tensor& images);
+// (M, 1, 28, 28) -> (M, L)
+[[nodiscard]] Tensor encode_all(models::Autoencoder& ae, const Tensor& images);
+// (M, 1, 28, 28) -> (M, 1, 28, 28)
+[[nodiscard]] Tensor reconstruct_all(models::Autoencoder& ae, const Tensor& images);
+
+// A model rebuilt from a finished run's config and final weights (InputError if it has none).
+[[nodiscard]] std::unique_ptr<models::Autoencoder> load_autoencoder(const nlohmann::json& config,
+                                                                   const runs::NamedTensors& weights);
+
+}  // namespace aelab::train
