@@ -19,7 +19,8 @@ std::filesystem::path data_dir() {
 
 std::string counts_line(const std::array<int64_t, 10>& counts) {
   std::string s;
-  for (int d = 0; d < 10; ++d) s += (d ? " " : "") + std::to_string(d) + ":" + std::to_string(counts[d]);
+  for (int d = 0; d < 10; ++d)
+    s += (d ? " " : "") + std::to_string(d) + ":" + std::to_string(counts[d]);
   return s;
 }
 

@@ -38,7 +38,8 @@ Tensor gaussian_kernel_2d(const BlurSpec& spec) {
   const int64_t n = spec.kernel;
   Tensor t({n, n});
   for (int64_t i = 0; i < n; ++i)
-    for (int64_t j = 0; j < n; ++j) t[i * n + j] = k[static_cast<size_t>(i)] * k[static_cast<size_t>(j)];
+    for (int64_t j = 0; j < n; ++j)
+      t[i * n + j] = k[static_cast<size_t>(i)] * k[static_cast<size_t>(j)];
   return t;
 }
 
@@ -68,7 +69,8 @@ void gaussian_blur(const Tensor& images, const BlurSpec& spec, Tensor& out) {
         for (int64_t x = 0; x < w; ++x) {
           float acc = 0.0f;
           const int64_t lo = std::max<int64_t>(0, x - r), hi = std::min<int64_t>(w - 1, x + r);
-          for (int64_t xx = lo; xx <= hi; ++xx) acc += k[static_cast<size_t>(xx - x + r)] * in[y * w + xx];
+          for (int64_t xx = lo; xx <= hi; ++xx)
+            acc += k[static_cast<size_t>(xx - x + r)] * in[y * w + xx];
           rows[static_cast<size_t>(y * w + x)] = acc;
         }
       // o: (H, W) = rows convolved along y.

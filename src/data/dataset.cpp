@@ -61,11 +61,11 @@ const std::vector<std::string>& dataset_names() {
   return names;
 }
 
-fs::path dataset_dir(const std::string& name, const fs::path& data_dir, const fs::path& source_dir) {
+fs::path dataset_dir(const std::string& name, const fs::path& data_dir,
+                     const fs::path& source_dir) {
   bool known = false;
   for (const std::string& n : dataset_names()) known = known || n == name;
-  if (!known)
-    throw InputError("unknown dataset '" + name + "' (known: mnist-10k, fashion, mnist)");
+  if (!known) throw InputError("unknown dataset '" + name + "' (known: mnist-10k, fashion, mnist)");
   if (!source_dir.empty()) return source_dir;
   if (name == "fashion") return kFashionSystemDir;
   return data_dir / "datasets" / name;

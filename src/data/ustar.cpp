@@ -84,12 +84,12 @@ std::vector<TarEntry> read_ustar(std::span<const uint8_t> tar, const std::string
     if (std::all_of(h, h + kBlock, [](uint8_t b) { return b == 0; })) break;  // end marker
     const int64_t stored = parse_octal(h + kChksum, 8);
     if (stored < 0 || stored != header_checksum(h))
-      throw InputError(what + (pos == 0 ? ": not a tar archive (bad header checksum)"
-                                        : ": corrupt tar header (bad checksum) at byte " +
-                                              std::to_string(pos)));
+      throw InputError(
+          what + (pos == 0 ? ": not a tar archive (bad header checksum)"
+                           : ": corrupt tar header (bad checksum) at byte " + std::to_string(pos)));
     const int64_t size = parse_octal(h + kSize, kSizeLen);
-    if (size < 0) throw InputError(what + ": corrupt tar header (bad size) at byte " +
-                                   std::to_string(pos));
+    if (size < 0)
+      throw InputError(what + ": corrupt tar header (bad size) at byte " + std::to_string(pos));
     const size_t data_begin = pos + kBlock;
     if (data_begin + static_cast<size_t>(size) > tar.size())
       throw InputError(what + ": truncated tar archive (an entry runs past the end)");
@@ -127,7 +127,10 @@ std::vector<uint8_t> write_ustar(std::span<const TarEntry> entries) {
     write_octal(h.data() + kSize, kSizeLen, e.data.size());
     write_octal(h.data() + kMtime, 12, 0);
     h[kType] = '0';
-    std::memcpy(h.data() + kMagic, "ustar\0" "00", 8);
+    std::memcpy(h.data() + kMagic,
+                "ustar\0"
+                "00",
+                8);
     write_octal(h.data() + kChksum, 7, static_cast<uint64_t>(header_checksum(h.data())));
     h[kChksum + 7] = ' ';
     tar.insert(tar.end(), h.begin(), h.end());

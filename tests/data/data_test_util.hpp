@@ -2,7 +2,6 @@
 // Helpers for the data tests: a temporary directory that cleans up after itself, byte files, and
 // a check that a call fails with a one-line InputError naming the file and the problem.
 #include <catch2/catch.hpp>
-
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>

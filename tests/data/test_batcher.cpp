@@ -1,7 +1,6 @@
 // Batcher: every index exactly once per epoch, a new order each epoch, same seed same order.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 
 #include "data/batcher.hpp"
 

@@ -1,6 +1,5 @@
 // Gaussian blur: the separable fast path against a direct 2-D convolution, kernel values, specs.
 #include <catch2/catch.hpp>
-
 #include <cmath>
 
 #include "core/rng.hpp"
@@ -52,8 +51,8 @@ TEST_CASE("Gaussian kernel values and normalisation", "[data][blur]") {
   REQUIRE(k3[2] == k3[0]);
   REQUIRE(gaussian_kernel_1d({0.7, 1}) == std::vector<float>{1.0f});
 
-  for (const BlurSpec spec : {BlurSpec{0.5, 3}, BlurSpec{1.0, 5}, BlurSpec{2.5, 9},
-                              BlurSpec{10.0, 27}}) {
+  for (const BlurSpec spec :
+       {BlurSpec{0.5, 3}, BlurSpec{1.0, 5}, BlurSpec{2.5, 9}, BlurSpec{10.0, 27}}) {
     const auto k = gaussian_kernel_1d(spec);
     double s1 = 0.0;
     for (float v : k) s1 += v;
@@ -123,8 +122,11 @@ TEST_CASE("blur specs are validated with a clear message", "[data][blur]") {
   require_input_error([] { validate({1.0, 29}); }, {"between 1 and 27", "29"});
   require_input_error([] { validate({1.0, -3}); }, {"kernel"});
   Tensor out;
-  require_input_error([&] { gaussian_blur(Tensor({1, 1, 28, 28}), {1.0, 28}, out); },
-                      {"between 1 and 27"});
+  require_input_error(
+      [&] {
+        gaussian_blur(Tensor({1, 1, 28, 28}), {1.0, 28}, out);
+      },
+      {"between 1 and 27"});
   REQUIRE_THROWS_AS(gaussian_blur(Tensor({28, 28}), {1.0, 3}, out), ShapeError);
   REQUIRE_NOTHROW(validate({1.0, 27}));
   REQUIRE_NOTHROW(validate({0.01, 1}));

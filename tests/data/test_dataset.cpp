@@ -118,8 +118,9 @@ TEST_CASE("a malformed file in a dataset is refused", "[data][dataset]") {
 
 TEST_CASE("Fashion-MNIST from Debian's dataset-fashion-mnist", "[data][dataset][fashion]") {
   if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")) {
-    WARN("skipped: /usr/share/datasets/fashion-mnist not installed (apt install "
-         "dataset-fashion-mnist)");
+    WARN(
+        "skipped: /usr/share/datasets/fashion-mnist not installed (apt install "
+        "dataset-fashion-mnist)");
     return;
   }
   const Dataset ds = load_dataset("fashion", {});

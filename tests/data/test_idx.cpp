@@ -92,10 +92,10 @@ TEST_CASE("IDX tensor conversion rounds and clamps", "[data][idx]") {
   Tensor t({1, 1, 28, 28});
   t[0] = 0.0f;
   t[1] = 1.0f;
-  t[2] = 0.5f;         // 127.5 -> 128
-  t[3] = 0.2f;         // 51
-  t[4] = -0.3f;        // clamped to 0
-  t[5] = 7.0f;         // clamped to 255
+  t[2] = 0.5f;          // 127.5 -> 128
+  t[3] = 0.2f;          // 51
+  t[4] = -0.3f;         // clamped to 0
+  t[5] = 7.0f;          // clamped to 255
   t[6] = 100.4f / 255;  // 100
   const auto px = tensor_to_pixels(t);
   REQUIRE(std::vector<uint8_t>(px.begin(), px.begin() + 7) ==
@@ -199,8 +199,7 @@ TEST_CASE("damaged gzip is refused, never partially loaded", "[data][idx]") {
     bad[bad.size() - 6] ^= 0xFF;  // inside the CRC-32 of the trailer
     const auto p = dir / "crc.gz";
     write_bytes(p, bad);
-    require_input_error([&] { (void)read_idx_images(p); },
-                        {p.string() + ":", "corrupt gzip data"});
+    require_input_error([&] { (void)read_idx_images(p); }, {p.string() + ":", "corrupt gzip data"});
   }
   SECTION("garbage after the gzip stream") {
     const auto p = dir / "tail.gz";
@@ -235,7 +234,6 @@ TEST_CASE("writers refuse labels outside 0..9 and unwritable places", "[data][id
   TempDir dir;
   REQUIRE_THROWS_AS(write_idx_labels(dir / "l", std::vector<uint8_t>{1, 12}), InputError);
   REQUIRE_FALSE(std::filesystem::exists(dir / "l"));
-  require_input_error(
-      [&] { write_idx_labels(dir / "no-such-dir" / "l", std::vector<uint8_t>{1}); },
-      {"no-such-dir", "cannot create"});
+  require_input_error([&] { write_idx_labels(dir / "no-such-dir" / "l", std::vector<uint8_t>{1}); },
+                      {"no-such-dir", "cannot create"});
 }
