@@ -1,0 +1,525 @@
+// t-SNE: neighbours and affinities, the quadtree, gradients, the optimiser, the k-NN score.
+//
+// [SECTION] Validation
+// [SECTION] Neighbours and affinities
+// [SECTION] Quadtree (Barnes-Hut)
+// [SECTION] Gradients
+// [SECTION] Optimiser
+// [SECTION] k-NN label accuracy
+#include "analysis/tsne.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <string>
+
+#include "analysis/pca.hpp"
+#include "analysis/sq_distances.hpp"
+#include "core/error.hpp"
+#include "core/rng.hpp"
+
+namespace aelab::analysis {
+
+// [SECTION] Validation
+
+namespace {
+
+void check_data(const Tensor& x) {
+  if (x.rank() != 2)
+    throw InputError("t-SNE: data must be a (N, D) matrix, got shape " + shape_str(x.shape()));
+  if (x.dim(0) < 4) throw InputError("t-SNE: needs at least 4 rows, got " + std::to_string(x.dim(0)));
+  if (x.dim(1) < 1) throw InputError("t-SNE: data has 0 features");
+  for (float v : x.span())
+    if (!std::isfinite(v)) throw InputError("t-SNE: data holds a NaN or infinite value");
+}
+
+void check_perplexity(double perplexity, int64_t n) {
+  if (!(perplexity > 0.0) || perplexity >= double(n - 1))
+    throw InputError("t-SNE: perplexity " + std::to_string(perplexity) + " must be in (0, " +
+                     std::to_string(n - 1) + ") for " + std::to_string(n) + " points");
+}
+
+// [SECTION] Neighbours and affinities
+
+// The k nearest neighbours of every row (self excluded), by exact squared distance in double,
+// ties by index. GEMM distances in row blocks pick candidates; the chosen ones are recomputed in
+// double so the binary search sees precise distances.
+void nearest_neighbours(const Tensor& x, int k, std::vector<int>& idx, std::vector<double>& dist2) {
+  const int64_t n = x.dim(0), d = x.dim(1);
+  const std::vector<float> sq = row_sq_norms(x.data(), n, d);
+  idx.resize(size_t(n) * k);
+  dist2.resize(size_t(n) * k);
+  const int64_t block = 512;
+  std::vector<float> dist(size_t(block) * n);
+  SqDistances gemm;
+  for (int64_t b0 = 0; b0 < n; b0 += block) {
+    const int64_t rows = std::min(block, n - b0);
+    gemm.distances(x.data() + b0 * d, sq.data() + b0, rows, x.data(), sq.data(), n, d,
+                   dist.data());
+#pragma omp parallel
+    {
+      std::vector<std::pair<float, int>> cand(n);
+#pragma omp for schedule(static)
+      for (int64_t r = 0; r < rows; ++r) {
+        const int64_t i = b0 + r;
+        const float* row = dist.data() + r * n;
+        int64_t m = 0;
+        for (int64_t j = 0; j < n; ++j)
+          if (j != i) cand[m++] = {row[j], int(j)};
+        // A few spare candidates guard against float rounding reordering the k-th neighbour.
+        const int64_t keep = std::min<int64_t>(m, k + 8);
+        std::nth_element(cand.begin(), cand.begin() + (keep - 1), cand.begin() + m);
+        std::vector<std::pair<double, int>> exact(keep);
+        for (int64_t c = 0; c < keep; ++c) {
+          const int j = cand[c].second;
+          double s = 0.0;
+          for (int64_t t = 0; t < d; ++t) {
+            const double diff = double(x.data()[i * d + t]) - double(x.data()[j * d + t]);
+            s += diff * diff;
+          }
+          exact[c] = {s, j};
+        }
+        std::sort(exact.begin(), exact.end());
+        for (int c = 0; c < k; ++c) {
+          idx[i * k + c] = exact[c].second;
+          dist2[i * k + c] = exact[c].first;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void tsne_conditional(std::span<const double> dist2, int64_t n, int k, double perplexity,
+                      std::vector<double>& cond) {
+  cond.resize(size_t(n) * k);
+  const double target = std::log(perplexity);
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) {
+    const double* dd = dist2.data() + i * k;
+    double* p = cond.data() + i * k;
+    // Entropy is shift invariant: subtract the nearest distance so exp() never underflows to 0.
+    const double d0 = *std::min_element(dd, dd + k);
+    double beta = 1.0, lo = -std::numeric_limits<double>::infinity(),
+           hi = std::numeric_limits<double>::infinity();
+    for (int step = 0; step < 200; ++step) {
+      double sum = 0.0;
+      for (int j = 0; j < k; ++j) sum += (p[j] = std::exp(-(dd[j] - d0) * beta));
+      double mean_d = 0.0;
+      for (int j = 0; j < k; ++j) {
+        p[j] /= sum;
+        mean_d += (dd[j] - d0) * p[j];
+      }
+      const double entropy = std::log(sum) + beta * mean_d;
+      const double diff = entropy - target;
+      if (std::fabs(diff) <= 1e-5) break;
+      if (diff > 0) {  // too flat: sharpen
+        lo = beta;
+        beta = std::isinf(hi) ? beta * 2.0 : 0.5 * (beta + hi);
+      } else {
+        hi = beta;
+        beta = std::isinf(lo) ? beta / 2.0 : 0.5 * (beta + lo);
+      }
+    }
+  }
+}
+
+SparseAffinities tsne_affinities(const Tensor& x, double perplexity) {
+  check_data(x);
+  const int64_t n = x.dim(0);
+  check_perplexity(perplexity, n);
+  const int k = int(std::min<int64_t>(n - 1, int64_t(3.0 * perplexity + 1.0)));
+  std::vector<int> idx;
+  std::vector<double> dist2, cond;
+  nearest_neighbours(x, k, idx, dist2);
+  tsne_conditional(dist2, n, k, perplexity, cond);
+
+  // P = (P_cond + P_cond^T) / sum, as CSR with sorted, merged columns.
+  std::vector<int64_t> deg(n + 1, 0);
+  for (int64_t i = 0; i < n; ++i) {
+    deg[i + 1] += k;
+    for (int c = 0; c < k; ++c) deg[idx[i * k + c] + 1] += 1;
+  }
+  std::partial_sum(deg.begin(), deg.end(), deg.begin());
+  std::vector<std::pair<int, double>> entries(deg[n]);
+  std::vector<int64_t> fill(deg.begin(), deg.end() - 1);
+  for (int64_t i = 0; i < n; ++i)
+    for (int c = 0; c < k; ++c) {
+      const int j = idx[i * k + c];
+      const double v = cond[i * k + c];
+      entries[fill[i]++] = {j, v};
+      entries[fill[j]++] = {int(i), v};
+    }
+  SparseAffinities p;
+  p.n = n;
+  p.row_ptr.assign(n + 1, 0);
+  double total = 0.0;
+  for (int64_t i = 0; i < n; ++i) {
+    auto first = entries.begin() + deg[i], last = entries.begin() + deg[i + 1];
+    std::sort(first, last, [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (auto it = first; it != last; ++it) {
+      if (!p.col.empty() && int64_t(p.col.size()) > p.row_ptr[i] && p.col.back() == it->first) {
+        p.val.back() += it->second;
+      } else {
+        p.col.push_back(it->first);
+        p.val.push_back(it->second);
+      }
+      total += it->second;
+    }
+    p.row_ptr[i + 1] = int64_t(p.col.size());
+  }
+  for (double& v : p.val) v /= total;
+  return p;
+}
+
+// [SECTION] Quadtree (Barnes-Hut)
+
+namespace {
+
+struct QuadNode {
+  double cx = 0, cy = 0;  // centre of mass
+  double width = 0;       // side of the (square) cell
+  int count = 0;
+  int first_child = -1;   // children are contiguous; -1 for a leaf
+  int n_children = 0;
+  int begin = 0, end = 0;  // the node's points in QuadTree::order
+};
+
+class QuadTree {
+ public:
+  static constexpr int kLeafCapacity = 4;
+  static constexpr int kMaxDepth = 40;
+
+  void build(const double* y, int n) {
+    y_ = y;
+    order.resize(n);
+    std::iota(order.begin(), order.end(), 0);
+    nodes.clear();
+    nodes.reserve(size_t(n));
+    double x0 = y[0], x1 = y[0], y0 = y[1], y1 = y[1];
+    for (int i = 1; i < n; ++i) {
+      x0 = std::min(x0, y[2 * i]);
+      x1 = std::max(x1, y[2 * i]);
+      y0 = std::min(y0, y[2 * i + 1]);
+      y1 = std::max(y1, y[2 * i + 1]);
+    }
+    const double w = std::max({x1 - x0, y1 - y0, 1e-12}) * (1.0 + 1e-9);
+    nodes.push_back({});
+    nodes[0].begin = 0;
+    nodes[0].end = n;
+    split(0, 0.5 * (x0 + x1), 0.5 * (y0 + y1), w, 0);
+    pos.resize(size_t(n) * 2);
+    for (int t = 0; t < n; ++t) {
+      pos[2 * t] = y[2 * order[t]];
+      pos[2 * t + 1] = y[2 * order[t] + 1];
+    }
+  }
+
+  // Repulsion on point (px, py), index i: sum over other points of q^2 (p - y_j) and of q,
+  // q = 1 / (1 + |p - y_j|^2); cells seen under an angle below theta count as their centre.
+  void repulse(int i, double px, double py, double theta2, double& fx, double& fy,
+               double& sum_q) const {
+    int stack[4 * kMaxDepth + 8];
+    int top = 0;
+    stack[top++] = 0;
+    while (top > 0) {
+      const QuadNode& nd = nodes[stack[--top]];
+      const double dx = px - nd.cx, dy = py - nd.cy, d2 = dx * dx + dy * dy;
+      if (nd.width * nd.width < theta2 * d2) {
+        const double q = 1.0 / (1.0 + d2), cq = nd.count * q;
+        sum_q += cq;
+        fx += cq * q * dx;
+        fy += cq * q * dy;
+      } else if (nd.first_child < 0) {
+        for (int t = nd.begin; t < nd.end; ++t) {
+          if (order[t] == i) continue;
+          const double ex = px - pos[2 * t], ey = py - pos[2 * t + 1];
+          const double q = 1.0 / (1.0 + ex * ex + ey * ey);
+          sum_q += q;
+          fx += q * q * ex;
+          fy += q * q * ey;
+        }
+      } else {
+        for (int c = 0; c < nd.n_children; ++c) stack[top++] = nd.first_child + c;
+      }
+    }
+  }
+
+  std::vector<QuadNode> nodes;
+  std::vector<int> order;   // points in tree order (leaves contiguous)
+  std::vector<double> pos;  // positions in tree order (n * 2)
+
+ private:
+  void split(int node, double mx, double my, double width, int depth) {
+    const int begin = nodes[node].begin, end = nodes[node].end;
+    nodes[node].width = width;
+    nodes[node].count = end - begin;
+    double sx = 0, sy = 0;
+    for (int t = begin; t < end; ++t) {
+      sx += y_[2 * order[t]];
+      sy += y_[2 * order[t] + 1];
+    }
+    nodes[node].cx = sx / (end - begin);
+    nodes[node].cy = sy / (end - begin);
+    if (end - begin <= kLeafCapacity || depth >= kMaxDepth) return;
+    // Quadrants: (left, bottom), (left, top), (right, bottom), (right, top).
+    auto first = order.begin() + begin, last = order.begin() + end;
+    auto mid_x = std::partition(first, last, [&](int i) { return y_[2 * i] < mx; });
+    auto mid_l = std::partition(first, mid_x, [&](int i) { return y_[2 * i + 1] < my; });
+    auto mid_r = std::partition(mid_x, last, [&](int i) { return y_[2 * i + 1] < my; });
+    const int cuts[5] = {begin, int(mid_l - order.begin()), int(mid_x - order.begin()),
+                         int(mid_r - order.begin()), end};
+    const double q = 0.25 * width;
+    const double cxs[4] = {mx - q, mx - q, mx + q, mx + q}, cys[4] = {my - q, my + q, my - q, my + q};
+    const int first_child = int(nodes.size());
+    int made = 0;
+    int which[4];
+    for (int c = 0; c < 4; ++c) {
+      if (cuts[c + 1] == cuts[c]) continue;
+      nodes.push_back({});
+      nodes.back().begin = cuts[c];
+      nodes.back().end = cuts[c + 1];
+      which[made++] = c;
+    }
+    nodes[node].first_child = first_child;
+    nodes[node].n_children = made;
+    for (int m = 0; m < made; ++m)
+      split(first_child + m, cxs[which[m]], cys[which[m]], 0.5 * width, depth + 1);
+  }
+
+  const double* y_ = nullptr;
+};
+
+// Attraction: sum_j P_ij q_ij (y_i - y_j), the sparse part of the gradient.
+void attract(const SparseAffinities& p, const double* y, int64_t i, double& fx, double& fy) {
+  const double px = y[2 * i], py = y[2 * i + 1];
+  for (int64_t e = p.row_ptr[i]; e < p.row_ptr[i + 1]; ++e) {
+    const int j = p.col[e];
+    const double dx = px - y[2 * j], dy = py - y[2 * j + 1];
+    const double f = p.val[e] / (1.0 + dx * dx + dy * dy);
+    fx += f * dx;
+    fy += f * dy;
+  }
+}
+
+void check_map(const SparseAffinities& p, std::span<const double> y, std::span<double> grad) {
+  if (int64_t(y.size()) != 2 * p.n || int64_t(grad.size()) != 2 * p.n)
+    throw ShapeError("t-SNE gradient: map and gradient must hold 2 * N values");
+}
+
+}  // namespace
+
+// [SECTION] Gradients
+
+double tsne_gradient_exact(const SparseAffinities& p, std::span<const double> y,
+                           double exaggeration, std::span<double> grad) {
+  check_map(p, y, grad);
+  const int64_t n = p.n;
+  std::vector<double> rep(2 * n, 0.0);
+  double z = 0.0;
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      if (i == j) continue;
+      const double dx = y[2 * i] - y[2 * j], dy = y[2 * i + 1] - y[2 * j + 1];
+      const double q = 1.0 / (1.0 + dx * dx + dy * dy);
+      z += q;
+      rep[2 * i] += q * q * dx;
+      rep[2 * i + 1] += q * q * dy;
+    }
+  for (int64_t i = 0; i < n; ++i) {
+    double fx = 0, fy = 0;
+    attract(p, y.data(), i, fx, fy);
+    grad[2 * i] = 4.0 * (exaggeration * fx - rep[2 * i] / z);
+    grad[2 * i + 1] = 4.0 * (exaggeration * fy - rep[2 * i + 1] / z);
+  }
+  return z;
+}
+
+namespace {
+
+// Barnes-Hut gradient with a caller-owned tree and scratch (the optimiser reuses them).
+double gradient_bh(const SparseAffinities& p, const double* y, double exaggeration, double theta,
+                   QuadTree& tree, std::vector<double>& scratch, double* grad) {
+  const int n = int(p.n);
+  tree.build(y, n);
+  scratch.resize(size_t(n) * 3);  // per point: repulsion x, y and its sum of q
+  const double theta2 = theta * theta;
+  // Points in tree order: neighbours in the loop share the cells they open (cache friendly).
+#pragma omp parallel for schedule(dynamic, 64)
+  for (int t = 0; t < n; ++t) {
+    const int i = tree.order[t];
+    double fx = 0, fy = 0, sq = 0;
+    tree.repulse(i, y[2 * i], y[2 * i + 1], theta2, fx, fy, sq);
+    scratch[3 * i] = fx;
+    scratch[3 * i + 1] = fy;
+    scratch[3 * i + 2] = sq;
+  }
+  double z = 0.0;
+  for (int i = 0; i < n; ++i) z += scratch[3 * i + 2];  // fixed order: deterministic
+#pragma omp parallel for schedule(static)
+  for (int i = 0; i < n; ++i) {
+    double fx = 0, fy = 0;
+    attract(p, y, i, fx, fy);
+    grad[2 * i] = 4.0 * (exaggeration * fx - scratch[3 * i] / z);
+    grad[2 * i + 1] = 4.0 * (exaggeration * fy - scratch[3 * i + 1] / z);
+  }
+  return z;
+}
+
+double kl_divergence(const SparseAffinities& p, const double* y, double z) {
+  double kl = 0.0;
+  for (int64_t i = 0; i < p.n; ++i)
+    for (int64_t e = p.row_ptr[i]; e < p.row_ptr[i + 1]; ++e) {
+      const int j = p.col[e];
+      const double dx = y[2 * i] - y[2 * j], dy = y[2 * i + 1] - y[2 * j + 1];
+      const double q = 1.0 / (1.0 + dx * dx + dy * dy) / z;
+      if (p.val[e] > 0) kl += p.val[e] * std::log(p.val[e] / std::max(q, 1e-300));
+    }
+  return kl;
+}
+
+}  // namespace
+
+double tsne_gradient_bh(const SparseAffinities& p, std::span<const double> y, double exaggeration,
+                        double theta, std::span<double> grad) {
+  check_map(p, y, grad);
+  QuadTree tree;
+  std::vector<double> scratch;
+  return gradient_bh(p, y.data(), exaggeration, theta, tree, scratch, grad.data());
+}
+
+// [SECTION] Optimiser
+
+TsneResult tsne(const Tensor& x, const TsneConfig& config, std::atomic<bool>* cancel,
+                std::function<void(double)> progress) {
+  check_data(x);
+  const int64_t n = x.dim(0);
+  check_perplexity(config.perplexity, n);
+  if (config.iterations < 1) throw InputError("t-SNE: iterations must be at least 1");
+  if (config.exaggeration_iters < 0) throw InputError("t-SNE: exaggeration_iters must be >= 0");
+  if (!(config.early_exaggeration >= 1.0))
+    throw InputError("t-SNE: early exaggeration must be >= 1");
+  if (!(config.theta >= 0.0 && config.theta < 2.0))
+    throw InputError("t-SNE: theta must be in [0, 2)");
+  if (!std::isfinite(config.learning_rate))
+    throw InputError("t-SNE: learning rate must be finite");
+
+  const SparseAffinities p = tsne_affinities(x, config.perplexity);
+  if (progress) progress(0.0);
+  const double lr = config.learning_rate > 0
+                        ? config.learning_rate
+                        : std::max(double(n) / config.early_exaggeration / 4.0, 50.0);
+
+  // Initial map with standard deviation 1e-4 (sklearn): PCA of the data, or Gaussian noise.
+  std::vector<double> y(2 * n);
+  if (config.init == TsneInit::Pca && x.dim(1) >= 2) {
+    const Tensor proj = fit_pca(x, 2).project(x);
+    double mean = 0.0, m2 = 0.0;
+    for (int64_t i = 0; i < n; ++i) mean += proj.data()[2 * i];
+    mean /= double(n);
+    for (int64_t i = 0; i < n; ++i) m2 += std::pow(proj.data()[2 * i] - mean, 2);
+    const double sd = std::sqrt(m2 / double(n));
+    const double scale = sd > 0 ? 1e-4 / sd : 1.0;
+    for (int64_t i = 0; i < 2 * n; ++i) y[i] = proj.data()[i] * scale;
+  } else {
+    Rng rng(config.seed);
+    for (double& v : y) v = 1e-4 * rng.normal();
+  }
+
+  std::vector<double> grad(2 * n), update(2 * n, 0.0), gains(2 * n, 1.0), scratch;
+  QuadTree tree;
+  TsneResult result;
+  double z = 1.0;
+  for (int it = 0; it < config.iterations; ++it) {
+    if (cancel && cancel->load()) {
+      result.cancelled = true;
+      break;
+    }
+    const bool exploring = it < config.exaggeration_iters;
+    if (it == config.exaggeration_iters && it > 0) {  // sklearn starts the second stage afresh
+      std::fill(update.begin(), update.end(), 0.0);
+      std::fill(gains.begin(), gains.end(), 1.0);
+    }
+    const double exaggeration = exploring ? config.early_exaggeration : 1.0;
+    const double momentum = exploring ? 0.5 : 0.8;
+    z = gradient_bh(p, y.data(), exaggeration, config.theta, tree, scratch, grad.data());
+#pragma omp parallel for schedule(static)
+    for (int64_t c = 0; c < 2 * n; ++c) {
+      gains[c] = update[c] * grad[c] < 0.0 ? gains[c] + 0.2 : std::max(gains[c] * 0.8, 0.01);
+      update[c] = momentum * update[c] - lr * gains[c] * grad[c];
+      y[c] += update[c];
+    }
+    result.iterations = it + 1;
+    if (progress && (it % 10 == 9 || it + 1 == config.iterations))
+      progress(double(it + 1) / config.iterations);
+  }
+  for (double v : y)
+    if (!std::isfinite(v)) throw std::runtime_error("t-SNE diverged (non-finite map coordinates)");
+  z = gradient_bh(p, y.data(), 1.0, config.theta, tree, scratch, grad.data());
+  result.kl = kl_divergence(p, y.data(), z);
+  result.y = Tensor({n, 2});
+  for (int64_t i = 0; i < 2 * n; ++i) result.y.data()[i] = float(y[i]);
+  return result;
+}
+
+// [SECTION] k-NN label accuracy
+
+double knn_label_accuracy(const Tensor& y2d, std::span<const int> labels, int k) {
+  if (y2d.rank() != 2 || y2d.dim(1) != 2)
+    throw InputError("k-NN accuracy: map must be (N, 2), got " + shape_str(y2d.shape()));
+  const int64_t n = y2d.dim(0);
+  if (int64_t(labels.size()) != n)
+    throw InputError("k-NN accuracy: " + std::to_string(labels.size()) + " labels for " +
+                     std::to_string(n) + " points");
+  if (k < 1 || k > n - 1)
+    throw InputError("k-NN accuracy: k = " + std::to_string(k) + " must be in [1, " +
+                     std::to_string(n - 1) + "]");
+  for (int l : labels)
+    if (l < 0) throw InputError("k-NN accuracy: negative label");
+  const int n_labels = *std::max_element(labels.begin(), labels.end()) + 1;
+  const float* y = y2d.data();
+  int64_t correct = 0;
+#pragma omp parallel reduction(+ : correct)
+  {
+    std::vector<std::pair<double, int>> heap;  // max-heap of the k nearest so far
+    std::vector<int> votes(n_labels);
+#pragma omp for schedule(static)
+    for (int64_t i = 0; i < n; ++i) {
+      heap.clear();
+      for (int64_t j = 0; j < n; ++j) {
+        if (j == i) continue;
+        const double dx = double(y[2 * i]) - y[2 * j], dy = double(y[2 * i + 1]) - y[2 * j + 1];
+        const std::pair<double, int> c{dx * dx + dy * dy, int(j)};
+        if (int(heap.size()) < k) {
+          heap.push_back(c);
+          std::push_heap(heap.begin(), heap.end());
+        } else if (c < heap.front()) {
+          std::pop_heap(heap.begin(), heap.end());
+          heap.back() = c;
+          std::push_heap(heap.begin(), heap.end());
+        }
+      }
+      std::sort_heap(heap.begin(), heap.end());  // nearest first
+      std::fill(votes.begin(), votes.end(), 0);
+      int best_votes = 0;
+      for (const auto& h : heap) best_votes = std::max(best_votes, ++votes[labels[h.second]]);
+      int vote = -1;
+      for (const auto& h : heap)
+        if (votes[labels[h.second]] == best_votes) {
+          vote = labels[h.second];
+          break;
+        }
+      if (vote == labels[i]) ++correct;
+    }
+  }
+  return double(correct) / double(n);
+}
+
+double knn_label_accuracy(const Tensor& y2d, std::span<const uint8_t> labels, int k) {
+  const std::vector<int> wide(labels.begin(), labels.end());
+  return knn_label_accuracy(y2d, wide, k);
+}
+
+}  // namespace aelab::analysis

@@ -1,0 +1,152 @@
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <vector>
+
+#include "analysis/tsne.hpp"
+#include "core/error.hpp"
+#include "core/rng.hpp"
+
+using namespace aelab;
+using namespace aelab::analysis;
+
+namespace {
+
+Tensor blobs(int n, int d, int centers, double separation, uint64_t seed, std::vector<int>& labels) {
+  Rng rng(seed);
+  std::vector<float> c(size_t(centers) * d);
+  for (float& v : c) v = float(separation * rng.normal());
+  Tensor x({n, d});
+  labels.resize(n);
+  for (int i = 0; i < n; ++i) {
+    labels[i] = int(rng.below(centers));
+    for (int t = 0; t < d; ++t)
+      x.data()[size_t(i) * d + t] = c[size_t(labels[i]) * d + t] + float(rng.normal());
+  }
+  return x;
+}
+
+}  // namespace
+
+TEST_CASE("Binary search hits the perplexity on every row", "[analysis][tsne]") {
+  Rng rng(2);
+  const int n = 50, k = 40;
+  std::vector<double> dist2(n * k);
+  for (double& v : dist2) v = rng.uniform(0.0, 400.0);  // wide range: exp() would underflow
+  for (double perp : {2.0, 10.0, 30.0}) {
+    std::vector<double> cond;
+    tsne_conditional(dist2, n, k, perp, cond);
+    for (int i = 0; i < n; ++i) {
+      double sum = 0.0, h = 0.0;
+      for (int j = 0; j < k; ++j) {
+        const double p = cond[i * k + j];
+        sum += p;
+        if (p > 0) h -= p * std::log(p);
+      }
+      REQUIRE(sum == Approx(1.0).margin(1e-12));
+      REQUIRE(std::exp(h) == Approx(perp).epsilon(1e-4));
+    }
+  }
+}
+
+TEST_CASE("Affinities are symmetric, non-negative and sum to 1", "[analysis][tsne]") {
+  std::vector<int> labels;
+  const Tensor x = blobs(300, 5, 3, 4.0, 1, labels);
+  const SparseAffinities p = tsne_affinities(x, 10.0);
+  REQUIRE(p.row_ptr.size() == 301);
+  double total = 0.0;
+  auto find = [&](int i, int j) {
+    for (int64_t e = p.row_ptr[i]; e < p.row_ptr[i + 1]; ++e)
+      if (p.col[e] == j) return p.val[e];
+    return -1.0;
+  };
+  for (int i = 0; i < 300; ++i) {
+    REQUIRE(p.row_ptr[i + 1] - p.row_ptr[i] >= 31);  // 3 * perplexity + 1 neighbours at least
+    for (int64_t e = p.row_ptr[i]; e < p.row_ptr[i + 1]; ++e) {
+      REQUIRE(p.col[e] != i);
+      REQUIRE(p.val[e] > 0.0);
+      if (e > p.row_ptr[i]) REQUIRE(p.col[e] > p.col[e - 1]);
+      REQUIRE(find(p.col[e], i) == Approx(p.val[e]).epsilon(1e-12));
+      total += p.val[e];
+    }
+  }
+  REQUIRE(total == Approx(1.0).margin(1e-9));
+}
+
+TEST_CASE("Barnes-Hut gradient matches the exact gradient", "[analysis][tsne]") {
+  std::vector<int> labels;
+  const Tensor x = blobs(400, 6, 4, 3.0, 3, labels);
+  const SparseAffinities p = tsne_affinities(x, 15.0);
+  Rng rng(4);
+  std::vector<double> y(800);
+  for (double& v : y) v = 5.0 * rng.normal();
+  std::vector<double> exact(800), bh0(800), bh(800);
+  const double z_exact = tsne_gradient_exact(p, y, 12.0, exact);
+  const double z0 = tsne_gradient_bh(p, y, 12.0, 0.0, bh0);  // theta 0: nothing summarised
+  REQUIRE(z0 == Approx(z_exact).epsilon(1e-12));
+  for (int i = 0; i < 800; ++i) REQUIRE(bh0[i] == Approx(exact[i]).margin(1e-12));
+
+  const double z = tsne_gradient_bh(p, y, 12.0, 0.5, bh);
+  REQUIRE(z == Approx(z_exact).epsilon(0.01));
+  double err = 0.0, norm = 0.0;
+  for (int i = 0; i < 800; ++i) {
+    err += (bh[i] - exact[i]) * (bh[i] - exact[i]);
+    norm += exact[i] * exact[i];
+  }
+  REQUIRE(std::sqrt(err / norm) < 0.02);
+}
+
+TEST_CASE("k-NN label accuracy on a hand-made map", "[analysis][tsne]") {
+  // Two groups on a line and one stray "1" inside the 0s.
+  Tensor y({7, 2}, std::vector<float>{0, 0, 1, 0, 2, 0, 3, 0, 100, 0, 101, 0, 102, 0});
+  const std::vector<int> labels = {0, 0, 1, 0, 1, 1, 1};
+  // k = 1: point 2 (label 1) sees 1 or 3 (both 0) -> wrong; points 1 and 3 see point 2 first?
+  // Distances from 1: to 0 and 2 equal (1) -> nearest by index is 0 -> right. From 3: point 2 at
+  // distance 1 -> label 1 -> wrong. So 5 of 7 right.
+  REQUIRE(knn_label_accuracy(y, labels, 1) == Approx(5.0 / 7.0));
+  // k = 3: the far group votes 1 everywhere; point 2 sees 1, 3, 0 -> 0 (wrong); others right.
+  REQUIRE(knn_label_accuracy(y, labels, 3) == Approx(6.0 / 7.0));
+  REQUIRE_THROWS_AS(knn_label_accuracy(y, labels, 7), InputError);
+  REQUIRE_THROWS_AS(knn_label_accuracy(y, std::vector<int>{0, 1}, 1), InputError);
+  REQUIRE_THROWS_AS(knn_label_accuracy(Tensor({7, 3}), labels, 1), InputError);
+}
+
+TEST_CASE("t-SNE keeps well-separated blobs apart, deterministically", "[analysis][tsne]") {
+  std::vector<int> labels;
+  const Tensor x = blobs(1000, 16, 10, 4.0, 7, labels);
+  TsneConfig cfg;
+  cfg.iterations = 300;
+  cfg.exaggeration_iters = 100;
+  double last = -1.0;
+  const TsneResult r = tsne(x, cfg, nullptr, [&](double f) {
+    REQUIRE(f >= last);
+    last = f;
+  });
+  REQUIRE(last == 1.0);
+  REQUIRE(r.y.shape() == Shape{1000, 2});
+  REQUIRE(r.iterations == 300);
+  REQUIRE(r.kl > 0.0);
+  REQUIRE(r.kl < 3.0);
+  REQUIRE(knn_label_accuracy(r.y, labels, 10) >= 0.95);
+  const TsneResult again = tsne(x, cfg);
+  for (int64_t i = 0; i < r.y.numel(); ++i) REQUIRE(again.y[i] == r.y[i]);
+}
+
+TEST_CASE("t-SNE stops when cancelled and refuses bad input", "[analysis][tsne]") {
+  std::vector<int> labels;
+  const Tensor x = blobs(100, 4, 2, 4.0, 9, labels);
+  std::atomic<bool> cancel{true};
+  const TsneResult r = tsne(x, TsneConfig{}, &cancel);
+  REQUIRE(r.cancelled);
+  REQUIRE(r.iterations == 0);
+
+  TsneConfig cfg;
+  cfg.perplexity = 99;  // >= N - 1
+  REQUIRE_THROWS_AS(tsne(x, cfg), InputError);
+  cfg.perplexity = 0;
+  REQUIRE_THROWS_AS(tsne(x, cfg), InputError);
+  REQUIRE_THROWS_AS(tsne(Tensor({3, 4}), TsneConfig{}), InputError);
+  Tensor bad = x;
+  bad[5] = NAN;
+  REQUIRE_THROWS_AS(tsne(bad, TsneConfig{}), InputError);
+}
