@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "train/job.hpp"
+
 namespace aelab::app {
 
 int JobList::add(std::string label, Poll poll) {
@@ -11,6 +13,26 @@ int JobList::add(std::string label, Poll poll) {
   item.poll = std::move(poll);
   items_.push_back(std::move(item));
   return next_id_++;
+}
+
+int JobList::add(std::shared_ptr<train::Job> job) {
+  std::string label = job->name();
+  return add(std::move(label), [job = std::move(job)] {
+    JobView v;
+    const train::JobState s = job->state();
+    v.running = !train::is_terminal(s);
+    v.progress = static_cast<float>(job->progress());
+    v.failed = s == train::JobState::failed;
+    if (v.failed)
+      v.line = job->error_message();
+    else if (s == train::JobState::cancelled)
+      v.line = "cancelled";
+    else if (s == train::JobState::paused)
+      v.line = "paused: " + job->status_line();
+    else
+      v.line = v.running ? job->status_line() : "done";
+    return v;
+  });
 }
 
 void JobList::remove(int id) {

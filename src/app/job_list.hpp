@@ -5,8 +5,13 @@
 // lock). Finished jobs stay listed for a few seconds, then disappear.
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
+
+namespace aelab::train {
+class Job;
+}
 
 namespace aelab::app {
 
@@ -23,6 +28,8 @@ class JobList {
   // Returns an id for remove(). The poll function must stay valid until removed or finished
   // (capture a shared_ptr to the job, not a reference to the panel's members when unsure).
   int add(std::string label, Poll poll);
+  // A train::Job: its state(), progress() and status_line() (error_message() when it failed).
+  int add(std::shared_ptr<train::Job> job);
   void remove(int id);
 
   struct Entry {

@@ -1,11 +1,14 @@
 // The panels of the lab, in View-menu order. Adding one: its file pair in panels/ and one line here.
 #include "app/panel.hpp"
+#include "app/panels/optimiser_playground.hpp"
 #include "app/panels/widget_gallery.hpp"
 
 namespace aelab::app {
 
 const std::vector<PanelInfo>& panel_catalog() {
   static const std::vector<PanelInfo> panels = {
+      {"playground", "Optimiser playground",
+       [](AppContext& ctx) { return std::make_unique<OptimiserPlayground>(ctx); }},
       {"widgets", "Widget gallery",
        [](AppContext& ctx) { return std::make_unique<WidgetGallery>(ctx); }},
   };
