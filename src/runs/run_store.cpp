@@ -21,6 +21,7 @@
 #include <system_error>
 
 #include "core/error.hpp"
+#include "core/paths.hpp"
 
 namespace aelab::runs {
 
@@ -236,6 +237,26 @@ RunStatus parse_run_status(std::string_view s) {
     if (to_string(st) == s) return st;
   }
   throw InputError("unknown run status '" + std::string(s) + "'");
+}
+
+fs::path resolve_runs_db(const std::string& runs_db_flag, const std::string& data_dir_flag) {
+  if (!runs_db_flag.empty()) return runs_db_flag;
+  if (!data_dir_flag.empty()) return fs::path(data_dir_flag) / "runs.sqlite";
+  return default_runs_db();
+}
+
+std::optional<std::pair<std::string, double>> headline_result(const nlohmann::json& result) {
+  if (!result.is_object()) return std::nullopt;
+  for (const char* key :
+       {"test_l1", "test_accuracy", "accuracy", "matched_accuracy", "final_loss", "loss"}) {
+    auto it = result.find(key);
+    if (it != result.end() && it->is_number())
+      return std::pair{std::string(key), it->get<double>()};
+  }
+  for (auto it = result.begin(); it != result.end(); ++it) {
+    if (it->is_number()) return std::pair{it.key(), it->get<double>()};
+  }
+  return std::nullopt;
 }
 
 // [SECTION] Open and schema -----------------------------------------------------------------------

@@ -81,6 +81,17 @@ struct Artefact {
   std::vector<std::byte> data;
 };
 
+// The store the CLI and the window use: --runs-db if given, else <--data-dir>/runs.sqlite if a data
+// dir was given, else default_runs_db() ($AELAB_RUNS_DB or $XDG_DATA_HOME/aelab/runs.sqlite).
+[[nodiscard]] std::filesystem::path resolve_runs_db(const std::string& runs_db_flag,
+                                                    const std::string& data_dir_flag);
+
+// The one number that sums a run up in a list: the first of test_l1, test_accuracy, accuracy,
+// matched_accuracy, final_loss, loss present in `result`, else its (alphabetically) first numeric
+// member.
+[[nodiscard]] std::optional<std::pair<std::string, double>> headline_result(
+    const nlohmann::json& result);
+
 class RunStore {
  public:
   // Opens (creating it and its parent directories if needed) the store at `db`. InputError when

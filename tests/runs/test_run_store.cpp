@@ -361,3 +361,21 @@ TEST_CASE("runs left 'running' by a dead process are marked interrupted", "[runs
   CHECK(store.get_run(done).summary.status == RunStatus::finished);
   CHECK(store.mark_stale_runs() == 0);
 }
+
+TEST_CASE("headline_result and resolve_runs_db", "[runs]") {
+  using nlohmann::json;
+  auto h = headline_result(json{{"epochs", 10}, {"test_l1", 0.07}, {"accuracy", 0.9}});
+  REQUIRE(h);
+  CHECK(h->first == "test_l1");
+  CHECK(h->second == 0.07);
+  h = headline_result(json{{"name", "x"}, {"zeta", 2}, {"beta", 1.5}});
+  REQUIRE(h);
+  CHECK(h->first == "beta");  // no preferred key: the alphabetically first number
+  CHECK(!headline_result(json{{"name", "x"}}));
+  CHECK(!headline_result(json()));
+  CHECK(!headline_result(json::array({1, 2})));
+
+  CHECK(resolve_runs_db("/a/r.sqlite", "/d") == fs::path("/a/r.sqlite"));
+  CHECK(resolve_runs_db("", "/d") == fs::path("/d/runs.sqlite"));
+  CHECK(resolve_runs_db("", "").filename() == "runs.sqlite");
+}
