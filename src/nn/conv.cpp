@@ -82,7 +82,13 @@ const Tensor& ConvolutionBase::backward(const Tensor& dy) {
   if (dy.shape() != y_.shape())
     throw ShapeError(describe() + ": gradient of shape " + shape_str(dy.shape()) +
                      " for an output of shape " + shape_str(y_.shape()));
-  detail::ConvPlan& p = plans_->get(x_->shape(), [&] { return build_plan(x_->shape()); });
+  detail::ConvPlan& p = plans_->get(x_->shape(), [&] {
+    try {
+      return build_plan(x_->shape());
+    } catch (const dnnl::error& e) {
+      rethrow_dnnl(e, "building " + describe() + " for input " + shape_str(x_->shape()));
+    }
+  });
 
   const float* dz = dy.data();
   if (act_ != Activation::none) {

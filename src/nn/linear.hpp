@@ -50,6 +50,7 @@ class Linear : public Module {
   std::unique_ptr<detail::PlanCache<detail::LinearPlan>> plans_;
   const Tensor* x_ = nullptr;  // last forward's input (caller keeps it alive until backward)
   Tensor y_, dz_, dx_;
+  Tensor wt_;  // W transposed, for backward data when that is faster (see linear.cpp)
 };
 
 }  // namespace aelab::nn

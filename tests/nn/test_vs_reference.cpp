@@ -101,6 +101,27 @@ TEST_CASE("Linear matches the reference for every fused activation", "[nn][linea
   }
 }
 
+TEST_CASE("Linear matches the reference when W is read through a transposed copy", "[nn][linear]") {
+  // in % 256 == 0 takes the backward-data path through a reordered W (see linear.cpp).
+  Rng rng(12);
+  Linear lin(256, 11, rng, Activation::sigmoid);
+  Tensor x = random_tensor({5, 256}, rng);
+  Tensor dy = random_tensor({5, 11}, rng);
+  (void)lin.forward(x);
+  const Tensor& dx = lin.backward(dy);
+  auto g = reference::linear_backward(x, lin.weight().value, lin.bias().value, dy,
+                                      Activation::sigmoid);
+  CHECK(scaled_max_diff(dx, g.dx) < kTol);
+  CHECK(scaled_max_diff(lin.weight().grad, g.dw) < kTol);
+  // W changes between steps (the optimiser): the copy must follow.
+  for (float& v : lin.weight().value.span()) v *= -0.5f;
+  (void)lin.forward(x);
+  const Tensor& dx2 = lin.backward(dy);
+  auto g2 = reference::linear_backward(x, lin.weight().value, lin.bias().value, dy,
+                                       Activation::sigmoid);
+  CHECK(scaled_max_diff(dx2, g2.dx) < kTol);
+}
+
 TEST_CASE("Linear reuses its primitives per batch size", "[nn][linear]") {
   Rng rng(3);
   Linear lin(5, 4, rng);
