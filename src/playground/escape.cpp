@@ -97,16 +97,22 @@ EscapeResult escape_height(const optim::OptimizerConfig& config, double L, doubl
   }
   r.monotone = r.boundaries <= 1;
 
-  // 3. Bisect the last switch (the supremum), and the first when they differ.
-  auto [lo, hi] = bisect(escapes, h_hi * last / kScan, h_hi * (last + 1) / kScan, tol);
+  // 3. Bisect the last switch (the supremum), and the first when they differ. Three halvings
+  // past tol (8x tighter) cost three runs and make h_max right when printed to tol's digits.
+  const double tight = tol / 8;
+  auto [lo, hi] = bisect(escapes, h_hi * last / kScan, h_hi * (last + 1) / kScan, tight);
   r.h_max = lo;
   r.h_trapped = hi;
   r.first_boundary = lo;
   if (!r.monotone) {
-    r.first_boundary = bisect(escapes, h_hi * first / kScan, h_hi * (first + 1) / kScan, tol).first;
+    r.first_boundary =
+        bisect(escapes, h_hi * first / kScan, h_hi * (first + 1) / kScan, tight).first;
     r.note = "escape is not monotone in h: it first fails at h = " + fmt(r.first_boundary) +
              " and succeeds again higher up; h_max is the largest height escaped";
   }
+  if (config.name == "sgd" && config.weight_decay == 0.0)
+    r.note = "plain gradient descent moves exactly lr = " + fmt(config.lr) +
+             " per step (|g| = 1): it is trapped for every h > lr, so h_max <= lr";
   r.escape_step = run_outcome(BumpLoss{L, r.h_max}, config, x0, max_steps).escape_step;
   ++r.simulations;
   return r;

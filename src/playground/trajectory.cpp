@@ -23,6 +23,7 @@ namespace {
 
 constexpr long kMaxPeriod = 64;
 constexpr double kRepeatTol = 1e-9;
+constexpr size_t kMinAperiodicRun = 100;
 
 bool same_position(double a, double b) {
   return std::abs(a - b) <= kRepeatTol * std::max(1.0, std::abs(a));
@@ -60,6 +61,9 @@ Outcome classify(const BumpLoss& loss, std::span<const double> xs) {
       break;
     }
   }
+  // Without an exact cycle, a short run is still a transient (Adam's first climb and fall take
+  // ~20 steps): call it trapped only with enough steps behind the judgement.
+  if (out.period == 0 && n <= kMinAperiodicRun) out.fate = Fate::running;
   return out;
 }
 

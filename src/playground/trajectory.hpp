@@ -34,7 +34,7 @@ struct Outcome {
 //  - trapped: not escaped, and the last quarter of the run sets no new high above everything
 //    before it (to 1e-9 relative): the walker is oscillating in a bounded range (x_lo, x_hi).
 //  - running: not escaped and still reaching new heights (e.g. still walking down the first
-//    slope), or fewer than 8 steps to judge by.
+//    slope), or too short to judge: fewer than 8 steps, or fewer than 100 without an exact cycle.
 // Trapped is a judgement on a finite run, not a proof; for a stateless optimiser (SGD) an exact
 // repeat of x (period > 0) is one.
 [[nodiscard]] Outcome classify(const BumpLoss& loss, std::span<const double> xs);

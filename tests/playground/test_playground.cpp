@@ -231,6 +231,9 @@ TEST_CASE("classify: still running while walking down the first slope") {
   const Trajectory t = simulate(BumpLoss{1.0, 0.5}, gd(), 0.0, 3);
   CHECK(t.outcome.fate == Fate::running);  // too short to judge
   CHECK(simulate(BumpLoss{1.0, 0.5}, gd(), 0.0, 10).outcome.fate == Fate::trapped);
+  // Adam's first 12 steps climb and fall back, but without a cycle that is no verdict yet.
+  CHECK(simulate(BumpLoss{1.0, 0.5}, study_adam(), 0.0, 12).outcome.fate == Fate::running);
+  CHECK(simulate(BumpLoss{1.0, 0.5}, study_adam(), 0.0, 400).outcome.fate == Fate::trapped);
   CHECK_THROWS_AS(simulate(BumpLoss{1.0, 0.5}, gd(), 0.0, -1), InputError);
   CHECK_THROWS_AS(simulate(BumpLoss{1.0, 0.5}, gd(), NAN, 5), InputError);
 }
