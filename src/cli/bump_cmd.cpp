@@ -50,8 +50,9 @@ void add_common(CLI::App* cmd, BumpOptions& o) {
 }
 
 nlohmann::json config_json(const optim::OptimizerConfig& c) {
-  return {{"name", c.name},   {"lr", c.lr},   {"beta1", c.beta1},
-          {"beta2", c.beta2}, {"eps", c.eps}, {"momentum", c.momentum},
+  return {{"name", c.name},   {"lr", c.lr},
+          {"beta1", c.beta1}, {"beta2", c.beta2},
+          {"eps", c.eps},     {"momentum", c.momentum},
           {"rho", c.rho},     {"weight_decay", c.weight_decay}};
 }
 
@@ -121,9 +122,10 @@ void run_trajectory(const BumpOptions& o) {
     std::printf("%s\n", j.dump().c_str());
     return;
   }
-  std::printf("%s on the bump L = %g, h = %g from x0 = %g (row t: g at x_{t-1}, state after "
-              "update t)\n",
-              o.config.name.c_str(), o.L, o.h, o.x0);
+  std::printf(
+      "%s on the bump L = %g, h = %g from x0 = %g (row t: g at x_{t-1}, state after "
+      "update t)\n",
+      o.config.name.c_str(), o.L, o.h, o.x0);
   std::printf("%5s %12s %4s", "t", "x", "g");
   for (const auto& n : names) std::printf(" %12s", n.c_str());
   std::printf(" %12s\n", "loss");
@@ -171,10 +173,11 @@ void run_escape_height(const BumpOptions& o) {
     return;
   }
   std::printf("h_max = %.*f\n", digits, r.h_max);
-  std::printf("  %s escapes h = %.*f (in %ld steps), is trapped at h = %.*f "
-              "(tol %g, %ld simulations of at most %ld steps)\n",
-              o.config.name.c_str(), digits + 3, r.h_max, r.escape_step, digits + 3, r.h_trapped,
-              r.tol, r.simulations, steps);
+  std::printf(
+      "  %s escapes h = %.*f (in %ld steps), is trapped at h = %.*f "
+      "(tol %g, %ld simulations of at most %ld steps)\n",
+      o.config.name.c_str(), digits + 3, r.h_max, r.escape_step, digits + 3, r.h_trapped, r.tol,
+      r.simulations, steps);
   if (!r.note.empty()) std::printf("  note: %s\n", r.note.c_str());
 }
 

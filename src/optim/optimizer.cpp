@@ -91,18 +91,23 @@ struct Coeffs {
 };
 
 Coeffs coeffs_for(const OptimizerConfig& c, long t) {
-  return {c.lr,    c.weight_decay, c.momentum, c.beta1,
-          c.beta2, c.rho,          c.eps,      1.0 - std::pow(c.beta1, static_cast<double>(t)),
-          1.0 - std::pow(c.beta2, static_cast<double>(t)), std::max(c.eps, 1e-300)};
+  return {c.lr,
+          c.weight_decay,
+          c.momentum,
+          c.beta1,
+          c.beta2,
+          c.rho,
+          c.eps,
+          1.0 - std::pow(c.beta1, static_cast<double>(t)),
+          1.0 - std::pow(c.beta2, static_cast<double>(t)),
+          std::max(c.eps, 1e-300)};
 }
 
 // x -= lr·g'
 struct SGD {
   static constexpr int kStates = 0;
   static constexpr std::array<const char*, 1> kNames = {""};
-  static double delta(const Coeffs& c, double x, double g) {
-    return -c.lr * (g + c.wd * x);
-  }
+  static double delta(const Coeffs& c, double x, double g) { return -c.lr * (g + c.wd * x); }
 };
 
 // Heavy ball: v = mu·v + g'; x -= lr·v
@@ -140,7 +145,8 @@ struct AdaGrad {
   }
 };
 
-// RMSProp (PyTorch, no momentum, not centred): v = rho·v + (1-rho)·g'^2; x -= lr·g' / (sqrt(v) + eps)
+// RMSProp (PyTorch, no momentum, not centred): v = rho·v + (1-rho)·g'^2; x -= lr·g' / (sqrt(v) +
+// eps)
 struct RMSProp {
   static constexpr int kStates = 1;
   static constexpr std::array<const char*, 1> kNames = {"square_avg"};
@@ -165,8 +171,7 @@ inline double adam_delta(const Coeffs& c, double g, double& s_m, double& s_v) {
 struct Adam {
   static constexpr int kStates = 2;
   static constexpr std::array<const char*, 2> kNames = {"m", "v"};
-  static double delta(const Coeffs& c, double x, double g, double& s_m,
-                      double& s_v) {
+  static double delta(const Coeffs& c, double x, double g, double& s_m, double& s_v) {
     return adam_delta(c, g + c.wd * x, s_m, s_v);
   }
 };
@@ -176,8 +181,7 @@ struct Adam {
 struct AdamW {
   static constexpr int kStates = 2;
   static constexpr std::array<const char*, 2> kNames = {"m", "v"};
-  static double delta(const Coeffs& c, double x, double g, double& s_m,
-                      double& s_v) {
+  static double delta(const Coeffs& c, double x, double g, double& s_m, double& s_v) {
     return -c.lr * c.wd * x + adam_delta(c, g, s_m, s_v);
   }
 };

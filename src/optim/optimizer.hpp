@@ -18,11 +18,11 @@ struct ParamRef {
 struct OptimizerConfig {
   std::string name = "adam";  // sgd|momentum|nesterov|adagrad|rmsprop|adam|adamw|amsgrad
   double lr = 1e-3;
-  double momentum = 0.9;  // momentum, nesterov
-  double beta1 = 0.9;     // adam family
-  double beta2 = 0.999;   // adam family; rmsprop's decay is `rho`
-  double rho = 0.9;       // rmsprop
-  double eps = 1e-8;      // adam family, adagrad, rmsprop; 0 is allowed (the study uses 0)
+  double momentum = 0.9;      // momentum, nesterov
+  double beta1 = 0.9;         // adam family
+  double beta2 = 0.999;       // adam family; rmsprop's decay is `rho`
+  double rho = 0.9;           // rmsprop
+  double eps = 1e-8;          // adam family, adagrad, rmsprop; 0 is allowed (the study uses 0)
   double weight_decay = 0.0;  // decoupled for adamw, L2 added to the gradient otherwise
 };
 

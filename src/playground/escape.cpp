@@ -25,8 +25,8 @@ void check_common(const optim::OptimizerConfig& config, double L, double x0, lon
   optim::validate(config);
   if (!std::isfinite(L)) throw InputError("bump: L must be a finite number, got " + fmt(L));
   if (!std::isfinite(x0) || !(x0 < L))
-    throw InputError("bump: the start x0 (" + fmt(x0) + ") must be left of the bump at L = " +
-                     fmt(L));
+    throw InputError("bump: the start x0 (" + fmt(x0) +
+                     ") must be left of the bump at L = " + fmt(L));
   if (max_steps < 1 || max_steps > kMaxSimulatedSteps)
     throw InputError("bump: steps must be in [1, " + std::to_string(kMaxSimulatedSteps) +
                      "], got " + std::to_string(max_steps));

@@ -34,9 +34,9 @@ namespace aelab::playground {
 // than lr in one go: it is trapped for every h > lr and its escape height is <= lr (0.2 for the
 // study's lr 0.3 from x0 = 0: it reaches 0.9, jumps to 1.2 and that is the top only if h = 0.2).
 struct EscapeResult {
-  double h_max = 0;       // the largest height seen to escape; h_trapped - h_max <= tol / 8
-  double h_trapped = 0;   // the smallest height above h_max seen to stay trapped (or running)
-  long escape_step = -1;  // steps to escape the h_max bump
+  double h_max = 0;           // the largest height seen to escape; h_trapped - h_max <= tol / 8
+  double h_trapped = 0;       // the smallest height above h_max seen to stay trapped (or running)
+  long escape_step = -1;      // steps to escape the h_max bump
   double first_boundary = 0;  // the lowest escape -> trapped switch (== h_max when monotone)
   int boundaries = 0;         // switches seen on the scan
   bool monotone = true;       // boundaries <= 1

@@ -10,9 +10,12 @@ namespace aelab::playground {
 
 const char* fate_name(Fate fate) {
   switch (fate) {
-    case Fate::escaped: return "escaped";
-    case Fate::trapped: return "trapped";
-    case Fate::running: return "running";
+    case Fate::escaped:
+      return "escaped";
+    case Fate::trapped:
+      return "trapped";
+    case Fate::running:
+      return "running";
   }
   return "?";
 }

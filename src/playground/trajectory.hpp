@@ -42,7 +42,8 @@ struct Outcome {
 struct StepRecord {
   long t = 0;
   double x = 0, g = 0, loss = 0;
-  std::vector<optim::StateValue> state;  // names as the optimiser's probe(): m, v, m_hat, v_hat, step
+  std::vector<optim::StateValue>
+      state;  // names as the optimiser's probe(): m, v, m_hat, v_hat, step
 };
 
 struct Trajectory {

@@ -2,7 +2,6 @@
 // x0 = {1, -2} with gradients g1 = {0.5, -1}, g2 = {-1, 2}, g3 = {0.25, 0.5} (all exact in float).
 // Expected values are worked out in the comments; x is float, so positions compare to 1e-6.
 #include <catch2/catch.hpp>
-
 #include <cmath>
 #include <limits>
 #include <map>
@@ -21,7 +20,7 @@ namespace {
 const std::vector<std::vector<float>> kGrads = {{0.5f, -1.0f}, {-1.0f, 2.0f}, {0.25f, 0.5f}};
 
 struct Run {
-  std::vector<std::vector<float>> x;                      // x after each step
+  std::vector<std::vector<float>> x;                          // x after each step
   std::vector<std::map<std::string, double>> probe0, probe1;  // state of element 0 / 1
 };
 

@@ -1,9 +1,8 @@
 // The optimiser playground against the study: the bump loss and its kink convention, plain GD's
 // 0.3, 0.6, 0.9, 1.2, 0.9, 1.2, ... trap, Adam's escape height worked out by hand, the solver
 // against direct simulation and scans, the phase map against single runs.
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <map>
 #include <string>
@@ -52,10 +51,10 @@ constexpr double kAdamHMax = 0.410184295130;
 TEST_CASE("bump loss: value and slopes on every piece") {
   const BumpLoss b{1.0, 0.5};
   CHECK(b.value(0.0) == 0.0);
-  CHECK(b.value(-2.0) == 2.0);     // slope -1 left of 0 too
-  CHECK(b.value(1.0) == -1.0);     // the valley floor
-  CHECK(b.value(1.5) == -0.5);     // the top, h = 0.5 above the floor
-  CHECK(b.value(2.0) == -1.0);     // far foot, back at the floor's level
+  CHECK(b.value(-2.0) == 2.0);  // slope -1 left of 0 too
+  CHECK(b.value(1.0) == -1.0);  // the valley floor
+  CHECK(b.value(1.5) == -0.5);  // the top, h = 0.5 above the floor
+  CHECK(b.value(2.0) == -1.0);  // far foot, back at the floor's level
   CHECK(b.value(3.0) == -2.0);
   // Away from the kinks grad is the central difference of value.
   for (double x : {-3.0, 0.2, 0.7, 1.1, 1.3, 1.6, 1.9, 2.5, 10.0}) {
@@ -67,11 +66,11 @@ TEST_CASE("bump loss: value and slopes on every piece") {
 
 TEST_CASE("bump loss: the gradient at a kink is the right derivative") {
   const BumpLoss b{1.0, 0.5};
-  CHECK(b.grad(1.0) == 1.0);            // the foot belongs to the bump
+  CHECK(b.grad(1.0) == 1.0);  // the foot belongs to the bump
   CHECK(b.grad(1.0 - 1e-9) == -1.0);
-  CHECK(b.grad(1.5) == -1.0);           // the top belongs to the far side
+  CHECK(b.grad(1.5) == -1.0);  // the top belongs to the far side
   CHECK(b.grad(1.5 - 1e-9) == 1.0);
-  CHECK(b.grad(2.0) == -1.0);           // not a kink of the gradient
+  CHECK(b.grad(2.0) == -1.0);  // not a kink of the gradient
   // Rounding: ten steps of 0.1 from 0 end at 0.9999999999999999 in double, which is the foot
   // x = 1 in exact arithmetic; 1 + 0.1 + 0.1 = 1.2000000000000002 is the top of a 0.2 bump.
   double x = 0;
