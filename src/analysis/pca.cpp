@@ -210,8 +210,8 @@ std::vector<double> tridiagonal_eigvec(const std::vector<double>& d, const std::
 
 SymmetricEigen symmetric_eigen_top(std::vector<double> a, int n, int count) {
   if (n < 1 || a.size() != size_t(n) * n)
-    throw InputError("symmetric_eigen_top: expected a square matrix of " + std::to_string(n) +
-                     "x" + std::to_string(n));
+    throw InputError("symmetric_eigen_top: expected a square matrix of " + std::to_string(n) + "x" +
+                     std::to_string(n));
   count = std::clamp(count, 0, n);
   std::vector<double> d, e, hv, htau;
   tridiagonalize(a, n, d, e, hv, htau, nullptr);

@@ -11,8 +11,8 @@
 namespace aelab::analysis {
 
 struct Pca {
-  std::vector<float> mean;               // (D)
-  Tensor components;                     // (c, D), orthonormal rows, largest variance first
+  std::vector<float> mean;                       // (D)
+  Tensor components;                             // (c, D), orthonormal rows, largest variance first
   std::vector<double> explained_variance;        // (c) eigenvalues of the covariance (N - 1)
   std::vector<double> explained_variance_ratio;  // (c) share of the total variance
 

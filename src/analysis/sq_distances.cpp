@@ -24,21 +24,20 @@ SqDistances::Prim& SqDistances::prim_for(int64_t m, int64_t k, int64_t d) {
     cache_.push_back(std::move(p));
     return cache_.back();
   } catch (const dnnl::error& e) {
-    rethrow_dnnl(e, "building the distance matmul (" + std::to_string(m) + "x" +
-                        std::to_string(d) + " by " + std::to_string(d) + "x" + std::to_string(k) +
-                        ")");
+    rethrow_dnnl(e, "building the distance matmul (" + std::to_string(m) + "x" + std::to_string(d) +
+                        " by " + std::to_string(d) + "x" + std::to_string(k) + ")");
   }
 }
 
-void SqDistances::dot(const float* a, int64_t m, const float* b, int64_t k, int64_t d,
-                      float* out) {
+void SqDistances::dot(const float* a, int64_t m, const float* b, int64_t k, int64_t d, float* out) {
   Prim& p = prim_for(m, k, d);
   auto& eng = cpu_engine();
   dnnl::memory a_mem(p.a_md, eng, const_cast<float*>(a));
   dnnl::memory b_mem(p.b_md, eng, const_cast<float*>(b));
   dnnl::memory c_mem(p.c_md, eng, out);
   auto& stream = cpu_stream();
-  p.matmul.execute(stream, {{DNNL_ARG_SRC, a_mem}, {DNNL_ARG_WEIGHTS, b_mem}, {DNNL_ARG_DST, c_mem}});
+  p.matmul.execute(stream,
+                   {{DNNL_ARG_SRC, a_mem}, {DNNL_ARG_WEIGHTS, b_mem}, {DNNL_ARG_DST, c_mem}});
   stream.wait();
 }
 

@@ -4,10 +4,9 @@
 // k-means, k-means++ and the t-SNE neighbour search all reduce to this. Primitives are built
 // once per (M, K, D) shape and kept (oneDNN: not shared across threads, so one object per user).
 #include <cstdint>
+#include <dnnl.hpp>
 #include <span>
 #include <vector>
-
-#include <dnnl.hpp>
 
 namespace aelab::analysis {
 

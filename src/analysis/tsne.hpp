@@ -18,7 +18,7 @@ enum class TsneInit { Pca, Random };
 
 struct TsneConfig {
   double perplexity = 30.0;
-  int iterations = 1000;          // total, exaggeration phase included
+  int iterations = 1000;  // total, exaggeration phase included
   int exaggeration_iters = 250;
   double early_exaggeration = 12.0;
   double learning_rate = 0.0;     // <= 0: auto
@@ -28,9 +28,9 @@ struct TsneConfig {
 };
 
 struct TsneResult {
-  Tensor y;               // (N, 2)
-  double kl = 0.0;        // KL(P || Q) of the final map
-  int iterations = 0;     // done (fewer when cancelled)
+  Tensor y;            // (N, 2)
+  double kl = 0.0;     // KL(P || Q) of the final map
+  int iterations = 0;  // done (fewer when cancelled)
   bool cancelled = false;
 };
 
@@ -42,8 +42,7 @@ struct TsneResult {
 
 // Leave-one-out majority vote of the k nearest neighbours in the map (ties: the label of the
 // nearest neighbour among the tied ones). How well the map keeps digits apart.
-[[nodiscard]] double knn_label_accuracy(const Tensor& y2d, std::span<const int> labels,
-                                        int k = 10);
+[[nodiscard]] double knn_label_accuracy(const Tensor& y2d, std::span<const int> labels, int k = 10);
 [[nodiscard]] double knn_label_accuracy(const Tensor& y2d, std::span<const uint8_t> labels,
                                         int k = 10);
 

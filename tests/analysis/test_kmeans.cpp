@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <cmath>
 #include <vector>
 
@@ -89,8 +88,8 @@ TEST_CASE("k-means finds well-separated blobs and is deterministic", "[analysis]
   REQUIRE(matched_accuracy(truth, r.labels) == 1.0);
   REQUIRE(r.centroids.shape() == Shape{10, 16});
   REQUIRE(r.inertia == Approx(inertia(x, r.centroids, r.labels)));
-  REQUIRE(r.inertia == Approx(*std::min_element(r.restart_inertia.begin(),
-                                                r.restart_inertia.end())));
+  REQUIRE(r.inertia ==
+          Approx(*std::min_element(r.restart_inertia.begin(), r.restart_inertia.end())));
   // Expected inertia of the true partition: ~ N * D * spread^2.
   REQUIRE(r.inertia < 1.1 * 1000 * 16);
 

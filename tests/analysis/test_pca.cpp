@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <cmath>
 #include <vector>
 
@@ -56,7 +55,8 @@ TEST_CASE("Top eigenpairs by inverse iteration match the full decomposition", "[
     for (int k = 0; k < count; ++k) {
       REQUIRE(top.values[k] == Approx(full.values[k]).margin(1e-10));
       double dot = 0.0;
-      for (int i = 0; i < n; ++i) dot += top.vectors[size_t(k) * n + i] * full.vectors[size_t(k) * n + i];
+      for (int i = 0; i < n; ++i)
+        dot += top.vectors[size_t(k) * n + i] * full.vectors[size_t(k) * n + i];
       REQUIRE(std::fabs(dot) == Approx(1.0).margin(1e-8));
     }
   }
@@ -96,8 +96,8 @@ TEST_CASE("PCA recovers the axes of a rotated anisotropic Gaussian", "[analysis]
   for (int i = 0; i < n; ++i) {
     const double z[3] = {sd[0] * rng.normal(), sd[1] * rng.normal(), sd[2] * rng.normal()};
     for (int t = 0; t < 3; ++t)
-      x.data()[i * 3 + t] = float(1.0 + t + z[0] * axes[0][t] + z[1] * axes[1][t] +
-                                  z[2] * axes[2][t]);
+      x.data()[i * 3 + t] =
+          float(1.0 + t + z[0] * axes[0][t] + z[1] * axes[1][t] + z[2] * axes[2][t]);
   }
   const Pca pca = fit_pca(x, 3);
   for (int c = 0; c < 3; ++c) {
@@ -113,7 +113,8 @@ TEST_CASE("PCA recovers the axes of a rotated anisotropic Gaussian", "[analysis]
   for (int c = 0; c < 3; ++c) {
     int arg = 0;
     for (int t = 1; t < 3; ++t)
-      if (std::fabs(pca.components.data()[c * 3 + t]) > std::fabs(pca.components.data()[c * 3 + arg]))
+      if (std::fabs(pca.components.data()[c * 3 + t]) >
+          std::fabs(pca.components.data()[c * 3 + arg]))
         arg = t;
     REQUIRE(pca.components.data()[c * 3 + arg] > 0);
   }

@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <cmath>
 #include <vector>
 
@@ -12,7 +11,8 @@ using namespace aelab::analysis;
 
 namespace {
 
-Tensor blobs(int n, int d, int centers, double separation, uint64_t seed, std::vector<int>& labels) {
+Tensor blobs(int n, int d, int centers, double separation, uint64_t seed,
+             std::vector<int>& labels) {
   Rng rng(seed);
   std::vector<float> c(size_t(centers) * d);
   for (float& v : c) v = float(separation * rng.normal());
