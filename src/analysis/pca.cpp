@@ -150,7 +150,7 @@ void tridiagonal_ql(std::vector<double>& d, std::vector<double>& e, std::vector<
 std::vector<double> tridiagonal_eigvec(const std::vector<double>& d, const std::vector<double>& e,
                                        int n, double lambda, double tnorm,
                                        const std::vector<std::vector<double>>& previous) {
-  const double tiny = std::max(tnorm, 1e-300) * 1e-14;
+  const double tiny = (tnorm > 0.0 ? tnorm : 1.0) * 1e-14;  // zero matrix: any vector will do
   std::vector<double> u0(n), u1(n, 0.0), u2(n, 0.0), l(n, 0.0);
   std::vector<char> swapped(n, 0);
   double cur_d = d[0] - lambda, cur_s = n > 1 ? e[0] : 0.0;

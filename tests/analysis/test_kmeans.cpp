@@ -137,3 +137,14 @@ TEST_CASE("k-means refuses bad input", "[analysis][kmeans]") {
   cfg.restarts = 0;
   REQUIRE_THROWS_AS(kmeans(Tensor({4, 2}, 1.0f), cfg), InputError);
 }
+
+TEST_CASE("k-means on identical points does not crash", "[analysis][kmeans]") {
+  const Tensor x({20, 3}, 2.5f);
+  KMeansConfig cfg;
+  cfg.k = 4;
+  cfg.restarts = 2;
+  const auto r = kmeans(x, cfg);
+  REQUIRE(r.labels.size() == 20);
+  REQUIRE(r.inertia == Approx(0.0).margin(1e-9));
+  for (float c : r.centroids.span()) REQUIRE(c == Approx(2.5f));
+}

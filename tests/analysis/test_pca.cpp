@@ -148,6 +148,16 @@ TEST_CASE("PCA project and lift round-trip data in a 2-D subspace", "[analysis][
   for (int t = 0; t < d; ++t) REQUIRE(origin[t] == pca.mean[t]);
 }
 
+TEST_CASE("PCA of constant data gives zero variance, finite unit components", "[analysis][pca]") {
+  const Pca pca = fit_pca(Tensor({10, 4}, 3.0f), 2);
+  for (int c = 0; c < 2; ++c) {
+    REQUIRE(pca.explained_variance[c] == 0.0);
+    double norm = 0.0;
+    for (int t = 0; t < 4; ++t) norm += std::pow(pca.components.data()[c * 4 + t], 2);
+    REQUIRE(norm == Approx(1.0));
+  }
+}
+
 TEST_CASE("PCA refuses bad input", "[analysis][pca]") {
   REQUIRE_THROWS_AS(fit_pca(Tensor({1, 3}), 1), InputError);
   REQUIRE_THROWS_AS(fit_pca(Tensor({5, 3}), 4), InputError);

@@ -150,3 +150,13 @@ TEST_CASE("t-SNE stops when cancelled and refuses bad input", "[analysis][tsne]"
   bad[5] = NAN;
   REQUIRE_THROWS_AS(tsne(bad, TsneConfig{}), InputError);
 }
+
+TEST_CASE("t-SNE on identical points stays finite", "[analysis][tsne]") {
+  const Tensor x({40, 3}, 1.0f);
+  TsneConfig cfg;
+  cfg.perplexity = 5;
+  cfg.iterations = 30;
+  cfg.exaggeration_iters = 10;
+  const TsneResult r = tsne(x, cfg);
+  for (float v : r.y.span()) REQUIRE(std::isfinite(v));
+}
