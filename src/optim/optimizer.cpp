@@ -224,7 +224,7 @@ struct Slot {
 // instantiations (checked with -fopt-info-vec; the sqrt needs -fno-math-errno, set in CMake).
 template <class Rule, class T>
 void update(const Coeffs& coeffs, T* __restrict x, const T* __restrict g,
-            const std::array<double*, 3>& state, double* __restrict step, std::ptrdiff_t n) {
+            const std::array<double*, 3>& state, T* __restrict step, std::ptrdiff_t n) {
   const Coeffs c = coeffs;
   double* __restrict s0 = state[0];
   double* __restrict s1 = state[1];
@@ -238,7 +238,7 @@ void update(const Coeffs& coeffs, T* __restrict x, const T* __restrict g,
     if constexpr (Rule::kStates == 1) d = Rule::delta(c, xi, gi, s0[i]);
     if constexpr (Rule::kStates == 2) d = Rule::delta(c, xi, gi, s0[i], s1[i]);
     if constexpr (Rule::kStates == 3) d = Rule::delta(c, xi, gi, s0[i], s1[i], s2[i]);
-    step[i] = d;
+    step[i] = static_cast<T>(d);
     x[i] = static_cast<T>(xi + d);
   }
 }
@@ -253,7 +253,7 @@ class RuleOptimizer final : public Optimizer {
     for (size_t p = 0; p < slots_.size(); ++p) {
       const size_t n = slots_[p].value.size();
       for (auto& buf : state_[p].buffers) buf.assign(Rule::kStates > 0 ? n : 0, 0.0);
-      state_[p].step.assign(n, 0.0);
+      state_[p].step.assign(n, T(0));
     }
   }
 
@@ -283,14 +283,16 @@ class RuleOptimizer final : public Optimizer {
       out.push_back({"m_hat", st.buffers[0][index] / c.bc1});
       out.push_back({"v_hat", st.buffers[vk][index] / c.bc2});
     }
-    out.push_back({"step", st.step[index]});
+    out.push_back({"step", static_cast<double>(st.step[index])});
     return out;
   }
 
  private:
   struct State {
     std::array<std::vector<double>, 3> buffers;  // the first Rule::kStates are used
-    std::vector<double> step;                    // the signed change of x at the last step
+    // The signed change of x at the last step, in x's own precision (a float x cannot hold
+    // more, and it saves 4 bytes an element of memory traffic per step).
+    std::vector<T> step;
   };
   std::vector<Slot<T>> slots_;
   std::vector<State> state_;

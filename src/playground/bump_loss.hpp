@@ -5,12 +5,9 @@
 //
 //   value(x) = -x + 2 * clamp(x - L, 0, h)       (value(0) = 0; value(L) = value(L+2h) = -L)
 //
-//          /\            .
-//  \      /  \           .
-//   \    /    \          .
-//    \  /      \         .
-//     \/        \        .
-//     L  L+h  L+2h
+//   x      ...  0  ........  L  ........  L+h  ........  L+2h  ........
+//   slope    -1       -1          +1              -1                -1
+//   value    -x                   rises h         falls h to -L      -x + 2h
 //
 // Gradient at the kinks. The slope changes only at L (-1 -> +1, the valley floor) and at L+h
 // (+1 -> -1, the top); L+2h is not a kink of the gradient. grad() returns the RIGHT derivative:

@@ -16,6 +16,11 @@ using namespace aelab::playground;
 
 namespace {
 
+// Catch's Approx also allows a relative 1.2e-5 by default; every tolerance here is the margin.
+Approx Near(double v) {
+  return Approx(v).epsilon(0.0);
+}
+
 optim::OptimizerConfig gd(double lr = 0.3) {
   optim::OptimizerConfig c;
   c.name = "sgd";
@@ -60,7 +65,7 @@ TEST_CASE("bump loss: value and slopes on every piece") {
   for (double x : {-3.0, 0.2, 0.7, 1.1, 1.3, 1.6, 1.9, 2.5, 10.0}) {
     const double fd = (b.value(x + 1e-6) - b.value(x - 1e-6)) / 2e-6;
     INFO("x = " << x);
-    CHECK(b.grad(x) == Approx(fd).margin(1e-6));
+    CHECK(b.grad(x) == Near(fd).margin(1e-6));
   }
 }
 
@@ -94,22 +99,22 @@ TEST_CASE("GD at a = 0.3 goes 0.3, 0.6, 0.9, 1.2, 0.9, 1.2, ... and is trapped")
   const Trajectory tr = simulate(BumpLoss{1.0, 0.5}, gd(), 0.0, 40);
   REQUIRE(tr.steps.size() == 41);
   const double expect[] = {0.0, 0.3, 0.6, 0.9, 1.2, 0.9, 1.2, 0.9, 1.2};
-  for (int t = 0; t < 9; ++t) CHECK(tr.steps[t].x == Approx(expect[t]).margin(1e-6));
-  for (int t = 4; t <= 40; ++t) CHECK(tr.steps[t].x == Approx(t % 2 ? 0.9 : 1.2).margin(1e-6));
+  for (int t = 0; t < 9; ++t) CHECK(tr.steps[t].x == Near(expect[t]).margin(1e-6));
+  for (int t = 4; t <= 40; ++t) CHECK(tr.steps[t].x == Near(t % 2 ? 0.9 : 1.2).margin(1e-6));
   CHECK(tr.steps[4].g == -1.0);  // the update into 1.2 used the slope at 0.9
   CHECK(tr.steps[5].g == 1.0);   // and at 1.2 the bump pushes back
-  CHECK(tr.steps[5].loss == Approx(-0.9).margin(1e-12));
+  CHECK(tr.steps[5].loss == Near(-0.9).margin(1e-12));
   CHECK(std::isnan(tr.steps[0].g));
   CHECK(tr.outcome.fate == Fate::trapped);
   CHECK(tr.outcome.period == 2);
-  CHECK(tr.outcome.x_lo == Approx(0.9).margin(1e-9));
-  CHECK(tr.outcome.x_hi == Approx(1.2).margin(1e-9));
+  CHECK(tr.outcome.x_lo == Near(0.9).margin(1e-9));
+  CHECK(tr.outcome.x_hi == Near(1.2).margin(1e-9));
   // a = 0.1 lands on the foot x = 1 in exact arithmetic (0.9999999999999999 in double): the foot
   // belongs to the bump, so GD bounces between 0.9 and 1.0.
   const Trajectory small = simulate(BumpLoss{1.0, 0.5}, gd(0.1), 0.0, 40);
-  CHECK(small.steps[10].x == Approx(1.0).margin(1e-12));
-  CHECK(small.steps[11].x == Approx(0.9).margin(1e-12));
-  CHECK(small.steps[12].x == Approx(1.0).margin(1e-12));
+  CHECK(small.steps[10].x == Near(1.0).margin(1e-12));
+  CHECK(small.steps[11].x == Near(0.9).margin(1e-12));
+  CHECK(small.steps[12].x == Near(1.0).margin(1e-12));
   CHECK(small.outcome.fate == Fate::trapped);
   CHECK(small.outcome.period == 2);
   // Every bump higher than a: GD's step is exactly a, it cannot get over.
@@ -123,7 +128,7 @@ TEST_CASE("GD's escape height is 0.2 <= a for a = 0.3 from x0 = 0") {
   // From 0.9 GD jumps to 1.2: that is past a bump whose top is at or below 1.2 (h <= 0.2) and on
   // the rising side of any higher one.
   const EscapeResult r = escape_height(gd(), 1.0, 0.0, 2000);
-  CHECK(r.h_max == Approx(0.2).margin(1e-6));
+  CHECK(r.h_max == Near(0.2).margin(1e-6));
   CHECK(r.h_max <= 0.2 + 1e-12);
   CHECK(r.h_trapped - r.h_max <= 1e-6);
   CHECK(r.monotone);
@@ -140,24 +145,24 @@ TEST_CASE("GD's escape height is 0.2 <= a for a = 0.3 from x0 = 0") {
 
 TEST_CASE("Adam's first steps match the hand-worked m, v, m_hat, v_hat") {
   Walker w(BumpLoss{1.0, 1e6}, study_adam(), 0.0);
-  for (int t = 1; t <= 4; ++t) CHECK(w.step().x == Approx(0.3 * t).margin(1e-12));
+  for (int t = 1; t <= 4; ++t) CHECK(w.step().x == Near(0.3 * t).margin(1e-12));
   const StepRecord& r5 = w.step();
   std::map<std::string, double> s;
   for (const auto& sv : r5.state) s[sv.name] = sv.value;
   CHECK(r5.g == 1.0);
-  CHECK(s.at("m") == Approx(-0.20951).margin(1e-12));
-  CHECK(s.at("v") == Approx(1 - std::pow(0.999, 5)).margin(1e-12));  // (1-b2) sum of b2^k, g^2 = 1
-  CHECK(s.at("m_hat") == Approx(-0.511611438).margin(1e-9));
-  CHECK(s.at("v_hat") == Approx(1.0).margin(1e-12));
-  CHECK(s.at("step") == Approx(kAdamX5 - 1.2).margin(1e-9));
-  CHECK(r5.x == Approx(kAdamX5).margin(1e-9));
-  CHECK(w.step().x == Approx(1.0 + kAdamHMax).margin(1e-9));
+  CHECK(s.at("m") == Near(-0.20951).margin(1e-12));
+  CHECK(s.at("v") == Near(1 - std::pow(0.999, 5)).margin(1e-12));  // (1-b2) sum of b2^k, g^2 = 1
+  CHECK(s.at("m_hat") == Near(-0.511611438).margin(1e-9));
+  CHECK(s.at("v_hat") == Near(1.0).margin(1e-12));
+  CHECK(s.at("step") == Near(kAdamX5 - 1.2).margin(1e-9));
+  CHECK(r5.x == Near(kAdamX5).margin(1e-9));
+  CHECK(w.step().x == Near(1.0 + kAdamHMax).margin(1e-9));
   CHECK(w.step().x < 1.0 + kAdamHMax);  // turned back
 }
 
 TEST_CASE("Adam's escape height: escapes h_max - 1e-5, trapped at h_max + 1e-5") {
   const EscapeResult r = escape_height(study_adam(), 1.0, 0.0, 2000);
-  CHECK(r.h_max == Approx(kAdamHMax).margin(1e-6));
+  CHECK(r.h_max == Near(kAdamHMax).margin(1e-6));
   CHECK(r.h_trapped - r.h_max <= 1e-6);
   CHECK(r.h_max > 0.3);  // higher than the learning rate: Adam overshoots where GD cannot
   CHECK(r.monotone);
@@ -172,7 +177,7 @@ TEST_CASE("Adam's escape height: escapes h_max - 1e-5, trapped at h_max + 1e-5")
   const Trajectory wall = simulate(BumpLoss{1.0, 1e9}, study_adam(), 0.0, 3000);
   double top = 0;
   for (const auto& s : wall.steps) top = std::max(top, s.x);
-  CHECK(top - 1.0 == Approx(r.h_max).margin(1e-6));
+  CHECK(top - 1.0 == Near(r.h_max).margin(1e-6));
 }
 
 TEST_CASE("escape_height agrees with a direct scan over h") {
@@ -220,7 +225,7 @@ TEST_CASE("Walker steps one at a time like simulate, and takes a new rate mid-ru
   Walker slow(b, gd(), 0.0);
   slow.step();
   slow.set_lr(0.1);
-  CHECK(slow.step().x == Approx(0.4).margin(1e-12));
+  CHECK(slow.step().x == Near(0.4).margin(1e-12));
   CHECK_THROWS_AS(slow.set_lr(-1.0), InputError);
 }
 
