@@ -10,11 +10,16 @@ namespace aelab::nn {
 
 const char* activation_name(Activation a) {
   switch (a) {
-    case Activation::none: return "none";
-    case Activation::relu: return "relu";
-    case Activation::leaky_relu: return "leaky_relu";
-    case Activation::sigmoid: return "sigmoid";
-    case Activation::tanh: return "tanh";
+    case Activation::none:
+      return "none";
+    case Activation::relu:
+      return "relu";
+    case Activation::leaky_relu:
+      return "leaky_relu";
+    case Activation::sigmoid:
+      return "sigmoid";
+    case Activation::tanh:
+      return "tanh";
   }
   return "?";
 }
@@ -93,15 +98,19 @@ const Tensor& ElementwiseActivation::backward(const Tensor& dy) {
 
 std::string ElementwiseActivation::describe() const {
   switch (kind_) {
-    case Activation::relu: return "ReLU";
+    case Activation::relu:
+      return "ReLU";
     case Activation::leaky_relu: {
       std::ostringstream os;
       os << "LeakyReLU(" << slope_ << ")";
       return os.str();
     }
-    case Activation::sigmoid: return "Sigmoid";
-    case Activation::tanh: return "Tanh";
-    case Activation::none: break;
+    case Activation::sigmoid:
+      return "Sigmoid";
+    case Activation::tanh:
+      return "Tanh";
+    case Activation::none:
+      break;
   }
   return "Identity";
 }

@@ -14,9 +14,9 @@ namespace detail {
 struct ConvPlan {
   Shape y_shape;
   dnnl::primitive fwd, bwd_data, bwd_weights;
-  dnnl::memory x, w, b, y;        // forward
-  dnnl::memory dz, w2, dx;        // backward data
-  dnnl::memory x2, dz2, dw, db;   // backward weights
+  dnnl::memory x, w, b, y;       // forward
+  dnnl::memory dz, w2, dx;       // backward data
+  dnnl::memory x2, dz2, dw, db;  // backward weights
   Args fwd_args, bwd_data_args, bwd_weights_args;
 };
 
@@ -32,8 +32,14 @@ using detail::unbound;
 ConvolutionBase::ConvolutionBase(int64_t in_ch, int64_t out_ch, int64_t kernel, int64_t stride,
                                  int64_t pad, Activation fused, float slope,
                                  const std::string& name)
-    : in_ch_(in_ch), out_ch_(out_ch), k_(kernel), stride_(stride), pad_(pad), act_(fused),
-      slope_(slope), plans_(std::make_unique<detail::PlanCache<detail::ConvPlan>>()) {
+    : in_ch_(in_ch),
+      out_ch_(out_ch),
+      k_(kernel),
+      stride_(stride),
+      pad_(pad),
+      act_(fused),
+      slope_(slope),
+      plans_(std::make_unique<detail::PlanCache<detail::ConvPlan>>()) {
   if (in_ch <= 0 || out_ch <= 0 || kernel <= 0 || stride <= 0 || pad < 0)
     throw InputError(name + ": channels, kernel and stride must be positive and padding >= 0 (in " +
                      std::to_string(in_ch) + ", out " + std::to_string(out_ch) + ", kernel " +
@@ -134,22 +140,24 @@ void bind_plan_memories(detail::ConvPlan& p, const dnnl::memory::desc& x_md,
                         const dnnl::memory::desc& w_md, const dnnl::memory::desc& b_md,
                         const dnnl::memory::desc& y_md) {
   p.x = unbound(x_md), p.w = unbound(w_md), p.b = unbound(b_md), p.y = unbound(y_md);
-  p.fwd_args = {{DNNL_ARG_SRC, p.x}, {DNNL_ARG_WEIGHTS, p.w}, {DNNL_ARG_BIAS, p.b},
-                {DNNL_ARG_DST, p.y}};
+  p.fwd_args = {
+      {DNNL_ARG_SRC, p.x}, {DNNL_ARG_WEIGHTS, p.w}, {DNNL_ARG_BIAS, p.b}, {DNNL_ARG_DST, p.y}};
   p.dz = unbound(y_md), p.w2 = unbound(w_md), p.dx = unbound(x_md);
-  p.bwd_data_args = {{DNNL_ARG_DIFF_DST, p.dz}, {DNNL_ARG_WEIGHTS, p.w2},
-                     {DNNL_ARG_DIFF_SRC, p.dx}};
+  p.bwd_data_args = {
+      {DNNL_ARG_DIFF_DST, p.dz}, {DNNL_ARG_WEIGHTS, p.w2}, {DNNL_ARG_DIFF_SRC, p.dx}};
   p.x2 = unbound(x_md), p.dz2 = unbound(y_md), p.dw = unbound(w_md), p.db = unbound(b_md);
-  p.bwd_weights_args = {{DNNL_ARG_SRC, p.x2}, {DNNL_ARG_DIFF_DST, p.dz2},
-                        {DNNL_ARG_DIFF_WEIGHTS, p.dw}, {DNNL_ARG_DIFF_BIAS, p.db}};
+  p.bwd_weights_args = {{DNNL_ARG_SRC, p.x2},
+                        {DNNL_ARG_DIFF_DST, p.dz2},
+                        {DNNL_ARG_DIFF_WEIGHTS, p.dw},
+                        {DNNL_ARG_DIFF_BIAS, p.db}};
 }
 
 }  // namespace
 
 // [SECTION] Conv2d
 
-Conv2d::Conv2d(int64_t in_ch, int64_t out_ch, int64_t kernel, int64_t stride, int64_t pad,
-               Rng& rng, Activation fused, float leaky_slope)
+Conv2d::Conv2d(int64_t in_ch, int64_t out_ch, int64_t kernel, int64_t stride, int64_t pad, Rng& rng,
+               Activation fused, float leaky_slope)
     : ConvolutionBase(in_ch, out_ch, kernel, stride, pad, fused, leaky_slope, "Conv2d") {
   detail::init_weights(weight_.value, in_ch * kernel * kernel, out_ch * kernel * kernel, fused,
                        rng);
@@ -175,7 +183,8 @@ detail::ConvPlan Conv2d::build_plan(const Shape& xs) const {
   auto y_md = plain_md(p.y_shape, Tag::nchw);
   memory::dims strides{stride_, stride_}, pad_l{pad_, pad_};
   // Right padding that makes the division exact (the floor drops the rest of the input).
-  memory::dims pad_r{(oh - 1) * stride_ + k_ - xs[2] - pad_, (ow - 1) * stride_ + k_ - xs[3] - pad_};
+  memory::dims pad_r{(oh - 1) * stride_ + k_ - xs[2] - pad_,
+                     (ow - 1) * stride_ + k_ - xs[3] - pad_};
   auto& eng = cpu_engine();
   convolution_forward::primitive_desc fwd_pd(
       {prop_kind::forward_training, algorithm::convolution_direct, x_md, w_md, b_md, y_md, strides,

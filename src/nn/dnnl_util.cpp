@@ -10,15 +10,20 @@ dnnl::primitive_attr activation_attr(Activation a, float slope) {
   dnnl::primitive_attr attr;
   dnnl::post_ops ops;
   switch (a) {
-    case Activation::none: return attr;
-    case Activation::relu: ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f); break;
+    case Activation::none:
+      return attr;
+    case Activation::relu:
+      ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+      break;
     case Activation::leaky_relu:
       ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, slope, 0.0f);
       break;
     case Activation::sigmoid:
       ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_logistic, 0.0f, 0.0f);
       break;
-    case Activation::tanh: ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_tanh, 0.0f, 0.0f); break;
+    case Activation::tanh:
+      ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_tanh, 0.0f, 0.0f);
+      break;
   }
   attr.set_post_ops(ops);
   return attr;

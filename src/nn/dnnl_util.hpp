@@ -24,7 +24,8 @@ using Args = std::unordered_map<int, dnnl::memory>;
   return {dims, dnnl::memory::data_type::f32, strides};
 }
 // A memory object with no buffer: the layer binds its tensors' data right before each execute,
-// so a tensor that reallocated (a larger batch, a moved Param) is never read through a stale pointer.
+// so a tensor that reallocated (a larger batch, a moved Param) is never read through a stale
+// pointer.
 [[nodiscard]] inline dnnl::memory unbound(const dnnl::memory::desc& md) {
   return dnnl::memory(md, cpu_engine(), DNNL_MEMORY_NONE);
 }

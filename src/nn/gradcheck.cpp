@@ -77,8 +77,7 @@ TensorGradError check_tensor(const std::string& name, float* value, const Tensor
     (void)hp2, (void)hm2;
     const double numeric = (sp * hp + sm * hm) / (hp + hm);  // the central difference
     const double a = analytic[i];
-    const double err =
-        std::fabs(a - numeric) / std::max({std::fabs(a), std::fabs(numeric), floor});
+    const double err = std::fabs(a - numeric) / std::max({std::fabs(a), std::fabs(numeric), floor});
     r.max_rel_error = std::max(r.max_rel_error, err);
     ++r.checked;
   }
@@ -110,7 +109,8 @@ GradCheckReport check_module_gradients(Module& m, const Tensor& x_in, const Grad
   };
 
   GradCheckReport report;
-  if (m.needs_input_grad()) report.tensors.push_back(check_tensor("dx", x.data(), dx, objective, opt, rng));
+  if (m.needs_input_grad())
+    report.tensors.push_back(check_tensor("dx", x.data(), dx, objective, opt, rng));
   for (size_t i = 0; i < params.size(); ++i)
     report.tensors.push_back(check_tensor(std::to_string(i) + "." + params[i]->name,
                                           params[i]->value.data(), grads[i], objective, opt, rng));

@@ -15,9 +15,9 @@
 namespace aelab::nn {
 
 struct GradCheckOptions {
-  double eps = 1e-2;     // perturbation (float forwards: smaller eps drowns in rounding)
-  int samples = 24;      // coordinates checked per tensor (all of them when fewer)
-  uint64_t seed = 7;     // upstream gradient and sampled coordinates
+  double eps = 1e-2;  // perturbation (float forwards: smaller eps drowns in rounding)
+  int samples = 24;   // coordinates checked per tensor (all of them when fewer)
+  uint64_t seed = 7;  // upstream gradient and sampled coordinates
   // Kink test: the gap between one-sided slopes must halve with the step (as for any smooth f)
   // to within this fraction of the slope; otherwise the coordinate is skipped as a kink.
   double kink_tol = 2e-3;
@@ -38,7 +38,7 @@ struct GradCheckReport {
   std::vector<TensorGradError> tensors;  // dx first (if checked), then params in order
   [[nodiscard]] double max_error() const;
   [[nodiscard]] const TensorGradError& at(const std::string& name) const;  // throws if missing
-  [[nodiscard]] std::string summary() const;  // one line per tensor
+  [[nodiscard]] std::string summary() const;                               // one line per tensor
 };
 
 // Checks dx (when m.needs_input_grad()) and every Param gradient of m at input x.

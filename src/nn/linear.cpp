@@ -37,7 +37,10 @@ using detail::Tag;
 using detail::unbound;
 
 Linear::Linear(int64_t in, int64_t out, Rng& rng, Activation fused, float leaky_slope)
-    : in_(in), out_(out), act_(fused), slope_(leaky_slope),
+    : in_(in),
+      out_(out),
+      act_(fused),
+      slope_(leaky_slope),
       plans_(std::make_unique<detail::PlanCache<detail::LinearPlan>>()) {
   if (in <= 0 || out <= 0)
     throw InputError("Linear needs positive sizes, got " + std::to_string(in) + " -> " +
@@ -52,7 +55,9 @@ Linear::~Linear() = default;
 Linear::Linear(Linear&&) noexcept = default;
 Linear& Linear::operator=(Linear&&) noexcept = default;
 
-size_t Linear::cached_plans() const { return plans_->size(); }
+size_t Linear::cached_plans() const {
+  return plans_->size();
+}
 
 std::string Linear::describe() const {
   std::string s = "Linear(" + std::to_string(in_) + " -> " + std::to_string(out_) + ")";
@@ -73,8 +78,8 @@ detail::LinearPlan& Linear::plan_for(int64_t n) {
                                           detail::activation_attr(act_, slope_), eng);
       p.fwd = dnnl::matmul(fwd_pd);
       p.x = unbound(x_md), p.wt = unbound(wt_md), p.b = unbound(b_md), p.y = unbound(y_md);
-      p.fwd_args = {{DNNL_ARG_SRC, p.x}, {DNNL_ARG_WEIGHTS, p.wt}, {DNNL_ARG_BIAS, p.b},
-                    {DNNL_ARG_DST, p.y}};
+      p.fwd_args = {
+          {DNNL_ARG_SRC, p.x}, {DNNL_ARG_WEIGHTS, p.wt}, {DNNL_ARG_BIAS, p.b}, {DNNL_ARG_DST, p.y}};
 
       auto w_md = plain_md({out_, in_}, Tag::ab);
       p.transposed_copy = in_ % 256 == 0;

@@ -6,7 +6,9 @@
 
 namespace aelab::nn {
 
-std::vector<Param*> collect_params(Module& m) { return m.params(); }
+std::vector<Param*> collect_params(Module& m) {
+  return m.params();
+}
 
 int64_t count_params(Module& m) {
   int64_t n = 0;

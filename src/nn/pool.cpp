@@ -26,8 +26,7 @@ using detail::Tag;
 using detail::unbound;
 
 MaxPool2d::MaxPool2d(int64_t kernel, int64_t stride)
-    : k_(kernel), stride_(stride),
-      plans_(std::make_unique<detail::PlanCache<detail::PoolPlan>>()) {
+    : k_(kernel), stride_(stride), plans_(std::make_unique<detail::PlanCache<detail::PoolPlan>>()) {
   if (kernel <= 0 || stride <= 0)
     throw InputError("MaxPool2d: kernel and stride must be positive, got " +
                      std::to_string(kernel) + ", " + std::to_string(stride));
@@ -45,7 +44,8 @@ const Tensor& MaxPool2d::forward(const Tensor& x) {
   if (x.rank() != 4)
     throw ShapeError(describe() + ": expected input (N, C, H, W), got " + shape_str(x.shape()));
   if (output_size(x.dim(2)) <= 0 || output_size(x.dim(3)) <= 0)
-    throw ShapeError(describe() + ": input " + shape_str(x.shape()) + " is smaller than the window");
+    throw ShapeError(describe() + ": input " + shape_str(x.shape()) +
+                     " is smaller than the window");
   detail::PoolPlan& p = plans_->get(x.shape(), [&] {
     try {
       using namespace dnnl;
@@ -56,10 +56,9 @@ const Tensor& MaxPool2d::forward(const Tensor& x) {
       auto x_md = plain_md(xs, Tag::nchw);
       auto y_md = plain_md(q.y_shape, Tag::nchw);
       memory::dims strides{stride_, stride_}, kernel{k_, k_}, pad{0, 0};
-      pooling_forward::primitive_desc fwd_pd(
-          {prop_kind::forward_training, algorithm::pooling_max, x_md, y_md, strides, kernel, pad,
-           pad},
-          cpu_engine());
+      pooling_forward::primitive_desc fwd_pd({prop_kind::forward_training, algorithm::pooling_max,
+                                              x_md, y_md, strides, kernel, pad, pad},
+                                             cpu_engine());
       q.fwd = pooling_forward(fwd_pd);
       pooling_backward::primitive_desc bwd_pd(
           {algorithm::pooling_max, x_md, y_md, strides, kernel, pad, pad}, cpu_engine(), fwd_pd);
@@ -68,8 +67,8 @@ const Tensor& MaxPool2d::forward(const Tensor& x) {
       q.workspace = memory(fwd_pd.workspace_desc(), cpu_engine());
       q.dy = unbound(y_md), q.dx = unbound(x_md);
       q.fwd_args = {{DNNL_ARG_SRC, q.x}, {DNNL_ARG_DST, q.y}, {DNNL_ARG_WORKSPACE, q.workspace}};
-      q.bwd_args = {{DNNL_ARG_DIFF_DST, q.dy}, {DNNL_ARG_DIFF_SRC, q.dx},
-                    {DNNL_ARG_WORKSPACE, q.workspace}};
+      q.bwd_args = {
+          {DNNL_ARG_DIFF_DST, q.dy}, {DNNL_ARG_DIFF_SRC, q.dx}, {DNNL_ARG_WORKSPACE, q.workspace}};
       return q;
     } catch (const dnnl::error& e) {
       rethrow_dnnl(e, "building " + describe() + " for input " + shape_str(x.shape()));

@@ -11,20 +11,28 @@ namespace {
 
 double act(double z, Activation a, double slope) {
   switch (a) {
-    case Activation::none: return z;
-    case Activation::relu: return z > 0 ? z : 0.0;
-    case Activation::leaky_relu: return z > 0 ? z : slope * z;
-    case Activation::sigmoid: return 1.0 / (1.0 + std::exp(-z));
-    case Activation::tanh: return std::tanh(z);
+    case Activation::none:
+      return z;
+    case Activation::relu:
+      return z > 0 ? z : 0.0;
+    case Activation::leaky_relu:
+      return z > 0 ? z : slope * z;
+    case Activation::sigmoid:
+      return 1.0 / (1.0 + std::exp(-z));
+    case Activation::tanh:
+      return std::tanh(z);
   }
   return z;
 }
 
 double act_deriv(double z, Activation a, double slope) {
   switch (a) {
-    case Activation::none: return 1.0;
-    case Activation::relu: return z > 0 ? 1.0 : 0.0;
-    case Activation::leaky_relu: return z > 0 ? 1.0 : slope;
+    case Activation::none:
+      return 1.0;
+    case Activation::relu:
+      return z > 0 ? 1.0 : 0.0;
+    case Activation::leaky_relu:
+      return z > 0 ? 1.0 : slope;
     case Activation::sigmoid: {
       double s = 1.0 / (1.0 + std::exp(-z));
       return s * (1.0 - s);
@@ -127,8 +135,7 @@ Tensor to_float(const std::vector<double>& v, const Shape& shape) {
 
 Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, int64_t stride,
                       int64_t pad, Activation a, float slope) {
-  const int64_t n = x.dim(0), c = x.dim(1), h = x.dim(2), wd = x.dim(3), o = w.dim(0),
-                k = w.dim(2);
+  const int64_t n = x.dim(0), c = x.dim(1), h = x.dim(2), wd = x.dim(3), o = w.dim(0), k = w.dim(2);
   const int64_t oh = (h + 2 * pad - k) / stride + 1, ow = (wd + 2 * pad - k) / stride + 1;
   Shape ys{n, o, oh, ow};
   std::vector<double> acc(shape_numel(ys));
@@ -142,8 +149,7 @@ Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, int64_t
 
 Grads conv2d_backward(const Tensor& x, const Tensor& w, const Tensor& b, const Tensor& dy,
                       int64_t stride, int64_t pad, Activation a, float slope) {
-  const int64_t n = x.dim(0), c = x.dim(1), h = x.dim(2), wd = x.dim(3), o = w.dim(0),
-                k = w.dim(2);
+  const int64_t n = x.dim(0), c = x.dim(1), h = x.dim(2), wd = x.dim(3), o = w.dim(0), k = w.dim(2);
   Tensor dz = activation_grad(conv2d_forward(x, w, b, stride, pad), dy, a, slope);
   const int64_t oh = dz.dim(2), ow = dz.dim(3);
   std::vector<double> dx(x.numel()), dw(w.numel()), db(b.numel());
@@ -157,8 +163,7 @@ Grads conv2d_backward(const Tensor& x, const Tensor& w, const Tensor& b, const T
 
 Tensor conv_transpose2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, int64_t stride,
                                 int64_t pad, int64_t output_pad, Activation a, float slope) {
-  const int64_t n = x.dim(0), c = x.dim(1), h = x.dim(2), wd = x.dim(3), o = w.dim(0),
-                k = w.dim(2);
+  const int64_t n = x.dim(0), c = x.dim(1), h = x.dim(2), wd = x.dim(3), o = w.dim(0), k = w.dim(2);
   const int64_t oh = (h - 1) * stride - 2 * pad + k + output_pad;
   const int64_t ow = (wd - 1) * stride - 2 * pad + k + output_pad;
   Shape ys{n, o, oh, ow};
@@ -174,13 +179,12 @@ Tensor conv_transpose2d_forward(const Tensor& x, const Tensor& w, const Tensor& 
   return activate(to_float(acc, ys), a, slope);
 }
 
-Grads conv_transpose2d_backward(const Tensor& x, const Tensor& w, const Tensor& b,
-                                const Tensor& dy, int64_t stride, int64_t pad,
-                                int64_t output_pad, Activation a, float slope) {
-  const int64_t n = x.dim(0), c = x.dim(1), h = x.dim(2), wd = x.dim(3), o = w.dim(0),
-                k = w.dim(2);
-  Tensor dz = activation_grad(conv_transpose2d_forward(x, w, b, stride, pad, output_pad), dy, a,
-                              slope);
+Grads conv_transpose2d_backward(const Tensor& x, const Tensor& w, const Tensor& b, const Tensor& dy,
+                                int64_t stride, int64_t pad, int64_t output_pad, Activation a,
+                                float slope) {
+  const int64_t n = x.dim(0), c = x.dim(1), h = x.dim(2), wd = x.dim(3), o = w.dim(0), k = w.dim(2);
+  Tensor dz =
+      activation_grad(conv_transpose2d_forward(x, w, b, stride, pad, output_pad), dy, a, slope);
   const int64_t oh = dz.dim(2), ow = dz.dim(3);
   std::vector<double> dx(x.numel()), dw(w.numel()), db(b.numel());
   for_each_link(n, c, h, wd, o, oh, ow, k, stride, pad, [&](int64_t xi, int64_t yi, int64_t li) {

@@ -51,7 +51,9 @@ Reshape::Reshape(Shape per_sample) : per_sample_(std::move(per_sample)), per_sam
   }
 }
 
-std::string Reshape::describe() const { return "Reshape" + shape_str(per_sample_); }
+std::string Reshape::describe() const {
+  return "Reshape" + shape_str(per_sample_);
+}
 
 const Tensor& Reshape::forward(const Tensor& x) {
   if (x.rank() < 1 || x.numel() != x.dim(0) * per_sample_numel_)

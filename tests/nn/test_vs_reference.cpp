@@ -70,7 +70,8 @@ TEST_CASE("reference max pooling matches a hand computation", "[nn][reference]")
   REQUIRE(y.shape() == Shape{1, 1, 1, 2});
   CHECK(y[0] == 5);
   CHECK(y[1] == 9);
-  Tensor dx = reference::maxpool2d_backward(x, Tensor({1, 1, 1, 2}, std::vector<float>{1, 2}), 2, 1);
+  Tensor dx =
+      reference::maxpool2d_backward(x, Tensor({1, 1, 1, 2}, std::vector<float>{1, 2}), 2, 1);
   CHECK(dx[1] == 1);
   CHECK(dx[5] == 2);
   CHECK(dx[0] == 0);
@@ -109,16 +110,16 @@ TEST_CASE("Linear matches the reference when W is read through a transposed copy
   Tensor dy = random_tensor({5, 11}, rng);
   (void)lin.forward(x);
   const Tensor& dx = lin.backward(dy);
-  auto g = reference::linear_backward(x, lin.weight().value, lin.bias().value, dy,
-                                      Activation::sigmoid);
+  auto g =
+      reference::linear_backward(x, lin.weight().value, lin.bias().value, dy, Activation::sigmoid);
   CHECK(scaled_max_diff(dx, g.dx) < kTol);
   CHECK(scaled_max_diff(lin.weight().grad, g.dw) < kTol);
   // W changes between steps (the optimiser): the copy must follow.
   for (float& v : lin.weight().value.span()) v *= -0.5f;
   (void)lin.forward(x);
   const Tensor& dx2 = lin.backward(dy);
-  auto g2 = reference::linear_backward(x, lin.weight().value, lin.bias().value, dy,
-                                       Activation::sigmoid);
+  auto g2 =
+      reference::linear_backward(x, lin.weight().value, lin.bias().value, dy, Activation::sigmoid);
   CHECK(scaled_max_diff(dx2, g2.dx) < kTol);
 }
 
@@ -158,8 +159,8 @@ TEST_CASE("Conv2d matches the reference at odd sizes", "[nn][conv]") {
       Tensor dy = random_tensor(y.shape(), rng);
       conv.zero_grad();
       const Tensor& dx = conv.backward(dy);
-      auto g = reference::conv2d_backward(x, conv.weight().value, conv.bias().value, dy, c.s, c.p,
-                                          c.a);
+      auto g =
+          reference::conv2d_backward(x, conv.weight().value, conv.bias().value, dy, c.s, c.p, c.a);
       CHECK(scaled_max_diff(dx, g.dx) < kTol);
       CHECK(scaled_max_diff(conv.weight().grad, g.dw) < kTol);
       CHECK(scaled_max_diff(conv.bias().grad, g.db) < kTol);
@@ -184,9 +185,8 @@ TEST_CASE("ConvTranspose2d matches the reference at odd sizes", "[nn][conv]") {
       deconv.bias().value = random_tensor({c.cout}, rng);
       Tensor x = random_tensor({2, c.cin, c.h, c.w}, rng);
       const Tensor& y = deconv.forward(x);
-      Tensor y_ref = reference::conv_transpose2d_forward(x, deconv.weight().value,
-                                                         deconv.bias().value, c.s, c.p, c.op,
-                                                         c.a, 0.2f);
+      Tensor y_ref = reference::conv_transpose2d_forward(
+          x, deconv.weight().value, deconv.bias().value, c.s, c.p, c.op, c.a, 0.2f);
       REQUIRE(y.shape() == y_ref.shape());
       CHECK(y.dim(2) == (c.h - 1) * c.s - 2 * c.p + c.k + c.op);
       CHECK(scaled_max_diff(y, y_ref) < kTol);
