@@ -372,6 +372,9 @@ int run_window(const WindowOptions& opt) {
       if (reported++ < 5) host.ctx.report(e, true);  // once per kind is enough, not every frame
     }
     glfwSwapBuffers(window);
+    // Scripted runs time the UI thread's own work: with a software GL (Mesa llvmpipe under Xvfb)
+    // the previous frame's rasterisation would otherwise land in the next frame's timing.
+    if (scripted) glFinish();
     if (io.WantSaveIniSettings && host.persist) {
       io.WantSaveIniSettings = false;
       host.save();
