@@ -63,7 +63,7 @@ double row_sq_dist(const float* a, const float* b, int64_t d) {
 
 double inertia_raw(const float* x, int64_t n, int64_t d, const float* c, const int* labels) {
   std::vector<double> per_row(n);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n * d >= kParallelMinWork)
   for (int64_t i = 0; i < n; ++i) per_row[i] = row_sq_dist(x + i * d, c + labels[i] * d, d);
   return std::accumulate(per_row.begin(), per_row.end(), 0.0);  // fixed order: deterministic
 }
@@ -187,7 +187,7 @@ class LloydEngine {
       part_sums_.assign(size_t(nt) * k * d_, 0.0);
       part_counts_.assign(size_t(nt) * k, 0);
     }
-#pragma omp parallel num_threads(nt)
+#pragma omp parallel num_threads(nt) if (n_ * d_ >= kParallelMinWork)
     {
       const int t = omp_get_thread_num(), used = omp_get_num_threads();
       const int64_t lo = n_ * t / used, hi = n_ * (t + 1) / used;
@@ -409,7 +409,7 @@ KMeansResult kmeans(const Tensor& x, const KMeansConfig& config, std::atomic<boo
     for (int64_t t = 0; t < d; ++t) mean[t] = float(acc[t] / double(n));
   }
   Tensor xc({n, d});
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n * d >= kParallelMinWork)
   for (int64_t i = 0; i < n; ++i)
     for (int64_t t = 0; t < d; ++t) xc.data()[i * d + t] = x.data()[i * d + t] - mean[t];
 

@@ -44,7 +44,7 @@ void SqDistances::dot(const float* a, int64_t m, const float* b, int64_t k, int6
 void SqDistances::distances(const float* a, const float* a_sq, int64_t m, const float* b,
                             const float* b_sq, int64_t k, int64_t d, float* out) {
   dot(a, m, b, k, d, out);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (m * k >= kParallelMinWork)
   for (int64_t i = 0; i < m; ++i) {
     float* row = out + i * k;
     for (int64_t j = 0; j < k; ++j) row[j] = std::max(a_sq[i] - 2.0f * row[j] + b_sq[j], 0.0f);
@@ -53,7 +53,7 @@ void SqDistances::distances(const float* a, const float* a_sq, int64_t m, const 
 
 std::vector<float> row_sq_norms(const float* a, int64_t m, int64_t d) {
   std::vector<float> sq(m);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (m * d >= kParallelMinWork)
   for (int64_t i = 0; i < m; ++i) {
     double s = 0.0;
     const float* r = a + i * d;

@@ -10,6 +10,10 @@
 
 namespace aelab::analysis {
 
+// Loops over fewer values than this run on one thread: forking costs more than the work (and far
+// more on a loaded machine, where OpenMP barriers wait on descheduled threads).
+inline constexpr int64_t kParallelMinWork = int64_t(1) << 18;
+
 class SqDistances {
  public:
   // a: (m, d), b: (k, d) row-major -> out: (m, k) dot products a . b^T.

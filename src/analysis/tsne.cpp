@@ -27,6 +27,11 @@ namespace aelab::analysis {
 
 namespace {
 
+// Below this many points an optimiser step takes well under a millisecond: forking threads for it
+// costs more than it saves (and a lot more on a loaded machine, where OpenMP barriers wait on
+// descheduled threads).
+constexpr int64_t kParallelMinPoints = 2048;
+
 void check_data(const Tensor& x) {
   if (x.rank() != 2)
     throw InputError("t-SNE: data must be a (N, D) matrix, got shape " + shape_str(x.shape()));
@@ -445,7 +450,7 @@ double gradient_bh(const UpperAffinities& p, int n, const double* y, double exag
   ws.rep.resize(size_t(n) * 3);
   const double theta2 = theta * theta;
   const int n_groups = int(tree.groups.size());
-#pragma omp parallel
+#pragma omp parallel if (n >= kParallelMinPoints)
   {
     std::vector<double> lx, ly, lc;
 #pragma omp for schedule(dynamic, 4)
@@ -462,7 +467,7 @@ double gradient_bh(const UpperAffinities& p, int n, const double* y, double exag
 
   const int nt = omp_get_max_threads();
   ws.att.assign(size_t(nt) * n * 2, 0.0);
-#pragma omp parallel num_threads(nt)
+#pragma omp parallel num_threads(nt) if (n >= kParallelMinPoints)
   {
     double* acc = ws.att.data() + size_t(omp_get_thread_num()) * n * 2;
 #pragma omp for schedule(static, 256)
@@ -483,7 +488,7 @@ double gradient_bh(const UpperAffinities& p, int n, const double* y, double exag
     }
   }
   const int used = nt;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n >= kParallelMinPoints)
   for (int i = 0; i < n; ++i) {
     double ax = 0, ay = 0;
     for (int t = 0; t < used; ++t) {  // thread order: deterministic for a thread count
@@ -572,7 +577,7 @@ TsneResult tsne(const Tensor& x, const TsneConfig& config, std::atomic<bool>* ca
     const double exaggeration = exploring ? config.early_exaggeration : 1.0;
     const double momentum = exploring ? 0.5 : 0.8;
     z = gradient_bh(upper, int(n), y.data(), exaggeration, config.theta, ws, grad.data());
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n >= kParallelMinPoints)
     for (int64_t c = 0; c < 2 * n; ++c) {
       gains[c] = update[c] * grad[c] < 0.0 ? gains[c] + 0.2 : std::max(gains[c] * 0.8, 0.01);
       update[c] = momentum * update[c] - lr * gains[c] * grad[c];
