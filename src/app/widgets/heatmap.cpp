@@ -69,7 +69,7 @@ HeatmapHover Heatmap::draw(const char* id, const HeatmapAxes& axes, ImVec2 size)
   ImGui::InvisibleButton("##heatmap", size);
   const bool item_hovered = ImGui::IsItemHovered();
   ImDrawList* dl = ImGui::GetWindowDrawList();
-  const float left = font * 4.0f, bottom = font * 2.8f, top = font * 0.6f, bar = font * 4.5f;
+  const float left = font * 4.0f, bottom = font * 2.8f, top = font * 1.4f, bar = font * 4.5f;
   HeatmapHover hv;
   hv.min = ImVec2(origin.x + left, origin.y + top);
   hv.max = ImVec2(origin.x + size.x - bar, origin.y + size.y - bottom);
