@@ -54,6 +54,7 @@ void check_init(const Tensor& x, const Tensor& init) {
 
 double row_sq_dist(const float* a, const float* b, int64_t d) {
   double s = 0.0;
+#pragma omp simd reduction(+ : s)
   for (int64_t t = 0; t < d; ++t) {
     const double diff = double(a[t]) - double(b[t]);
     s += diff * diff;
@@ -209,6 +210,7 @@ class LloydEngine {
           ++counts[best];
           double* s = sums + size_t(best) * d_;
           const float* xi = x_ + i * d_;
+#pragma omp simd
           for (int64_t j = 0; j < d_; ++j) s[j] += xi[j];
         }
       }

@@ -57,6 +57,7 @@ std::vector<float> row_sq_norms(const float* a, int64_t m, int64_t d) {
   for (int64_t i = 0; i < m; ++i) {
     double s = 0.0;
     const float* r = a + i * d;
+#pragma omp simd reduction(+ : s)
     for (int64_t j = 0; j < d; ++j) s += double(r[j]) * r[j];
     sq[i] = float(s);
   }
