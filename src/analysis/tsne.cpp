@@ -58,7 +58,8 @@ void nearest_neighbours(const Tensor& x, int k, std::vector<int>& idx, std::vect
   const std::vector<float> sq = row_sq_norms(x.data(), n, d);
   idx.resize(size_t(n) * k);
   dist2.resize(size_t(n) * k);
-  const int64_t block = 512;
+  // Row blocks of at most ~16 MB of distances (70,000 points: 59 rows at a time).
+  const int64_t block = std::clamp<int64_t>((int64_t(1) << 22) / n, 16, 512);
   std::vector<float> dist(size_t(block) * n);
   SqDistances gemm;
   for (int64_t b0 = 0; b0 < n; b0 += block) {
