@@ -72,7 +72,7 @@ void validate(const OptimizerConfig& c) {
 }
 
 // [SECTION] Update rules ----------------------------------------------------------------------
-// Each rule: kStates per-element state buffers (double), their names for probe(), Coeffs computed
+// Each rule: kStates per-element state buffers (in x's precision), their names for probe(), Coeffs computed
 // once per step (lr, bias corrections), and delta(): the signed change of x for one element,
 // updating that element's state. g' = g + wd·x is PyTorch's coupled L2 (all but AdamW).
 // A zero denominator (eps = 0 and no gradient seen yet, so the numerator is 0 too) must give
@@ -224,20 +224,27 @@ struct Slot {
 // instantiations (checked with -fopt-info-vec; the sqrt needs -fno-math-errno, set in CMake).
 template <class Rule, class T>
 void update(const Coeffs& coeffs, T* __restrict x, const T* __restrict g,
-            const std::array<double*, 3>& state, T* __restrict step, std::ptrdiff_t n) {
+            const std::array<T*, 3>& state, T* __restrict step, std::ptrdiff_t n) {
   const Coeffs c = coeffs;
-  double* __restrict s0 = state[0];
-  double* __restrict s1 = state[1];
-  double* __restrict s2 = state[2];
+  T* __restrict s0 = state[0];
+  T* __restrict s1 = state[1];
+  T* __restrict s2 = state[2];
 #pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
   for (std::ptrdiff_t i = 0; i < n; ++i) {
     const double xi = static_cast<double>(x[i]);
     const double gi = static_cast<double>(g[i]);
+    // The arithmetic is double whatever T is; the state is stored as T.
     double d;
+    double a = Rule::kStates > 0 ? double(s0[i]) : 0.0;
+    double b = Rule::kStates > 1 ? double(s1[i]) : 0.0;
+    double e = Rule::kStates > 2 ? double(s2[i]) : 0.0;
     if constexpr (Rule::kStates == 0) d = Rule::delta(c, xi, gi);
-    if constexpr (Rule::kStates == 1) d = Rule::delta(c, xi, gi, s0[i]);
-    if constexpr (Rule::kStates == 2) d = Rule::delta(c, xi, gi, s0[i], s1[i]);
-    if constexpr (Rule::kStates == 3) d = Rule::delta(c, xi, gi, s0[i], s1[i], s2[i]);
+    if constexpr (Rule::kStates == 1) d = Rule::delta(c, xi, gi, a);
+    if constexpr (Rule::kStates == 2) d = Rule::delta(c, xi, gi, a, b);
+    if constexpr (Rule::kStates == 3) d = Rule::delta(c, xi, gi, a, b, e);
+    if constexpr (Rule::kStates > 0) s0[i] = static_cast<T>(a);
+    if constexpr (Rule::kStates > 1) s1[i] = static_cast<T>(b);
+    if constexpr (Rule::kStates > 2) s2[i] = static_cast<T>(e);
     step[i] = static_cast<T>(d);
     x[i] = static_cast<T>(xi + d);
   }
@@ -252,7 +259,7 @@ class RuleOptimizer final : public Optimizer {
     state_.resize(slots_.size());
     for (size_t p = 0; p < slots_.size(); ++p) {
       const size_t n = slots_[p].value.size();
-      for (auto& buf : state_[p].buffers) buf.assign(Rule::kStates > 0 ? n : 0, 0.0);
+      for (auto& buf : state_[p].buffers) buf.assign(Rule::kStates > 0 ? n : 0, T(0));
       state_[p].step.assign(n, T(0));
     }
   }
@@ -262,7 +269,7 @@ class RuleOptimizer final : public Optimizer {
     const Coeffs c = coeffs_for(config_, steps_);
     for (size_t p = 0; p < slots_.size(); ++p) {
       auto& st = state_[p];
-      std::array<double*, 3> s{};
+      std::array<T*, 3> s{};
       for (int k = 0; k < Rule::kStates; ++k) s[k] = st.buffers[k].data();
       update<Rule, T>(c, slots_[p].value.data(), slots_[p].grad.data(), s, st.step.data(),
                       static_cast<std::ptrdiff_t>(slots_[p].value.size()));
@@ -289,7 +296,10 @@ class RuleOptimizer final : public Optimizer {
 
  private:
   struct State {
-    std::array<std::vector<double>, 3> buffers;  // the first Rule::kStates are used
+    // The first Rule::kStates are used. Stored in x's own precision, as PyTorch does: float for
+    // the networks (half the memory traffic of double on ~1M parameters a step), double for the
+    // playground's walker, whose escape heights are bisected to 1e-6.
+    std::array<std::vector<T>, 3> buffers;
     // The signed change of x at the last step, in x's own precision (a float x cannot hold
     // more, and it saves 4 bytes an element of memory traffic per step).
     std::vector<T> step;
