@@ -452,4 +452,12 @@ KMeansResult kmeans(const Tensor& x, const KMeansConfig& config, std::atomic<boo
   return best;
 }
 
+KMeansResult kmeans(std::span<const float> x, int64_t n, int64_t d, const KMeansConfig& config,
+                    std::atomic<bool>* cancel, std::function<void(double)> progress) {
+  if (n < 0 || d < 0 || int64_t(x.size()) != n * d)
+    throw InputError("k-means: buffer of " + std::to_string(x.size()) + " values is not " +
+                     std::to_string(n) + " x " + std::to_string(d));
+  return kmeans(Tensor({n, d}, x), config, cancel, std::move(progress));
+}
+
 }  // namespace aelab::analysis

@@ -34,6 +34,10 @@ struct KMeansResult {
 [[nodiscard]] KMeansResult kmeans(const Tensor& x, const KMeansConfig& config,
                                   std::atomic<bool>* cancel = nullptr,
                                   std::function<void(double)> progress = {});
+// Same on a row-major (n, d) buffer (copied).
+[[nodiscard]] KMeansResult kmeans(std::span<const float> x, int64_t n, int64_t d,
+                                  const KMeansConfig& config, std::atomic<bool>* cancel = nullptr,
+                                  std::function<void(double)> progress = {});
 
 // k-means++ seeding alone: (k, D) centroids picked among the rows of x.
 [[nodiscard]] Tensor kmeans_plus_plus(const Tensor& x, int k, uint64_t seed);

@@ -316,6 +316,13 @@ Pca fit_pca(const Tensor& x, int components) {
   return pca;
 }
 
+Pca fit_pca(std::span<const float> x, int64_t n, int64_t d, int components) {
+  if (n < 0 || d < 0 || int64_t(x.size()) != n * d)
+    throw InputError("PCA: buffer of " + std::to_string(x.size()) + " values is not " +
+                     std::to_string(n) + " x " + std::to_string(d));
+  return fit_pca(Tensor({n, d}, x), components);
+}
+
 Tensor Pca::project(const Tensor& x) const {
   const int64_t d = dims(), c = n_components();
   if (x.rank() != 2 || x.dim(1) != d)

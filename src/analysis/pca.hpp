@@ -26,6 +26,7 @@ struct Pca {
 
 // x: (N, D), N >= 2, 1 <= components <= D. Each component's largest-magnitude entry is positive.
 [[nodiscard]] Pca fit_pca(const Tensor& x, int components);
+[[nodiscard]] Pca fit_pca(std::span<const float> x, int64_t n, int64_t d, int components);
 
 // Eigen-decomposition of a symmetric (n, n) matrix (row-major, double): eigenvalues descending,
 // eigenvectors as rows of `vectors` (n, n). Exposed for tests.

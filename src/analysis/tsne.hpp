@@ -39,6 +39,10 @@ struct TsneResult {
 [[nodiscard]] TsneResult tsne(const Tensor& x, const TsneConfig& config,
                               std::atomic<bool>* cancel = nullptr,
                               std::function<void(double)> progress = {});
+// Same on a row-major (n, d) buffer (copied).
+[[nodiscard]] TsneResult tsne(std::span<const float> x, int64_t n, int64_t d,
+                              const TsneConfig& config, std::atomic<bool>* cancel = nullptr,
+                              std::function<void(double)> progress = {});
 
 // Leave-one-out majority vote of the k nearest neighbours in the map (ties: the label of the
 // nearest neighbour among the tied ones). How well the map keeps digits apart.

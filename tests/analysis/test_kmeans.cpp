@@ -148,3 +148,12 @@ TEST_CASE("k-means on identical points does not crash", "[analysis][kmeans]") {
   REQUIRE(r.inertia == Approx(0.0).margin(1e-9));
   for (float c : r.centroids.span()) REQUIRE(c == Approx(2.5f));
 }
+
+TEST_CASE("k-means on a raw buffer equals the Tensor call", "[analysis][kmeans]") {
+  std::vector<int> truth;
+  const Tensor x = blobs(200, 3, 4, 1.0, 8, truth);
+  const std::vector<float> buf(x.span().begin(), x.span().end());
+  const KMeansConfig cfg{4, 3, 100, 1e-4, 2};
+  REQUIRE(kmeans(buf, 200, 3, cfg).labels == kmeans(x, cfg).labels);
+  REQUIRE_THROWS_AS(kmeans(buf, 201, 3, cfg), InputError);
+}
