@@ -5,14 +5,6 @@
 // [SECTION] Quadtree (Barnes-Hut)
 // [SECTION] Gradients
 // [SECTION] Optimiser
-TsneResult tsne(std::span<const float> x, int64_t n, int64_t d, const TsneConfig& config,
-                std::atomic<bool>* cancel, std::function<void(double)> progress) {
-  if (n < 0 || d < 0 || int64_t(x.size()) != n * d)
-    throw InputError("t-SNE: buffer of " + std::to_string(x.size()) + " values is not " +
-                     std::to_string(n) + " x " + std::to_string(d));
-  return tsne(Tensor({n, d}, x), config, cancel, std::move(progress));
-}
-
 // [SECTION] k-NN label accuracy
 #include "analysis/tsne.hpp"
 
@@ -603,6 +595,14 @@ TsneResult tsne(const Tensor& x, const TsneConfig& config, std::atomic<bool>* ca
   result.y = Tensor({n, 2});
   for (int64_t i = 0; i < 2 * n; ++i) result.y.data()[i] = float(y[i]);
   return result;
+}
+
+TsneResult tsne(std::span<const float> x, int64_t n, int64_t d, const TsneConfig& config,
+                std::atomic<bool>* cancel, std::function<void(double)> progress) {
+  if (n < 0 || d < 0 || int64_t(x.size()) != n * d)
+    throw InputError("t-SNE: buffer of " + std::to_string(x.size()) + " values is not " +
+                     std::to_string(n) + " x " + std::to_string(d));
+  return tsne(Tensor({n, d}, x), config, cancel, std::move(progress));
 }
 
 // [SECTION] k-NN label accuracy
