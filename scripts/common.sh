@@ -2,6 +2,8 @@
 # Idempotent; works as root or through sudo.
 set -euo pipefail
 AELAB_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# ccache keys on paths relative to the checkout, so another clone of the repo reuses the cache.
+export CCACHE_BASEDIR="$AELAB_ROOT" CCACHE_NOHASHDIR=1
 
 AELAB_APT_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
