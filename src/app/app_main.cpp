@@ -43,6 +43,9 @@ void add_window_options(CLI::App& app, WindowOptions& o) {
   app.add_option("--frame-times", o.frame_times, "Window: write each frame's CPU time (ms) to CSV");
   app.add_option("--width", o.width, "Window width in pixels")->check(CLI::Range(200, 16384));
   app.add_option("--height", o.height, "Window height in pixels")->check(CLI::Range(150, 16384));
+  app.add_option("--run", o.run, "Window: show this run (id) in the latent explorer and k-means view");
+  app.add_option("--decoded-png", o.decoded_png,
+                 "Window: the latent explorer writes each decoded digit to this PNG (for tests)");
 }
 
 void AppContext::report(std::string message, bool error) {
@@ -280,6 +283,9 @@ int run_window(const WindowOptions& opt) {
   io.ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;
 
   Host host;
+  host.ctx.set_launch(LaunchInfo{opt.data_dir.empty() ? default_data_dir() : std::filesystem::path(opt.data_dir),
+                                 opt.runs_db.empty() ? default_runs_db() : std::filesystem::path(opt.runs_db), opt.run,
+                                 opt.decoded_png});
   host.persist = !scripted;
   host.config_dir = default_config_dir();
   if (host.persist) {

@@ -2,6 +2,7 @@
 // The window: `aelab` with no subcommand. Options are added to the CLI's top-level app so that
 // `aelab --panel playground --frames 30 --screenshot pg.png` works for tests and docs.
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <string>
 
 namespace aelab::app {
@@ -12,6 +13,9 @@ struct WindowOptions {
   std::string screenshot;   // PNG of the last frame (implies --frames 10 if --frames is not given)
   std::string frame_times;  // CSV: frame, cpu_ms
   int width = 1400, height = 900;
+  int64_t run = 0;          // --run: open this run in the explorer / k-means view
+  std::string decoded_png;  // --decoded-png: the explorer writes each decoded digit here
+  std::string data_dir, runs_db;  // resolved by main() from --data-dir / --runs-db
 };
 
 void add_window_options(CLI::App& app, WindowOptions& options);

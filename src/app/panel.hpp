@@ -4,6 +4,8 @@
 //
 // Adding a panel: write panels/<name>.{hpp,cpp} with a class derived from Panel, and add one
 // line to the list in panels/panel_catalog.cpp. Only panels in that list appear in the View menu.
+#include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -16,10 +18,21 @@
 
 namespace aelab::app {
 
+// Where the window's data lives and what a scripted run asked for (the CLI's --data-dir,
+// --runs-db, --run, --decoded-png), set by the host before any panel is made.
+struct LaunchInfo {
+  std::filesystem::path data_dir;  // datasets
+  std::filesystem::path runs_db;   // the run store (panels open their own connection)
+  int64_t run = 0;                 // > 0: panels that show one run start with this one
+  std::string decoded_png;         // the latent explorer writes each decoded digit here
+};
+
 // What the host lends every panel.
 class AppContext {
  public:
   JobList& jobs() { return jobs_; }
+  [[nodiscard]] const LaunchInfo& launch() const { return launch_; }
+  void set_launch(LaunchInfo launch) { launch_ = std::move(launch); }
 
   // Writes the screen rect [min, max] (ImGui coordinates) of this frame to a PNG once the frame
   // is rendered; `done` receives "" on success or the error, on the UI thread, next frame.
@@ -46,6 +59,7 @@ class AppContext {
 
  private:
   JobList jobs_;
+  LaunchInfo launch_;
   std::vector<Capture> captures_;
   std::vector<Message> messages_;
 };

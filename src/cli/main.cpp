@@ -63,7 +63,11 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
 #ifdef AELAB_HAS_APP
-    if (app.get_subcommands().empty()) return app::run_window(window);
+    if (app.get_subcommands().empty()) {
+      window.data_dir = cli::data_dir().string();
+      window.runs_db = cli::runs_db().string();
+      return app::run_window(window);
+    }
 #else
     if (app.get_subcommands().empty()) {
       std::fputs(app.help().c_str(), stdout);

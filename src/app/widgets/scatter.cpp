@@ -15,7 +15,8 @@ Scatter::~Scatter() {
   if (vao_) glDeleteVertexArrays(1, &vao_);
 }
 
-void Scatter::set_points(std::span<const float> xy, std::span<const uint8_t> labels) {
+void Scatter::set_points(std::span<const float> xy, std::span<const uint8_t> labels,
+                         bool keep_view) {
   if (xy.size() != labels.size() * 2)
     throw ShapeError("scatter: " + std::to_string(xy.size()) + " coordinates for " +
                      std::to_string(labels.size()) + " labels (need 2 per point)");
@@ -52,7 +53,21 @@ void Scatter::set_points(std::span<const float> xy, std::span<const uint8_t> lab
   fit_cx_ = (x0 + x1) / 2, fit_cy_ = (y0 + y1) / 2;
   fit_hw_ = std::max((x1 - x0) / 2 * 1.05, 1e-6);
   fit_hh_ = std::max((y1 - y0) / 2 * 1.05, 1e-6);
-  fit_view();
+  if (keep_view)
+    dirty_ = true;
+  else
+    fit_view();
+}
+
+Scatter::ViewRect Scatter::visible() const {
+  const double hw = drawn_upp_ * (drawn_max_.x - drawn_min_.x) / 2;
+  const double hh = drawn_upp_ * (drawn_max_.y - drawn_min_.y) / 2;
+  return ViewRect{cx_ - hw, cy_ - hh, cx_ + hw, cy_ + hh};
+}
+
+ImVec2 Scatter::to_screen(double x, double y) const {
+  return ImVec2(static_cast<float>((drawn_min_.x + drawn_max_.x) / 2 + (x - cx_) / drawn_upp_),
+                static_cast<float>((drawn_min_.y + drawn_max_.y) / 2 - (y - cy_) / drawn_upp_));
 }
 
 void Scatter::fit_view() {
@@ -78,6 +93,7 @@ ScatterHover Scatter::draw(const char* id, ImVec2 size) {
   // Keep the data aspect ratio 1:1 in pixels by widening the shorter extent.
   const double upp = std::max(half_w_ * 2 / size.x, half_h_ * 2 / size.y);  // data units per px
   const double hw = upp * size.x / 2, hh = upp * size.y / 2;
+  drawn_min_ = hv.min, drawn_max_ = hv.max, drawn_upp_ = upp;
   auto to_data = [&](ImVec2 p) {
     return std::pair<double, double>{cx_ + (p.x - (hv.min.x + hv.max.x) / 2) * upp,
                                      cy_ - (p.y - (hv.min.y + hv.max.y) / 2) * upp};

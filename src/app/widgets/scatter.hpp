@@ -29,11 +29,19 @@ class Scatter {
   Scatter(const Scatter&) = delete;
   Scatter& operator=(const Scatter&) = delete;
 
-  // xy: (N, 2) interleaved; labels: N values in 0..9 (others are clamped). Fits the view.
-  void set_points(std::span<const float> xy, std::span<const uint8_t> labels);
+  // xy: (N, 2) interleaved; labels: N values in 0..9 (others are clamped). Fits the view unless
+  // keep_view (live updates of the same points keep the user's pan and zoom).
+  void set_points(std::span<const float> xy, std::span<const uint8_t> labels,
+                  bool keep_view = false);
   ScatterHover draw(const char* id, ImVec2 size);
   void fit_view();
   [[nodiscard]] size_t size() const { return n_; }
+  // For overlays drawn after draw(): the data rect shown in the last frame, and data -> screen.
+  struct ViewRect {
+    double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+  };
+  [[nodiscard]] ViewRect visible() const;
+  [[nodiscard]] ImVec2 to_screen(double x, double y) const;
 
   float point_size = 3.0f;  // pixels
   float alpha = 0.7f;
@@ -48,6 +56,8 @@ class Scatter {
   double half_w_ = 1, half_h_ = 1;  // half extents of the view (data)
   double fit_cx_ = 0, fit_cy_ = 0, fit_hw_ = 1, fit_hh_ = 1;
   bool dirty_ = true;
+  ImVec2 drawn_min_{0, 0}, drawn_max_{0, 0};  // last draw's rect
+  double drawn_upp_ = 1;                      // data units per pixel in the last draw
   int hovered_ = -1, drawn_hovered_ = -2;
 };
 
