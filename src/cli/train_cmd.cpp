@@ -7,6 +7,8 @@
 #include "cli/job_runner.hpp"
 #include "data/dataset.hpp"
 #include "train/ae_trainer.hpp"
+#include "train/classifier_trainer.hpp"
+#include "train/disnet_trainer.hpp"
 
 namespace aelab::cli {
 namespace {
@@ -40,6 +42,58 @@ void run_train_ae(const TrainAeOptions& o) {
                 result.recon_variation);
 }
 
+struct TrainDisNetOptions {
+  train::DisNetConfig config;
+  std::string source_dir;
+  bool json = false;
+};
+
+void run_train_disnet(const TrainDisNetOptions& o) {
+  train::validate(o.config);
+  data::Dataset ds = data::load_dataset(o.config.dataset, data_dir(), o.source_dir, o.config.limit);
+  train::DisNetResult result;
+  train::Job job("train " + train::default_run_name(o.config), [&](train::JobContext& ctx) {
+    result = train::train_disnet(o.config, ds, runs_db(), ctx);
+  });
+  run_job_in_terminal(job, o.json);
+  if (o.json) {
+    std::printf("%s\n", result.to_json().dump().c_str());
+    return;
+  }
+  std::printf("run %lld  %s  test accuracy %.2f %% (clear %.2f %%, blurred %.2f %%)\n",
+              static_cast<long long>(result.run_id), train::default_run_name(o.config).c_str(),
+              100 * result.test_accuracy, 100 * result.clear_accuracy,
+              100 * result.blurred_accuracy);
+  std::printf("mean clear score: %.4f on clear test digits, %.4f on blurred ones\n",
+              result.clear_score_mean, result.blurred_score_mean);
+  std::printf("%d epochs in %.1f s, %.0f images/s (clear + blurred)\n", result.epochs_done,
+              result.train_seconds, result.samples_per_s);
+}
+
+struct TrainClassifierOptions {
+  train::ClassifierConfig config;
+  std::string source_dir;
+  bool json = false;
+};
+
+void run_train_classifier(const TrainClassifierOptions& o) {
+  train::validate(o.config);
+  data::Dataset ds = data::load_dataset(o.config.dataset, data_dir(), o.source_dir, o.config.limit);
+  train::ClassifierResult result;
+  train::Job job("train classifier", [&](train::JobContext& ctx) {
+    result = train::train_classifier(o.config, ds, runs_db(), ctx);
+  });
+  run_job_in_terminal(job, o.json);
+  if (o.json) {
+    std::printf("%s\n", result.to_json().dump().c_str());
+    return;
+  }
+  std::printf("run %lld  classifier (judge)  test accuracy %.2f %% on clear test digits\n",
+              static_cast<long long>(result.run_id), 100 * result.test_accuracy);
+  std::printf("%d epochs in %.1f s, %.0f samples/s\n", result.epochs_done, result.train_seconds,
+              result.samples_per_s);
+}
+
 }  // namespace
 
 AELAB_REGISTER_COMMANDS(20) {
@@ -67,6 +121,42 @@ AELAB_REGISTER_COMMANDS(20) {
   ae->add_option("--name", c.name, "Run name");
   ae->add_flag("--json", o->json, "Print one JSON object with the result on the last line");
   ae->callback([o] { run_train_ae(*o); });
+
+  auto d = std::make_shared<TrainDisNetOptions>();
+  auto& dc = d->config;
+  auto* dis = train->add_subcommand("disnet", "Train dis_net (clear vs Gaussian-blurred digits)");
+  dis->add_option("--sigma", dc.blur.sigma, "Gaussian blur sigma (> 0)")->capture_default_str();
+  dis->add_option("--kernel", dc.blur.kernel, "Blur kernel size (odd, 1..27)")->capture_default_str();
+  dis->add_option("--epochs", dc.epochs)->capture_default_str();
+  dis->add_option("--batch", dc.batch, "Images per step, half clear and half blurred")
+      ->capture_default_str();
+  dis->add_option("--lr", dc.lr, "Adam learning rate")->capture_default_str();
+  dis->add_option("--seed", dc.seed)->capture_default_str();
+  dis->add_option("--threads", dc.threads, "oneDNN/OpenMP threads (0 = all cores)")
+      ->capture_default_str();
+  dis->add_option("--dataset", dc.dataset, "mnist-10k | fashion | mnist")->capture_default_str();
+  dis->add_option("--data", d->source_dir, "Directory with the four IDX files (for --dataset mnist)");
+  dis->add_option("--limit", dc.limit, "Use at most this many samples per split (0 = all)");
+  dis->add_option("--name", dc.name, "Run name");
+  dis->add_flag("--json", d->json, "Print one JSON object with the result on the last line");
+  dis->callback([d] { run_train_disnet(*d); });
+
+  auto k = std::make_shared<TrainClassifierOptions>();
+  auto& kc = k->config;
+  auto* cls = train->add_subcommand("classifier",
+                                    "Train the digit classifier used as the judge in `aelab compare`");
+  cls->add_option("--epochs", kc.epochs)->capture_default_str();
+  cls->add_option("--batch", kc.batch)->capture_default_str();
+  cls->add_option("--lr", kc.lr, "Adam learning rate")->capture_default_str();
+  cls->add_option("--seed", kc.seed)->capture_default_str();
+  cls->add_option("--threads", kc.threads, "oneDNN/OpenMP threads (0 = all cores)")
+      ->capture_default_str();
+  cls->add_option("--dataset", kc.dataset, "mnist-10k | fashion | mnist")->capture_default_str();
+  cls->add_option("--data", k->source_dir, "Directory with the four IDX files (for --dataset mnist)");
+  cls->add_option("--limit", kc.limit, "Use at most this many samples per split (0 = all)");
+  cls->add_option("--name", kc.name, "Run name");
+  cls->add_flag("--json", k->json, "Print one JSON object with the result on the last line");
+  cls->callback([k] { run_train_classifier(*k); });
 }
 
 }  // namespace aelab::cli

@@ -132,3 +132,60 @@ float l1_per_pixel(const Tensor& a, const Tensor& b) {
 }
 
 }  // namespace aelab::nn
+
+// [SECTION] Cross-entropy (softmax + NLL over class labels)
+
+namespace aelab::nn {
+
+float CrossEntropyLoss::forward(const Tensor& logits, const Tensor& target) {
+  if (logits.rank() != 2 || logits.dim(0) == 0 || logits.dim(1) < 2)
+    throw ShapeError(describe() + ": logits must be (N, K) with N >= 1 and K >= 2, got " +
+                     shape_str(logits.shape()));
+  const int64_t n = logits.dim(0), k = logits.dim(1);
+  if (target.numel() != n || !(target.rank() == 1 || (target.rank() == 2 && target.dim(1) == 1)))
+    throw ShapeError(describe() + ": labels " + shape_str(target.shape()) + " do not match logits " +
+                     shape_str(logits.shape()) + " (want (N) or (N, 1))");
+  const float* t = target.data();
+  for (int64_t i = 0; i < n; ++i)
+    if (!(t[i] >= 0.0f && t[i] < float(k) && t[i] == std::floor(t[i])))
+      throw InputError(describe() + ": label " + std::to_string(t[i]) + " at index " +
+                       std::to_string(i) + " is not a class in 0.." + std::to_string(k - 1));
+  pred_ = &logits;
+  target_ = &target;
+  probs_.resize(logits.shape());
+  const float* z = logits.data();
+  float* p = probs_.data();
+  double sum = 0.0;
+  for (int64_t i = 0; i < n; ++i) {
+    const float* zi = z + i * k;
+    double m = zi[0];
+    for (int64_t j = 1; j < k; ++j) m = std::max(m, double(zi[j]));
+    double s = 0.0;
+    for (int64_t j = 0; j < k; ++j) s += std::exp(double(zi[j]) - m);
+    const double lse = m + std::log(s);
+    for (int64_t j = 0; j < k; ++j) p[i * k + j] = static_cast<float>(std::exp(double(zi[j]) - lse));
+    sum += lse - zi[static_cast<int64_t>(t[i])];
+  }
+  value_ = sum / static_cast<double>(n);
+  return static_cast<float>(value_);
+}
+
+const Tensor& CrossEntropyLoss::backward() {
+  check_ready();
+  const int64_t n = pred_->dim(0), k = pred_->dim(1);
+  grad_ = probs_;
+  const float* t = target_->data();
+  const float inv = static_cast<float>(1.0 / static_cast<double>(n));
+  float* g = grad_.data();
+  for (int64_t i = 0; i < n; ++i) g[i * k + static_cast<int64_t>(t[i])] -= 1.0f;
+  for (int64_t i = 0; i < n * k; ++i) g[i] *= inv;
+  return grad_;
+}
+
+Tensor CrossEntropyLoss::label_tensor(std::span<const uint8_t> labels) {
+  Tensor t({static_cast<int64_t>(labels.size())});
+  for (size_t i = 0; i < labels.size(); ++i) t[static_cast<int64_t>(i)] = labels[i];
+  return t;
+}
+
+}  // namespace aelab::nn

@@ -2,6 +2,8 @@
 // Losses: the MEAN over all elements, accumulated in double, and its gradient d(mean)/d(pred).
 // Like a Module, a loss keeps pointers to pred and target between forward and backward; the
 // caller keeps both alive and unchanged until then.
+#include <cstdint>
+#include <span>
 #include <string>
 
 #include "core/tensor.hpp"
@@ -53,6 +55,22 @@ class BCEWithLogitsLoss : public Loss {
   float forward(const Tensor& logits, const Tensor& target) override;
   const Tensor& backward() override;
   [[nodiscard]] std::string describe() const override { return "BCEWithLogitsLoss"; }
+};
+
+// Softmax cross-entropy over logits (N, K) with integer class labels: the mean over samples of
+// -log softmax(z_n)[y_n] = logsumexp(z_n) - z_n[y_n], the max subtracted before exp so nothing
+// overflows. `target` holds the labels as floats, shape (N) or (N, 1), each an integer in
+// [0, K) (InputError otherwise). The gradient is (softmax(z) - onehot(y)) / N.
+class CrossEntropyLoss : public Loss {
+ public:
+  float forward(const Tensor& logits, const Tensor& target) override;
+  const Tensor& backward() override;
+  [[nodiscard]] std::string describe() const override { return "CrossEntropyLoss"; }
+  // Labels 0..K-1 as the float target forward() takes: (N).
+  [[nodiscard]] static Tensor label_tensor(std::span<const uint8_t> labels);
+
+ private:
+  Tensor probs_;  // softmax of the last forward's logits, (N, K)
 };
 
 // The study's reconstruction metric: mean absolute error per pixel over all elements.

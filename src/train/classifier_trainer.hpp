@@ -1,0 +1,60 @@
+#pragma once
+// The judge: a small digit classifier (models::build_digit_classifier, dis_net's trunk with 10
+// logits) trained with softmax cross-entropy on clear training digits. Applied to
+// reconstructions, it tells whether a sharper autoencoder still draws the right digit.
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "data/dataset.hpp"
+#include "nn/sequential.hpp"
+#include "train/job.hpp"
+
+namespace aelab::train {
+
+struct ClassifierConfig {
+  int epochs = 3;
+  int64_t batch = 128;
+  double lr = 1e-3;  // Adam
+  uint64_t seed = 0;
+  int threads = 0;
+  std::string dataset = data::kDefaultDataset;
+  int64_t limit = 0;
+  std::string name;  // default "judge"
+};
+
+void validate(const ClassifierConfig& config);
+[[nodiscard]] nlohmann::json to_json(const ClassifierConfig& config);
+[[nodiscard]] ClassifierConfig classifier_config_from_json(const nlohmann::json& j);
+
+struct ClassifierResult {
+  int64_t run_id = 0;
+  int epochs_done = 0;
+  long steps = 0;
+  double train_loss = 0;
+  double test_accuracy = 0;  // on clear test digits
+  double train_seconds = 0;
+  double samples_per_s = 0;
+  [[nodiscard]] nlohmann::json to_json() const;
+};
+
+// Trains inside a Job; records run kind "classifier" (metrics train_loss, test_accuracy per
+// epoch; final weights).
+ClassifierResult train_classifier(const ClassifierConfig& config, const data::Dataset& dataset,
+                                  const std::filesystem::path& runs_db, JobContext& ctx);
+
+// images: (M, 1, 28, 28) -> the arg-max class of each.
+[[nodiscard]] std::vector<uint8_t> classify(nn::Sequential& net, const Tensor& images);
+// Fraction of predictions equal to labels (sizes must match).
+[[nodiscard]] double accuracy(std::span<const uint8_t> predicted, std::span<const uint8_t> labels);
+
+struct LoadedClassifier {
+  int64_t run_id = 0;
+  nn::Sequential net;
+};
+// run_id 0: the latest finished "classifier" run. InputError when there is none.
+[[nodiscard]] LoadedClassifier load_classifier(const std::filesystem::path& runs_db,
+                                               int64_t run_id = 0);
+
+}  // namespace aelab::train

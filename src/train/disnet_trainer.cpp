@@ -1,0 +1,331 @@
+#include "train/disnet_trainer.hpp"
+
+#include <chrono>
+#include <cmath>
+
+#include "core/dnnl_context.hpp"
+#include "core/error.hpp"
+#include "data/batcher.hpp"
+#include "models/dis_net.hpp"
+#include "nn/loss.hpp"
+#include "optim/optimizer.hpp"
+
+namespace aelab::train {
+
+// [SECTION] Config
+
+void validate(const DisNetConfig& c) {
+  data::validate(c.blur);
+  if (c.batch < 2 || c.batch > 65536)
+    throw InputError("batch size must be between 2 and 65536 (half clear, half blurred), got " +
+                     std::to_string(c.batch));
+  if (c.epochs < 1 || c.epochs > 100000)
+    throw InputError("epochs must be between 1 and 100000, got " + std::to_string(c.epochs));
+  if (!(c.lr > 0) || !std::isfinite(c.lr))
+    throw InputError("learning rate must be > 0, got " + std::to_string(c.lr));
+  if (c.threads < 0 || c.threads > 1024)
+    throw InputError("threads must be >= 0 (0 = all cores), got " + std::to_string(c.threads));
+  if (c.limit < 0) throw InputError("limit must be >= 0");
+}
+
+nlohmann::json to_json(const DisNetConfig& c) {
+  return {{"blur", {{"sigma", c.blur.sigma}, {"kernel", c.blur.kernel}}},
+          {"epochs", c.epochs},
+          {"batch", c.batch},
+          {"optimizer", {{"name", "adam"}, {"lr", c.lr}}},
+          {"seed", c.seed},
+          {"threads", c.threads},
+          {"dataset", c.dataset},
+          {"limit", c.limit},
+          {"name", c.name}};
+}
+
+DisNetConfig disnet_config_from_json(const nlohmann::json& j) {
+  DisNetConfig c;
+  try {
+    if (j.contains("blur")) {
+      c.blur.sigma = j.at("blur").value("sigma", c.blur.sigma);
+      c.blur.kernel = j.at("blur").value("kernel", c.blur.kernel);
+    }
+    c.epochs = j.value("epochs", c.epochs);
+    c.batch = j.value("batch", c.batch);
+    if (j.contains("optimizer")) c.lr = j.at("optimizer").value("lr", c.lr);
+    c.seed = j.value("seed", c.seed);
+    c.threads = j.value("threads", c.threads);
+    c.dataset = j.value("dataset", c.dataset);
+    c.limit = j.value("limit", c.limit);
+    c.name = j.value("name", c.name);
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(std::string("bad dis_net config: ") + e.what());
+  }
+  validate(c);
+  return c;
+}
+
+std::string default_run_name(const DisNetConfig& c) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "disnet-s%g-k%d", c.blur.sigma, c.blur.kernel);
+  return buf;
+}
+
+nlohmann::json DisNetResult::to_json() const {
+  return {{"run_id", run_id},
+          {"epochs_done", epochs_done},
+          {"steps", steps},
+          {"train_loss", train_loss},
+          {"test_accuracy", test_accuracy},
+          {"clear_accuracy", clear_accuracy},
+          {"blurred_accuracy", blurred_accuracy},
+          {"clear_score_mean", clear_score_mean},
+          {"blurred_score_mean", blurred_score_mean},
+          {"train_seconds", train_seconds},
+          {"samples_per_s", samples_per_s}};
+}
+
+// [SECTION] Shared CNN helpers
+
+namespace {
+constexpr int64_t kEvalBatch = 500;
+}
+
+Tensor forward_all(nn::Sequential& net, const Tensor& images) {
+  const int64_t m = images.dim(0);
+  Tensor out;
+  Tensor batch;
+  for (int64_t b = 0; b < m; b += kEvalBatch) {
+    const int64_t e = std::min(m, b + kEvalBatch);
+    batch = slice_rows(images, b, e);
+    const Tensor& y = net.forward(batch);  // (e - b, K)
+    const int64_t k = y.numel() / (e - b);
+    if (b == 0) out = Tensor({m, k});
+    std::copy_n(y.data(), y.numel(), out.data() + b * k);
+  }
+  return out;
+}
+
+Tensor disnet_scores(nn::Sequential& net, const Tensor& images) {
+  Tensor logits = forward_all(net, images);  // (M, 1)
+  Tensor s({images.dim(0)});
+  for (int64_t i = 0; i < s.numel(); ++i) s[i] = float(1.0 / (1.0 + std::exp(-double(logits[i]))));
+  return s;
+}
+
+void set_weights(nn::Sequential& net, const runs::NamedTensors& weights) {
+  std::vector<nn::Param*> params = net.params();
+  if (params.size() != weights.size())
+    throw InputError("checkpoint has " + std::to_string(weights.size()) + " tensors, the model " +
+                     std::to_string(params.size()));
+  for (size_t i = 0; i < params.size(); ++i)
+    if (params[i]->value.shape() != weights[i].value.shape())
+      throw InputError("checkpoint tensor " + std::to_string(i) + " has shape " +
+                       shape_str(weights[i].value.shape()) + ", the model wants " +
+                       shape_str(params[i]->value.shape()));
+  for (size_t i = 0; i < params.size(); ++i) params[i]->value = weights[i].value;
+}
+
+int64_t resolve_finished_run(const runs::RunStore& store, int64_t run_id, const std::string& kind,
+                             const std::string& what, const std::string& how) {
+  if (run_id <= 0) {
+    auto latest = store.latest_run_of_kind(kind, /*finished_only=*/true);
+    if (!latest)
+      throw InputError("no finished " + what + " run in " + store.path().string() +
+                       "; train one first: " + how);
+    return latest->id;
+  }
+  if (!store.has_run(run_id)) throw InputError("there is no run " + std::to_string(run_id));
+  runs::RunSummary s = store.get_run(run_id).summary;
+  if (s.kind != kind)
+    throw InputError("run " + std::to_string(run_id) + " is a '" + s.kind + "' run, not a " +
+                     what + " run");
+  if (s.status != runs::RunStatus::finished)
+    throw InputError("run " + std::to_string(run_id) + " (" + what + ") is " +
+                     std::string(runs::to_string(s.status)) + ", not finished");
+  return run_id;
+}
+
+int64_t resolve_disnet_run(const runs::RunStore& store, int64_t run_id) {
+  return resolve_finished_run(store, run_id, "disnet", "dis_net", "aelab train disnet");
+}
+
+LoadedDisNet load_disnet(const std::filesystem::path& runs_db, int64_t run_id) {
+  runs::RunStore store = runs::RunStore::open(runs_db);
+  LoadedDisNet out;
+  out.run_id = resolve_disnet_run(store, run_id);
+  out.config = disnet_config_from_json(store.get_run(out.run_id).config);
+  Rng rng(out.config.seed);
+  out.net = models::build_dis_net(rng);
+  set_weights(out.net, store.load_checkpoint(out.run_id, "final"));
+  return out;
+}
+
+// [SECTION] Training
+
+namespace {
+
+struct Accuracy {
+  double all = 0, clear = 0, blurred = 0, clear_score = 0, blurred_score = 0;
+};
+
+Accuracy evaluate(nn::Sequential& net, const Tensor& clear, const Tensor& blurred) {
+  Tensor sc = disnet_scores(net, clear), sb = disnet_scores(net, blurred);
+  Accuracy a;
+  for (int64_t i = 0; i < sc.numel(); ++i) {
+    a.clear += sc[i] > 0.5f;
+    a.clear_score += sc[i];
+  }
+  for (int64_t i = 0; i < sb.numel(); ++i) {
+    a.blurred += sb[i] <= 0.5f;
+    a.blurred_score += sb[i];
+  }
+  const double n = std::max<int64_t>(sc.numel(), 1);
+  a.all = (a.clear + a.blurred) / (2 * n);
+  a.clear /= n;
+  a.blurred /= n;
+  a.clear_score /= n;
+  a.blurred_score /= n;
+  return a;
+}
+
+std::vector<Tensor> values_of(const std::vector<nn::Param*>& params) {
+  std::vector<Tensor> v;
+  for (nn::Param* p : params) v.push_back(p->value);
+  return v;
+}
+
+}  // namespace
+
+DisNetResult train_disnet(const DisNetConfig& config, const data::Dataset& ds,
+                          const std::filesystem::path& runs_db, JobContext& ctx) {
+  using Clock = std::chrono::steady_clock;
+  validate(config);
+  set_num_threads(config.threads);
+  if (ds.train_images.dim(0) < 1 || ds.test_images.dim(0) < 1)
+    throw InputError("dataset '" + ds.name + "' has an empty split");
+
+  runs::RunStore store = runs::RunStore::open(runs_db);
+  const std::string name = config.name.empty() ? default_run_name(config) : config.name;
+  DisNetResult result;
+  result.run_id = store.create_run("disnet", name, to_json(config));
+  nlohmann::json info = {{"run_id", result.run_id}, {"epochs", config.epochs}};
+  ctx.publish_info(info);
+
+  try {
+    Rng rng(config.seed);
+    nn::Sequential net = models::build_dis_net(rng);
+    net.set_needs_input_grad(false);  // fed with data: no input gradient
+    std::vector<nn::Param*> params = net.params();
+    std::vector<optim::ParamRef> refs;
+    for (nn::Param* p : params) refs.push_back({p->value.span(), p->grad.span()});
+    optim::OptimizerConfig oc;
+    oc.lr = config.lr;
+    auto opt = optim::make_optimizer(oc, refs);
+    nn::BCEWithLogitsLoss bce;
+
+    // Blur both splits once up front; a batch is then two gathers.
+    const Tensor& train_clear = ds.train_images;
+    const Tensor train_blurred = data::gaussian_blur(train_clear, config.blur);
+    const Tensor test_blurred = data::gaussian_blur(ds.test_images, config.blur);
+
+    const int64_t half = config.batch / 2;
+    data::Batcher batcher(train_clear.dim(0), half, rng);
+    const long total_steps = batcher.batches_per_epoch() * config.epochs;
+    std::span<const int64_t> idx;
+    Tensor part, batch, target;
+    long step = 0;
+    double train_seconds = 0;
+
+    for (int epoch = 0; epoch < config.epochs; ++epoch) {
+      auto epoch_start = Clock::now();
+      double loss_sum = 0;
+      int64_t seen = 0, correct = 0, window_seen = 0;
+      for (;;) {
+        if (!batcher.next(idx)) break;
+        ctx.checkpoint();
+        if (auto lr = ctx.take_lr_request()) {
+          opt->set_lr(*lr);
+          ctx.publish_metric({step, double(epoch), "lr", *lr});
+        }
+        // batch: (2n, 1, 28, 28), clear digits first (target 1), then the same digits blurred (0)
+        const int64_t n = static_cast<int64_t>(idx.size());
+        batch.resize({2 * n, 1, 28, 28});
+        gather_rows_into(train_clear, idx, part);
+        std::copy_n(part.data(), part.numel(), batch.data());
+        gather_rows_into(train_blurred, idx, part);
+        std::copy_n(part.data(), part.numel(), batch.data() + part.numel());
+        target.resize({2 * n, 1});
+        for (int64_t i = 0; i < 2 * n; ++i) target[i] = i < n ? 1.0f : 0.0f;
+
+        net.zero_grad();
+        const Tensor& logits = net.forward(batch);  // (2n, 1)
+        float l = bce.forward(logits, target);
+        if (!std::isfinite(l))
+          throw DivergedError("diverged at step " + std::to_string(step) + ": loss is " +
+                                  (std::isnan(l) ? "nan" : "infinite"),
+                              step);
+        for (int64_t i = 0; i < 2 * n; ++i) correct += (logits[i] > 0) == (target[i] > 0.5f);
+        net.backward(bce.backward());
+        opt->step();
+        loss_sum += double(l) * 2 * n;
+        seen += 2 * n;
+        window_seen += 2 * n;
+        ++step;
+        if (step % 10 == 0) {
+          const double ep = epoch + double(seen) / (2.0 * train_clear.dim(0));
+          ctx.publish_metrics(std::vector<runs::MetricPoint>{
+              {step, ep, "train_loss_step", l},
+              {step, ep, "train_acc_step", double(correct) / std::max<int64_t>(window_seen, 1)}});
+          correct = window_seen = 0;
+        }
+        ctx.report_progress(double(step) / total_steps,
+                            "epoch " + std::to_string(epoch + 1) + "/" +
+                                std::to_string(config.epochs) + ", loss " + std::to_string(l));
+      }
+      train_seconds += std::chrono::duration<double>(Clock::now() - epoch_start).count();
+
+      Accuracy acc = evaluate(net, ds.test_images, test_blurred);
+      result.epochs_done = epoch + 1;
+      result.steps = step;
+      result.train_loss = loss_sum / std::max<int64_t>(seen, 1);
+      result.test_accuracy = acc.all;
+      result.clear_accuracy = acc.clear;
+      result.blurred_accuracy = acc.blurred;
+      result.clear_score_mean = acc.clear_score;
+      result.blurred_score_mean = acc.blurred_score;
+      const double ep = epoch + 1;
+      std::vector<runs::MetricPoint> points{{step, ep, "train_loss", result.train_loss},
+                                            {step, ep, "test_accuracy", acc.all},
+                                            {step, ep, "clear_score_mean", acc.clear_score},
+                                            {step, ep, "blurred_score_mean", acc.blurred_score},
+                                            {step, ep, "seconds", train_seconds}};
+      store.add_metrics(result.run_id, points);
+      ctx.publish_metrics(points);
+      ctx.publish_snapshot(values_of(params));
+      info["epoch"] = epoch + 1;
+      info["test_accuracy"] = acc.all;
+      ctx.publish_info(info);
+      store.update_run(result.run_id,
+                       "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(config.epochs),
+                       result.to_json());
+    }
+
+    result.train_seconds = train_seconds;
+    result.samples_per_s = train_seconds > 0
+                               ? 2.0 * double(train_clear.dim(0)) * result.epochs_done / train_seconds
+                               : 0.0;
+    store.save_checkpoint(result.run_id, "final", runs::name_in_order(values_of(params)));
+    store.finish_run(result.run_id, runs::RunStatus::finished, "", result.to_json());
+    ctx.report_progress(1.0, name + ": test accuracy " + std::to_string(result.test_accuracy));
+    return result;
+  } catch (const DivergedError& e) {
+    store.finish_run(result.run_id, runs::RunStatus::diverged, e.what(), result.to_json());
+    throw;
+  } catch (const JobCancelled&) {
+    store.finish_run(result.run_id, runs::RunStatus::cancelled, "cancelled", result.to_json());
+    throw;
+  } catch (const std::exception& e) {
+    store.finish_run(result.run_id, runs::RunStatus::failed, e.what(), result.to_json());
+    throw;
+  }
+}
+
+}  // namespace aelab::train
