@@ -1,6 +1,8 @@
 // The panels of the lab, in View-menu order. Adding one: its file pair in panels/ and one line here.
 #include "app/panel.hpp"
+#include "app/panels/latent_explorer.hpp"
 #include "app/panels/optimiser_playground.hpp"
+#include "app/panels/training.hpp"
 #include "app/panels/widget_gallery.hpp"
 
 namespace aelab::app {
@@ -9,6 +11,10 @@ const std::vector<PanelInfo>& panel_catalog() {
   static const std::vector<PanelInfo> panels = {
       {"playground", "Optimiser playground",
        [](AppContext& ctx) { return std::make_unique<OptimiserPlayground>(ctx); }},
+      {"training", "Training",
+       [](AppContext& ctx) { return std::make_unique<TrainingPanel>(ctx); }},
+      {"latent_explorer", "Latent explorer",
+       [](AppContext& ctx) { return std::make_unique<LatentExplorer>(ctx); }},
       {"widgets", "Widget gallery",
        [](AppContext& ctx) { return std::make_unique<WidgetGallery>(ctx); }},
   };

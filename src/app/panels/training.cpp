@@ -1,0 +1,274 @@
+// Training panel and the window's LabSession (see training.hpp).
+//
+// Index
+// [SECTION] LabSession
+// [SECTION] Starting runs
+// [SECTION] Drawing
+#include "app/panels/training.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "app/widgets/colormap.hpp"
+#include "app/widgets/line_plot.hpp"
+#include "core/error.hpp"
+#include "optim/optimizer.hpp"
+
+namespace aelab::app {
+
+// [SECTION] LabSession ------------------------------------------------------------------------
+
+LabSession& LabSession::get() {
+  static LabSession session;
+  return session;
+}
+
+void LabSession::poll() {
+  for (auto& r : live) {
+    r->job->metrics().copy_since(r->seen, r->points);
+    if (r->job->info().copy_if_newer(r->info, r->info_version) && r->run_id == 0 &&
+        r->info.contains("run_id")) {
+      r->run_id = r->info["run_id"].get<int64_t>();
+      ++runs_changed;
+    }
+  }
+}
+
+std::shared_ptr<LiveRun> LabSession::live_run(int64_t run_id) const {
+  for (const auto& r : live)
+    if (r->run_id == run_id && !train::is_terminal(r->job->state())) return r;
+  return nullptr;
+}
+
+std::shared_ptr<const data::Dataset> LabSession::dataset(const std::string& name,
+                                                         const std::filesystem::path& data_dir,
+                                                         int64_t limit) {
+  // Loading under the lock: two jobs asking for the same set wait for one load, not two.
+  std::lock_guard lock(datasets_mutex_);
+  const std::string key = data_dir.string() + "|" + name + "|" + std::to_string(limit);
+  auto it = datasets_.find(key);
+  if (it != datasets_.end()) return it->second;
+  auto ds = std::make_shared<const data::Dataset>(data::load_dataset(name, data_dir, {}, limit));
+  datasets_[key] = ds;
+  return ds;
+}
+
+// [SECTION] Starting runs ---------------------------------------------------------------------
+
+TrainingPanel::TrainingPanel(AppContext& ctx) : ctx_(ctx) {
+  edit_.model.latent = 2;
+  edit_.epochs = 20;
+  lr_edit_ = static_cast<float>(edit_.optimizer.lr);
+}
+
+// Closing the panel's window keeps it (and its jobs) alive; it is destroyed only when the window
+// shuts down, and then the runs are cancelled (recorded as cancelled) before the process ends.
+TrainingPanel::~TrainingPanel() {
+  for (auto& r : LabSession::get().live) r->job->cancel();
+  LabSession::get().live.clear();
+}
+
+void TrainingPanel::start(const train::AeTrainConfig& config) {
+  try {
+    train::validate(config);
+  } catch (const std::exception& e) {
+    error_ = e.what();
+    return;
+  }
+  error_.clear();
+  auto run = std::make_shared<LiveRun>();
+  run->config = config;
+  const std::filesystem::path data_dir = ctx_.launch().data_dir, db = ctx_.launch().runs_db;
+  run->job = std::make_shared<train::Job>(
+      "train " + train::default_run_name(config), [config, data_dir, db](train::JobContext& jc) {
+        jc.report_progress(0, "loading " + config.dataset);
+        auto ds = LabSession::get().dataset(config.dataset, data_dir, config.limit);
+        (void)train::train_autoencoder(config, *ds, db, jc);
+      });
+  ctx_.jobs().add(run->job);
+  LabSession::get().live.push_back(run);
+  selected_ = static_cast<int>(LabSession::get().live.size()) - 1;
+}
+
+void TrainingPanel::start_next_queued() {
+  if (queue_.empty()) return;
+  for (const auto& r : LabSession::get().live)
+    if (!train::is_terminal(r->job->state())) return;  // one study run at a time
+  train::AeTrainConfig c = queue_.front();
+  queue_.pop_front();
+  start(c);
+}
+
+void TrainingPanel::save(nlohmann::json& out) const {
+  out["config"] = train::to_json(edit_);
+  out["smoothing"] = smoothing_;
+}
+
+void TrainingPanel::load(const nlohmann::json& in) {
+  try {
+    if (in.contains("config")) edit_ = train::ae_config_from_json(in["config"]);
+    smoothing_ = std::clamp(in.value("smoothing", smoothing_), 0.0f, 0.99f);
+  } catch (const std::exception&) {
+    // An old or hand-edited settings file: keep the defaults.
+  }
+}
+
+// [SECTION] Drawing ---------------------------------------------------------------------------
+
+namespace {
+
+bool combo(const char* label, std::string& value, const std::vector<std::string>& items) {
+  bool changed = false;
+  if (ImGui::BeginCombo(label, value.c_str())) {
+    for (const auto& it : items)
+      if (ImGui::Selectable(it.c_str(), it == value)) value = it, changed = true;
+    ImGui::EndCombo();
+  }
+  return changed;
+}
+
+const char* state_text(train::JobState s) {
+  switch (s) {
+    case train::JobState::queued: return "queued";
+    case train::JobState::running: return "running";
+    case train::JobState::paused: return "paused";
+    case train::JobState::finished: return "finished";
+    case train::JobState::cancelled: return "cancelled";
+    case train::JobState::failed: return "failed";
+  }
+  return "";
+}
+
+}  // namespace
+
+void TrainingPanel::draw_form() {
+  const float w = ImGui::GetFontSize() * 9;
+  ImGui::PushItemWidth(w);
+  combo("preset", edit_.model.preset, models::autoencoder_presets());
+  int latent = static_cast<int>(edit_.model.latent);
+  if (ImGui::InputInt("latent L", &latent)) edit_.model.latent = std::clamp(latent, 1, 4096);
+  ImGui::SameLine();
+  for (int l : {2, 16, 256}) {
+    ImGui::SameLine();
+    if (ImGui::SmallButton(std::to_string(l).c_str())) edit_.model.latent = l;
+  }
+  combo("loss", edit_.loss, {"l1", "mse"});
+  combo("optimiser", edit_.optimizer.name, optim::optimizer_names());
+  ImGui::InputDouble("lr", &edit_.optimizer.lr, 0, 0, "%.2e");
+  int batch = static_cast<int>(edit_.batch), threads = edit_.threads;
+  if (ImGui::InputInt("batch", &batch)) edit_.batch = std::max(1, batch);
+  ImGui::InputInt("epochs", &edit_.epochs);
+  int seed = static_cast<int>(edit_.seed);
+  if (ImGui::InputInt("seed", &seed)) edit_.seed = static_cast<uint64_t>(std::max(0, seed));
+  combo("dataset", edit_.dataset, data::dataset_names());
+  if (ImGui::InputInt("threads", &threads)) edit_.threads = std::max(0, threads);
+  ImGui::PopItemWidth();
+
+  if (ImGui::Button("Start")) start(edit_);
+  ImGui::SameLine();
+  if (ImGui::Button("Study runs")) {
+    for (int l : {2, 16, 256}) {
+      train::AeTrainConfig c = edit_;
+      c.model.preset = "mlp";
+      c.loss = "l1";
+      c.model.latent = l;
+      queue_.push_back(c);
+    }
+  }
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("Queue the study's three models: mlp, L1 loss, L = 2, 16, 256,\n"
+                      "one after another, with the other settings above.");
+  if (!queue_.empty()) {
+    ImGui::SameLine();
+    ImGui::TextDisabled("%zu queued", queue_.size());
+    ImGui::SameLine();
+    if (ImGui::SmallButton("clear")) queue_.clear();
+  }
+  if (!error_.empty()) ImGui::TextColored(ImVec4(1, 0.35f, 0.3f, 1), "%s", error_.c_str());
+}
+
+void TrainingPanel::draw_run(LiveRun& run) {
+  train::Job& job = *run.job;
+  const train::JobState st = job.state();
+  ImGui::Text("%s  run %lld  %s", job.name().c_str(), static_cast<long long>(run.run_id),
+              state_text(st));
+  ImGui::SameLine();
+  ImGui::ProgressBar(static_cast<float>(job.progress()), ImVec2(ImGui::GetFontSize() * 8, 0));
+  ImGui::TextDisabled("%s", st == train::JobState::failed ? job.error_message().c_str()
+                                                          : job.status_line().c_str());
+  ImGui::BeginDisabled(train::is_terminal(st));
+  if (st == train::JobState::paused) {
+    if (ImGui::Button("Resume")) job.resume();
+  } else if (ImGui::Button("Pause")) {
+    job.pause();
+  }
+  ImGui::SameLine();
+  if (ImGui::Button("Cancel")) {
+    job.cancel();
+    queue_.clear();  // cancelling a study run stops the study
+  }
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6);
+  ImGui::InputFloat("##lr", &lr_edit_, 0, 0, "%.2e");
+  ImGui::SameLine();
+  if (ImGui::Button("Set lr") && lr_edit_ > 0 && std::isfinite(lr_edit_)) job.set_lr(lr_edit_);
+  ImGui::EndDisabled();
+
+  // Curves against epochs: the step loss smoothed by an EMA, per-epoch train loss and test L1.
+  std::vector<double> sx, sy, ex, ey, tx, ty;
+  double ema = NAN;
+  for (const runs::MetricPoint& p : run.points) {
+    if (p.name == "train_loss_step") {
+      ema = std::isnan(ema) ? p.value : smoothing_ * ema + (1 - smoothing_) * p.value;
+      sx.push_back(p.epoch), sy.push_back(ema);
+    } else if (p.name == "train_loss") {
+      ex.push_back(p.epoch), ey.push_back(p.value);
+    } else if (p.name == "test_l1") {
+      tx.push_back(p.epoch), ty.push_back(p.value);
+    }
+  }
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 10);
+  ImGui::SliderFloat("smoothing", &smoothing_, 0.0f, 0.99f, "%.2f");
+  const auto& pal = digit_palette();
+  std::vector<PlotSeries> ser;
+  ser.push_back({"train loss (steps)", sx, sy, pack_rgba(pal[0], 0.8f), 1.2f});
+  ser.push_back({"train loss (epoch)", ex, ey, pack_rgba(pal[1]), 2.0f, true, true});
+  ser.push_back({"test L1", tx, ty, pack_rgba(pal[3]), 2.0f, true, true});
+  PlotOptions o;
+  o.x_label = "epoch";
+  o.y_label = run.config.loss == "l1" ? "L1 per pixel" : "loss";
+  ImVec2 avail = ImGui::GetContentRegionAvail();
+  line_plot("curves", ser, o, ImVec2(avail.x, std::max(avail.y, ImGui::GetFontSize() * 12)));
+}
+
+void TrainingPanel::draw() {
+  LabSession& session = LabSession::get();
+  session.poll();
+  start_next_queued();
+
+  const float form_w = ImGui::GetFontSize() * 17;
+  ImGui::BeginChild("form", ImVec2(form_w, 0), true);
+  draw_form();
+  ImGui::Separator();
+  ImGui::TextUnformatted("Runs started in this window");
+  for (int i = static_cast<int>(session.live.size()) - 1; i >= 0; --i) {
+    const LiveRun& r = *session.live[i];
+    char label[160];
+    std::snprintf(label, sizeof label, "%s  (%s)##%d", r.job->name().c_str() + 6,
+                  state_text(r.job->state()), i);
+    if (ImGui::Selectable(label, selected_ == i)) selected_ = i;
+  }
+  if (session.live.empty())
+    ImGui::TextDisabled("none yet; finished runs are in the Runs panel");
+  ImGui::EndChild();
+  ImGui::SameLine();
+  ImGui::BeginChild("run", ImVec2(0, 0), false);
+  if (selected_ >= 0 && selected_ < static_cast<int>(session.live.size()))
+    draw_run(*session.live[selected_]);
+  else
+    ImGui::TextDisabled("Start a run to see its loss curves here.");
+  ImGui::EndChild();
+}
+
+}  // namespace aelab::app
