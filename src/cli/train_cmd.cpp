@@ -1,4 +1,4 @@
-// aelab train ae: train an autoencoder headless, the same code path as the window's trainer.
+// aelab train ae | disnet | classifier: headless training, the same code paths as the window.
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -6,6 +6,7 @@
 #include "cli/command_registry.hpp"
 #include "cli/job_runner.hpp"
 #include "data/dataset.hpp"
+#include "runs/run_store.hpp"
 #include "train/ae_trainer.hpp"
 #include "train/classifier_trainer.hpp"
 #include "train/disnet_trainer.hpp"
@@ -21,6 +22,8 @@ struct TrainAeOptions {
 
 void run_train_ae(const TrainAeOptions& o) {
   train::validate(o.config);  // refuse bad settings before loading anything
+  if (train::is_adversarial(o.config))  // and a missing dis_net (InputError with the command)
+    (void)train::resolve_disnet_run(runs::RunStore::open(runs_db()), o.config.disnet_run);
   data::Dataset ds = data::load_dataset(o.config.dataset, data_dir(), o.source_dir, o.config.limit);
   train::AeResult result;
   train::Job job("train " + train::default_run_name(o.config), [&](train::JobContext& ctx) {
@@ -36,6 +39,11 @@ void run_train_ae(const TrainAeOptions& o) {
               result.test_l1, result.test_mse);
   std::printf("%d epochs in %.1f s, %.0f samples/s\n", result.epochs_done, result.train_seconds,
               result.samples_per_s);
+  if (result.test_clear_score >= 0)
+    std::printf("adversarial %s, lambda %g, dis_net run %lld: mean clear score of test "
+                "reconstructions %.4f\n",
+                o.config.adversarial.c_str(), result.lambda,
+                static_cast<long long>(result.disnet_run), result.test_clear_score);
   if (result.collapsed)
     std::printf("warning: reconstructions collapsed to a near-constant image (variation %.3f of "
                 "the originals')\n",
@@ -119,6 +127,15 @@ AELAB_REGISTER_COMMANDS(20) {
   ae->add_option("--data", o->source_dir, "Directory with the four IDX files (for --dataset mnist)");
   ae->add_option("--limit", c.limit, "Use at most this many samples per split (0 = all)");
   ae->add_option("--name", c.name, "Run name");
+  ae->add_option("--adversarial", c.adversarial,
+                 "Part (b): none | frozen (pre-trained dis_net) | learning (dis_net keeps learning)")
+      ->capture_default_str();
+  ae->add_option("--lambda", c.lambda, "Weight of the dis_net term, >= 0")->capture_default_str();
+  ae->add_option("--disnet", c.disnet_run, "dis_net run id (default: the latest finished one)");
+  ae->add_flag("--deblur", c.deblur, "Blurred input, clear target");
+  ae->add_option("--sigma", c.blur.sigma, "Blur sigma for --deblur and learning mode's negatives")
+      ->capture_default_str();
+  ae->add_option("--kernel", c.blur.kernel, "Blur kernel size (odd, 1..27)")->capture_default_str();
   ae->add_flag("--json", o->json, "Print one JSON object with the result on the last line");
   ae->callback([o] { run_train_ae(*o); });
 

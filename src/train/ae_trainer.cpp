@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <stdexcept>
 
 #include "core/dnnl_context.hpp"
 #include "core/error.hpp"
@@ -10,6 +11,7 @@
 #include "nn/loss.hpp"
 #include "nn/params.hpp"
 #include "runs/run_store.hpp"
+#include "train/disnet_trainer.hpp"
 
 namespace aelab::train {
 
@@ -27,6 +29,16 @@ void validate(const AeTrainConfig& c) {
     throw InputError("threads must be >= 0 (0 = all cores), got " + std::to_string(c.threads));
   if (c.limit < 0) throw InputError("limit must be >= 0");
   optim::validate(c.optimizer);
+  if (c.adversarial != "none" && c.adversarial != "frozen" && c.adversarial != "learning")
+    throw InputError("unknown adversarial mode '" + c.adversarial +
+                     "' (use none, frozen or learning)");
+  if (!(c.lambda >= 0) || !std::isfinite(c.lambda))
+    throw InputError("lambda must be >= 0 (the weight of the dis_net term), got " +
+                     std::to_string(c.lambda));
+  if (c.disnet_run < 0)
+    throw InputError("dis_net run id must be > 0 (0: the latest), got " +
+                     std::to_string(c.disnet_run));
+  if (c.deblur || is_adversarial(c)) data::validate(c.blur);
 }
 
 nlohmann::json to_json(const AeTrainConfig& c) {
@@ -42,7 +54,12 @@ nlohmann::json to_json(const AeTrainConfig& c) {
           {"threads", c.threads},
           {"dataset", c.dataset},
           {"limit", c.limit},
-          {"name", c.name}};
+          {"name", c.name},
+          {"adversarial", c.adversarial},
+          {"lambda", c.lambda},
+          {"disnet_run", c.disnet_run},
+          {"deblur", c.deblur},
+          {"blur", {{"sigma", c.blur.sigma}, {"kernel", c.blur.kernel}}}};
 }
 
 AeTrainConfig ae_config_from_json(const nlohmann::json& j) {
@@ -69,6 +86,14 @@ AeTrainConfig ae_config_from_json(const nlohmann::json& j) {
     c.dataset = j.value("dataset", c.dataset);
     c.limit = j.value("limit", c.limit);
     c.name = j.value("name", c.name);
+    c.adversarial = j.value("adversarial", c.adversarial);
+    c.lambda = j.value("lambda", c.lambda);
+    c.disnet_run = j.value("disnet_run", c.disnet_run);
+    c.deblur = j.value("deblur", c.deblur);
+    if (j.contains("blur")) {
+      c.blur.sigma = j.at("blur").value("sigma", c.blur.sigma);
+      c.blur.kernel = j.at("blur").value("kernel", c.blur.kernel);
+    }
   } catch (const nlohmann::json::exception& e) {
     throw InputError(std::string("bad training config: ") + e.what());
   }
@@ -77,11 +102,18 @@ AeTrainConfig ae_config_from_json(const nlohmann::json& j) {
 }
 
 std::string default_run_name(const AeTrainConfig& c) {
-  return c.model.preset + "-L" + std::to_string(c.model.latent) + "-" + c.loss;
+  std::string name = c.model.preset + "-L" + std::to_string(c.model.latent) + "-" + c.loss;
+  if (is_adversarial(c)) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "-%s%g", c.adversarial.c_str(), c.lambda);
+    name += buf;
+  }
+  if (c.deblur) name += "-deblur";
+  return name;
 }
 
 nlohmann::json AeResult::to_json() const {
-  return {{"run_id", run_id},
+  nlohmann::json j = {{"run_id", run_id},
           {"epochs_done", epochs_done},
           {"steps", steps},
           {"test_l1", test_l1},
@@ -91,6 +123,12 @@ nlohmann::json AeResult::to_json() const {
           {"samples_per_s", samples_per_s},
           {"collapsed", collapsed},
           {"recon_variation", recon_variation}};
+  if (test_clear_score >= 0) {
+    j["disnet_run"] = disnet_run;
+    j["lambda"] = lambda;
+    j["test_clear_score"] = test_clear_score;
+  }
+  return j;
 }
 
 // [SECTION] Evaluation
@@ -209,6 +247,76 @@ std::vector<Tensor> values_of(const std::vector<nn::Param*>& params) {
 
 }  // namespace
 
+double clear_loss_and_gradient(nn::Sequential& dis_net, const Tensor& x_hat, double lambda,
+                               Tensor& dx_hat) {
+  const Tensor& logits = dis_net.forward(x_hat);  // (N, 1)
+  Tensor clear(logits.shape(), 1.0f);
+  nn::BCEWithLogitsLoss bce;
+  bce.forward(logits, clear);
+  const Tensor& dx = dis_net.backward(bce.backward());  // (N, 1, 28, 28)
+  if (dx.shape() != x_hat.shape())
+    throw std::logic_error("dis_net returned no input gradient: set_needs_input_grad(true)");
+  dx_hat.resize(x_hat.shape());
+  const float l = static_cast<float>(lambda);
+  for (int64_t i = 0; i < dx.numel(); ++i) dx_hat[i] = l * dx[i];
+  return lambda * bce.last_value();
+}
+
+namespace {
+
+// Mean clear score of dis_net on reconstructions.
+double mean_clear_score(nn::Sequential& dis_net, const Tensor& recon) {
+  Tensor s = disnet_scores(dis_net, recon);
+  double sum = 0;
+  for (int64_t i = 0; i < s.numel(); ++i) sum += s[i];
+  return s.numel() ? sum / double(s.numel()) : 0.0;
+}
+
+// The test error of an autoencoder fed `input` and judged against `target` (they differ when
+// deblurring).
+ReconstructionError evaluate_against(models::Autoencoder& ae, const Tensor& input,
+                                     const Tensor& target, Tensor& recon) {
+  recon = reconstruct_all(ae, input);
+  ReconstructionError err;
+  double l1 = 0, mse = 0;
+  for (int64_t i = 0; i < target.numel(); ++i) {
+    double diff = double(recon[i]) - target[i];
+    l1 += std::abs(diff);
+    mse += diff * diff;
+  }
+  const double n = double(std::max<int64_t>(target.numel(), 1));
+  err.l1 = l1 / n;
+  err.mse = mse / n;
+  double orig = mean_pixel_std(target);
+  err.variation = orig > 0 ? mean_pixel_std(recon) / orig : 0.0;
+  return err;
+}
+
+// One learning-mode dis_net step: clear digits (1, weight 1/2) against the reconstructions (0,
+// 1/4) and blurred digits (0, 1/4). Three forwards of the same batch size, so the conv primitives
+// built for that shape are reused.
+void disnet_learning_step(nn::Sequential& dis_net, optim::Optimizer& opt, const Tensor& clear,
+                          const Tensor& x_hat, const Tensor& blurred) {
+  dis_net.zero_grad();
+  nn::BCEWithLogitsLoss bce;
+  Tensor target, grad;
+  auto part = [&](const Tensor& x, float label, float weight) {
+    const Tensor& logits = dis_net.forward(x);
+    target.resize(logits.shape());
+    target.fill(label);
+    bce.forward(logits, target);
+    grad = bce.backward();
+    for (int64_t i = 0; i < grad.numel(); ++i) grad[i] *= weight;
+    dis_net.backward(grad);
+  };
+  part(clear, 1.0f, 0.5f);
+  part(x_hat, 0.0f, 0.25f);
+  part(blurred, 0.0f, 0.25f);
+  opt.step();
+}
+
+}  // namespace
+
 AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
                            const std::filesystem::path& runs_db, JobContext& ctx) {
   using Clock = std::chrono::steady_clock;
@@ -216,10 +324,22 @@ AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
   set_num_threads(config.threads);
 
   runs::RunStore store = runs::RunStore::open(runs_db);
+  const bool adversarial = is_adversarial(config);
+  const bool learning = config.adversarial == "learning";
+  // Refused before a run is recorded: an adversarial run without its dis_net.
+  LoadedDisNet dis;
+  if (adversarial) {
+    dis = load_disnet(runs_db, config.disnet_run);
+    dis.net.set_needs_input_grad(true);  // its input gradient is what trains the decoder
+  }
+  nlohmann::json recorded = to_json(config);
+  if (adversarial) recorded["disnet_run"] = dis.run_id;  // the run actually used
   const std::string name = config.name.empty() ? default_run_name(config) : config.name;
   AeResult result;
-  result.run_id = store.create_run("ae", name, to_json(config));
+  result.run_id = store.create_run(adversarial ? "adv_ae" : "ae", name, recorded);
+  result.disnet_run = dis.run_id;
   nlohmann::json info = {{"run_id", result.run_id}, {"epochs", config.epochs}};
+  if (adversarial) info["disnet_run"] = dis.run_id;
   ctx.publish_info(info);
 
   try {
@@ -232,11 +352,24 @@ AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
       loss = std::make_unique<nn::L1Loss>();
     else
       loss = std::make_unique<nn::MSELoss>();
+    std::unique_ptr<optim::Optimizer> dis_opt;
+    if (learning) {
+      optim::OptimizerConfig oc;
+      oc.lr = config.optimizer.lr;
+      dis_opt = optim::make_optimizer(oc, param_refs(dis.net.params()));
+    }
+    double lambda = config.lambda;
 
     const Tensor& train_x = ds.train_images;
+    // Blurred copies, made once: the input when deblurring, the negatives in learning mode.
+    Tensor train_blurred, test_blurred;
+    if (config.deblur || learning) train_blurred = data::gaussian_blur(train_x, config.blur);
+    if (config.deblur) test_blurred = data::gaussian_blur(ds.test_images, config.blur);
+    const Tensor& test_input = config.deblur ? test_blurred : ds.test_images;
+
     data::Batcher batcher(train_x.dim(0), config.batch, rng);
     const long total_steps = batcher.batches_per_epoch() * config.epochs;
-    Tensor batch;
+    Tensor batch, blurred_batch, dx_total, recon;
     std::span<const int64_t> idx;
     long step = 0;
     double train_seconds = 0;
@@ -244,7 +377,7 @@ AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
 
     for (int epoch = 0; epoch < config.epochs; ++epoch) {
       auto epoch_start = Clock::now();
-      double loss_sum = 0;
+      double loss_sum = 0, rec_sum = 0, adv_sum = 0;
       int64_t seen = 0;
       while (batcher.next(idx)) {
         ctx.checkpoint();
@@ -252,23 +385,39 @@ AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
           opt->set_lr(*lr);
           ctx.publish_metric({step, double(epoch), "lr", *lr});
         }
+        if (auto lam = ctx.take_param_request("lambda")) {
+          if (*lam >= 0 && std::isfinite(*lam)) lambda = *lam;  // a bad value is ignored
+          ctx.publish_metric({step, double(epoch), "lambda", lambda});
+        }
         gather_rows_into(train_x, idx, batch);
+        if (train_blurred.numel() > 0) gather_rows_into(train_blurred, idx, blurred_batch);
         ae.zero_grad();
-        const Tensor& x_hat = ae.forward(batch);
+        const Tensor& x_hat = ae.forward(config.deblur ? blurred_batch : batch);
         float l = loss->forward(x_hat, batch);
-        if (!std::isfinite(l))
+        double total = l, adv = 0;
+        const Tensor* grad = &loss->backward();
+        if (adversarial) {
+          adv = clear_loss_and_gradient(dis.net, x_hat, lambda, dx_total);  // lambda * BCE
+          for (int64_t i = 0; i < dx_total.numel(); ++i) dx_total[i] += (*grad)[i];
+          grad = &dx_total;
+          total += adv;
+        }
+        if (!std::isfinite(total))
           throw DivergedError("diverged at step " + std::to_string(step) + ": loss is " +
-                                  (std::isnan(l) ? "nan" : "infinite"),
+                                  (std::isnan(total) ? "nan" : "infinite"),
                               step);
-        ae.backward(loss->backward());
+        ae.backward(*grad);
         opt->step();
-        loss_sum += double(l) * idx.size();
+        if (learning) disnet_learning_step(dis.net, *dis_opt, batch, x_hat, blurred_batch);
+        loss_sum += total * idx.size();
+        rec_sum += double(l) * idx.size();
+        adv_sum += adv * idx.size();
         seen += static_cast<int64_t>(idx.size());
         ++step;
-        if (step % 10 == 0) ctx.publish_metric({step, epoch + double(seen) / train_x.dim(0), "train_loss_step", l});
+        if (step % 10 == 0) ctx.publish_metric({step, epoch + double(seen) / train_x.dim(0), "train_loss_step", total});
         ctx.report_progress(double(step) / total_steps,
                             "epoch " + std::to_string(epoch + 1) + "/" +
-                                std::to_string(config.epochs) + ", loss " + std::to_string(l));
+                                std::to_string(config.epochs) + ", loss " + std::to_string(total));
         if (std::chrono::duration<double>(Clock::now() - last_snapshot).count() > kSnapshotSeconds) {
           ctx.publish_snapshot(values_of(params));
           last_snapshot = Clock::now();
@@ -276,19 +425,30 @@ AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
       }
       train_seconds += std::chrono::duration<double>(Clock::now() - epoch_start).count();
 
-      ReconstructionError test = evaluate_reconstruction(ae, ds.test_images);
+      ReconstructionError test = evaluate_against(ae, test_input, ds.test_images, recon);
       result.epochs_done = epoch + 1;
       result.steps = step;
       result.train_loss = loss_sum / std::max<int64_t>(seen, 1);
       result.test_l1 = test.l1;
       result.test_mse = test.mse;
       result.recon_variation = test.variation;
+      const double ep = epoch + 1;
       std::vector<runs::MetricPoint> points{
-          {step, double(epoch + 1), "train_loss", result.train_loss},
-          {step, double(epoch + 1), "test_l1", test.l1},
-          {step, double(epoch + 1), "test_mse", test.mse},
-          {step, double(epoch + 1), "lr", opt->lr()},
-          {step, double(epoch + 1), "seconds", train_seconds}};
+          {step, ep, "train_loss", result.train_loss},
+          {step, ep, "test_l1", test.l1},
+          {step, ep, "test_mse", test.mse},
+          {step, ep, "lr", opt->lr()},
+          {step, ep, "seconds", train_seconds}};
+      if (adversarial) {
+        result.test_clear_score = mean_clear_score(dis.net, recon);
+        result.lambda = lambda;
+        points.push_back({step, ep, "train_l1", rec_sum / std::max<int64_t>(seen, 1)});
+        points.push_back({step, ep, "train_adv", adv_sum / std::max<int64_t>(seen, 1)});
+        points.push_back({step, ep, "test_clear_score", result.test_clear_score});
+        points.push_back({step, ep, "lambda", lambda});
+        info["test_clear_score"] = result.test_clear_score;
+        info["lambda"] = lambda;
+      }
       store.add_metrics(result.run_id, points);
       ctx.publish_metrics(points);
       ctx.publish_snapshot(values_of(params));
@@ -307,7 +467,10 @@ AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
     result.collapsed = result.recon_variation < kCollapseVariation;
 
     store.save_checkpoint(result.run_id, "final", runs::name_in_order(values_of(params)));
-    Tensor codes = encode_all(ae, ds.test_images);
+    if (learning)
+      store.save_checkpoint(result.run_id, "disnet_final",
+                            runs::name_in_order(values_of(dis.net.params())));
+    Tensor codes = encode_all(ae, test_input);
     store.save_tensor_artefact(result.run_id, "test_codes", {{"codes", codes}});
     store.finish_run(result.run_id, runs::RunStatus::finished,
                      result.collapsed ? "reconstructions collapsed to a near-constant image" : "",

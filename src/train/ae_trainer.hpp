@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "data/blur.hpp"
 #include "data/dataset.hpp"
 #include "models/autoencoder.hpp"
 #include "optim/optimizer.hpp"
@@ -24,13 +25,28 @@ struct AeTrainConfig {
   std::string dataset = data::kDefaultDataset;
   int64_t limit = 0;  // > 0: at most this many samples per split (quick runs, tests)
   std::string name;   // shown in the run list; a default is made from the config
+
+  // Part (b). With adversarial "frozen" or "learning" the loss is
+  //   L1(x_hat, x) + lambda * BCE(dis_net(x_hat), clear = 1),
+  // its second term reaching the decoder through dis_net's input gradient; the run's kind is
+  // "adv_ae". frozen: dis_net's weights stay as trained. learning: after each autoencoder step
+  // dis_net takes one Adam step (same lr) on clear digits (1) against the reconstructions (0)
+  // and blurred digits (0), so the autoencoder cannot exploit a fixed judge.
+  std::string adversarial = "none";  // none | frozen | learning
+  double lambda = 0.05;              // >= 0; editable mid-run (Job::request_param("lambda", x))
+  int64_t disnet_run = 0;            // the dis_net run to start from; 0: latest finished one
+  // deblur: blurred input, clear target (any mode). The blur also makes learning mode's
+  // blurred negatives.
+  bool deblur = false;
+  data::BlurSpec blur{1.5, 7};
 };
 
 // Throws InputError naming the first impossible setting.
 void validate(const AeTrainConfig& config);
 [[nodiscard]] nlohmann::json to_json(const AeTrainConfig& config);
 [[nodiscard]] AeTrainConfig ae_config_from_json(const nlohmann::json& j);
-[[nodiscard]] std::string default_run_name(const AeTrainConfig& config);  // "mlp-L16-l1"
+[[nodiscard]] std::string default_run_name(const AeTrainConfig& config);  // "mlp-L16-l1", "conv-L16-l1-frozen0.05"
+[[nodiscard]] inline bool is_adversarial(const AeTrainConfig& c) { return c.adversarial != "none"; }
 
 struct AeResult {
   int64_t run_id = 0;
@@ -45,10 +61,17 @@ struct AeResult {
   // near-constant output (the per-pixel median of MNIST is 0).
   bool collapsed = false;
   double recon_variation = 0;  // mean per-pixel std of reconstructions / that of the originals
+  // Adversarial runs only: the dis_net run used, the final lambda, and the mean clear score
+  // (sigmoid of dis_net's logit; in learning mode the still-learning dis_net's) of the test
+  // reconstructions.
+  int64_t disnet_run = 0;
+  double lambda = 0;
+  double test_clear_score = -1;  // < 0: not measured (adversarial "none")
   [[nodiscard]] nlohmann::json to_json() const;
 };
 
-// Trains inside a Job: records the run in the store at runs_db (config, status, metrics per epoch,
+// Trains inside a Job (adversarial runs: see AeTrainConfig; an unknown or missing dis_net run is
+// an InputError before any run is recorded): records the run in the store at runs_db (config, status, metrics per epoch,
 // final weights, test-set codes), publishes metrics and weight snapshots to the UI, follows
 // pause/resume/cancel and lr requests. A non-finite loss ends the run as diverged (the store says
 // so, and a DivergedError carries the step out); a cancel ends it as cancelled.
@@ -68,6 +91,13 @@ struct ReconstructionError {
 [[nodiscard]] Tensor encode_all(models::Autoencoder& ae, const Tensor& images);
 // (M, 1, 28, 28) -> (M, 1, 28, 28)
 [[nodiscard]] Tensor reconstruct_all(models::Autoencoder& ae, const Tensor& images);
+
+// Part (b)'s generator term for one batch: lambda * BCE(dis_net(x_hat), clear = 1), returned, and
+// its gradient w.r.t. x_hat written to dx_hat (overwritten; same shape as x_hat). dis_net must
+// have set_needs_input_grad(true); its parameter gradients accumulate and are the caller's to
+// ignore (frozen) or zero.
+double clear_loss_and_gradient(nn::Sequential& dis_net, const Tensor& x_hat, double lambda,
+                               Tensor& dx_hat);
 
 // A model rebuilt from a finished run's config and final weights (InputError if it has none).
 [[nodiscard]] std::unique_ptr<models::Autoencoder> load_autoencoder(const nlohmann::json& config,
