@@ -587,7 +587,8 @@ void LatentExplorer::draw() {
   const ImVec2 size(std::max(avail.x - side_w - ImGui::GetStyle().ItemSpacing.x, 100.0f),
                     std::max(avail.y, 100.0f));
   ScatterHover hv = scatter_.draw("codes", size);
-  if (run_ && scatter_.size() > 0 && !wrote_rect_ && !ctx_.launch().decoded_png.empty()) {
+  if (run_ && scatter_.size() > 0 && !wrote_rect_ && !ctx_.launch().decoded_png.empty() &&
+      ++shown_frames_ > 5) {  // after the host has placed the window
     // Scripted runs (the GUI test): where the scatter is, so a pointer can click into it.
     std::ofstream(ctx_.launch().decoded_png + ".rect")
         << hv.min.x << " " << hv.min.y << " " << hv.max.x << " " << hv.max.y << "\n";

@@ -132,6 +132,7 @@ class LatentExplorer : public Panel {
   std::vector<std::string> recon_rows_;
   bool recon_dirty_ = true;
   bool wrote_rect_ = false;
+  int shown_frames_ = 0;
 };
 
 }  // namespace aelab::app
