@@ -1,5 +1,6 @@
 // The panels of the lab, in View-menu order. Adding one: its file pair in panels/ and one line here.
 #include "app/panel.hpp"
+#include "app/panels/kmeans_view.hpp"
 #include "app/panels/latent_explorer.hpp"
 #include "app/panels/optimiser_playground.hpp"
 #include "app/panels/training.hpp"
@@ -15,6 +16,8 @@ const std::vector<PanelInfo>& panel_catalog() {
        [](AppContext& ctx) { return std::make_unique<TrainingPanel>(ctx); }},
       {"latent_explorer", "Latent explorer",
        [](AppContext& ctx) { return std::make_unique<LatentExplorer>(ctx); }},
+      {"kmeans", "k-means",
+       [](AppContext& ctx) { return std::make_unique<KMeansView>(ctx); }},
       {"widgets", "Widget gallery",
        [](AppContext& ctx) { return std::make_unique<WidgetGallery>(ctx); }},
   };
