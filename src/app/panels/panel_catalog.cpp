@@ -3,6 +3,7 @@
 #include "app/panels/kmeans_view.hpp"
 #include "app/panels/latent_explorer.hpp"
 #include "app/panels/optimiser_playground.hpp"
+#include "app/panels/runs_browser.hpp"
 #include "app/panels/training.hpp"
 #include "app/panels/widget_gallery.hpp"
 
@@ -18,6 +19,8 @@ const std::vector<PanelInfo>& panel_catalog() {
        [](AppContext& ctx) { return std::make_unique<LatentExplorer>(ctx); }},
       {"kmeans", "k-means",
        [](AppContext& ctx) { return std::make_unique<KMeansView>(ctx); }},
+      {"runs", "Runs",
+       [](AppContext& ctx) { return std::make_unique<RunsBrowser>(ctx); }},
       {"widgets", "Widget gallery",
        [](AppContext& ctx) { return std::make_unique<WidgetGallery>(ctx); }},
   };
