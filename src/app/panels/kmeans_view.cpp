@@ -197,6 +197,8 @@ void KMeansView::draw_controls() {
 void KMeansView::draw_results() {
   if (!result_) {
     ImGui::TextDisabled("Pick an input and run k-means (k-means++ seeding, the best of the restarts).");
+    const ImVec2 p = ImGui::GetCursorScreenPos(), a = ImGui::GetContentRegionAvail();
+    ImGui::GetWindowDrawList()->AddRectFilled(p, ImVec2(p.x + a.x, p.y + a.y), IM_COL32(24, 26, 30, 255));
     return;
   }
   const Result& r = *result_;

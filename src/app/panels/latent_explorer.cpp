@@ -590,6 +590,9 @@ void LatentExplorer::draw() {
   const ImVec2 size(std::max(avail.x - side_w - ImGui::GetStyle().ItemSpacing.x, 100.0f),
                     std::max(avail.y, 100.0f));
   ScatterHover hv = scatter_.draw("codes", size);
+  if (scatter_.size() == 0)  // the empty map in the scatter's own background, not a hole
+    ImGui::GetWindowDrawList()->AddRectFilled(ImVec2(hv.min.x + 1, hv.min.y + 1), ImVec2(hv.max.x - 1, hv.max.y - 1),
+                                              IM_COL32(24, 26, 30, 255));
   if (run_ && scatter_.size() > 0 && !wrote_rect_ && !ctx_.launch().decoded_png.empty() &&
       ++shown_frames_ > 5) {  // after the host has placed the window
     // Scripted runs (the GUI test): where the scatter is, so a pointer can click into it.

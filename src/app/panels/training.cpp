@@ -266,8 +266,11 @@ void TrainingPanel::draw() {
   ImGui::BeginChild("run", ImVec2(0, 0), false);
   if (selected_ >= 0 && selected_ < static_cast<int>(session.live.size()))
     draw_run(*session.live[selected_]);
-  else
+  else {
     ImGui::TextDisabled("Start a run to see its loss curves here.");
+    const ImVec2 p = ImGui::GetCursorScreenPos(), a = ImGui::GetContentRegionAvail();
+    ImGui::GetWindowDrawList()->AddRectFilled(p, ImVec2(p.x + a.x, p.y + a.y), IM_COL32(24, 26, 30, 255));
+  }
   ImGui::EndChild();
 }
 
