@@ -3,38 +3,42 @@
 #include <stdexcept>
 
 #include "core/error.hpp"
-#include "nn/dnnl_util.hpp"
 
 namespace aelab::nn {
 
-namespace detail {
+namespace {
 
-struct PoolPlan {
-  Shape x_shape, y_shape;
-  dnnl::pooling_forward fwd;
-  dnnl::pooling_backward bwd;
-  dnnl::memory x, y, workspace;  // workspace: library-owned, written by fwd, read by bwd
-  dnnl::memory dy, dx;
-  Args fwd_args, bwd_args;
-};
+// One (n, c) plane: xp (h, w) -> yp (oh, ow), wp the winners. K > 0 fixes the window at compile
+// time (the unrolled 2x2 case is the one the study's CNNs run); K == 0 reads k at run time.
+// Strict > keeps the first maximum in row-major window order, as the reference does.
+template <int K>
+void pool_plane(const float* xp, float* yp, int32_t* wp, int64_t w, int64_t oh, int64_t ow,
+                int64_t k_rt, int64_t s) {
+  const int64_t k = K > 0 ? K : k_rt;
+  for (int64_t i = 0; i < oh; ++i) {
+    for (int64_t j = 0; j < ow; ++j) {
+      const int64_t top = i * s * w + j * s;
+      float best = xp[top];
+      int64_t at = top;
+      for (int64_t a = 0; a < k; ++a) {
+        for (int64_t b = 0; b < k; ++b) {
+          const int64_t o = top + a * w + b;
+          if (xp[o] > best) best = xp[o], at = o;
+        }
+      }
+      yp[i * ow + j] = best;
+      wp[i * ow + j] = static_cast<int32_t>(at);
+    }
+  }
+}
 
-}  // namespace detail
+}  // namespace
 
-using detail::bind;
-using detail::plain_md;
-using detail::Tag;
-using detail::unbound;
-
-MaxPool2d::MaxPool2d(int64_t kernel, int64_t stride)
-    : k_(kernel), stride_(stride), plans_(std::make_unique<detail::PlanCache<detail::PoolPlan>>()) {
+MaxPool2d::MaxPool2d(int64_t kernel, int64_t stride) : k_(kernel), stride_(stride) {
   if (kernel <= 0 || stride <= 0)
     throw InputError("MaxPool2d: kernel and stride must be positive, got " +
                      std::to_string(kernel) + ", " + std::to_string(stride));
 }
-
-MaxPool2d::~MaxPool2d() = default;
-MaxPool2d::MaxPool2d(MaxPool2d&&) noexcept = default;
-MaxPool2d& MaxPool2d::operator=(MaxPool2d&&) noexcept = default;
 
 std::string MaxPool2d::describe() const {
   return "MaxPool2d(k" + std::to_string(k_) + " s" + std::to_string(stride_) + ")";
@@ -43,51 +47,36 @@ std::string MaxPool2d::describe() const {
 const Tensor& MaxPool2d::forward(const Tensor& x) {
   if (x.rank() != 4)
     throw ShapeError(describe() + ": expected input (N, C, H, W), got " + shape_str(x.shape()));
-  if (output_size(x.dim(2)) <= 0 || output_size(x.dim(3)) <= 0)
+  const int64_t oh = output_size(x.dim(2)), ow = output_size(x.dim(3));
+  if (oh <= 0 || ow <= 0)
     throw ShapeError(describe() + ": input " + shape_str(x.shape()) +
                      " is smaller than the window");
-  detail::PoolPlan& p = plans_->get(x.shape(), [&] {
-    try {
-      using namespace dnnl;
-      detail::PoolPlan q;
-      const Shape& xs = x.shape();
-      q.x_shape = xs;
-      q.y_shape = {xs[0], xs[1], output_size(xs[2]), output_size(xs[3])};
-      auto x_md = plain_md(xs, Tag::nchw);
-      auto y_md = plain_md(q.y_shape, Tag::nchw);
-      memory::dims strides{stride_, stride_}, kernel{k_, k_}, pad{0, 0};
-      pooling_forward::primitive_desc fwd_pd({prop_kind::forward_training, algorithm::pooling_max,
-                                              x_md, y_md, strides, kernel, pad, pad},
-                                             cpu_engine());
-      q.fwd = pooling_forward(fwd_pd);
-      pooling_backward::primitive_desc bwd_pd(
-          {algorithm::pooling_max, x_md, y_md, strides, kernel, pad, pad}, cpu_engine(), fwd_pd);
-      q.bwd = pooling_backward(bwd_pd);
-      q.x = unbound(x_md), q.y = unbound(y_md);
-      q.workspace = memory(fwd_pd.workspace_desc(), cpu_engine());
-      q.dy = unbound(y_md), q.dx = unbound(x_md);
-      q.fwd_args = {{DNNL_ARG_SRC, q.x}, {DNNL_ARG_DST, q.y}, {DNNL_ARG_WORKSPACE, q.workspace}};
-      q.bwd_args = {
-          {DNNL_ARG_DIFF_DST, q.dy}, {DNNL_ARG_DIFF_SRC, q.dx}, {DNNL_ARG_WORKSPACE, q.workspace}};
-      return q;
-    } catch (const dnnl::error& e) {
-      rethrow_dnnl(e, "building " + describe() + " for input " + shape_str(x.shape()));
-    }
-  });
-  y_.resize(p.y_shape);
-  bind(p.x, x.data()), bind(p.y, y_.data());
-  try {
-    p.fwd.execute(cpu_stream(), p.fwd_args);
-    cpu_stream().wait();
-  } catch (const dnnl::error& e) {
-    rethrow_dnnl(e, "running " + describe());
+  const int64_t h = x.dim(2), w = x.dim(3);
+  if (h * w > INT32_MAX)
+    throw ShapeError(describe() + ": input plane " + shape_str(x.shape()) + " is too large");
+  x_shape_ = x.shape();
+  const int64_t planes = x.dim(0) * x.dim(1);
+  y_.resize({x.dim(0), x.dim(1), oh, ow});
+  winner_.resize(static_cast<size_t>(planes * oh * ow));
+  const float* xd = x.data();
+  float* yd = y_.data();
+  int32_t* wd = winner_.data();
+  const bool two = k_ == 2;
+#pragma omp parallel for if (planes * h * w > (1 << 18))
+  for (int64_t p = 0; p < planes; ++p) {
+    const float* xp = xd + p * h * w;
+    float* yp = yd + p * oh * ow;
+    int32_t* wp = wd + p * oh * ow;
+    if (two)
+      pool_plane<2>(xp, yp, wp, w, oh, ow, k_, stride_);
+    else
+      pool_plane<0>(xp, yp, wp, w, oh, ow, k_, stride_);
   }
-  last_ = &p;
   return y_;
 }
 
 const Tensor& MaxPool2d::backward(const Tensor& dy) {
-  if (!last_) throw std::logic_error(describe() + ": backward before forward");
+  if (x_shape_.empty()) throw std::logic_error(describe() + ": backward before forward");
   if (dy.shape() != y_.shape())
     throw ShapeError(describe() + ": gradient of shape " + shape_str(dy.shape()) +
                      " for an output of shape " + shape_str(y_.shape()));
@@ -95,14 +84,21 @@ const Tensor& MaxPool2d::backward(const Tensor& dy) {
     dx_ = Tensor();
     return dx_;
   }
-  detail::PoolPlan& p = *last_;
-  dx_.resize(p.x_shape);
-  bind(p.dy, dy.data()), bind(p.dx, dx_.data());
-  try {
-    p.bwd.execute(cpu_stream(), p.bwd_args);
-    cpu_stream().wait();
-  } catch (const dnnl::error& e) {
-    rethrow_dnnl(e, "running the backward of " + describe());
+  // dy: (N, C, OH, OW) -> dx: (N, C, H, W), zero but at the winners; overlapping windows
+  // (k > s) can share a winner, hence +=.
+  dx_.resize(x_shape_);
+  const int64_t planes = x_shape_[0] * x_shape_[1], hw = x_shape_[2] * x_shape_[3];
+  const int64_t ohw = dy.dim(2) * dy.dim(3);
+  const float* dyd = dy.data();
+  const int32_t* wd = winner_.data();
+  float* dxd = dx_.data();
+#pragma omp parallel for if (planes * hw > (1 << 18))
+  for (int64_t p = 0; p < planes; ++p) {
+    float* dxp = dxd + p * hw;
+    for (int64_t i = 0; i < hw; ++i) dxp[i] = 0.0f;
+    const float* dyp = dyd + p * ohw;
+    const int32_t* wp = wd + p * ohw;
+    for (int64_t i = 0; i < ohw; ++i) dxp[wp[i]] += dyp[i];
   }
   return dx_;
 }

@@ -1,29 +1,23 @@
 #pragma once
-// MaxPool2d on oneDNN pooling, keeping the forward's workspace (the argmax) for the backward.
+// MaxPool2d on plain NCHW loops. oneDNN 2.6 has no jit pooling for plain nchw (it falls back to
+// its reference `simple_nchw`, ~100x slower), and a blocked-layout pooling would need a reorder
+// on each side; a direct loop is memory-bound and as fast as reading the input once. The forward
+// records each window's winner (its offset in the input plane) for the backward.
 #include <cstdint>
-#include <memory>
 #include <string>
+#include <vector>
 
 #include "nn/module.hpp"
 
 namespace aelab::nn {
 
-namespace detail {
-struct PoolPlan;
-template <class Plan>
-class PlanCache;
-}  // namespace detail
-
 class MaxPool2d : public Module {
  public:
   MaxPool2d(int64_t kernel, int64_t stride);  // no padding; the floor drops a partial window
-  ~MaxPool2d() override;
-  MaxPool2d(MaxPool2d&&) noexcept;
-  MaxPool2d& operator=(MaxPool2d&&) noexcept;
 
   // x: (N, C, H, W) -> y: (N, C, (H - k) / s + 1, (W - k) / s + 1)
   const Tensor& forward(const Tensor& x) override;
-  // dy -> dx: each output's gradient goes to the input that won its window
+  // dy -> dx: each output's gradient goes to the first maximum of its window (row-major order)
   const Tensor& backward(const Tensor& dy) override;
   [[nodiscard]] std::string describe() const override;
   [[nodiscard]] int64_t output_size(int64_t in) const {
@@ -32,9 +26,9 @@ class MaxPool2d : public Module {
 
  private:
   int64_t k_, stride_;
-  std::unique_ptr<detail::PlanCache<detail::PoolPlan>> plans_;
-  detail::PoolPlan* last_ = nullptr;  // the plan (and workspace) of the last forward
+  Shape x_shape_;
   Tensor y_, dx_;
+  std::vector<int32_t> winner_;  // per output: offset of the window's maximum in its input plane
 };
 
 }  // namespace aelab::nn
