@@ -159,8 +159,7 @@ void bind_plan_memories(detail::ConvPlan& p, const dnnl::memory::desc& x_md,
 Conv2d::Conv2d(int64_t in_ch, int64_t out_ch, int64_t kernel, int64_t stride, int64_t pad, Rng& rng,
                Activation fused, float leaky_slope)
     : ConvolutionBase(in_ch, out_ch, kernel, stride, pad, fused, leaky_slope, "Conv2d") {
-  detail::init_weights(weight_.value, in_ch * kernel * kernel, out_ch * kernel * kernel, fused,
-                       rng);
+  detail::init_params(weight_.value, bias_.value, in_ch * kernel * kernel, rng);
 }
 
 std::string Conv2d::describe() const {
@@ -212,8 +211,7 @@ ConvTranspose2d::ConvTranspose2d(int64_t in_ch, int64_t out_ch, int64_t kernel, 
     throw InputError("ConvTranspose2d: output_pad must be in [0, min(stride - 1, pad)], got " +
                      std::to_string(output_pad) + " with stride " + std::to_string(stride) +
                      " and pad " + std::to_string(pad));
-  detail::init_weights(weight_.value, in_ch * kernel * kernel, out_ch * kernel * kernel, fused,
-                       rng);
+  detail::init_params(weight_.value, bias_.value, in_ch * kernel * kernel, rng);
 }
 
 std::string ConvTranspose2d::describe() const {

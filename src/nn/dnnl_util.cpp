@@ -34,11 +34,10 @@ void add_into(float* dst, const float* src, int64_t n) {
   for (int64_t i = 0; i < n; ++i) dst[i] += src[i];
 }
 
-void init_weights(Tensor& w, int64_t fan_in, int64_t fan_out, Activation a, Rng& rng) {
-  bool relu_like = a == Activation::relu || a == Activation::leaky_relu;
-  double bound = relu_like ? std::sqrt(6.0 / static_cast<double>(fan_in))
-                           : std::sqrt(6.0 / static_cast<double>(fan_in + fan_out));
+void init_params(Tensor& w, Tensor& bias, int64_t fan_in, Rng& rng) {
+  const double bound = 1.0 / std::sqrt(static_cast<double>(fan_in));
   for (float& v : w.span()) v = static_cast<float>(rng.uniform(-bound, bound));
+  for (float& v : bias.span()) v = static_cast<float>(rng.uniform(-bound, bound));
 }
 
 void check_leaky_slope(Activation a, float slope, const std::string& layer) {

@@ -39,9 +39,11 @@ inline void bind(const dnnl::memory& m, const float* p) {
 // dst += src
 void add_into(float* dst, const float* src, int64_t n);
 
-// Weight init. He/Kaiming uniform (bound sqrt(6 / fan_in)) when a ReLU-like activation follows,
-// Xavier/Glorot uniform (bound sqrt(6 / (fan_in + fan_out))) otherwise.
-void init_weights(Tensor& w, int64_t fan_in, int64_t fan_out, Activation a, Rng& rng);
+// Weight and bias init: uniform in +-1/sqrt(fan_in), PyTorch's default for Linear and Conv.
+// He-uniform weights with zero biases (what this was first) left the study MLP at test L1 0.064
+// after 50 epochs against 0.049 with this init (same seed, same everything else): with L1 and a
+// sigmoid output, the random biases keep units alive through the early plateau.
+void init_params(Tensor& w, Tensor& bias, int64_t fan_in, Rng& rng);
 
 void check_leaky_slope(Activation a, float slope, const std::string& layer);
 

@@ -48,7 +48,7 @@ Linear::Linear(int64_t in, int64_t out, Rng& rng, Activation fused, float leaky_
   detail::check_leaky_slope(fused, leaky_slope, describe());
   weight_ = Param{"weight", Tensor({out, in}), Tensor({out, in})};
   bias_ = Param{"bias", Tensor({out}), Tensor({out})};
-  detail::init_weights(weight_.value, in, out, fused, rng);
+  detail::init_params(weight_.value, bias_.value, in, rng);
 }
 
 Linear::~Linear() = default;

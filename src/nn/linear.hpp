@@ -18,8 +18,8 @@ class PlanCache;
 
 class Linear : public Module {
  public:
-  // Weight (out, in), bias (out). He-uniform init when followed by a ReLU-like activation, Xavier
-  // otherwise; bias zero. leaky_slope is only read for Activation::leaky_relu.
+  // Weight (out, in), bias (out), both uniform in +-1/sqrt(in) (detail::init_params).
+  // leaky_slope is only read for Activation::leaky_relu.
   Linear(int64_t in, int64_t out, Rng& rng, Activation fused = Activation::none,
          float leaky_slope = kDefaultLeakySlope);
   ~Linear() override;

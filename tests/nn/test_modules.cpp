@@ -134,10 +134,10 @@ TEST_CASE("Sequential describes, counts and snapshots its parameters", "[nn][par
   CHECK_THROWS_AS(load_values(net, wrong), ShapeError);
 }
 
-TEST_CASE("init: He uniform before ReLU, Xavier uniform otherwise", "[nn][init]") {
+TEST_CASE("init: weights and biases uniform in +-1/sqrt(fan_in)", "[nn][init]") {
   Rng rng(5);
-  Linear he(400, 300, rng, Activation::relu);
-  Linear xavier(400, 300, rng, Activation::sigmoid);
+  Linear dense(400, 300, rng, Activation::relu);
+  Conv2d conv(8, 16, 3, 1, 1, rng);
   auto max_abs = [](const Tensor& t) {
     double m = 0;
     for (float v : t.span()) m = std::max(m, std::fabs(double(v)));
@@ -148,13 +148,16 @@ TEST_CASE("init: He uniform before ReLU, Xavier uniform otherwise", "[nn][init]"
     for (float v : t.span()) s += double(v) * v;
     return s / t.numel();
   };
-  const double he_bound = std::sqrt(6.0 / 400), xa_bound = std::sqrt(6.0 / 700);
-  CHECK(max_abs(he.weight().value) <= he_bound);
-  CHECK(max_abs(he.weight().value) > 0.99 * he_bound);
-  CHECK(var(he.weight().value) == Approx(he_bound * he_bound / 3).epsilon(0.02));
-  CHECK(max_abs(xavier.weight().value) <= xa_bound);
-  CHECK(var(xavier.weight().value) == Approx(xa_bound * xa_bound / 3).epsilon(0.02));
-  CHECK(max_abs(he.bias().value) == 0.0);
+  const double dense_bound = 1 / std::sqrt(400.0), conv_bound = 1 / std::sqrt(8.0 * 9);
+  CHECK(max_abs(dense.weight().value) <= dense_bound);
+  CHECK(max_abs(dense.weight().value) > 0.99 * dense_bound);
+  CHECK(var(dense.weight().value) == Approx(dense_bound * dense_bound / 3).epsilon(0.02));
+  CHECK(max_abs(dense.bias().value) <= dense_bound);
+  CHECK(max_abs(dense.bias().value) > 0.9 * dense_bound);
+  CHECK(max_abs(conv.weight().value) <= conv_bound);
+  CHECK(var(conv.weight().value) == Approx(conv_bound * conv_bound / 3).epsilon(0.1));
+  CHECK(max_abs(conv.bias().value) <= conv_bound);
+  CHECK(max_abs(conv.bias().value) > 0.5 * conv_bound);
 }
 
 TEST_CASE("loss values against hand computations", "[nn][loss]") {
