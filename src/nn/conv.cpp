@@ -9,23 +9,116 @@ namespace aelab::nn {
 
 namespace detail {
 
-// One input shape's primitives. All tensors are plain nchw / oihw: the study's convs are small
-// (a few channels, 28x28), where a blocked layout's reorders cost more than they save.
+// A tensor argument whose layout the primitive chose (format_tag::any): the Module contract keeps
+// every Tensor plain (nchw, oihw), oneDNN's direct jit kernels want blocked layouts (nChw8c,
+// OIhw8i8o, ...). `user` wraps the plain buffer (bound per call), `inner` is what the primitive
+// reads or writes: the same memory when the layouts agree, else a buffer owned here with a reorder
+// in the one direction this argument flows.
+struct Bridge {
+  dnnl::memory user, inner;
+  dnnl::reorder reorder;  // user -> inner for inputs, inner -> user for outputs; empty if none
+  [[nodiscard]] bool reorders() const { return static_cast<bool>(reorder); }
+  void run(const dnnl::stream& s) {
+    if (reorders()) reorder.execute(s, user, inner);
+  }
+  void run_out(const dnnl::stream& s) {
+    if (reorders()) reorder.execute(s, inner, user);
+  }
+};
+
+// One input shape's primitives and the layout bridges around them.
 struct ConvPlan {
   Shape y_shape;
   dnnl::primitive fwd, bwd_data, bwd_weights;
-  dnnl::memory x, w, b, y;       // forward
-  dnnl::memory dz, w2, dx;       // backward data
-  dnnl::memory x2, dz2, dw, db;  // backward weights
+  Bridge x, w, y;                 // forward: x, w in; y out
+  Bridge dz, w2, dx;              // backward data: dz, w2 in; dx out
+  Bridge x2, dz2, dw;             // backward weights: x2, dz2 in; dw out
+  bool x2_is_x = false;           // backward weights reads the forward's reordered x
+  bool dz2_is_dz = false;         // both backward primitives read one reordered dz
+  dnnl::memory b, db;             // bias: always plain (x)
   Args fwd_args, bwd_data_args, bwd_weights_args;
 };
 
 }  // namespace detail
 
 using detail::bind;
+using detail::Bridge;
 using detail::plain_md;
 using detail::Tag;
 using detail::unbound;
+
+namespace {
+
+Bridge make_input_bridge(const dnnl::memory::desc& plain, const dnnl::memory::desc& wanted) {
+  Bridge br;
+  br.user = unbound(plain);
+  if (wanted == plain) {
+    br.inner = br.user;
+  } else {
+    br.inner = dnnl::memory(wanted, cpu_engine());
+    br.reorder = dnnl::reorder(br.user, br.inner);
+  }
+  return br;
+}
+
+Bridge make_output_bridge(const dnnl::memory::desc& plain, const dnnl::memory::desc& chosen) {
+  Bridge br;
+  br.user = unbound(plain);
+  if (chosen == plain) {
+    br.inner = br.user;
+  } else {
+    br.inner = dnnl::memory(chosen, cpu_engine());
+    br.reorder = dnnl::reorder(br.inner, br.user);
+  }
+  return br;
+}
+
+// Builds the bridges and argument maps of a plan from its three primitive descriptors (the
+// convolution and deconvolution ones answer the same queries) and the plain descriptors.
+template <class FwdPd, class BwdDataPd, class BwdWeightsPd>
+void finish_plan(detail::ConvPlan& p, const FwdPd& fwd, const BwdDataPd& bwd_data,
+                 const BwdWeightsPd& bwd_w, const dnnl::memory::desc& x_md,
+                 const dnnl::memory::desc& w_md, const dnnl::memory::desc& b_md,
+                 const dnnl::memory::desc& y_md) {
+  p.x = make_input_bridge(x_md, fwd.src_desc());
+  p.w = make_input_bridge(w_md, fwd.weights_desc());
+  p.y = make_output_bridge(y_md, fwd.dst_desc());
+  p.b = unbound(b_md);
+  p.fwd_args = {{DNNL_ARG_SRC, p.x.inner},
+                {DNNL_ARG_WEIGHTS, p.w.inner},
+                {DNNL_ARG_BIAS, p.b},
+                {DNNL_ARG_DST, p.y.inner}};
+
+  p.dz = make_input_bridge(y_md, bwd_data.diff_dst_desc());
+  p.w2 = make_input_bridge(w_md, bwd_data.weights_desc());
+  p.dx = make_output_bridge(x_md, bwd_data.diff_src_desc());
+  p.bwd_data_args = {{DNNL_ARG_DIFF_DST, p.dz.inner},
+                     {DNNL_ARG_WEIGHTS, p.w2.inner},
+                     {DNNL_ARG_DIFF_SRC, p.dx.inner}};
+
+  p.x2_is_x = bwd_w.src_desc() == p.x.inner.get_desc();
+  p.x2 = p.x2_is_x ? p.x : make_input_bridge(x_md, bwd_w.src_desc());
+  p.dz2_is_dz = bwd_w.diff_dst_desc() == p.dz.inner.get_desc();
+  p.dz2 = p.dz2_is_dz ? p.dz : make_input_bridge(y_md, bwd_w.diff_dst_desc());
+  p.dw = make_output_bridge(w_md, bwd_w.diff_weights_desc());
+  p.db = unbound(b_md);
+  p.bwd_weights_args = {{DNNL_ARG_SRC, p.x2.inner},
+                        {DNNL_ARG_DIFF_DST, p.dz2.inner},
+                        {DNNL_ARG_DIFF_WEIGHTS, p.dw.inner},
+                        {DNNL_ARG_DIFF_BIAS, p.db}};
+}
+
+std::string conv_args(int64_t in, int64_t out, int64_t k, int64_t s, int64_t p) {
+  std::string r = std::to_string(in) + " -> " + std::to_string(out) + ", k" + std::to_string(k) +
+                  " s" + std::to_string(s) + " p" + std::to_string(p);
+  return r;
+}
+
+std::string act_suffix(Activation a) {
+  return a == Activation::none ? "" : " + " + std::string(activation_name(a));
+}
+
+}  // namespace
 
 // [SECTION] Shared driver
 
@@ -55,6 +148,16 @@ ConvolutionBase::~ConvolutionBase() = default;
 ConvolutionBase::ConvolutionBase(ConvolutionBase&&) noexcept = default;
 ConvolutionBase& ConvolutionBase::operator=(ConvolutionBase&&) noexcept = default;
 
+detail::ConvPlan& ConvolutionBase::plan_for(const Shape& x_shape) {
+  return plans_->get(x_shape, [&] {
+    try {
+      return build_plan(x_shape);
+    } catch (const dnnl::error& e) {
+      rethrow_dnnl(e, "building " + describe() + " for input " + shape_str(x_shape));
+    }
+  });
+}
+
 const Tensor& ConvolutionBase::forward(const Tensor& x) {
   // x: (N, in_ch, H, W) -> y: (N, out_ch, OH, OW)
   if (x.rank() != 4 || x.dim(1) != in_ch_)
@@ -63,19 +166,17 @@ const Tensor& ConvolutionBase::forward(const Tensor& x) {
   if (output_size(x.dim(2)) <= 0 || output_size(x.dim(3)) <= 0)
     throw ShapeError(describe() + ": input " + shape_str(x.shape()) +
                      " is too small for the kernel");
-  detail::ConvPlan& p = plans_->get(x.shape(), [&] {
-    try {
-      return build_plan(x.shape());
-    } catch (const dnnl::error& e) {
-      rethrow_dnnl(e, "building " + describe() + " for input " + shape_str(x.shape()));
-    }
-  });
+  detail::ConvPlan& p = plan_for(x.shape());
   y_.resize(p.y_shape);
-  bind(p.x, x.data()), bind(p.w, weight_.value.data()), bind(p.b, bias_.value.data());
-  bind(p.y, y_.data());
+  bind(p.x.user, x.data()), bind(p.w.user, weight_.value.data()), bind(p.b, bias_.value.data());
+  bind(p.y.user, y_.data());
   try {
-    p.fwd.execute(cpu_stream(), p.fwd_args);
-    cpu_stream().wait();
+    dnnl::stream& s = cpu_stream();
+    p.x.run(s);
+    p.w.run(s);  // the master copy stays plain oihw; its blocked copy is remade per call (small)
+    p.fwd.execute(s, p.fwd_args);
+    p.y.run_out(s);
+    s.wait();
   } catch (const dnnl::error& e) {
     rethrow_dnnl(e, "running " + describe());
   }
@@ -88,13 +189,7 @@ const Tensor& ConvolutionBase::backward(const Tensor& dy) {
   if (dy.shape() != y_.shape())
     throw ShapeError(describe() + ": gradient of shape " + shape_str(dy.shape()) +
                      " for an output of shape " + shape_str(y_.shape()));
-  detail::ConvPlan& p = plans_->get(x_->shape(), [&] {
-    try {
-      return build_plan(x_->shape());
-    } catch (const dnnl::error& e) {
-      rethrow_dnnl(e, "building " + describe() + " for input " + shape_str(x_->shape()));
-    }
-  });
+  detail::ConvPlan& p = plan_for(x_->shape());
 
   const float* dz = dy.data();
   if (act_ != Activation::none) {
@@ -105,16 +200,26 @@ const Tensor& ConvolutionBase::backward(const Tensor& dy) {
   dw_.resize(weight_.value.shape());
   db_.resize(bias_.value.shape());
   try {
-    bind(p.x2, x_->data()), bind(p.dz2, dz), bind(p.dw, dw_.data()), bind(p.db, db_.data());
-    p.bwd_weights.execute(cpu_stream(), p.bwd_weights_args);
+    dnnl::stream& s = cpu_stream();
+    // The forward's blocked x is still current: x_ is unchanged until backward (Module contract).
+    bind(p.x2.user, x_->data());
+    if (!p.x2_is_x) p.x2.run(s);
+    bind(p.dz.user, dz), bind(p.dz2.user, dz);
+    p.dz2.run(s);
+    bind(p.dw.user, dw_.data()), bind(p.db, db_.data());
+    p.bwd_weights.execute(s, p.bwd_weights_args);
+    p.dw.run_out(s);
     if (needs_input_grad()) {
       dx_.resize(x_->shape());
-      bind(p.dz, dz), bind(p.w2, weight_.value.data()), bind(p.dx, dx_.data());
-      p.bwd_data.execute(cpu_stream(), p.bwd_data_args);
+      if (!p.dz2_is_dz) p.dz.run(s);
+      bind(p.w2.user, weight_.value.data()), bind(p.dx.user, dx_.data());
+      p.w2.run(s);
+      p.bwd_data.execute(s, p.bwd_data_args);
+      p.dx.run_out(s);
     } else {
       dx_ = Tensor();
     }
-    cpu_stream().wait();
+    s.wait();
   } catch (const dnnl::error& e) {
     rethrow_dnnl(e, "running the backward of " + describe());
   }
@@ -122,37 +227,6 @@ const Tensor& ConvolutionBase::backward(const Tensor& dy) {
   detail::add_into(bias_.grad.data(), db_.data(), db_.numel());
   return dx_;
 }
-
-namespace {
-
-std::string conv_args(int64_t in, int64_t out, int64_t k, int64_t s, int64_t p) {
-  std::string r = std::to_string(in) + " -> " + std::to_string(out) + ", k" + std::to_string(k) +
-                  " s" + std::to_string(s) + " p" + std::to_string(p);
-  return r;
-}
-
-std::string act_suffix(Activation a) {
-  return a == Activation::none ? "" : " + " + std::string(activation_name(a));
-}
-
-// Fills the memories and argument maps common to both layer kinds.
-void bind_plan_memories(detail::ConvPlan& p, const dnnl::memory::desc& x_md,
-                        const dnnl::memory::desc& w_md, const dnnl::memory::desc& b_md,
-                        const dnnl::memory::desc& y_md) {
-  p.x = unbound(x_md), p.w = unbound(w_md), p.b = unbound(b_md), p.y = unbound(y_md);
-  p.fwd_args = {
-      {DNNL_ARG_SRC, p.x}, {DNNL_ARG_WEIGHTS, p.w}, {DNNL_ARG_BIAS, p.b}, {DNNL_ARG_DST, p.y}};
-  p.dz = unbound(y_md), p.w2 = unbound(w_md), p.dx = unbound(x_md);
-  p.bwd_data_args = {
-      {DNNL_ARG_DIFF_DST, p.dz}, {DNNL_ARG_WEIGHTS, p.w2}, {DNNL_ARG_DIFF_SRC, p.dx}};
-  p.x2 = unbound(x_md), p.dz2 = unbound(y_md), p.dw = unbound(w_md), p.db = unbound(b_md);
-  p.bwd_weights_args = {{DNNL_ARG_SRC, p.x2},
-                        {DNNL_ARG_DIFF_DST, p.dz2},
-                        {DNNL_ARG_DIFF_WEIGHTS, p.dw},
-                        {DNNL_ARG_DIFF_BIAS, p.db}};
-}
-
-}  // namespace
 
 // [SECTION] Conv2d
 
@@ -180,23 +254,26 @@ detail::ConvPlan Conv2d::build_plan(const Shape& xs) const {
   auto w_md = plain_md({out_ch_, in_ch_, k_, k_}, Tag::oihw);
   auto b_md = plain_md({out_ch_}, Tag::x);
   auto y_md = plain_md(p.y_shape, Tag::nchw);
+  // `any`: oneDNN picks the layouts its direct jit kernels want; the bridges reorder at the edges.
+  auto x_any = plain_md(xs, Tag::any), w_any = plain_md({out_ch_, in_ch_, k_, k_}, Tag::any);
+  auto y_any = plain_md(p.y_shape, Tag::any);
   memory::dims strides{stride_, stride_}, pad_l{pad_, pad_};
   // Right padding that makes the division exact (the floor drops the rest of the input).
   memory::dims pad_r{(oh - 1) * stride_ + k_ - xs[2] - pad_,
                      (ow - 1) * stride_ + k_ - xs[3] - pad_};
   auto& eng = cpu_engine();
   convolution_forward::primitive_desc fwd_pd(
-      {prop_kind::forward_training, algorithm::convolution_direct, x_md, w_md, b_md, y_md, strides,
+      {prop_kind::forward_training, algorithm::convolution_direct, x_any, w_any, b_md, y_any, strides,
        pad_l, pad_r},
       detail::activation_attr(act_, slope_), eng);
   p.fwd = convolution_forward(fwd_pd);
   convolution_backward_data::primitive_desc bwd_data_pd(
-      {algorithm::convolution_direct, x_md, w_md, y_md, strides, pad_l, pad_r}, eng, fwd_pd);
+      {algorithm::convolution_direct, x_any, w_any, y_any, strides, pad_l, pad_r}, eng, fwd_pd);
   p.bwd_data = convolution_backward_data(bwd_data_pd);
   convolution_backward_weights::primitive_desc bwd_w_pd(
-      {algorithm::convolution_direct, x_md, w_md, b_md, y_md, strides, pad_l, pad_r}, eng, fwd_pd);
+      {algorithm::convolution_direct, x_any, w_any, b_md, y_any, strides, pad_l, pad_r}, eng, fwd_pd);
   p.bwd_weights = convolution_backward_weights(bwd_w_pd);
-  bind_plan_memories(p, x_md, w_md, b_md, y_md);
+  finish_plan(p, fwd_pd, bwd_data_pd, bwd_w_pd, x_md, w_md, b_md, y_md);
   return p;
 }
 
@@ -231,22 +308,25 @@ detail::ConvPlan ConvTranspose2d::build_plan(const Shape& xs) const {
   auto w_md = plain_md({out_ch_, in_ch_, k_, k_}, Tag::oihw);
   auto b_md = plain_md({out_ch_}, Tag::x);
   auto y_md = plain_md(p.y_shape, Tag::nchw);
+  // `any`: oneDNN picks the layouts its direct jit kernels want; the bridges reorder at the edges.
+  auto x_any = plain_md(xs, Tag::any), w_any = plain_md({out_ch_, in_ch_, k_, k_}, Tag::any);
+  auto y_any = plain_md(p.y_shape, Tag::any);
   memory::dims strides{stride_, stride_}, pad_l{pad_, pad_};
   memory::dims pad_r{pad_ - out_pad_, pad_ - out_pad_};
   auto& eng = cpu_engine();
   deconvolution_forward::primitive_desc fwd_pd(
-      {prop_kind::forward_training, algorithm::deconvolution_direct, x_md, w_md, b_md, y_md,
-       strides, pad_l, pad_r},
+      {prop_kind::forward_training, algorithm::deconvolution_direct, x_any, w_any, b_md,
+       y_any, strides, pad_l, pad_r},
       detail::activation_attr(act_, slope_), eng);
   p.fwd = deconvolution_forward(fwd_pd);
   deconvolution_backward_data::primitive_desc bwd_data_pd(
-      {algorithm::deconvolution_direct, x_md, w_md, y_md, strides, pad_l, pad_r}, eng, fwd_pd);
+      {algorithm::deconvolution_direct, x_any, w_any, y_any, strides, pad_l, pad_r}, eng, fwd_pd);
   p.bwd_data = deconvolution_backward_data(bwd_data_pd);
   deconvolution_backward_weights::primitive_desc bwd_w_pd(
-      {algorithm::deconvolution_direct, x_md, w_md, b_md, y_md, strides, pad_l, pad_r}, eng,
+      {algorithm::deconvolution_direct, x_any, w_any, b_md, y_any, strides, pad_l, pad_r}, eng,
       fwd_pd);
   p.bwd_weights = deconvolution_backward_weights(bwd_w_pd);
-  bind_plan_memories(p, x_md, w_md, b_md, y_md);
+  finish_plan(p, fwd_pd, bwd_data_pd, bwd_w_pd, x_md, w_md, b_md, y_md);
   return p;
 }
 

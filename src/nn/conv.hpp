@@ -1,6 +1,7 @@
 #pragma once
 // Conv2d and ConvTranspose2d (NCHW) on oneDNN convolution / deconvolution primitives, with bias
-// and an optional fused activation. Weights are (out_ch, in_ch, k, k) for both: for the transposed
+// and an optional fused activation. The primitives pick their own (blocked) layouts so oneDNN runs
+// its direct jit kernels; tensors and Params stay plain NCHW / OIHW, reordered at the layer's edge. Weights are (out_ch, in_ch, k, k) for both: for the transposed
 // convolution that is oneDNN's logical layout, y[n, o, ih*s - p + kh, iw*s - p + kw] +=
 // x[n, i, ih, iw] * w[o, i, kh, kw] (see reference.hpp for both definitions as loops).
 #include <cstdint>
@@ -48,6 +49,8 @@ class ConvolutionBase : public Module {
                   Activation fused, float slope, const std::string& name);
   // Builds the three primitives for input shape x: (N, in_ch, H, W).
   [[nodiscard]] virtual detail::ConvPlan build_plan(const Shape& x_shape) const = 0;
+  // The cached plan for x_shape, built on first use.
+  detail::ConvPlan& plan_for(const Shape& x_shape);
 
   int64_t in_ch_, out_ch_, k_, stride_, pad_;
   Activation act_;
