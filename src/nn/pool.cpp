@@ -22,8 +22,12 @@ void pool_plane(const float* xp, float* yp, int32_t* wp, int64_t w, int64_t oh, 
       int64_t at = top;
       for (int64_t a = 0; a < k; ++a) {
         for (int64_t b = 0; b < k; ++b) {
+          // Selects, not a branch: on real activations the winner's position is unpredictable,
+          // and a mispredicted branch per element cost more than the memory traffic.
           const int64_t o = top + a * w + b;
-          if (xp[o] > best) best = xp[o], at = o;
+          const bool wins = xp[o] > best;
+          at = wins ? o : at;
+          best = wins ? xp[o] : best;
         }
       }
       yp[i * ow + j] = best;
