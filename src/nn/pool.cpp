@@ -4,6 +4,10 @@
 
 #include "core/error.hpp"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 namespace aelab::nn {
 
 namespace {
@@ -32,6 +36,58 @@ void pool_plane(const float* xp, float* yp, int32_t* wp, int64_t w, int64_t oh, 
       }
       yp[i * ow + j] = best;
       wp[i * ow + j] = static_cast<int32_t>(at);
+    }
+  }
+}
+
+// The 2x2 stride-2 window of the study's CNNs, four outputs at a time: even and odd columns of
+// the two input rows are split into a, b, c, d and the winner is chosen by masks in row-major
+// order (strict >, so ties go to the first), exactly as the scalar loop does.
+void pool_plane_2x2(const float* xp, float* yp, int32_t* wp, int64_t w, int64_t oh, int64_t ow) {
+  for (int64_t i = 0; i < oh; ++i) {
+    const float* r0 = xp + 2 * i * w;
+    const float* r1 = r0 + w;
+    float* yr = yp + i * ow;
+    int32_t* wr = wp + i * ow;
+    int64_t j = 0;
+#ifdef __SSE2__
+    const __m128i one = _mm_set1_epi32(1), down = _mm_set1_epi32(static_cast<int32_t>(w));
+    const __m128i diag = _mm_set1_epi32(static_cast<int32_t>(w + 1));
+    for (; j + 4 <= ow; j += 4) {
+      const __m128 r0a = _mm_loadu_ps(r0 + 2 * j), r0b = _mm_loadu_ps(r0 + 2 * j + 4);
+      const __m128 r1a = _mm_loadu_ps(r1 + 2 * j), r1b = _mm_loadu_ps(r1 + 2 * j + 4);
+      const __m128 a = _mm_shuffle_ps(r0a, r0b, _MM_SHUFFLE(2, 0, 2, 0));
+      const __m128 b = _mm_shuffle_ps(r0a, r0b, _MM_SHUFFLE(3, 1, 3, 1));
+      const __m128 c = _mm_shuffle_ps(r1a, r1b, _MM_SHUFFLE(2, 0, 2, 0));
+      const __m128 d = _mm_shuffle_ps(r1a, r1b, _MM_SHUFFLE(3, 1, 3, 1));
+      __m128 best = a;
+      __m128i off = _mm_setzero_si128();
+      auto take = [&](__m128 v, __m128i at) {
+        const __m128 wins = _mm_cmpgt_ps(v, best);
+        const __m128i mi = _mm_castps_si128(wins);
+        best = _mm_or_ps(_mm_and_ps(wins, v), _mm_andnot_ps(wins, best));
+        off = _mm_or_si128(_mm_and_si128(mi, at), _mm_andnot_si128(mi, off));
+      };
+      take(b, one);
+      take(c, down);
+      take(d, diag);
+      const int32_t top = static_cast<int32_t>(2 * i * w + 2 * j);
+      const __m128i base = _mm_add_epi32(_mm_set1_epi32(top), _mm_set_epi32(6, 4, 2, 0));
+      _mm_storeu_ps(yr + j, best);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(wr + j), _mm_add_epi32(base, off));
+    }
+#endif
+    for (; j < ow; ++j) {
+      const int64_t top = 2 * i * w + 2 * j;
+      float best = xp[top];
+      int64_t at = top;
+      for (int64_t o : {top + 1, top + w, top + w + 1}) {
+        const bool wins = xp[o] > best;
+        at = wins ? o : at;
+        best = wins ? xp[o] : best;
+      }
+      yr[j] = best;
+      wr[j] = static_cast<int32_t>(at);
     }
   }
 }
@@ -65,13 +121,15 @@ const Tensor& MaxPool2d::forward(const Tensor& x) {
   const float* xd = x.data();
   float* yd = y_.data();
   int32_t* wd = winner_.data();
-  const bool two = k_ == 2;
+  const bool two_by_two = k_ == 2 && stride_ == 2;
 #pragma omp parallel for if (planes * h * w > (1 << 18))
   for (int64_t p = 0; p < planes; ++p) {
     const float* xp = xd + p * h * w;
     float* yp = yd + p * oh * ow;
     int32_t* wp = wd + p * oh * ow;
-    if (two)
+    if (two_by_two)
+      pool_plane_2x2(xp, yp, wp, w, oh, ow);
+    else if (k_ == 2)
       pool_plane<2>(xp, yp, wp, w, oh, ow, k_, stride_);
     else
       pool_plane<0>(xp, yp, wp, w, oh, ow, k_, stride_);
