@@ -4,7 +4,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 install_missing
 build="$AELAB_ROOT/build-test"
 configure_and_build "$build" -DCMAKE_BUILD_TYPE=Release -DAELAB_TESTS=ON
-fetch_mnist_10k "$build/aelab"
+fetch_mnist_10k "$build/src/aelab"
 cd "$build"
 # GUI tests need a display: start a private Xvfb when there is none.
 if [ -z "${DISPLAY:-}" ] && command -v Xvfb >/dev/null; then
