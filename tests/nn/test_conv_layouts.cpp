@@ -45,9 +45,13 @@ TEST_CASE("Conv2d matches the reference at the study's channel counts", "[nn][co
     int64_t cin, cout, k, s, p, h;
   };
   // dis_net's two convs, the conv autoencoder's strided ones, and channels that are not a multiple
-  // of the 8-wide blocks (the blocked buffers carry padding channels).
+  // of the 8-wide blocks (the blocked buffers carry padding channels). Stride 1 with fewer than 8
+  // input channels takes the direct backward-weights kernel: 3x3 (vector loop and column tail),
+  // and other kernel sizes (scalar loop).
   const Case cases[] = {{1, 32, 3, 1, 1, 12}, {32, 64, 3, 1, 1, 7}, {1, 32, 3, 2, 1, 14},
-                        {32, 64, 3, 2, 1, 8}, {12, 20, 3, 1, 1, 6}, {3, 9, 5, 2, 2, 9}};
+                        {32, 64, 3, 2, 1, 8},  {12, 20, 3, 1, 1, 6}, {3, 9, 5, 2, 2, 9},
+                        {2, 6, 5, 1, 2, 9},    {1, 8, 1, 1, 0, 5},   {7, 3, 3, 1, 0, 10},
+                        {1, 4, 2, 1, 1, 6}};
   int idx = 0;
   for (const Case& c : cases) {
     DYNAMIC_SECTION("case " << idx++ << ": " << c.cin << " -> " << c.cout) {
