@@ -92,6 +92,45 @@ void pool_plane_2x2(const float* xp, float* yp, int32_t* wp, int64_t w, int64_t 
   }
 }
 
+// The backward of pool_plane_2x2: writes every input of the plane once (the winner gets dy, the
+// other three 0, inputs no window covers 0) instead of zeroing the plane and scattering into it,
+// which wrote the largest tensor of the step twice.
+void unpool_plane_2x2(const float* dyp, const int32_t* wp, float* dxp, int64_t h, int64_t w,
+                      int64_t oh, int64_t ow) {
+  for (int64_t i = 0; i < oh; ++i) {
+    float* r0 = dxp + 2 * i * w;
+    float* r1 = r0 + w;
+    const float* dyr = dyp + i * ow;
+    const int32_t* wr = wp + i * ow;
+    int64_t j = 0;
+#ifdef __SSE2__
+    const __m128i one = _mm_set1_epi32(1), down = _mm_set1_epi32(static_cast<int32_t>(w));
+    const __m128i diag = _mm_set1_epi32(static_cast<int32_t>(w + 1));
+    for (; j + 4 <= ow; j += 4) {
+      const __m128 d = _mm_loadu_ps(dyr + j);
+      const int32_t top = static_cast<int32_t>(2 * i * w + 2 * j);
+      const __m128i base = _mm_add_epi32(_mm_set1_epi32(top), _mm_set_epi32(6, 4, 2, 0));
+      const __m128i off =
+          _mm_sub_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(wr + j)), base);
+      auto at = [&](__m128i where) {
+        return _mm_and_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(off, where)), d);
+      };
+      const __m128 a = at(_mm_setzero_si128()), b = at(one), c = at(down), e = at(diag);
+      _mm_storeu_ps(r0 + 2 * j, _mm_unpacklo_ps(a, b));
+      _mm_storeu_ps(r0 + 2 * j + 4, _mm_unpackhi_ps(a, b));
+      _mm_storeu_ps(r1 + 2 * j, _mm_unpacklo_ps(c, e));
+      _mm_storeu_ps(r1 + 2 * j + 4, _mm_unpackhi_ps(c, e));
+    }
+#endif
+    for (; j < ow; ++j) {
+      r0[2 * j] = r0[2 * j + 1] = r1[2 * j] = r1[2 * j + 1] = 0.0f;
+      dxp[wr[j]] = dyr[j];
+    }
+    for (int64_t col = 2 * ow; col < w; ++col) r0[col] = r1[col] = 0.0f;  // odd width
+  }
+  for (int64_t idx = 2 * oh * w; idx < h * w; ++idx) dxp[idx] = 0.0f;  // odd height
+}
+
 }  // namespace
 
 MaxPool2d::MaxPool2d(int64_t kernel, int64_t stride) : k_(kernel), stride_(stride) {
@@ -154,9 +193,15 @@ const Tensor& MaxPool2d::backward(const Tensor& dy) {
   const float* dyd = dy.data();
   const int32_t* wd = winner_.data();
   float* dxd = dx_.data();
+  const bool two_by_two = k_ == 2 && stride_ == 2;
 #pragma omp parallel for if (planes * hw > (1 << 18))
   for (int64_t p = 0; p < planes; ++p) {
     float* dxp = dxd + p * hw;
+    if (two_by_two) {
+      unpool_plane_2x2(dyd + p * ohw, wd + p * ohw, dxp, x_shape_[2], x_shape_[3], dy.dim(2),
+                       dy.dim(3));
+      continue;
+    }
     for (int64_t i = 0; i < hw; ++i) dxp[i] = 0.0f;
     const float* dyp = dyd + p * ohw;
     const int32_t* wp = wd + p * ohw;
