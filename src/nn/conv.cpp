@@ -36,12 +36,12 @@ struct Bridge {
 struct ConvPlan {
   Shape y_shape;
   dnnl::primitive fwd, bwd_data, bwd_weights;
-  Bridge x, w, y;                 // forward: x, w in; y out
-  Bridge dz, w2, dx;              // backward data: dz, w2 in; dx out
-  Bridge x2, dz2, dw;             // backward weights: x2, dz2 in; dw out
-  bool x2_is_x = false;           // backward weights reads the forward's reordered x
-  bool dz2_is_dz = false;         // both backward primitives read one reordered dz
-  dnnl::memory b, db;             // bias: always plain (x)
+  Bridge x, w, y;                    // forward: x, w in; y out
+  Bridge dz, w2, dx;                 // backward data: dz, w2 in; dx out
+  Bridge x2, dz2, dw;                // backward weights: x2, dz2 in; dw out
+  bool x2_is_x = false;              // backward weights reads the forward's reordered x
+  bool dz2_is_dz = false;            // both backward primitives read one reordered dz
+  dnnl::memory b, db;                // bias: always plain (x)
   bool separate_activation = false;  // the activation runs after the primitive, not fused
   bool direct_bwd_weights = false;   // backward weights by direct_backward_weights, not oneDNN
   std::vector<float> x_padded;       // its zero-padded copy of x
@@ -130,8 +130,9 @@ auto unpadded(Make&& make, const dnnl::memory::desc& x_any, const dnnl::memory::
   auto size_of = [&](int arg) {
     return blocked.query_md(dnnl::query::exec_arg_md, arg).get_size();
   };
-  const bool pads = std::max(size_of(DNNL_ARG_SRC), size_of(DNNL_ARG_DIFF_SRC)) > x_plain.get_size() ||
-                    std::max(size_of(DNNL_ARG_DST), size_of(DNNL_ARG_DIFF_DST)) > y_plain.get_size();
+  const bool pads =
+      std::max(size_of(DNNL_ARG_SRC), size_of(DNNL_ARG_DIFF_SRC)) > x_plain.get_size() ||
+      std::max(size_of(DNNL_ARG_DST), size_of(DNNL_ARG_DIFF_DST)) > y_plain.get_size();
   if (!pads) return blocked;
   auto plain = make(x_plain, y_plain);
   const std::string impl = plain.impl_info_str();
@@ -389,8 +390,8 @@ detail::ConvPlan Conv2d::build_plan(const Shape& xs) const {
   auto fwd_pd = unpadded(
       [&](const memory::desc& x, const memory::desc& y) {
         return convolution_forward::primitive_desc(
-            {prop_kind::forward_training, algorithm::convolution_direct, x, w_any, b_md, y,
-             strides, pad_l, pad_r},
+            {prop_kind::forward_training, algorithm::convolution_direct, x, w_any, b_md, y, strides,
+             pad_l, pad_r},
             act_attr, eng);
       },
       x_any, y_any, x_md, y_md);

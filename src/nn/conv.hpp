@@ -1,9 +1,10 @@
 #pragma once
 // Conv2d and ConvTranspose2d (NCHW) on oneDNN convolution / deconvolution primitives, with bias
 // and an optional fused activation. The primitives pick their own (blocked) layouts so oneDNN runs
-// its direct jit kernels; tensors and Params stay plain NCHW / OIHW, reordered at the layer's edge. Weights are (out_ch, in_ch, k, k) for both: for the transposed
-// convolution that is oneDNN's logical layout, y[n, o, ih*s - p + kh, iw*s - p + kw] +=
-// x[n, i, ih, iw] * w[o, i, kh, kw] (see reference.hpp for both definitions as loops).
+// its direct jit kernels; tensors and Params stay plain NCHW / OIHW, reordered at the layer's edge.
+// Weights are (out_ch, in_ch, k, k) for both: for the transposed convolution that is oneDNN's
+// logical layout, y[n, o, ih*s - p + kh, iw*s - p + kw] += x[n, i, ih, iw] * w[o, i, kh, kw] (see
+// reference.hpp for both definitions as loops).
 #include <cstdint>
 #include <memory>
 #include <string>

@@ -22,17 +22,15 @@ void check_step(ConvolutionBase& m, const Tensor& x, Rng& rng, bool transposed, 
   const Tensor& w = m.weight().value;
   const Tensor& b = m.bias().value;
   const int64_t s = m.stride(), p = m.padding();
-  Tensor y_ref = transposed
-                     ? reference::conv_transpose2d_forward(x, w, b, s, p, op, m.activation())
-                     : reference::conv2d_forward(x, w, b, s, p, m.activation());
+  Tensor y_ref = transposed ? reference::conv_transpose2d_forward(x, w, b, s, p, op, m.activation())
+                            : reference::conv2d_forward(x, w, b, s, p, m.activation());
   REQUIRE(y.shape() == y_ref.shape());
   CHECK(scaled_max_diff(y, y_ref) < kTol);
   Tensor dy = random_tensor(y.shape(), rng);
   m.zero_grad();
   const Tensor& dx = m.backward(dy);
-  auto g = transposed
-               ? reference::conv_transpose2d_backward(x, w, b, dy, s, p, op, m.activation())
-               : reference::conv2d_backward(x, w, b, dy, s, p, m.activation());
+  auto g = transposed ? reference::conv_transpose2d_backward(x, w, b, dy, s, p, op, m.activation())
+                      : reference::conv2d_backward(x, w, b, dy, s, p, m.activation());
   CHECK(scaled_max_diff(dx, g.dx) < kTol);
   CHECK(scaled_max_diff(m.weight().grad, g.dw) < kTol);
   CHECK(scaled_max_diff(m.bias().grad, g.db) < kTol);
@@ -49,8 +47,8 @@ TEST_CASE("Conv2d matches the reference at the study's channel counts", "[nn][co
   // input channels takes the direct backward-weights kernel: 3x3 (vector loop and column tail),
   // and other kernel sizes (scalar loop).
   const Case cases[] = {{1, 32, 3, 1, 1, 12}, {32, 64, 3, 1, 1, 7}, {1, 32, 3, 2, 1, 14},
-                        {32, 64, 3, 2, 1, 8},  {12, 20, 3, 1, 1, 6}, {3, 9, 5, 2, 2, 9},
-                        {2, 6, 5, 1, 2, 9},    {1, 8, 1, 1, 0, 5},   {7, 3, 3, 1, 0, 10},
+                        {32, 64, 3, 2, 1, 8}, {12, 20, 3, 1, 1, 6}, {3, 9, 5, 2, 2, 9},
+                        {2, 6, 5, 1, 2, 9},   {1, 8, 1, 1, 0, 5},   {7, 3, 3, 1, 0, 10},
                         {1, 4, 2, 1, 1, 6}};
   int idx = 0;
   for (const Case& c : cases) {
@@ -112,6 +110,6 @@ TEST_CASE("Conv2d accumulates gradients and switches batch sizes", "[nn][conv][l
   CHECK(scaled_max_diff(conv.bias().grad, sum_b) < kTol);
   // Back to the first batch size: its cached plan gives the first answer again.
   const Tensor& ya = conv.forward(a);
-  CHECK(scaled_max_diff(ya, reference::conv2d_forward(a, w, conv.bias().value, 1, 1,
-                                                      Activation::relu)) < kTol);
+  CHECK(scaled_max_diff(
+            ya, reference::conv2d_forward(a, w, conv.bias().value, 1, 1, Activation::relu)) < kTol);
 }

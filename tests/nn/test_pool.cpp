@@ -53,7 +53,7 @@ TEST_CASE("MaxPool2d matches the reference with ties and odd sizes", "[nn][pool]
   };
   // 2x2 takes the unrolled path, the rest the general one; k > s overlaps windows, k < s skips
   // inputs, odd sizes drop a partial window.
-  const Case cases[] = {{2, 2, 3, 4, 28, 28}, {2, 2, 2, 3, 7, 9},  {3, 2, 2, 3, 9, 8},
+  const Case cases[] = {{2, 2, 3, 4, 28, 28}, {2, 2, 2, 3, 7, 9},   {3, 2, 2, 3, 9, 8},
                         {2, 1, 1, 2, 5, 6},   {3, 3, 2, 2, 10, 11}, {1, 2, 1, 3, 5, 5},
                         {4, 4, 1, 1, 4, 4},   {3, 1, 2, 2, 3, 7}};
   int idx = 0;
