@@ -34,7 +34,7 @@ Points run_codes(int64_t run_id) {
     throw InputError("no run with id " + std::to_string(run_id) + " in " + runs_db().string() +
                      " (see aelab runs list)");
   runs::RunRecord rec = store.get_run(run_id);
-  if (rec.summary.kind != "ae")
+  if (rec.summary.kind != "ae" && rec.summary.kind != "adv_ae")
     throw InputError("run " + std::to_string(run_id) + " is a '" + rec.summary.kind +
                      "' run, not an autoencoder");
   bool has_codes = false;
