@@ -148,7 +148,6 @@ void TrainingPanel::draw_form() {
   combo("preset", edit_.model.preset, models::autoencoder_presets());
   int latent = static_cast<int>(edit_.model.latent);
   if (ImGui::InputInt("latent L", &latent)) edit_.model.latent = std::clamp(latent, 1, 4096);
-  ImGui::SameLine();
   for (int l : {2, 16, 256}) {
     ImGui::SameLine();
     if (ImGui::SmallButton(std::to_string(l).c_str())) edit_.model.latent = l;
@@ -247,7 +246,8 @@ void TrainingPanel::draw() {
   session.poll();
   start_next_queued();
 
-  const float form_w = ImGui::GetFontSize() * 17;
+  // Wide enough for "latent L" with its 2 / 16 / 256 shortcuts on one line.
+  const float form_w = ImGui::GetFontSize() * 23;
   ImGui::BeginChild("form", ImVec2(form_w, 0), true);
   draw_form();
   ImGui::Separator();
@@ -260,7 +260,7 @@ void TrainingPanel::draw() {
     if (ImGui::Selectable(label, selected_ == i)) selected_ = i;
   }
   if (session.live.empty())
-    ImGui::TextDisabled("none yet; finished runs are in the Runs panel");
+    ImGui::TextWrapped("None yet. Finished runs are in the Runs panel.");
   ImGui::EndChild();
   ImGui::SameLine();
   ImGui::BeginChild("run", ImVec2(0, 0), false);
