@@ -120,6 +120,13 @@ void BlurDisNetPanel::poll_jobs() {
     else ds_error_ = load_job_->error_message();
     load_job_.reset();
     preview_dirty_ = true;
+    // A scripted run (`--run ID`) shows that run at once: its clear scores and its comparison.
+    if (ds_ && ctx_.launch().run > 0) {
+      hist_run_ = ctx_.launch().run;
+      start_scores();
+      refresh_runs();
+      start_compare();
+    }
   }
   for (Live* l : {&dis_, &adv_}) {
     if (!l->job) continue;
@@ -161,7 +168,10 @@ void BlurDisNetPanel::refresh_runs() {
     runs::RunStore store = runs::RunStore::open(ctx_.launch().runs_db);
     for (const runs::RunSummary& s : store.list_runs())
       if ((s.kind == "ae" || s.kind == "adv_ae") && s.status == runs::RunStatus::finished) {
-        bool ticked = false;
+        // Runs ticked here before, ticked in the Runs panel, or named by `--run`.
+        const auto& session_ticks = LabSession::get().compare_runs;
+        bool ticked = s.id == ctx_.launch().run ||
+                      std::find(session_ticks.begin(), session_ticks.end(), s.id) != session_ticks.end();
         for (const RunItem& o : old) ticked |= o.id == s.id && o.ticked;
         runs_.push_back({s.id, "#" + std::to_string(s.id) + " " + s.name + " (" + s.kind + ")", ticked});
       }
@@ -475,7 +485,7 @@ void BlurDisNetPanel::draw_adversarial() {
   ImGui::EndDisabled();
 
   // lambda stays editable while the run trains: the job takes it at its next step.
-  ImGui::SetNextItemWidth(w);
+  ImGui::SetNextItemWidth(w * 1.8f);
   double& lambda = running ? live_lambda_ : adv_cfg_.lambda;
   if (ImGui::InputDouble("lambda", &lambda, 0.01, 0.1, "%.3f") && running) {
     if (lambda >= 0 && std::isfinite(lambda)) {
