@@ -137,3 +137,17 @@ TEST_CASE("impossible settings are refused before training", "[train]") {
   REQUIRE_THROWS_AS(train::validate(c), InputError);
   REQUIRE(train::ae_config_from_json(train::to_json(tiny_config())).model.latent == 2);
 }
+
+TEST_CASE("reconstructions that ignore the input count as collapsed", "[train]") {
+  data::Dataset ds = tiny_dataset(8, 64);
+  Rng rng(2);
+  models::Autoencoder ae({"mlp", 2}, rng);
+  // Zero the decoder's last weight: every image decodes to sigmoid(bias), one constant picture.
+  std::vector<nn::Param*> params = ae.params();
+  params[params.size() - 2]->value.zero();
+  train::ReconstructionError constant = train::evaluate_reconstruction(ae, ds.test_images);
+  REQUIRE(constant.variation == Approx(0.0).margin(1e-6));
+  // A fresh, untrained decoder still follows its input somewhat; the originals vary fully.
+  models::Autoencoder fresh({"mlp", 2}, rng);
+  REQUIRE(train::evaluate_reconstruction(fresh, ds.test_images).variation > 0.0);
+}
