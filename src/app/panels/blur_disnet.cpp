@@ -552,7 +552,8 @@ void BlurDisNetPanel::draw_compare() {
   cmp_grid_.draw("compare_strip", cell);
   ImGui::EndGroup();
   ImGui::SameLine(0, 20);
-  const ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit;
+  const ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit |
+                                ImGuiTableFlags_NoHostExtendX;
   if (ImGui::BeginTable("compare_table", 6, flags)) {
     for (const char* h : {"run", "model", "test L1", "clear score", "sharpness", "judge %"})
       ImGui::TableSetupColumn(h);
