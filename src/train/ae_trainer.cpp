@@ -11,6 +11,7 @@
 #include "nn/loss.hpp"
 #include "nn/params.hpp"
 #include "runs/run_store.hpp"
+#include "train/run_ending.hpp"
 #include "train/disnet_trainer.hpp"
 
 namespace aelab::train {
@@ -477,14 +478,8 @@ AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
                      result.to_json());
     ctx.report_progress(1.0, name + ": test L1 " + std::to_string(result.test_l1));
     return result;
-  } catch (const DivergedError& e) {
-    store.finish_run(result.run_id, runs::RunStatus::diverged, e.what(), result.to_json());
-    throw;
-  } catch (const JobCancelled&) {
-    store.finish_run(result.run_id, runs::RunStatus::cancelled, "cancelled", result.to_json());
-    throw;
-  } catch (const std::exception& e) {
-    store.finish_run(result.run_id, runs::RunStatus::failed, e.what(), result.to_json());
+  } catch (...) {
+    record_run_ending(store, result.run_id, result.to_json());
     throw;
   }
 }

@@ -1,4 +1,5 @@
 #include "train/classifier_trainer.hpp"
+#include "train/run_ending.hpp"
 
 #include <chrono>
 #include <cmath>
@@ -234,14 +235,8 @@ ClassifierResult train_classifier(const ClassifierConfig& config, const data::Da
     store.finish_run(result.run_id, runs::RunStatus::finished, "", result.to_json());
     ctx.report_progress(1.0, name + ": test accuracy " + std::to_string(result.test_accuracy));
     return result;
-  } catch (const DivergedError& e) {
-    store.finish_run(result.run_id, runs::RunStatus::diverged, e.what(), result.to_json());
-    throw;
-  } catch (const JobCancelled&) {
-    store.finish_run(result.run_id, runs::RunStatus::cancelled, "cancelled", result.to_json());
-    throw;
-  } catch (const std::exception& e) {
-    store.finish_run(result.run_id, runs::RunStatus::failed, e.what(), result.to_json());
+  } catch (...) {
+    record_run_ending(store, result.run_id, result.to_json());
     throw;
   }
 }
