@@ -52,13 +52,19 @@ void add_registered_commands(CLI::App& app) {
 
 namespace {
 
-// OpenMP threads that spin while they wait for work take the core the window (or a neighbour)
-// needs: on a loaded 2-core laptop, spinning made two-thread training 10x slower than one thread.
-// libgomp reads its wait policy once, when it loads, so the only way to choose it for the user is
-// to start again with the variable set. An explicit OMP_WAIT_POLICY or GOMP_SPINCOUNT wins.
-void choose_openmp_wait_policy(char** argv) {
+// OpenMP threads that spin while they wait for work take the core the window's UI thread needs:
+// the window waits passively. Headless work owns its cores, and a spin of ~100k iterations
+// between oneDNN calls is worth 7 points of GEMM peak at two threads on the study MLP, so a
+// subcommand spins that long before it sleeps (libgomp's own default spins 3x longer). libgomp
+// reads these once, when it loads, so the only way to choose for the user is to start again with
+// the variable set. An explicit OMP_WAIT_POLICY or GOMP_SPINCOUNT wins.
+void choose_openmp_wait_policy(int argc, char** argv) {
   if (std::getenv("OMP_WAIT_POLICY") || std::getenv("GOMP_SPINCOUNT")) return;
-  setenv("OMP_WAIT_POLICY", "passive", 1);
+  const bool headless = argc > 1 && argv[1][0] != '-';
+  if (headless)
+    setenv("GOMP_SPINCOUNT", "100000", 1);
+  else
+    setenv("OMP_WAIT_POLICY", "passive", 1);
   execv("/proc/self/exe", argv);  // returns only on failure: then run with the default policy
 }
 
@@ -66,7 +72,7 @@ void choose_openmp_wait_policy(char** argv) {
 
 int main(int argc, char** argv) {
   using namespace aelab;
-  choose_openmp_wait_policy(argv);
+  choose_openmp_wait_policy(argc, argv);
   CLI::App app{"aelab: a lab for optimisers and autoencoders on MNIST.\n"
                "Without a subcommand it opens the window."};
   app.set_version_flag("--version", "aelab 0.1");

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 #include <cstdio>
 #include <stdexcept>
 #include <string>
@@ -77,45 +78,54 @@ void validate(const OptimizerConfig& c) {
 // updating that element's state. g' = g + wd·x is PyTorch's coupled L2 (all but AdamW).
 // A zero denominator (eps = 0 and no gradient seen yet, so the numerator is 0 too) must give
 // step 0, not 0/0. A branch or select would stop GCC vectorising the loop (it will not if-convert
-// a division under -ftrapping-math), so the denominator adds eps_den = max(eps, 1e-300) instead:
-// 0/1e-300 = 0, and for any denominator a float gradient can produce (sqrt(v) >= ~1e-46) adding
-// 1e-300 does not change a single bit of the double. (A double gradient below 1e-154 squares to 0;
+// a division under -ftrapping-math), so the denominator adds eps_den = max(eps, the smallest
+// normal S) instead: 0/tiny = 0, and any denominator a gradient of that precision produces is so
+// much larger that adding tiny does not change it. (A gradient below sqrt(tiny) squares to 0;
 // with eps = 0 the textbook rule divides by zero there too.)
 
 namespace {
 
+// In the parameter's precision S: float arithmetic for the networks (a third of the cost of
+// double's sqrt and division on AVX2), double for the playground's walker.
+template <class S>
 struct Coeffs {
-  double lr, wd, mu, b1, b2, rho, eps;
-  double bc1, bc2;  // 1 - beta1^t, 1 - beta2^t
-  double eps_den;   // max(eps, 1e-300): see above
+  S lr, wd, mu, b1, b2, rho, eps;
+  S bc1, bc2;  // 1 - beta1^t, 1 - beta2^t
+  S eps_den;   // max(eps, tiny): see above
 };
 
-Coeffs coeffs_for(const OptimizerConfig& c, long t) {
-  return {c.lr,
-          c.weight_decay,
-          c.momentum,
-          c.beta1,
-          c.beta2,
-          c.rho,
-          c.eps,
-          1.0 - std::pow(c.beta1, static_cast<double>(t)),
-          1.0 - std::pow(c.beta2, static_cast<double>(t)),
-          std::max(c.eps, 1e-300)};
+template <class S>
+Coeffs<S> coeffs_for(const OptimizerConfig& c, long t) {
+  // The smallest normal S keeps 0/0 at 0 and is far below any denominator a gradient of that
+  // precision produces.
+  const double tiny = static_cast<double>(std::numeric_limits<S>::min());
+  return {S(c.lr),
+          S(c.weight_decay),
+          S(c.momentum),
+          S(c.beta1),
+          S(c.beta2),
+          S(c.rho),
+          S(c.eps),
+          S(1.0 - std::pow(c.beta1, static_cast<double>(t))),
+          S(1.0 - std::pow(c.beta2, static_cast<double>(t))),
+          S(std::max(c.eps, tiny))};
 }
 
 // x -= lr·g'
 struct SGD {
   static constexpr int kStates = 0;
   static constexpr std::array<const char*, 1> kNames = {""};
-  static double delta(const Coeffs& c, double x, double g) { return -c.lr * (g + c.wd * x); }
+  template <class S>
+  static S delta(const Coeffs<S>& c, S x, S g) { return -c.lr * (g + c.wd * x); }
 };
 
 // Heavy ball: v = mu·v + g'; x -= lr·v
 struct Momentum {
   static constexpr int kStates = 1;
   static constexpr std::array<const char*, 1> kNames = {"velocity"};
-  static double delta(const Coeffs& c, double x, double g, double& s0) {
-    const double v = c.mu * s0 + (g + c.wd * x);
+  template <class S>
+  static S delta(const Coeffs<S>& c, S x, S g, S& s0) {
+    const S v = c.mu * s0 + (g + c.wd * x);
     s0 = v;
     return -c.lr * v;
   }
@@ -125,9 +135,10 @@ struct Momentum {
 struct Nesterov {
   static constexpr int kStates = 1;
   static constexpr std::array<const char*, 1> kNames = {"velocity"};
-  static double delta(const Coeffs& c, double x, double g, double& s0) {
-    const double gg = g + c.wd * x;
-    const double b = c.mu * s0 + gg;
+  template <class S>
+  static S delta(const Coeffs<S>& c, S x, S g, S& s0) {
+    const S gg = g + c.wd * x;
+    const S b = c.mu * s0 + gg;
     s0 = b;
     return -c.lr * (gg + c.mu * b);
   }
@@ -137,9 +148,10 @@ struct Nesterov {
 struct AdaGrad {
   static constexpr int kStates = 1;
   static constexpr std::array<const char*, 1> kNames = {"sum_sq"};
-  static double delta(const Coeffs& c, double x, double g, double& s0) {
-    const double gg = g + c.wd * x;
-    const double acc = s0 + gg * gg;
+  template <class S>
+  static S delta(const Coeffs<S>& c, S x, S g, S& s0) {
+    const S gg = g + c.wd * x;
+    const S acc = s0 + gg * gg;
     s0 = acc;
     return -c.lr * gg / (std::sqrt(acc) + c.eps_den);
   }
@@ -150,9 +162,10 @@ struct AdaGrad {
 struct RMSProp {
   static constexpr int kStates = 1;
   static constexpr std::array<const char*, 1> kNames = {"square_avg"};
-  static double delta(const Coeffs& c, double x, double g, double& s0) {
-    const double gg = g + c.wd * x;
-    const double v = c.rho * s0 + (1.0 - c.rho) * gg * gg;
+  template <class S>
+  static S delta(const Coeffs<S>& c, S x, S g, S& s0) {
+    const S gg = g + c.wd * x;
+    const S v = c.rho * s0 + (S(1) - c.rho) * gg * gg;
     s0 = v;
     return -c.lr * gg / (std::sqrt(v) + c.eps_den);
   }
@@ -160,9 +173,10 @@ struct RMSProp {
 
 // Adam (Kingma & Ba, Algorithm 1): m = b1·m + (1-b1)·g'; v = b2·v + (1-b2)·g'^2;
 // m̂ = m/(1-b1^t); v̂ = v/(1-b2^t); x -= lr·m̂ / (sqrt(v̂) + eps)
-inline double adam_delta(const Coeffs& c, double g, double& s_m, double& s_v) {
-  const double m = c.b1 * s_m + (1.0 - c.b1) * g;
-  const double v = c.b2 * s_v + (1.0 - c.b2) * g * g;
+template <class S>
+inline S adam_delta(const Coeffs<S>& c, S g, S& s_m, S& s_v) {
+  const S m = c.b1 * s_m + (S(1) - c.b1) * g;
+  const S v = c.b2 * s_v + (S(1) - c.b2) * g * g;
   s_m = m;
   s_v = v;
   return -c.lr * (m / c.bc1) / (std::sqrt(v / c.bc2) + c.eps_den);
@@ -171,7 +185,8 @@ inline double adam_delta(const Coeffs& c, double g, double& s_m, double& s_v) {
 struct Adam {
   static constexpr int kStates = 2;
   static constexpr std::array<const char*, 2> kNames = {"m", "v"};
-  static double delta(const Coeffs& c, double x, double g, double& s_m, double& s_v) {
+  template <class S>
+  static S delta(const Coeffs<S>& c, S x, S g, S& s_m, S& s_v) {
     return adam_delta(c, g + c.wd * x, s_m, s_v);
   }
 };
@@ -181,7 +196,8 @@ struct Adam {
 struct AdamW {
   static constexpr int kStates = 2;
   static constexpr std::array<const char*, 2> kNames = {"m", "v"};
-  static double delta(const Coeffs& c, double x, double g, double& s_m, double& s_v) {
+  template <class S>
+  static S delta(const Coeffs<S>& c, S x, S g, S& s_m, S& s_v) {
     return -c.lr * c.wd * x + adam_delta(c, g, s_m, s_v);
   }
 };
@@ -191,12 +207,12 @@ struct AdamW {
 struct AMSGrad {
   static constexpr int kStates = 3;
   static constexpr std::array<const char*, 3> kNames = {"m", "v", "v_max"};
-  static double delta(const Coeffs& c, double x, double g, double& s_m, double& s_v,
-                      double& s_vmax) {
-    const double gg = g + c.wd * x;
-    const double m = c.b1 * s_m + (1.0 - c.b1) * gg;
-    const double v = c.b2 * s_v + (1.0 - c.b2) * gg * gg;
-    const double vmax = std::max(s_vmax, v);
+  template <class S>
+  static S delta(const Coeffs<S>& c, S x, S g, S& s_m, S& s_v, S& s_vmax) {
+    const S gg = g + c.wd * x;
+    const S m = c.b1 * s_m + (S(1) - c.b1) * gg;
+    const S v = c.b2 * s_v + (S(1) - c.b2) * gg * gg;
+    const S vmax = std::max(s_vmax, v);
     s_m = m;
     s_v = v;
     s_vmax = vmax;
@@ -223,30 +239,29 @@ struct Slot {
 // loop invariants, and each rule gets its state as plain references: GCC vectorises all 16
 // instantiations (checked with -fopt-info-vec; the sqrt needs -fno-math-errno, set in CMake).
 template <class Rule, class T>
-void update(const Coeffs& coeffs, T* __restrict x, const T* __restrict g,
+void update(const Coeffs<T>& coeffs, T* __restrict x, const T* __restrict g,
             const std::array<T*, 3>& state, T* __restrict step, std::ptrdiff_t n) {
-  const Coeffs c = coeffs;
+  const Coeffs<T> c = coeffs;
   T* __restrict s0 = state[0];
   T* __restrict s1 = state[1];
   T* __restrict s2 = state[2];
 #pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
   for (std::ptrdiff_t i = 0; i < n; ++i) {
-    const double xi = static_cast<double>(x[i]);
-    const double gi = static_cast<double>(g[i]);
-    // The arithmetic is double whatever T is; the state is stored as T.
-    double d;
-    double a = Rule::kStates > 0 ? double(s0[i]) : 0.0;
-    double b = Rule::kStates > 1 ? double(s1[i]) : 0.0;
-    double e = Rule::kStates > 2 ? double(s2[i]) : 0.0;
+    const T xi = x[i];
+    const T gi = g[i];
+    T d;
+    T a = Rule::kStates > 0 ? s0[i] : T(0);
+    T b = Rule::kStates > 1 ? s1[i] : T(0);
+    T e = Rule::kStates > 2 ? s2[i] : T(0);
     if constexpr (Rule::kStates == 0) d = Rule::delta(c, xi, gi);
     if constexpr (Rule::kStates == 1) d = Rule::delta(c, xi, gi, a);
     if constexpr (Rule::kStates == 2) d = Rule::delta(c, xi, gi, a, b);
     if constexpr (Rule::kStates == 3) d = Rule::delta(c, xi, gi, a, b, e);
-    if constexpr (Rule::kStates > 0) s0[i] = static_cast<T>(a);
-    if constexpr (Rule::kStates > 1) s1[i] = static_cast<T>(b);
-    if constexpr (Rule::kStates > 2) s2[i] = static_cast<T>(e);
-    step[i] = static_cast<T>(d);
-    x[i] = static_cast<T>(xi + d);
+    if constexpr (Rule::kStates > 0) s0[i] = a;
+    if constexpr (Rule::kStates > 1) s1[i] = b;
+    if constexpr (Rule::kStates > 2) s2[i] = e;
+    step[i] = d;
+    x[i] = xi + d;
   }
 }
 
@@ -266,7 +281,7 @@ class RuleOptimizer final : public Optimizer {
 
   void step() override {
     ++steps_;
-    const Coeffs c = coeffs_for(config_, steps_);
+    const Coeffs<T> c = coeffs_for<T>(config_, steps_);
     for (size_t p = 0; p < slots_.size(); ++p) {
       auto& st = state_[p];
       std::array<T*, 3> s{};
@@ -285,7 +300,7 @@ class RuleOptimizer final : public Optimizer {
     const auto& st = state_[param];
     for (int k = 0; k < Rule::kStates; ++k) out.push_back({Rule::kNames[k], st.buffers[k][index]});
     if constexpr (kAdamFamily<Rule>) {
-      const Coeffs c = coeffs_for(config_, steps_);
+      const Coeffs<double> c = coeffs_for<double>(config_, steps_);
       const int vk = Rule::kStates == 3 ? 2 : 1;  // AMSGrad corrects v_max
       out.push_back({"m_hat", st.buffers[0][index] / c.bc1});
       out.push_back({"v_hat", st.buffers[vk][index] / c.bc2});
