@@ -114,6 +114,9 @@ TEST_CASE("explorer: clicking two places of the scatter decodes two different di
   }, 10));
   std::string wid;
   std::istringstream(slurp(wid_file)) >> wid;
+  // Nothing else should share the display (CTest runs the window tests one at a time), but raise
+  // the window anyway so a click can only land on it.
+  sh("xdotool windowraise " + wid + " >/dev/null 2>&1");
   auto click = [&](float fx, float fy) {
     const int x = static_cast<int>(x0 + fx * (x1 - x0)), y = static_cast<int>(y0 + fy * (y1 - y0));
     return sh("xdotool mousemove --window " + wid + " " + std::to_string(x) + " " +
