@@ -15,7 +15,7 @@
 #include "models/dis_net.hpp"
 #include "nn/gemm_peak.hpp"
 #include "nn/loss.hpp"
-#include "optim/optimizer.hpp"
+#include "train/network_optimizer.hpp"
 
 namespace aelab::cli {
 namespace {
@@ -38,9 +38,7 @@ double mlp_training_samples_per_s(int64_t latent, int64_t batch, int steps) {
   models::Autoencoder ae({"mlp", latent}, rng);
   Tensor x({batch, 1, 28, 28});
   for (float& v : x.span()) v = static_cast<float>(rng.uniform());
-  std::vector<optim::ParamRef> refs;
-  for (nn::Param* p : ae.params()) refs.push_back({p->value.span(), p->grad.span()});
-  auto opt = optim::make_optimizer({}, refs);
+  auto opt = train::make_network_optimizer({}, ae.params());
   nn::L1Loss loss;
   auto step = [&] {
     ae.zero_grad();
@@ -86,9 +84,7 @@ double disnet_samples_per_s(int64_t batch, int steps) {
   Tensor x({batch, 1, 28, 28}), y({batch, 1});
   for (float& v : x.span()) v = static_cast<float>(rng.uniform());
   for (int64_t i = 0; i < batch; ++i) y[i] = static_cast<float>(i % 2);
-  std::vector<optim::ParamRef> refs;
-  for (nn::Param* p : net.params()) refs.push_back({p->value.span(), p->grad.span()});
-  auto opt = optim::make_optimizer({}, refs);
+  auto opt = train::make_network_optimizer({}, net.params());
   nn::BCEWithLogitsLoss loss;
   auto step = [&] {
     net.zero_grad();

@@ -1,4 +1,5 @@
 #include "train/ae_trainer.hpp"
+#include "train/network_optimizer.hpp"
 
 #include <chrono>
 #include <cmath>
@@ -232,19 +233,6 @@ namespace {
 constexpr double kCollapseVariation = 0.15;
 // Weight snapshots for the window at most this often (a copy of every parameter).
 constexpr double kSnapshotSeconds = 0.5;
-
-std::vector<optim::ParamRef> param_refs(const std::vector<nn::Param*>& params) {
-  std::vector<optim::ParamRef> refs;
-  for (nn::Param* p : params) refs.push_back({p->value.span(), p->grad.span()});
-  return refs;
-}
-
-std::vector<Tensor> values_of(const std::vector<nn::Param*>& params) {
-  std::vector<Tensor> v;
-  v.reserve(params.size());
-  for (nn::Param* p : params) v.push_back(p->value);
-  return v;
-}
 
 }  // namespace
 

@@ -1,4 +1,5 @@
 #include "train/classifier_trainer.hpp"
+#include "train/network_optimizer.hpp"
 #include "train/run_ending.hpp"
 
 #include <chrono>
@@ -159,11 +160,9 @@ ClassifierResult train_classifier(const ClassifierConfig& config, const data::Da
     nn::Sequential net = models::build_digit_classifier(rng);
     net.set_needs_input_grad(false);
     std::vector<nn::Param*> params = net.params();
-    std::vector<optim::ParamRef> refs;
-    for (nn::Param* p : params) refs.push_back({p->value.span(), p->grad.span()});
     optim::OptimizerConfig oc;
     oc.lr = config.lr;
-    auto opt = optim::make_optimizer(oc, refs);
+    auto opt = make_network_optimizer(oc, params);
     nn::CrossEntropyLoss ce;
     const Tensor all_labels = nn::CrossEntropyLoss::label_tensor(ds.train_labels);
 

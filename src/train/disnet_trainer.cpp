@@ -1,4 +1,5 @@
 #include "train/disnet_trainer.hpp"
+#include "train/network_optimizer.hpp"
 #include "train/run_ending.hpp"
 
 #include <chrono>
@@ -187,12 +188,6 @@ Accuracy evaluate(nn::Sequential& net, const Tensor& clear, const Tensor& blurre
   return a;
 }
 
-std::vector<Tensor> values_of(const std::vector<nn::Param*>& params) {
-  std::vector<Tensor> v;
-  for (nn::Param* p : params) v.push_back(p->value);
-  return v;
-}
-
 }  // namespace
 
 DisNetResult train_disnet(const DisNetConfig& config, const data::Dataset& ds,
@@ -215,11 +210,9 @@ DisNetResult train_disnet(const DisNetConfig& config, const data::Dataset& ds,
     nn::Sequential net = models::build_dis_net(rng);
     net.set_needs_input_grad(false);  // fed with data: no input gradient
     std::vector<nn::Param*> params = net.params();
-    std::vector<optim::ParamRef> refs;
-    for (nn::Param* p : params) refs.push_back({p->value.span(), p->grad.span()});
     optim::OptimizerConfig oc;
     oc.lr = config.lr;
-    auto opt = optim::make_optimizer(oc, refs);
+    auto opt = make_network_optimizer(oc, params);
     nn::BCEWithLogitsLoss bce;
 
     // Blur both splits once up front; a batch is then two gathers.
