@@ -21,17 +21,35 @@ void Loss::check_ready() const {
   if (!pred_) throw std::logic_error(describe() + ": backward before forward");
 }
 
+namespace {
+
+constexpr int64_t kParallelMin = 65536;  // below this a loss loop is not worth a thread team
+
+// Mean of f(p[i], t[i]) over n elements, accumulated in double.
+template <class F>
+double mean_elementwise(const float* p, const float* t, int64_t n, F f) {
+  double sum = 0.0;
+#pragma omp parallel for reduction(+ : sum) if (n > kParallelMin)
+  for (int64_t i = 0; i < n; ++i) sum += f(static_cast<double>(p[i]), static_cast<double>(t[i]));
+  return sum / static_cast<double>(n);
+}
+
+// g[i] = f(p[i], t[i]) over n elements.
+template <class F>
+void map_elementwise(const float* p, const float* t, float* g, int64_t n, F f) {
+#pragma omp parallel for simd if (n > kParallelMin)
+  for (int64_t i = 0; i < n; ++i) g[i] = f(p[i], t[i]);
+}
+
+double abs_diff(double p, double t) { return std::fabs(p - t); }
+
+}  // namespace
+
 // [SECTION] L1
 
 float L1Loss::forward(const Tensor& pred, const Tensor& target) {
   remember(pred, target);
-  const float* p = pred.data();
-  const float* t = target.data();
-  const int64_t n = pred.numel();
-  double sum = 0.0;
-#pragma omp parallel for reduction(+ : sum) if (n > 65536)
-  for (int64_t i = 0; i < n; ++i) sum += std::fabs(static_cast<double>(p[i]) - t[i]);
-  value_ = sum / static_cast<double>(n);
+  value_ = mean_elementwise(pred.data(), target.data(), pred.numel(), abs_diff);
   return static_cast<float>(value_);
 }
 
@@ -39,12 +57,9 @@ const Tensor& L1Loss::backward() {
   check_ready();
   const int64_t n = pred_->numel();
   grad_.resize(pred_->shape());
-  const float* p = pred_->data();
-  const float* t = target_->data();
-  float* g = grad_.data();
   const float inv = static_cast<float>(1.0 / static_cast<double>(n));
-#pragma omp parallel for simd if (n > 65536)
-  for (int64_t i = 0; i < n; ++i) g[i] = p[i] > t[i] ? inv : (p[i] < t[i] ? -inv : 0.0f);
+  map_elementwise(pred_->data(), target_->data(), grad_.data(), n,
+                  [inv](float p, float t) { return p > t ? inv : (p < t ? -inv : 0.0f); });
   return grad_;
 }
 
@@ -52,16 +67,8 @@ const Tensor& L1Loss::backward() {
 
 float MSELoss::forward(const Tensor& pred, const Tensor& target) {
   remember(pred, target);
-  const float* p = pred.data();
-  const float* t = target.data();
-  const int64_t n = pred.numel();
-  double sum = 0.0;
-#pragma omp parallel for reduction(+ : sum) if (n > 65536)
-  for (int64_t i = 0; i < n; ++i) {
-    double d = static_cast<double>(p[i]) - t[i];
-    sum += d * d;
-  }
-  value_ = sum / static_cast<double>(n);
+  value_ = mean_elementwise(pred.data(), target.data(), pred.numel(),
+                            [](double p, double t) { return (p - t) * (p - t); });
   return static_cast<float>(value_);
 }
 
@@ -69,12 +76,9 @@ const Tensor& MSELoss::backward() {
   check_ready();
   const int64_t n = pred_->numel();
   grad_.resize(pred_->shape());
-  const float* p = pred_->data();
-  const float* t = target_->data();
-  float* g = grad_.data();
   const float scale = static_cast<float>(2.0 / static_cast<double>(n));
-#pragma omp parallel for simd if (n > 65536)
-  for (int64_t i = 0; i < n; ++i) g[i] = scale * (p[i] - t[i]);
+  map_elementwise(pred_->data(), target_->data(), grad_.data(), n,
+                  [scale](float p, float t) { return scale * (p - t); });
   return grad_;
 }
 
@@ -89,13 +93,9 @@ float BCEWithLogitsLoss::forward(const Tensor& logits, const Tensor& target) {
     if (!(t[i] >= 0.0f && t[i] <= 1.0f))
       throw InputError(describe() + ": target " + std::to_string(t[i]) + " at index " +
                        std::to_string(i) + " is outside [0, 1]");
-  double sum = 0.0;
-#pragma omp parallel for reduction(+ : sum) if (n > 65536)
-  for (int64_t i = 0; i < n; ++i) {
-    double zi = z[i];
-    sum += std::max(zi, 0.0) - zi * t[i] + std::log1p(std::exp(-std::fabs(zi)));
-  }
-  value_ = sum / static_cast<double>(n);
+  value_ = mean_elementwise(z, t, n, [](double zi, double ti) {
+    return std::max(zi, 0.0) - zi * ti + std::log1p(std::exp(-std::fabs(zi)));
+  });
   return static_cast<float>(value_);
 }
 
@@ -107,7 +107,7 @@ const Tensor& BCEWithLogitsLoss::backward() {
   const float* t = target_->data();
   float* g = grad_.data();
   const double inv = 1.0 / static_cast<double>(n);
-#pragma omp parallel for if (n > 65536)
+#pragma omp parallel for if (n > kParallelMin)
   for (int64_t i = 0; i < n; ++i) {
     // sigmoid written so that exp never overflows
     double e = std::exp(-std::fabs(static_cast<double>(z[i])));
@@ -122,13 +122,7 @@ float l1_per_pixel(const Tensor& a, const Tensor& b) {
     throw ShapeError("l1_per_pixel: " + shape_str(a.shape()) + " and " + shape_str(b.shape()) +
                      " differ in shape");
   if (a.numel() == 0) throw ShapeError("l1_per_pixel: empty images");
-  const float* p = a.data();
-  const float* q = b.data();
-  const int64_t n = a.numel();
-  double sum = 0.0;
-#pragma omp parallel for reduction(+ : sum) if (n > 65536)
-  for (int64_t i = 0; i < n; ++i) sum += std::fabs(static_cast<double>(p[i]) - q[i]);
-  return static_cast<float>(sum / static_cast<double>(n));
+  return static_cast<float>(mean_elementwise(a.data(), b.data(), a.numel(), abs_diff));
 }
 
 }  // namespace aelab::nn
