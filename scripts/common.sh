@@ -5,10 +5,13 @@ AELAB_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # ccache keys on paths relative to the checkout, so another clone of the repo reuses the cache.
 export CCACHE_BASEDIR="$AELAB_ROOT" CCACHE_NOHASHDIR=1
 
+# ocl-icd-opencl-dev and opencl-c-headers: Debian's libdnnl-dev is built with the OpenCL GPU
+# runtime, so its CMake config looks for OpenCL even though aelab runs on the CPU.
 AELAB_APT_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
   libimgui-dev libglfw3-dev libgl-dev libdnnl-dev libxtensor-dev catch2 libstb-dev
   nlohmann-json3-dev libcli11-dev libsqlite3-dev zlib1g-dev
+  ocl-icd-opencl-dev opencl-c-headers
   dataset-fashion-mnist xvfb xdotool xauth
 )
 
