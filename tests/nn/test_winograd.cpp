@@ -1,0 +1,129 @@
+// WinogradConv2d against the plain reference loops, against Conv2d (oneDNN direct) and against
+// finite differences.
+#include <catch2/catch.hpp>
+
+#include "core/error.hpp"
+#include "nn/conv.hpp"
+#include "nn/gradcheck.hpp"
+#include "nn/reference.hpp"
+#include "nn/winograd_conv.hpp"
+#include "nn_test_util.hpp"
+
+using namespace aelab;
+using namespace aelab::nn;
+using test::random_tensor;
+using test::scaled_max_diff;
+
+namespace {
+
+// F(2x2, 3x3) in float: each output is a sum of 16 Winograd products whose transforms add up to
+// 4 terms per direction with factors 1 and 1/2, so its rounding is a small multiple of the direct
+// convolution's (the direct layers are held to 2e-5 against the double reference). Errors seen:
+// up to ~6e-7 (scaled to the tensor's largest entry) over the cases below; 1e-5 leaves room for
+// other shapes and compilers while a wrong transform or a missed edge tile (O(1) errors) still
+// fails by orders of magnitude.
+constexpr double kTol = 1e-5;
+
+struct Case {
+  int64_t n, cin, cout, h, w;
+  Activation a;
+};
+
+const Case kCases[] = {
+    {1, 1, 1, 1, 1, Activation::none},       // a single pixel: one tile, mostly padding
+    {3, 1, 4, 5, 7, Activation::relu},       // odd H and W: the last tile row and column half out
+    {1, 3, 2, 6, 4, Activation::none},       // even sizes: exact tiles
+    {3, 5, 3, 9, 8, Activation::tanh},       // mixed parity, an activation read from the output
+    {2, 32, 64, 14, 14, Activation::relu},   // dis_net's second conv
+    {3, 8, 5, 2, 11, Activation::sigmoid},   // a wide strip
+};
+
+}  // namespace
+
+TEST_CASE("WinogradConv2d matches the reference loops and Conv2d", "[nn][conv][winograd]") {
+  int idx = 0;
+  for (const Case& c : kCases) {
+    DYNAMIC_SECTION("case " << idx++ << ": " << c.n << "x" << c.cin << "x" << c.h << "x" << c.w
+                            << " -> " << c.cout) {
+      Rng rng(31);
+      WinogradConv2d wino(c.cin, c.cout, rng, c.a);
+      Rng rng_direct(31);
+      Conv2d direct(c.cin, c.cout, 3, 1, 1, rng_direct, c.a);
+      // Same init draws: the two layers are interchangeable in a checkpoint.
+      REQUIRE(scaled_max_diff(wino.weight().value, direct.weight().value) == 0.0);
+      REQUIRE(scaled_max_diff(wino.bias().value, direct.bias().value) == 0.0);
+      wino.bias().value = random_tensor({c.cout}, rng);
+      direct.bias().value = wino.bias().value;
+      Tensor x = random_tensor({c.n, c.cin, c.h, c.w}, rng);
+
+      const Tensor& y = wino.forward(x);
+      Tensor y_ref = reference::conv2d_forward(x, wino.weight().value, wino.bias().value, 1, 1, c.a);
+      const Tensor& y_direct = direct.forward(x);
+      REQUIRE(y.shape() == y_ref.shape());
+      CHECK(scaled_max_diff(y, y_ref) < kTol);
+      CHECK(scaled_max_diff(y, y_direct) < kTol);
+
+      Tensor dy = random_tensor(y.shape(), rng);
+      auto g = reference::conv2d_backward(x, wino.weight().value, wino.bias().value, dy, 1, 1, c.a);
+      // Gradients accumulate: start from a non-zero grad and subtract it afterwards.
+      Tensor w_grad0 = random_tensor(wino.weight().grad.shape(), rng);
+      Tensor b_grad0 = random_tensor(wino.bias().grad.shape(), rng);
+      wino.weight().grad = w_grad0, wino.bias().grad = b_grad0;
+      Tensor dx = wino.backward(dy);
+      for (int64_t i = 0; i < w_grad0.numel(); ++i) wino.weight().grad[i] -= w_grad0[i];
+      for (int64_t i = 0; i < b_grad0.numel(); ++i) wino.bias().grad[i] -= b_grad0[i];
+      direct.zero_grad();
+      const Tensor& dx_direct = direct.backward(dy);
+      CHECK(scaled_max_diff(dx, g.dx) < kTol);
+      CHECK(scaled_max_diff(wino.weight().grad, g.dw) < kTol);
+      CHECK(scaled_max_diff(wino.bias().grad, g.db) < kTol);
+      CHECK(scaled_max_diff(dx, dx_direct) < kTol);
+      CHECK(scaled_max_diff(wino.weight().grad, direct.weight().grad) < kTol);
+      CHECK(scaled_max_diff(wino.bias().grad, direct.bias().grad) < kTol);
+    }
+  }
+}
+
+TEST_CASE("WinogradConv2d keeps plans per shape and skips dx when asked", "[nn][winograd]") {
+  Rng rng(32);
+  WinogradConv2d wino(2, 3, rng, Activation::relu);
+  for (int64_t n : {4, 1, 4}) {
+    Tensor x = random_tensor({n, 2, 5, 6}, rng);
+    const Tensor& y = wino.forward(x);
+    CHECK(scaled_max_diff(y, reference::conv2d_forward(x, wino.weight().value, wino.bias().value,
+                                                       1, 1, Activation::relu)) < kTol);
+  }
+  wino.set_needs_input_grad(false);
+  Tensor x = random_tensor({2, 2, 5, 6}, rng);
+  Tensor dy = random_tensor(wino.forward(x).shape(), rng);
+  wino.zero_grad();
+  CHECK(wino.backward(dy).numel() == 0);
+  auto g = reference::conv2d_backward(x, wino.weight().value, wino.bias().value, dy, 1, 1,
+                                      Activation::relu);
+  CHECK(scaled_max_diff(wino.weight().grad, g.dw) < kTol);
+  CHECK_THROWS_AS(wino.forward(random_tensor({1, 3, 5, 5}, rng)), ShapeError);
+}
+
+TEST_CASE("WinogradConv2d gradients by finite differences", "[nn][gradcheck][winograd]") {
+  Rng rng(33);
+  const double tol = 3e-3;  // as for the other layers (tests/nn/test_gradcheck.cpp)
+  SECTION("odd sizes, no activation") {
+    WinogradConv2d wino(3, 2, rng);
+    GradCheckReport r = check_module_gradients(wino, random_tensor({2, 3, 5, 7}, rng));
+    INFO(r.summary());
+    CHECK(r.max_error() < tol);
+    CHECK(r.tensors.size() == 3);
+  }
+  SECTION("even sizes, relu fused") {
+    WinogradConv2d wino(2, 4, rng, Activation::relu);
+    wino.bias().value = random_tensor({4}, rng, -0.3, 0.3);
+    // A weight or bias moves every output of its channel at once: a smaller step keeps most
+    // ReLU kinks out of reach (as for the conv net in test_gradcheck.cpp).
+    GradCheckOptions opt;
+    opt.eps = 3e-3;
+    GradCheckReport r = check_module_gradients(wino, random_tensor({2, 2, 6, 4}, rng), opt);
+    INFO(r.summary());
+    CHECK(r.max_error() < tol);
+    for (const auto& t : r.tensors) CHECK(t.checked >= 2);
+  }
+}
