@@ -39,6 +39,10 @@ void run_train_ae(const TrainAeOptions& o) {
               result.test_l1, result.test_mse);
   std::printf("%d epochs in %.1f s, %.0f samples/s\n", result.epochs_done, result.train_seconds,
               result.samples_per_s);
+  if (result.test_cluster_accuracy >= 0)
+    std::printf("cluster refinement: matched accuracy of its clusters on the test codes %.4f, "
+                "%.2f %% of training codes changed cluster in the last epoch\n",
+                result.test_cluster_accuracy, 100.0 * result.cluster_changes);
   if (result.test_clear_score >= 0)
     std::printf("adversarial %s, lambda %g, dis_net run %lld: mean clear score of test "
                 "reconstructions %.4f\n",
@@ -136,6 +140,12 @@ AELAB_REGISTER_COMMANDS(20) {
   ae->add_option("--sigma", c.blur.sigma, "Blur sigma for --deblur and learning mode's negatives")
       ->capture_default_str();
   ae->add_option("--kernel", c.blur.kernel, "Blur kernel size (odd, 1..27)")->capture_default_str();
+  ae->add_option("--cluster-epochs", c.cluster_epochs,
+                 "Epochs of cluster refinement (IDEC) after the reconstruction epochs (0 = none)")
+      ->capture_default_str();
+  ae->add_option("--clusters", c.clusters, "Clusters of the refinement")->capture_default_str();
+  ae->add_option("--cluster-weight", c.cluster_weight, "Weight of the refinement's KL term, > 0")
+      ->capture_default_str();
   ae->add_flag("--json", o->json, "Print one JSON object with the result on the last line");
   ae->callback([o] { run_train_ae(*o); });
 

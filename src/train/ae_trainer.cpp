@@ -7,8 +7,11 @@
 #include <stdexcept>
 
 #include "core/dnnl_context.hpp"
+#include "analysis/cluster_metrics.hpp"
+#include "analysis/kmeans.hpp"
 #include "core/error.hpp"
 #include "data/batcher.hpp"
+#include "nn/clustering.hpp"
 #include "nn/loss.hpp"
 #include "nn/params.hpp"
 #include "runs/run_store.hpp"
@@ -41,6 +44,16 @@ void validate(const AeTrainConfig& c) {
     throw InputError("dis_net run id must be > 0 (0: the latest), got " +
                      std::to_string(c.disnet_run));
   if (c.deblur || is_adversarial(c)) data::validate(c.blur);
+  if (c.cluster_epochs < 0 || c.cluster_epochs > 100000)
+    throw InputError("cluster epochs must be between 0 and 100000, got " +
+                     std::to_string(c.cluster_epochs));
+  if (c.cluster_epochs > 0) {
+    if (c.clusters < 2 || c.clusters > 1000)
+      throw InputError("clusters must be between 2 and 1000, got " + std::to_string(c.clusters));
+    if (!(c.cluster_weight > 0) || !std::isfinite(c.cluster_weight))
+      throw InputError("cluster weight must be > 0 (the weight of the KL term), got " +
+                       std::to_string(c.cluster_weight));
+  }
 }
 
 nlohmann::json to_json(const AeTrainConfig& c) {
@@ -61,7 +74,10 @@ nlohmann::json to_json(const AeTrainConfig& c) {
           {"lambda", c.lambda},
           {"disnet_run", c.disnet_run},
           {"deblur", c.deblur},
-          {"blur", {{"sigma", c.blur.sigma}, {"kernel", c.blur.kernel}}}};
+          {"blur", {{"sigma", c.blur.sigma}, {"kernel", c.blur.kernel}}},
+          {"cluster_epochs", c.cluster_epochs},
+          {"clusters", c.clusters},
+          {"cluster_weight", c.cluster_weight}};
 }
 
 AeTrainConfig ae_config_from_json(const nlohmann::json& j) {
@@ -96,6 +112,9 @@ AeTrainConfig ae_config_from_json(const nlohmann::json& j) {
       c.blur.sigma = j.at("blur").value("sigma", c.blur.sigma);
       c.blur.kernel = j.at("blur").value("kernel", c.blur.kernel);
     }
+    c.cluster_epochs = j.value("cluster_epochs", c.cluster_epochs);
+    c.clusters = j.value("clusters", c.clusters);
+    c.cluster_weight = j.value("cluster_weight", c.cluster_weight);
   } catch (const nlohmann::json::exception& e) {
     throw InputError(std::string("bad training config: ") + e.what());
   }
@@ -111,6 +130,7 @@ std::string default_run_name(const AeTrainConfig& c) {
     name += buf;
   }
   if (c.deblur) name += "-deblur";
+  if (c.cluster_epochs > 0) name += "-idec" + std::to_string(c.cluster_epochs);
   return name;
 }
 
@@ -129,6 +149,10 @@ nlohmann::json AeResult::to_json() const {
     j["disnet_run"] = disnet_run;
     j["lambda"] = lambda;
     j["test_clear_score"] = test_clear_score;
+  }
+  if (test_cluster_accuracy >= 0) {
+    j["test_cluster_accuracy"] = test_cluster_accuracy;
+    j["cluster_changes"] = cluster_changes;
   }
   return j;
 }
@@ -304,6 +328,53 @@ void disnet_learning_step(nn::Sequential& dis_net, optim::Optimizer& opt, const 
   opt.step();
 }
 
+// [SECTION] Cluster refinement
+
+// The clustering head's state between epochs: the centres (a Param of `head`), the target P for
+// every training code, and the hard assignments the last target was made from.
+struct ClusterRefinement {
+  nn::SoftAssignment head;
+  nn::KLDivLoss kl;
+  Tensor target;              // (N_train, K)
+  std::vector<int> assigned;  // (N_train)
+  Tensor p_batch, dq, dz;
+};
+
+// DEC's start: k-means (10 restarts) on the codes of the whole training set.
+std::unique_ptr<ClusterRefinement> start_refinement(models::Autoencoder& ae, const Tensor& input,
+                                                    const AeTrainConfig& c) {
+  Tensor codes = encode_all(ae, input);
+  analysis::KMeansConfig kc;
+  kc.k = c.clusters;
+  kc.seed = c.seed;
+  analysis::KMeansResult km = analysis::kmeans(codes, kc);
+  auto r = std::make_unique<ClusterRefinement>(
+      ClusterRefinement{nn::SoftAssignment(c.clusters, c.model.latent), {}, {}, {}, {}, {}, {}});
+  r->head.set_centres(km.centroids);
+  r->assigned = km.labels;
+  return r;
+}
+
+// Recomputes P over the training codes; returns the fraction of codes whose cluster changed.
+double refresh_target(ClusterRefinement& r, models::Autoencoder& ae, const Tensor& input) {
+  Tensor codes = encode_all(ae, input);
+  Tensor q = r.head.forward(codes);
+  r.target = nn::target_distribution(q);
+  std::vector<int> now = nn::hard_assignments(q);
+  int64_t changed = 0;
+  for (size_t i = 0; i < now.size(); ++i) changed += now[i] != r.assigned[i];
+  const double fraction = now.empty() ? 0.0 : double(changed) / double(now.size());
+  r.assigned = std::move(now);
+  return fraction;
+}
+
+// Matched accuracy of the head's clusters on the test codes.
+double cluster_accuracy(ClusterRefinement& r, models::Autoencoder& ae, const Tensor& input,
+                        std::span<const uint8_t> labels) {
+  Tensor codes = encode_all(ae, input);
+  return analysis::matched_accuracy(labels, nn::hard_assignments(r.head.forward(codes)));
+}
+
 }  // namespace
 
 AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
@@ -327,7 +398,8 @@ AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
   AeResult result;
   result.run_id = store.create_run(adversarial ? "adv_ae" : "ae", name, recorded);
   result.disnet_run = dis.run_id;
-  nlohmann::json info = {{"run_id", result.run_id}, {"epochs", config.epochs}};
+  nlohmann::json info = {{"run_id", result.run_id},
+                         {"epochs", config.epochs + config.cluster_epochs}};
   if (adversarial) info["disnet_run"] = dis.run_id;
   ctx.publish_info(info);
 
@@ -357,16 +429,31 @@ AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
     const Tensor& test_input = config.deblur ? test_blurred : ds.test_images;
 
     data::Batcher batcher(train_x.dim(0), config.batch, rng);
-    const long total_steps = batcher.batches_per_epoch() * config.epochs;
+    const int all_epochs = config.epochs + config.cluster_epochs;
+    const long total_steps = batcher.batches_per_epoch() * all_epochs;
+    const Tensor& train_input = config.deblur ? train_blurred : train_x;
+    std::unique_ptr<ClusterRefinement> refine;
     Tensor batch, blurred_batch, dx_total, recon;
     std::span<const int64_t> idx;
     long step = 0;
     double train_seconds = 0;
     auto last_snapshot = Clock::now();
 
-    for (int epoch = 0; epoch < config.epochs; ++epoch) {
+    for (int epoch = 0; epoch < all_epochs; ++epoch) {
       auto epoch_start = Clock::now();
-      double loss_sum = 0, rec_sum = 0, adv_sum = 0;
+      if (epoch >= config.epochs) {  // cluster refinement
+        if (!refine) {
+          ctx.report_progress(double(step) / total_steps, "k-means on the training codes");
+          refine = start_refinement(ae, train_input, config);
+          std::vector<nn::Param*> all = params;
+          all.push_back(refine->head.params()[0]);
+          const double lr = opt->lr();
+          opt = optim::make_optimizer(config.optimizer, param_refs(all));  // fresh moments
+          opt->set_lr(lr);
+        }
+        result.cluster_changes = refresh_target(*refine, ae, train_input);
+      }
+      double loss_sum = 0, rec_sum = 0, adv_sum = 0, kl_sum = 0;
       int64_t seen = 0;
       while (batcher.next(idx)) {
         ctx.checkpoint();
@@ -381,7 +468,8 @@ AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
         gather_rows_into(train_x, idx, batch);
         if (train_blurred.numel() > 0) gather_rows_into(train_blurred, idx, blurred_batch);
         ae.zero_grad();
-        const Tensor& x_hat = ae.forward(config.deblur ? blurred_batch : batch);
+        const Tensor& z = ae.encode(config.deblur ? blurred_batch : batch);
+        const Tensor& x_hat = ae.decode(z);
         float l = loss->forward(x_hat, batch);
         double total = l, adv = 0;
         const Tensor* grad = &loss->backward();
@@ -391,22 +479,41 @@ AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
           grad = &dx_total;
           total += adv;
         }
+        double kl = 0;
+        if (refine) {
+          gather_rows_into(refine->target, idx, refine->p_batch);
+          kl = config.cluster_weight * refine->kl.forward(refine->head.forward(z), refine->p_batch);
+          total += kl;
+        }
         if (!std::isfinite(total))
           throw DivergedError("diverged at step " + std::to_string(step) + ": loss is " +
                                   (std::isnan(total) ? "nan" : "infinite"),
                               step);
-        ae.backward(*grad);
+        if (refine) {
+          // The KL term reaches the encoder through the codes, beside the decoder's gradient.
+          refine->head.zero_grad();
+          refine->dq = refine->kl.backward();
+          const float w = static_cast<float>(config.cluster_weight);
+          for (float& v : refine->dq.span()) v *= w;
+          const Tensor& dz_kl = refine->head.backward(refine->dq);
+          refine->dz = ae.decoder().backward(*grad);
+          for (int64_t i = 0; i < dz_kl.numel(); ++i) refine->dz[i] += dz_kl[i];
+          ae.encoder().backward(refine->dz);
+        } else {
+          ae.backward(*grad);
+        }
         opt->step();
         if (learning) disnet_learning_step(dis.net, *dis_opt, batch, x_hat, blurred_batch);
         loss_sum += total * idx.size();
         rec_sum += double(l) * idx.size();
         adv_sum += adv * idx.size();
+        kl_sum += kl * idx.size();
         seen += static_cast<int64_t>(idx.size());
         ++step;
         if (step % 10 == 0) ctx.publish_metric({step, epoch + double(seen) / train_x.dim(0), "train_loss_step", total});
         ctx.report_progress(double(step) / total_steps,
                             "epoch " + std::to_string(epoch + 1) + "/" +
-                                std::to_string(config.epochs) + ", loss " + std::to_string(total));
+                                std::to_string(all_epochs) + ", loss " + std::to_string(total));
         if (std::chrono::duration<double>(Clock::now() - last_snapshot).count() > kSnapshotSeconds) {
           ctx.publish_snapshot(values_of(params));
           last_snapshot = Clock::now();
@@ -438,6 +545,14 @@ AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
         info["test_clear_score"] = result.test_clear_score;
         info["lambda"] = lambda;
       }
+      if (refine) {
+        result.test_cluster_accuracy =
+            cluster_accuracy(*refine, ae, test_input, ds.test_labels);
+        points.push_back({step, ep, "train_kl", kl_sum / std::max<int64_t>(seen, 1)});
+        points.push_back({step, ep, "test_cluster_acc", result.test_cluster_accuracy});
+        points.push_back({step, ep, "cluster_changes", result.cluster_changes});
+        info["test_cluster_acc"] = result.test_cluster_accuracy;
+      }
       store.add_metrics(result.run_id, points);
       ctx.publish_metrics(points);
       ctx.publish_snapshot(values_of(params));
@@ -446,7 +561,7 @@ AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
       info["test_l1"] = test.l1;
       ctx.publish_info(info);
       store.update_run(result.run_id,
-                       "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(config.epochs),
+                       "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(all_epochs),
                        result.to_json());
     }
 
@@ -461,6 +576,9 @@ AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
                             runs::name_in_order(values_of(dis.net.params())));
     Tensor codes = encode_all(ae, test_input);
     store.save_tensor_artefact(result.run_id, "test_codes", {{"codes", codes}});
+    if (refine)
+      store.save_tensor_artefact(result.run_id, "cluster_centres",
+                                 {{"centres", refine->head.centres()}});
     store.finish_run(result.run_id, runs::RunStatus::finished,
                      result.collapsed ? "reconstructions collapsed to a near-constant image" : "",
                      result.to_json());

@@ -39,6 +39,15 @@ struct AeTrainConfig {
   // blurred negatives.
   bool deblur = false;
   data::BlurSpec blur{1.5, 7};
+
+  // Cluster refinement (IDEC, Guo et al. 2017): after the `epochs` of reconstruction training,
+  // `cluster_epochs` more in which the loss is reconstruction + cluster_weight * KL(P || Q) of
+  // the codes' soft assignment Q to `clusters` learnt centres (initialised by k-means on the
+  // training codes) against the sharpened target P, recomputed once an epoch (nn/clustering.hpp).
+  // The codes gather into clusters while the decoder keeps them faithful to the digits.
+  int cluster_epochs = 0;
+  int clusters = 10;
+  double cluster_weight = 0.1;
 };
 
 // Throws InputError naming the first impossible setting.
@@ -67,6 +76,10 @@ struct AeResult {
   int64_t disnet_run = 0;
   double lambda = 0;
   double test_clear_score = -1;  // < 0: not measured (adversarial "none")
+  // Cluster refinement only: matched accuracy of the learnt clusters (argmax of Q) on the test
+  // codes, and the fraction of training codes that changed cluster in the last epoch.
+  double test_cluster_accuracy = -1;  // < 0: no refinement
+  double cluster_changes = 0;
   [[nodiscard]] nlohmann::json to_json() const;
 };
 

@@ -151,3 +151,46 @@ TEST_CASE("reconstructions that ignore the input count as collapsed", "[train]")
   models::Autoencoder fresh({"mlp", 2}, rng);
   REQUIRE(train::evaluate_reconstruction(fresh, ds.test_images).variation > 0.0);
 }
+
+TEST_CASE("cluster refinement records its clusters and keeps the codes faithful", "[train][clustering]") {
+  TempDb db;
+  data::Dataset ds = tiny_dataset(256, 64);
+  train::AeTrainConfig c = tiny_config();
+  c.cluster_epochs = 2;
+  c.clusters = 2;
+  train::AeResult r = run(c, ds, db.path);
+  REQUIRE(r.epochs_done == 5);
+  REQUIRE(r.steps == 5 * 8);
+  REQUIRE(r.test_l1 < 0.2);  // the decoder still reconstructs
+  // Two well-separated kinds of image: the learnt clusters are the two kinds.
+  REQUIRE(r.test_cluster_accuracy > 0.95);
+  runs::RunStore store = runs::RunStore::open(db.path);
+  runs::RunRecord rec = store.get_run(r.run_id);
+  REQUIRE(rec.metrics.at("test_cluster_acc").size() == 2);
+  REQUIRE(rec.metrics.at("train_kl").size() == 2);
+  REQUIRE(rec.metrics.at("test_l1").size() == 5);
+  REQUIRE(store.load_tensor_artefact(r.run_id, "cluster_centres").at(0).value.shape() ==
+          Shape{2, 2});
+  REQUIRE(store.load_tensor_artefact(r.run_id, "test_codes").at(0).value.shape() == Shape{64, 2});
+  REQUIRE(rec.summary.name == "mlp-L2-l1-idec2");
+}
+
+TEST_CASE("impossible cluster refinement settings are refused", "[train][clustering]") {
+  train::AeTrainConfig c = tiny_config();
+  c.cluster_epochs = -1;
+  REQUIRE_THROWS_AS(train::validate(c), InputError);
+  c = tiny_config();
+  c.cluster_epochs = 3;
+  c.clusters = 1;
+  REQUIRE_THROWS_AS(train::validate(c), InputError);
+  c.clusters = 10;
+  c.cluster_weight = 0;
+  REQUIRE_THROWS_AS(train::validate(c), InputError);
+  c.cluster_weight = std::nan("");
+  REQUIRE_THROWS_AS(train::validate(c), InputError);
+  c.cluster_weight = 0.1;
+  train::AeTrainConfig back = train::ae_config_from_json(train::to_json(c));
+  REQUIRE(back.cluster_epochs == 3);
+  REQUIRE(back.clusters == 10);
+  REQUIRE(back.cluster_weight == 0.1);
+}
