@@ -10,7 +10,8 @@
 // where . is element-wise over the 16 Winograd points xi. At each point the sum over channels is
 // a GEMM over all tiles of the batch, (T x in) . (in x out); the 16 of them run as one batched
 // oneDNN matmul per pass. The tile transforms are plain loops over channel-innermost (NHWC-like)
-// buffers, so they vectorise over channels. Multiplies: 16/36 of the direct convolution's.
+// buffers, so they vectorise over channels; the batch runs in chunks of a few images that stay in
+// cache. Multiplies: 16/36 of the direct convolution's.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -61,8 +62,8 @@ class WinogradConv2d : public Module {
   std::unique_ptr<detail::PlanCache<detail::WinogradPlan>> plans_;
   const Tensor* x_ = nullptr;
   Tensor y_, dz_, dx_;
-  // Winograd-domain and channel-innermost scratch (shapes in winograd_conv.cpp).
-  Tensor xp_, v_, u_, m_, du_, dv_, dzp_, dxp_;
+  // u_: (16, in, out) transformed weights; du_ its gradient (see winograd_conv.cpp).
+  Tensor u_, du_;
 };
 
 }  // namespace aelab::nn
