@@ -140,6 +140,12 @@ AELAB_REGISTER_COMMANDS(20) {
   ae->add_option("--sigma", c.blur.sigma, "Blur sigma for --deblur and learning mode's negatives")
       ->capture_default_str();
   ae->add_option("--kernel", c.blur.kernel, "Blur kernel size (odd, 1..27)")->capture_default_str();
+  ae->add_option("--augment-shift", c.augment.shift,
+                 "Random shift of each training image, up to this many pixels")
+      ->capture_default_str();
+  ae->add_option("--augment-rotate", c.augment.rotate,
+                 "Random rotation of each training image, up to this many degrees")
+      ->capture_default_str();
   ae->add_option("--cluster-epochs", c.cluster_epochs,
                  "Epochs of cluster refinement (IDEC) after the reconstruction epochs (0 = none)")
       ->capture_default_str();

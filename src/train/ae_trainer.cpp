@@ -33,6 +33,7 @@ void validate(const AeTrainConfig& c) {
   if (c.threads < 0 || c.threads > 1024)
     throw InputError("threads must be >= 0 (0 = all cores), got " + std::to_string(c.threads));
   if (c.limit < 0) throw InputError("limit must be >= 0");
+  data::validate(c.augment);
   optim::validate(c.optimizer);
   if (c.adversarial != "none" && c.adversarial != "frozen" && c.adversarial != "learning")
     throw InputError("unknown adversarial mode '" + c.adversarial +
@@ -69,6 +70,7 @@ nlohmann::json to_json(const AeTrainConfig& c) {
           {"threads", c.threads},
           {"dataset", c.dataset},
           {"limit", c.limit},
+          {"augment", {{"shift", c.augment.shift}, {"rotate", c.augment.rotate}}},
           {"name", c.name},
           {"adversarial", c.adversarial},
           {"lambda", c.lambda},
@@ -103,6 +105,10 @@ AeTrainConfig ae_config_from_json(const nlohmann::json& j) {
     c.threads = j.value("threads", c.threads);
     c.dataset = j.value("dataset", c.dataset);
     c.limit = j.value("limit", c.limit);
+    if (j.contains("augment")) {
+      c.augment.shift = j.at("augment").value("shift", c.augment.shift);
+      c.augment.rotate = j.at("augment").value("rotate", c.augment.rotate);
+    }
     c.name = j.value("name", c.name);
     c.adversarial = j.value("adversarial", c.adversarial);
     c.lambda = j.value("lambda", c.lambda);
@@ -130,6 +136,7 @@ std::string default_run_name(const AeTrainConfig& c) {
     name += buf;
   }
   if (c.deblur) name += "-deblur";
+  if (c.augment.active()) name += "-aug";
   if (c.cluster_epochs > 0) name += "-idec" + std::to_string(c.cluster_epochs);
   return name;
 }
@@ -429,6 +436,7 @@ AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
     const Tensor& test_input = config.deblur ? test_blurred : ds.test_images;
 
     data::Batcher batcher(train_x.dim(0), config.batch, rng);
+    Rng aug_rng(config.seed + 0x9e3779b97f4a7c15ULL);  // its own stream: same batches either way
     const int all_epochs = config.epochs + config.cluster_epochs;
     const long total_steps = batcher.batches_per_epoch() * all_epochs;
     const Tensor& train_input = config.deblur ? train_blurred : train_x;
@@ -466,7 +474,12 @@ AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
           ctx.publish_metric({step, double(epoch), "lambda", lambda});
         }
         gather_rows_into(train_x, idx, batch);
-        if (train_blurred.numel() > 0) gather_rows_into(train_blurred, idx, blurred_batch);
+        if (config.augment.active()) {
+          data::random_affine(batch, config.augment, aug_rng);
+          if (train_blurred.numel() > 0) data::gaussian_blur(batch, config.blur, blurred_batch);
+        } else if (train_blurred.numel() > 0) {
+          gather_rows_into(train_blurred, idx, blurred_batch);
+        }
         ae.zero_grad();
         const Tensor& z = ae.encode(config.deblur ? blurred_batch : batch);
         const Tensor& x_hat = ae.decode(z);

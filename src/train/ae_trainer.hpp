@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "data/augment.hpp"
 #include "data/blur.hpp"
 #include "data/dataset.hpp"
 #include "models/autoencoder.hpp"
@@ -24,6 +25,8 @@ struct AeTrainConfig {
   int threads = 0;  // 0: every core
   std::string dataset = data::kDefaultDataset;
   int64_t limit = 0;  // > 0: at most this many samples per split (quick runs, tests)
+  // Random rotations / shifts of each training batch (input and target alike; data/augment.hpp).
+  data::AugmentSpec augment;
   std::string name;   // shown in the run list; a default is made from the config
 
   // Part (b). With adversarial "frozen" or "learning" the loss is

@@ -158,6 +158,7 @@ TEST_CASE("cluster refinement records its clusters and keeps the codes faithful"
   train::AeTrainConfig c = tiny_config();
   c.cluster_epochs = 2;
   c.clusters = 2;
+  c.augment = {1.0, 5.0};
   train::AeResult r = run(c, ds, db.path);
   REQUIRE(r.epochs_done == 5);
   REQUIRE(r.steps == 5 * 8);
@@ -172,7 +173,7 @@ TEST_CASE("cluster refinement records its clusters and keeps the codes faithful"
   REQUIRE(store.load_tensor_artefact(r.run_id, "cluster_centres").at(0).value.shape() ==
           Shape{2, 2});
   REQUIRE(store.load_tensor_artefact(r.run_id, "test_codes").at(0).value.shape() == Shape{64, 2});
-  REQUIRE(rec.summary.name == "mlp-L2-l1-idec2");
+  REQUIRE(rec.summary.name == "mlp-L2-l1-aug-idec2");
 }
 
 TEST_CASE("impossible cluster refinement settings are refused", "[train][clustering]") {
@@ -189,8 +190,12 @@ TEST_CASE("impossible cluster refinement settings are refused", "[train][cluster
   c.cluster_weight = std::nan("");
   REQUIRE_THROWS_AS(train::validate(c), InputError);
   c.cluster_weight = 0.1;
+  c.augment = {2.0, -1.0};
+  REQUIRE_THROWS_AS(train::validate(c), InputError);
+  c.augment = {2.0, 10.0};
   train::AeTrainConfig back = train::ae_config_from_json(train::to_json(c));
   REQUIRE(back.cluster_epochs == 3);
   REQUIRE(back.clusters == 10);
   REQUIRE(back.cluster_weight == 0.1);
+  REQUIRE(back.augment.rotate == 10.0);
 }
