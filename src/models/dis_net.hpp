@@ -12,7 +12,10 @@ namespace aelab::models {
 
 [[nodiscard]] nn::Sequential build_dis_net(Rng& rng);
 [[nodiscard]] nn::Sequential build_digit_classifier(Rng& rng);
-// FLOPs of one sample's forward pass through either (the last layer's width aside).
+// How the two convolutions are computed (for the bench's report).
+[[nodiscard]] const char* cnn_conv_algorithms();
+// FLOPs of one sample's forward pass through either (the last layer's width aside), counted as
+// for the direct convolution.
 [[nodiscard]] double cnn_forward_flops_per_sample(int64_t outputs);
 
 }  // namespace aelab::models
