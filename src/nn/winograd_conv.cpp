@@ -3,11 +3,12 @@
 // Index
 // [SECTION] Geometry and plan
 // [SECTION] Layout changes (NCHW <-> channel innermost)
-// [SECTION] Tile transforms F(2x2, 3x3)
+// [SECTION] Tile transforms F(m x m, 3x3)
 // [SECTION] WinogradConv2d
 
 #include <algorithm>
 #include <stdexcept>
+#include <type_traits>
 
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -72,6 +73,11 @@ namespace detail {
 // these buffers are plain loops on one chunk, in cache (oneDNN's reorders took 3x as long).
 struct WinogradChunk {
   int64_t nb = 0, t = 0;
+  // The GEMMs' row count, t rounded up to odd, and the point strides of v (and dv) and m: a
+  // transform touches every point of a tile at once, and at strides that are multiples of 4 KiB
+  // (F(4x4)'s 80 tiles x 64 channels) they all fell in one L1 set. Row t (when tp > t) stays zero
+  // in v and m, so it adds nothing to dU.
+  int64_t tp = 0, sv = 0, sm = 0;
   dnnl::matmul fwd;          // v (16, T, C) . u (16, C, O) -> m (16, T, O)
   dnnl::matmul bwd_data;     // dm (16, T, O) . u^T (16, O, C) -> dv (16, T, C)
   dnnl::matmul bwd_weights;  // v^T (16, C, T) . dm (16, T, O) -> du (16, C, O), accumulating
@@ -80,6 +86,8 @@ struct WinogradChunk {
 };
 
 struct WinogradPlan {
+  int tile = 2;                  // output tile m x m, input tile (m + 2) x (m + 2)
+  int64_t points = 16;           // (m + 2)^2 Winograd points
   int64_t n = 0, c = 0, o = 0, h = 0, w = 0, th = 0, tw = 0, hp = 0, wp = 0;
   int64_t nb = 0;                // images per chunk
   WinogradChunk full, tail;      // tail: the last, smaller chunk (tail.nb == 0 if none)
@@ -96,16 +104,17 @@ using detail::WinogradPlan;
 
 namespace {
 
-constexpr int64_t kPoints = 16;  // (2 + 3 - 1)^2 Winograd points
-// Tiles per chunk to aim at: dis_net's conv2 (49 tiles per image, 32 -> 64 channels) runs in
-// chunks of 4 images, ~0.4 MB of v and ~0.8 MB of m.
-constexpr int64_t kChunkTiles = 196;
+// Points x tiles per chunk to aim at: dis_net's conv2 (32 -> 64 channels) runs in chunks of 4
+// images with F(2x2, 3x3) (49 tiles, 16 points), ~0.4 MB of v and ~0.8 MB of m.
+constexpr int64_t kChunkPointTiles = 16 * 196;
 
 WinogradChunk make_chunk(const WinogradPlan& p, int64_t nb) {
   WinogradChunk k;
   k.nb = nb;
   k.t = nb * p.th * p.tw;
-  const int64_t P = kPoints, T = k.t, C = p.c, O = p.o;
+  k.tp = k.t | 1;
+  k.sv = k.tp * p.c, k.sm = k.tp * p.o;
+  const int64_t P = p.points, T = k.tp, C = p.c, O = p.o;
   auto& eng = cpu_engine();
   auto v_md = strided_md({P, T, C}, {T * C, C, 1});
   auto u_md = strided_md({P, C, O}, {C * O, O, 1});
@@ -129,21 +138,22 @@ WinogradChunk make_chunk(const WinogradPlan& p, int64_t nb) {
   return k;
 }
 
-WinogradPlan make_plan(const Shape& xs, int64_t out_ch) {
+WinogradPlan make_plan(const Shape& xs, int64_t out_ch, int m) {
   WinogradPlan p;
+  p.tile = m, p.points = (m + 2) * (m + 2);
   p.n = xs[0], p.c = xs[1], p.h = xs[2], p.w = xs[3], p.o = out_ch;
-  p.th = (p.h + 1) / 2, p.tw = (p.w + 1) / 2;
-  p.hp = 2 * p.th + 2, p.wp = 2 * p.tw + 2;
-  p.nb = std::clamp<int64_t>(kChunkTiles / (p.th * p.tw), 1, std::max<int64_t>(p.n, 1));
+  p.th = (p.h + m - 1) / m, p.tw = (p.w + m - 1) / m;
+  p.hp = m * p.th + 2, p.wp = m * p.tw + 2;
+  p.nb = std::clamp<int64_t>(kChunkPointTiles / (p.points * p.th * p.tw), 1,
+                             std::max<int64_t>(p.n, 1));
   p.full = make_chunk(p, p.nb);
   if (p.n % p.nb != 0) p.tail = make_chunk(p, p.n % p.nb);
-  const int64_t T = p.full.t;
   p.xp = Tensor({p.nb * p.hp * p.wp * p.c});  // zero: the border stays so
-  p.v.resize({kPoints * T * p.c});
-  p.m.resize({kPoints * T * p.o});
-  p.zp.resize({p.nb * 4 * p.th * p.tw * p.o});
-  p.dzp = Tensor({p.nb * 4 * p.th * p.tw * p.o});  // zero: rows and columns past H, W stay so
-  p.dv.resize({kPoints * T * p.c});
+  p.v.resize({p.points * p.full.sv});
+  p.m.resize({p.points * p.full.sm});
+  p.zp.resize({p.nb * m * m * p.th * p.tw * p.o});
+  p.dzp = Tensor({p.nb * m * m * p.th * p.tw * p.o});  // zero: rows and columns past H, W stay so
+  p.dv.resize({p.points * p.full.sv});
   p.dxp.resize({p.nb * p.hp * p.wp * p.c});
   return p;
 }
@@ -222,7 +232,7 @@ AELAB_WINO_CLONES
 void output_to_nchw(const float* zp, float* y, const WinogradPlan& p, int64_t nb) {
   const int64_t O = p.o, H = p.h, W = p.w;
   for (int64_t n = 0; n < nb; ++n)
-    to_nchw(zp + n * 4 * p.th * p.tw * O, y + n * O * H * W, O, H, W, 2 * p.tw);
+    to_nchw(zp + n * p.tile * p.tile * p.th * p.tw * O, y + n * O * H * W, O, H, W, p.tile * p.tw);
 }
 
 // dz: (nb, O, H, W) -> dzp: (nb, 2 th, 2 tw, O) interior; with kRelu, dz = dy where y > 0.
@@ -232,7 +242,7 @@ AELAB_WINO_CLONES void gradient_to_channels_last(const float* dy, const float* y
   const int64_t O = p.o, H = p.h, W = p.w;
   for (int64_t n = 0; n < nb; ++n)
     to_channels_last<kRelu>(dy + n * O * H * W, kRelu ? y + n * O * H * W : nullptr,
-                            dzp + n * 4 * p.th * p.tw * O, O, H, W, 2 * p.tw);
+                            dzp + n * p.tile * p.tile * p.th * p.tw * O, O, H, W, p.tile * p.tw);
 }
 
 // dxp: (nb, hp, wp, C) interior -> dx: (nb, C, H, W).
@@ -243,23 +253,50 @@ void input_grad_to_nchw(const float* dxp, float* dx, const WinogradPlan& p, int6
     to_nchw(dxp + ((n * p.hp + 1) * p.wp + 1) * C, dx + n * C * H * W, C, H, W, p.wp);
 }
 
-// [SECTION] Tile transforms F(2x2, 3x3)
-//   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]   G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1]
-//   A^T = [1 1 1 0; 0 1 -1 -1]
+// [SECTION] Tile transforms F(m x m, 3x3)
+// Lavin & Gray's matrices for m = 2 (points 0, 1, -1, inf) and m = 4 (0, 1, -1, 2, -2, inf).
 // Each transform applies its 1-D matrix along the tile's rows, then along its columns, a group
-// of channels per vector.
+// of channels per vector; zero and unit coefficients fold away at compile time (see combine).
+
+template <int M>
+struct Matrices;
+
+template <>
+struct Matrices<2> {
+  static constexpr float BT[4][4] = {{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
+  static constexpr float G[4][3] = {{1, 0, 0}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0, 0, 1}};
+  static constexpr float AT[2][4] = {{1, 1, 1, 0}, {0, 1, -1, -1}};
+};
+
+template <>
+struct Matrices<4> {
+  static constexpr float BT[6][6] = {{4, 0, -5, 0, 1, 0},  {0, -4, -4, 1, 1, 0},
+                                     {0, 4, -4, -1, 1, 0}, {0, -2, -1, 2, 1, 0},
+                                     {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1}};
+  static constexpr float G[6][3] = {{1.0f / 4, 0, 0},
+                                    {-1.0f / 6, -1.0f / 6, -1.0f / 6},
+                                    {-1.0f / 6, 1.0f / 6, -1.0f / 6},
+                                    {1.0f / 24, 1.0f / 12, 1.0f / 6},
+                                    {1.0f / 24, -1.0f / 12, 1.0f / 6},
+                                    {0, 0, 1}};
+  static constexpr float AT[4][6] = {
+      {1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1}};
+};
 
 // One group of channels: V is float (one channel) or Vec (kLanes of them).
-typedef float Vec __attribute__((vector_size(32), aligned(4)));  // unaligned loads and stores
+typedef float Vec __attribute__((vector_size(32)));
 constexpr int64_t kLanes = 8;
 
+// Unaligned: channel groups start anywhere when C is not a multiple of 8.
 template <class V>
 [[gnu::always_inline]] inline V load(const float* p) {
-  return *reinterpret_cast<const V*>(p);
+  V v;
+  __builtin_memcpy(&v, p, sizeof(V));
+  return v;
 }
 template <class V>
 [[gnu::always_inline]] inline void store(float* p, V v) {
-  *reinterpret_cast<V*>(p) = v;
+  __builtin_memcpy(p, &v, sizeof(V));
 }
 
 // Calls body.template operator()<V>(c) over channels [0, n): Vec groups, then single floats.
@@ -270,161 +307,237 @@ template <class Body>
   for (; c < n; ++c) body.template operator()<float>(c);
 }
 
-// xp -> v: v[4 i + j][t][c] = (B^T d B)[i][j] with d the 4x4 patch of tile t, channel c.
-AELAB_WINO_CLONES
-void input_transform(const float* xp, float* v, const WinogradPlan& p, int64_t nb) {
-  const int64_t C = p.c, TC = nb * p.th * p.tw * C, row = p.wp * C;
+// sum_k coef[k * S] x[k] for k < N. The coefficients are compile-time constants once unrolled:
+// zero terms vanish, +-1 need no multiply.
+template <int N, int S, class V>
+[[gnu::always_inline]] inline V combine(const float* coef, const V* x) {
+  V acc{};
+  bool first = true;
+#pragma GCC unroll 8
+  for (int k = 0; k < N; ++k) {
+    const float c = coef[k * S];
+    if (c == 0.0f) continue;
+    const V term = c == 1.0f ? x[k] : c == -1.0f ? -x[k] : c * x[k];
+    acc = first ? term : acc + term;
+    first = false;
+  }
+  return acc;
+}
+
+// xp -> v: v[A i + j][t][c] = (B^T d B)[i][j] with d the AxA patch of tile t, channel c.
+template <int M>
+AELAB_WINO_CLONES void input_transform(const float* xp, float* v, const WinogradPlan& p,
+ const WinogradChunk& k) {
+  constexpr int A = M + 2;
+  constexpr auto& BT = Matrices<M>::BT;
+  const int64_t C = p.c, TC = k.sv, row = p.wp * C, nb = k.nb;
   for (int64_t n = 0; n < nb; ++n)
     for (int64_t ty = 0; ty < p.th; ++ty)
       for (int64_t tx = 0; tx < p.tw; ++tx) {
         const int64_t t = (n * p.th + ty) * p.tw + tx;
-        const float* d = xp + ((n * p.hp + 2 * ty) * p.wp + 2 * tx) * C;
+        const float* d = xp + ((n * p.hp + M * ty) * p.wp + M * tx) * C;
         float* out = v + t * C;
-        over_channels(C, [&]<class V>(int64_t c) {
-          V b[4][4];
-          for (int j = 0; j < 4; ++j) {
-            const V d0 = load<V>(d + j * C + c), d1 = load<V>(d + row + j * C + c);
-            const V d2 = load<V>(d + 2 * row + j * C + c), d3 = load<V>(d + 3 * row + j * C + c);
-            b[0][j] = d0 - d2, b[1][j] = d1 + d2, b[2][j] = d2 - d1, b[3][j] = d1 - d3;
+        over_channels(C, [&]<class V>(int64_t c) __attribute__((always_inline)) {
+          V b[A][A];  // b[j][i] = (B^T d)[i][j]: column j of d, transformed
+#pragma GCC unroll 8
+          for (int j = 0; j < A; ++j) {
+            V col[A];
+#pragma GCC unroll 8
+            for (int k = 0; k < A; ++k) col[k] = load<V>(d + k * row + j * C + c);
+#pragma GCC unroll 8
+            for (int i = 0; i < A; ++i) b[j][i] = combine<A, 1>(BT[i], col);
           }
-          for (int i = 0; i < 4; ++i) {
-            store<V>(out + (4 * i + 0) * TC + c, b[i][0] - b[i][2]);
-            store<V>(out + (4 * i + 1) * TC + c, b[i][1] + b[i][2]);
-            store<V>(out + (4 * i + 2) * TC + c, b[i][2] - b[i][1]);
-            store<V>(out + (4 * i + 3) * TC + c, b[i][1] - b[i][3]);
+#pragma GCC unroll 8
+          for (int i = 0; i < A; ++i) {
+            V r[A];
+#pragma GCC unroll 8
+            for (int k = 0; k < A; ++k) r[k] = b[k][i];
+#pragma GCC unroll 8
+            for (int j = 0; j < A; ++j) store<V>(out + (A * i + j) * TC + c, combine<A, 1>(BT[j], r));
           }
         });
       }
 }
 
-// w: (O, C, 3, 3) -> u: u[4 i + j][c][o] = (G g G^T)[i][j], g = w[o, c].
+// w: (O, C, 3, 3) -> u: u[A i + j][c][o] = (G g G^T)[i][j], g = w[o, c].
+template <int M>
 void weight_transform(const float* w, float* u, int64_t C, int64_t O) {
+  constexpr int A = M + 2;
+  constexpr auto& G = Matrices<M>::G;
   const int64_t CO = C * O;
   for (int64_t o = 0; o < O; ++o)
     for (int64_t c = 0; c < C; ++c) {
       const float* g = w + (o * C + c) * 9;
-      float a[4][3];
+      float a[3][A];  // a[j][i] = (G g)[i][j]
       for (int j = 0; j < 3; ++j) {
-        const float g0 = g[j], g1 = g[3 + j], g2 = g[6 + j];
-        a[0][j] = g0, a[1][j] = 0.5f * (g0 + g1 + g2), a[2][j] = 0.5f * (g0 - g1 + g2), a[3][j] = g2;
+        const float col[3] = {g[j], g[3 + j], g[6 + j]};
+        for (int i = 0; i < A; ++i) a[j][i] = combine<3, 1>(G[i], col);
       }
       float* out = u + c * O + o;
-      for (int i = 0; i < 4; ++i) {
-        out[(4 * i + 0) * CO] = a[i][0];
-        out[(4 * i + 1) * CO] = 0.5f * (a[i][0] + a[i][1] + a[i][2]);
-        out[(4 * i + 2) * CO] = 0.5f * (a[i][0] - a[i][1] + a[i][2]);
-        out[(4 * i + 3) * CO] = a[i][2];
+      for (int i = 0; i < A; ++i) {
+        const float r[3] = {a[0][i], a[1][i], a[2][i]};
+        for (int j = 0; j < A; ++j) out[(A * i + j) * CO] = combine<3, 1>(G[j], r);
       }
     }
 }
 
-// m -> zp: the 2x2 outputs A^T M A + bias of every tile, through a ReLU if kRelu (rows and
+// m -> zp: the MxM outputs A^T M A + bias of every tile, through a ReLU if kRelu (rows and
 // columns past H, W are written too; the copy to NCHW drops them).
-template <bool kRelu>
+template <int M, bool kRelu>
 AELAB_WINO_CLONES void output_transform(const float* m, const float* bias, float* zp,
-                                        const WinogradPlan& p, int64_t nb) {
-  const int64_t O = p.o, TO = nb * p.th * p.tw * O, row = 2 * p.tw * O;
+                                        const WinogradPlan& p,
+ const WinogradChunk& k) {
+  constexpr int A = M + 2;
+  constexpr auto& AT = Matrices<M>::AT;
+  const int64_t O = p.o, TO = k.sm, row = M * p.tw * O, nb = k.nb;
   for (int64_t n = 0; n < nb; ++n)
     for (int64_t ty = 0; ty < p.th; ++ty)
       for (int64_t tx = 0; tx < p.tw; ++tx) {
         const int64_t t = (n * p.th + ty) * p.tw + tx;
         const float* in = m + t * O;
-        float* out = zp + ((n * 2 * p.th + 2 * ty) * 2 * p.tw + 2 * tx) * O;
-        over_channels(O, [&]<class V>(int64_t o) {
-          V a[2][4];
-          for (int j = 0; j < 4; ++j) {
-            const V m0 = load<V>(in + j * TO + o), m1 = load<V>(in + (4 + j) * TO + o);
-            const V m2 = load<V>(in + (8 + j) * TO + o), m3 = load<V>(in + (12 + j) * TO + o);
-            a[0][j] = m0 + m1 + m2, a[1][j] = m1 - m2 - m3;
+        float* out = zp + ((n * M * p.th + M * ty) * M * p.tw + M * tx) * O;
+        over_channels(O, [&]<class V>(int64_t o) __attribute__((always_inline)) {
+          V a[A][M];  // a[j][i] = (A^T m)[i][j]
+#pragma GCC unroll 8
+          for (int j = 0; j < A; ++j) {
+            V col[A];
+#pragma GCC unroll 8
+            for (int k = 0; k < A; ++k) col[k] = load<V>(in + (A * k + j) * TO + o);
+#pragma GCC unroll 8
+            for (int i = 0; i < M; ++i) a[j][i] = combine<A, 1>(AT[i], col);
           }
           const V b = load<V>(bias + o);
-          for (int i = 0; i < 2; ++i) {
-            V y0 = a[i][0] + a[i][1] + a[i][2] + b, y1 = a[i][1] - a[i][2] - a[i][3] + b;
-            if constexpr (kRelu) y0 = y0 > 0.0f ? y0 : 0.0f, y1 = y1 > 0.0f ? y1 : 0.0f;
-            store<V>(out + i * row + o, y0);
-            store<V>(out + i * row + O + o, y1);
+#pragma GCC unroll 8
+          for (int i = 0; i < M; ++i) {
+            V r[A];
+#pragma GCC unroll 8
+            for (int k = 0; k < A; ++k) r[k] = a[k][i];
+#pragma GCC unroll 8
+            for (int j = 0; j < M; ++j) {
+              V y = combine<A, 1>(AT[j], r) + b;
+              if constexpr (kRelu) y = y > 0.0f ? y : 0.0f;
+              store<V>(out + i * row + j * O + o, y);
+            }
           }
         });
       }
 }
 
 // dzp (dz) -> m: dM = A dZ A^T per tile; db[o] += sum of dz.
-AELAB_WINO_CLONES
-void output_gradient_transform(const float* zp, float* m, float* db, const WinogradPlan& p,
-                               int64_t nb) {
-  const int64_t O = p.o, TO = nb * p.th * p.tw * O, row = 2 * p.tw * O;
+template <int M>
+AELAB_WINO_CLONES void output_gradient_transform(const float* zp, float* m, float* db,
+                                                 const WinogradPlan& p,
+ const WinogradChunk& k) {
+  constexpr int A = M + 2;
+  constexpr auto& AT = Matrices<M>::AT;
+  const int64_t O = p.o, TO = k.sm, row = M * p.tw * O, nb = k.nb;
   for (int64_t n = 0; n < nb; ++n)
     for (int64_t ty = 0; ty < p.th; ++ty)
       for (int64_t tx = 0; tx < p.tw; ++tx) {
         const int64_t t = (n * p.th + ty) * p.tw + tx;
-        const float* in = zp + ((n * 2 * p.th + 2 * ty) * 2 * p.tw + 2 * tx) * O;
+        const float* in = zp + ((n * M * p.th + M * ty) * M * p.tw + M * tx) * O;
         float* out = m + t * O;
-        over_channels(O, [&]<class V>(int64_t o) {
-          const V z00 = load<V>(in + o), z01 = load<V>(in + O + o);
-          const V z10 = load<V>(in + row + o), z11 = load<V>(in + row + O + o);
-          store<V>(db + o, load<V>(db + o) + ((z00 + z01) + (z10 + z11)));
-          // A dZ: rows z0, z0 + z1, z0 - z1, -z1 (per column)
-          const V a[4][2] = {{z00, z01}, {z00 + z10, z01 + z11}, {z00 - z10, z01 - z11},
-                             {-z10, -z11}};
-          for (int i = 0; i < 4; ++i) {
-            store<V>(out + (4 * i + 0) * TO + o, a[i][0]);
-            store<V>(out + (4 * i + 1) * TO + o, a[i][0] + a[i][1]);
-            store<V>(out + (4 * i + 2) * TO + o, a[i][0] - a[i][1]);
-            store<V>(out + (4 * i + 3) * TO + o, -a[i][1]);
+        over_channels(O, [&]<class V>(int64_t o) __attribute__((always_inline)) {
+          V a[M][A];  // a[j][k] = (A dZ)[k][j]: column j of dZ, transformed
+          V sum{};
+#pragma GCC unroll 8
+          for (int j = 0; j < M; ++j) {
+            V col[M];
+#pragma GCC unroll 8
+            for (int i = 0; i < M; ++i) col[i] = load<V>(in + i * row + j * O + o), sum += col[i];
+#pragma GCC unroll 8
+            for (int k = 0; k < A; ++k) a[j][k] = combine<M, A>(&AT[0][k], col);
+          }
+          store<V>(db + o, load<V>(db + o) + sum);
+#pragma GCC unroll 8
+          for (int k = 0; k < A; ++k) {
+            V r[M];
+#pragma GCC unroll 8
+            for (int j = 0; j < M; ++j) r[j] = a[j][k];
+#pragma GCC unroll 8
+            for (int l = 0; l < A; ++l) store<V>(out + (A * k + l) * TO + o, combine<M, A>(&AT[0][l], r));
           }
         });
       }
 }
 
-// du: (16, C, O) -> dw[o, c] += G^T dU G (3x3).
+// du: (P, C, O) -> dw[o, c] += G^T dU G (3x3).
+template <int M>
 void weight_gradient_transform(const float* du, float* dw, int64_t C, int64_t O) {
+  constexpr int A = M + 2;
+  constexpr auto& G = Matrices<M>::G;
   const int64_t CO = C * O;
   for (int64_t o = 0; o < O; ++o)
     for (int64_t c = 0; c < C; ++c) {
       const float* in = du + c * O + o;
-      float a[3][4];
-      for (int j = 0; j < 4; ++j) {
-        const float x0 = in[j * CO], x1 = in[(4 + j) * CO], x2 = in[(8 + j) * CO];
-        const float x3 = in[(12 + j) * CO];
-        a[0][j] = x0 + 0.5f * (x1 + x2), a[1][j] = 0.5f * (x1 - x2), a[2][j] = 0.5f * (x1 + x2) + x3;
+      float a[A][3];  // a[j][k] = (G^T dU)[k][j]
+      for (int j = 0; j < A; ++j) {
+        float col[A];
+        for (int i = 0; i < A; ++i) col[i] = in[(A * i + j) * CO];
+        for (int k = 0; k < 3; ++k) a[j][k] = combine<A, 3>(&G[0][k], col);
       }
       float* g = dw + (o * C + c) * 9;
       for (int k = 0; k < 3; ++k) {
-        g[3 * k + 0] += a[k][0] + 0.5f * (a[k][1] + a[k][2]);
-        g[3 * k + 1] += 0.5f * (a[k][1] - a[k][2]);
-        g[3 * k + 2] += 0.5f * (a[k][1] + a[k][2]) + a[k][3];
+        float r[A];
+        for (int j = 0; j < A; ++j) r[j] = a[j][k];
+        for (int l = 0; l < 3; ++l) g[3 * k + l] += combine<A, 3>(&G[0][l], r);
       }
     }
 }
 
-// dv: (16, T, C) -> dxp: B dV B^T per tile, added into the tile's 4x4 patch (patches overlap).
-AELAB_WINO_CLONES
-void input_gradient_transform(const float* dv, float* dxp, const WinogradPlan& p, int64_t nb) {
-  const int64_t C = p.c, TC = nb * p.th * p.tw * C, row = p.wp * C;
+// dv: (P, T, C) -> dxp: B dV B^T per tile, added into the tile's AxA patch (patches overlap).
+template <int M>
+AELAB_WINO_CLONES void input_gradient_transform(const float* dv, float* dxp, const WinogradPlan& p,
+ const WinogradChunk& k) {
+  constexpr int A = M + 2;
+  constexpr auto& BT = Matrices<M>::BT;
+  const int64_t C = p.c, TC = k.sv, row = p.wp * C, nb = k.nb;
   std::fill_n(dxp, nb * p.hp * p.wp * C, 0.0f);
   for (int64_t n = 0; n < nb; ++n)
     for (int64_t ty = 0; ty < p.th; ++ty)
       for (int64_t tx = 0; tx < p.tw; ++tx) {
         const int64_t t = (n * p.th + ty) * p.tw + tx;
         const float* in = dv + t * C;
-        float* d = dxp + ((n * p.hp + 2 * ty) * p.wp + 2 * tx) * C;
-        over_channels(C, [&]<class V>(int64_t c) {
-          // B X: rows x0, x1 - x2 + x3, -x0 + x1 + x2, -x3 (per column j)
-          V b[4][4];
-          for (int j = 0; j < 4; ++j) {
-            const V x0 = load<V>(in + j * TC + c), x1 = load<V>(in + (4 + j) * TC + c);
-            const V x2 = load<V>(in + (8 + j) * TC + c), x3 = load<V>(in + (12 + j) * TC + c);
-            b[0][j] = x0, b[1][j] = x1 - x2 + x3, b[2][j] = x1 + x2 - x0, b[3][j] = -x3;
+        float* d = dxp + ((n * p.hp + M * ty) * p.wp + M * tx) * C;
+        over_channels(C, [&]<class V>(int64_t c) __attribute__((always_inline)) {
+          V b[A][A];  // b[j][i] = (B dV)[i][j]
+#pragma GCC unroll 8
+          for (int j = 0; j < A; ++j) {
+            V col[A];
+#pragma GCC unroll 8
+            for (int k = 0; k < A; ++k) col[k] = load<V>(in + (A * k + j) * TC + c);
+#pragma GCC unroll 8
+            for (int i = 0; i < A; ++i) b[j][i] = combine<A, A>(&BT[0][i], col);
           }
-          for (int i = 0; i < 4; ++i) {
-            float* r = d + i * row + c;
-            store<V>(r, load<V>(r) + b[i][0]);
-            store<V>(r + C, load<V>(r + C) + (b[i][1] - b[i][2] + b[i][3]));
-            store<V>(r + 2 * C, load<V>(r + 2 * C) + (b[i][1] + b[i][2] - b[i][0]));
-            store<V>(r + 3 * C, load<V>(r + 3 * C) - b[i][3]);
+#pragma GCC unroll 8
+          for (int i = 0; i < A; ++i) {
+            V r[A];
+#pragma GCC unroll 8
+            for (int k = 0; k < A; ++k) r[k] = b[k][i];
+#pragma GCC unroll 8
+            for (int l = 0; l < A; ++l) {
+              float* at = d + i * row + l * C + c;
+              store<V>(at, load<V>(at) + combine<A, A>(&BT[0][l], r));
+            }
           }
         });
       }
+}
+
+// Zeroes the GEMMs' padding row t of every point in a (points, tp, width) buffer.
+void zero_padding_row(float* buf, const WinogradPlan& p, const WinogradChunk& k, int64_t width) {
+  if (k.tp == k.t) return;
+  for (int64_t xi = 0; xi < p.points; ++xi)
+    std::fill_n(buf + (xi * k.tp + k.t) * width, width, 0.0f);
+}
+
+// f(std::integral_constant<int, m>) for the plan's tile size.
+template <class F>
+void with_tile(int m, F&& f) {
+  if (m == 4)
+    f(std::integral_constant<int, 4>{});
+  else
+    f(std::integral_constant<int, 2>{});
 }
 
 }  // namespace
@@ -432,15 +545,19 @@ void input_gradient_transform(const float* dv, float* dxp, const WinogradPlan& p
 // [SECTION] WinogradConv2d
 
 WinogradConv2d::WinogradConv2d(int64_t in_ch, int64_t out_ch, Rng& rng, Activation fused,
-                               float leaky_slope)
+                               float leaky_slope, int output_tile)
     : in_ch_(in_ch),
       out_ch_(out_ch),
+      tile_(output_tile),
       act_(fused),
       slope_(leaky_slope),
       plans_(std::make_unique<detail::PlanCache<WinogradPlan>>()) {
   if (in_ch <= 0 || out_ch <= 0)
     throw InputError("WinogradConv2d: channels must be positive (in " + std::to_string(in_ch) +
                      ", out " + std::to_string(out_ch) + ")");
+  if (output_tile != 2 && output_tile != 4)
+    throw InputError("WinogradConv2d: the output tile is 2 or 4, got " +
+                     std::to_string(output_tile));
   detail::check_leaky_slope(fused, leaky_slope, "WinogradConv2d");
   weight_ = Param{"weight", Tensor({out_ch, in_ch, 3, 3}), Tensor({out_ch, in_ch, 3, 3})};
   bias_ = Param{"bias", Tensor({out_ch}), Tensor({out_ch})};
@@ -454,7 +571,8 @@ WinogradConv2d& WinogradConv2d::operator=(WinogradConv2d&&) noexcept = default;
 
 std::string WinogradConv2d::describe() const {
   std::string s = "WinogradConv2d(" + std::to_string(in_ch_) + " -> " + std::to_string(out_ch_) +
-                  ", k3 s1 p1, F(2x2,3x3))";
+                  ", k3 s1 p1, F(" + std::to_string(tile_) + "x" + std::to_string(tile_) +
+                  ",3x3))";
   if (act_ != Activation::none) s += " + " + std::string(activation_name(act_));
   return s;
 }
@@ -462,7 +580,7 @@ std::string WinogradConv2d::describe() const {
 WinogradPlan& WinogradConv2d::plan_for(const Shape& x_shape) {
   return plans_->get(x_shape, [&] {
     try {
-      return make_plan(x_shape, out_ch_);
+      return make_plan(x_shape, out_ch_, tile_);
     } catch (const dnnl::error& e) {
       rethrow_dnnl(e, "building " + describe() + " for input " + shape_str(x_shape));
     }
@@ -475,9 +593,9 @@ const Tensor& WinogradConv2d::forward(const Tensor& x) {
     throw ShapeError(describe() + ": expected input (N, " + std::to_string(in_ch_) +
                      ", H, W), got " + shape_str(x.shape()));
   WinogradPlan& p = plan_for(x.shape());
-  u_.resize({kPoints, p.c, p.o});
+  u_.resize({p.points, p.c, p.o});
   y_.resize({p.n, p.o, p.h, p.w});
-  weight_transform(weight_.value.data(), u_.data(), p.c, p.o);
+  with_tile(p.tile, [&](auto m) { weight_transform<m()>(weight_.value.data(), u_.data(), p.c, p.o); });
   try {
     dnnl::stream& s = cpu_stream();
     const bool relu = act_ == Activation::relu;
@@ -489,7 +607,8 @@ const Tensor& WinogradConv2d::forward(const Tensor& x) {
       }
       {
         WINO_T(1, "in_tf");
-        input_transform(p.xp.data(), p.v.data(), p, k.nb);
+        with_tile(p.tile, [&](auto m) { input_transform<m()>(p.xp.data(), p.v.data(), p, k); });
+        zero_padding_row(p.v.data(), p, k, p.c);
       }
       {
         WINO_T(2, "mm_fwd");
@@ -498,10 +617,12 @@ const Tensor& WinogradConv2d::forward(const Tensor& x) {
       }
       {
         WINO_T(3, "out_tf");
-        if (relu)
-          output_transform<true>(p.m.data(), bias_.value.data(), p.zp.data(), p, k.nb);
-        else
-          output_transform<false>(p.m.data(), bias_.value.data(), p.zp.data(), p, k.nb);
+        with_tile(p.tile, [&](auto m) {
+          if (relu)
+            output_transform<m(), true>(p.m.data(), bias_.value.data(), p.zp.data(), p, k);
+          else
+            output_transform<m(), false>(p.m.data(), bias_.value.data(), p.zp.data(), p, k);
+        });
       }
       {
         WINO_T(4, "y transpose");
@@ -527,7 +648,7 @@ const Tensor& WinogradConv2d::backward(const Tensor& dy) {
   WinogradPlan& p = plan_for(x_->shape());
   // u_ still holds the forward's: x_ and the weights are unchanged until backward (Module
   // contract). V is recomputed per chunk from x: cheaper than keeping the batch's in memory.
-  du_.resize({kPoints, p.c, p.o});
+  du_.resize({p.points, p.c, p.o});
   du_.zero();
   if (needs_input_grad()) dx_.resize(x_->shape());
   try {
@@ -551,12 +672,16 @@ const Tensor& WinogradConv2d::backward(const Tensor& dy) {
       }
       {
         WINO_T(6, "dm_tf");
-        output_gradient_transform(p.dzp.data(), p.m.data(), bias_.grad.data(), p, k.nb);
+        with_tile(p.tile, [&](auto m) {
+          output_gradient_transform<m()>(p.dzp.data(), p.m.data(), bias_.grad.data(), p, k);
+        });
+        zero_padding_row(p.m.data(), p, k, p.o);
       }
       {
         WINO_T(7, "x transpose+in_tf");
         input_to_channels_last(x_->data() + n0 * p.c * p.h * p.w, p.xp.data(), p, k.nb);
-        input_transform(p.xp.data(), p.v.data(), p, k.nb);
+        with_tile(p.tile, [&](auto m) { input_transform<m()>(p.xp.data(), p.v.data(), p, k); });
+        zero_padding_row(p.v.data(), p, k, p.c);
       }
       {
         WINO_T(8, "mm_bw");
@@ -571,7 +696,9 @@ const Tensor& WinogradConv2d::backward(const Tensor& dy) {
       }
       {
         WINO_T(10, "dx_tf+transpose");
-        input_gradient_transform(p.dv.data(), p.dxp.data(), p, k.nb);
+        with_tile(p.tile, [&](auto m) {
+          input_gradient_transform<m()>(p.dv.data(), p.dxp.data(), p, k);
+        });
         input_grad_to_nchw(p.dxp.data(), dx_.data() + n0 * p.c * p.h * p.w, p, k.nb);
       }
     }
@@ -579,7 +706,9 @@ const Tensor& WinogradConv2d::backward(const Tensor& dy) {
   } catch (const dnnl::error& e) {
     rethrow_dnnl(e, "running the backward of " + describe());
   }
-  weight_gradient_transform(du_.data(), weight_.grad.data(), p.c, p.o);
+  with_tile(p.tile, [&](auto m) {
+    weight_gradient_transform<m()>(du_.data(), weight_.grad.data(), p.c, p.o);
+  });
   if (!needs_input_grad()) dx_ = Tensor();
   return dx_;
 }

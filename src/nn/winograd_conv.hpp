@@ -30,8 +30,10 @@ class PlanCache;
 
 class WinogradConv2d : public Module {
  public:
+  // output_tile: m of F(m x m, 3x3), 2 or 4. F(4x4) does 4/9 of F(2x2)'s multiplies per output but
+  // rounds more (its transforms have entries up to 8 and 1/24) and pads H, W up to multiples of 4.
   WinogradConv2d(int64_t in_ch, int64_t out_ch, Rng& rng, Activation fused = Activation::none,
-                 float leaky_slope = kDefaultLeakySlope);
+                 float leaky_slope = kDefaultLeakySlope, int output_tile = 2);
   ~WinogradConv2d() override;
   WinogradConv2d(WinogradConv2d&&) noexcept;
   WinogradConv2d& operator=(WinogradConv2d&&) noexcept;
@@ -49,6 +51,7 @@ class WinogradConv2d : public Module {
   [[nodiscard]] static constexpr int64_t stride() { return 1; }
   [[nodiscard]] static constexpr int64_t padding() { return 1; }
   [[nodiscard]] Activation activation() const { return act_; }
+  [[nodiscard]] int output_tile() const { return tile_; }
   [[nodiscard]] Param& weight() { return weight_; }
   [[nodiscard]] Param& bias() { return bias_; }
 
@@ -56,6 +59,7 @@ class WinogradConv2d : public Module {
   detail::WinogradPlan& plan_for(const Shape& x_shape);
 
   int64_t in_ch_, out_ch_;
+  int tile_;
   Activation act_;
   float slope_;
   Param weight_, bias_;
