@@ -14,9 +14,9 @@ nn::Sequential build_cnn(Rng& rng, int64_t outputs) {
   nn::Sequential net;
   net.add<nn::Conv2d>(1, 32, 3, 1, 1, rng, Activation::relu);   // (N,32,28,28)
   net.add<nn::MaxPool2d>(2, 2);                                  // (N,32,14,14)
-  // 85% of a training step's FLOPs in direct form. Winograd F(4x4,3x3) does 36/144 of the direct
-  // multiplies per output (16/144 wasted on padding 14 to 16): measured ~5% faster per training
-  // step than F(2x2,3x3) (16/36). Same parameters and init as Conv2d(32, 64, 3, 1, 1), so
+  // 85% of a training step's FLOPs in direct form. Winograd F(4x4,3x3) does 1/4 of the direct
+  // multiplies per output (1/3 here, with 14 padded to 16), F(2x2,3x3) 4/9: F(4x4) measured ~4%
+  // faster per training step. Same parameters and init as Conv2d(32, 64, 3, 1, 1), so
   // checkpoints do not care. The first conv stays direct: with one input channel its Winograd
   // GEMMs would be rank-1 updates.
   net.add<nn::WinogradConv2d>(32, 64, rng, Activation::relu, nn::kDefaultLeakySlope,
