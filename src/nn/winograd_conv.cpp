@@ -6,9 +6,13 @@
 // [SECTION] Tile transforms F(m x m, 3x3)
 // [SECTION] WinogradConv2d
 
+#include <omp.h>
+
 #include <algorithm>
+#include <exception>
 #include <stdexcept>
 #include <type_traits>
+#include <vector>
 
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -54,23 +58,27 @@ namespace aelab::nn {
 
 namespace detail {
 
-// The batch runs in chunks of a few images, so that a chunk's Winograd-domain data (16 x its
+// The batch runs in chunks of a few images, so that a chunk's Winograd-domain data (points x its
 // tiles x channels) stays in the core's L2 cache from the transform through the GEMM to the
 // inverse transform; over the whole batch at once (13 MB of V and 26 MB of M for dis_net's conv2
-// at batch 128) every pass streamed through memory and the GEMMs ran at half speed.
+// at batch 128, F(2x2)) every pass streamed through memory and the GEMMs ran at half speed. With
+// several threads, each takes whole chunks (its GEMMs then run single-threaded inside), so a
+// pass is one parallel region rather than one per chunk and GEMM.
 //
-// Tiles: th x tw per image, each 2x2 outputs, t = (image th + ty) tw + tx within a chunk.
-// Buffers, channel innermost:
+// Tiles: th x tw per image, each m x m outputs, t = (image th + ty) tw + tx within a chunk.
+// One thread's buffers, channel innermost:
 //   xp  (nb, hp, wp, C)        the chunk's input, zero-padded: input row r at row r + 1;
-//                              hp = 2 th + 2 (the border is zeroed once, the copy fills the rest)
-//   v   (16, T, C)             B^T d B per tile, Winograd point xi = 4 i + j outermost
-//   m   (16, T, O)             v . u (forward), dM = A dZ A^T (backward)
-//   zp  (nb, 2 th, 2 tw, O)    the output, bias added (and a ReLU applied)
-//   dzp (nb, 2 th, 2 tw, O)    dz (rows and columns past H, W stay zero)
-//   dv  (16, T, C)             dM u^T
+//                              hp = m th + 2 (the border is zeroed once, the copy fills the rest)
+//   v   (P, tp, C)             B^T d B per tile, Winograd point xi = (m + 2) i + j outermost
+//   m   (P, tp, O)             v . u (forward), dM = A dZ A^T (backward)
+//   zp  (nb, m th, m tw, O)    the output, bias added (and a ReLU applied)
+//   dzp (nb, m th, m tw, O)    dz (rows and columns past H, W stay zero)
+//   dv  (P, tp, C)             dM u^T
 //   dxp (nb, hp, wp, C)        dx, padded; tiles scatter-add into it
-// On the layer: u (16, C, O) = G g G^T and du (16, C, O). The layout changes between NCHW and
-// these buffers are plain loops on one chunk, in cache (oneDNN's reorders took 3x as long).
+//   du  (P, C, O), db (O)      this thread's share of the weight and bias gradients
+// On the layer: u (P, C, O) = G g G^T and du (P, C, O), the threads' sum. The layout changes
+// between NCHW and these buffers are plain loops on one chunk, in cache (oneDNN's reorders took
+// 3x as long).
 struct WinogradChunk {
   int64_t nb = 0, t = 0;
   // The GEMMs' row count, t rounded up to odd, and the point strides of v (and dv) and m: a
@@ -78,29 +86,36 @@ struct WinogradChunk {
   // (F(4x4)'s 80 tiles x 64 channels) they all fell in one L1 set. Row t (when tp > t) stays zero
   // in v and m, so it adds nothing to dU.
   int64_t tp = 0, sv = 0, sm = 0;
-  dnnl::matmul fwd;          // v (16, T, C) . u (16, C, O) -> m (16, T, O)
-  dnnl::matmul bwd_data;     // dm (16, T, O) . u^T (16, O, C) -> dv (16, T, C)
-  dnnl::matmul bwd_weights;  // v^T (16, C, T) . dm (16, T, O) -> du (16, C, O), accumulating
-  dnnl::memory v, u, m, dm, ut, dv, vt, dm2, du;
-  Args fwd_args, bwd_data_args, bwd_weights_args;
+  dnnl::matmul fwd;          // v (P, tp, C) . u (P, C, O) -> m (P, tp, O)
+  dnnl::matmul bwd_data;     // dm (P, tp, O) . u^T (P, O, C) -> dv (P, tp, C)
+  dnnl::matmul bwd_weights;  // v^T (P, C, tp) . dm (P, tp, O) -> du (P, C, O), accumulating
+  dnnl::memory::desc v_md, u_md, m_md, ut_md, vt_md, scratch_md[3];
+};
+
+struct WinogradScratch {
+  Tensor xp, v, m, zp, dzp, dv, dxp, du, db, dz;
+  std::vector<char> pad;  // the GEMMs' scratchpad (user mode: threads never share one)
 };
 
 struct WinogradPlan {
   int tile = 2;                  // output tile m x m, input tile (m + 2) x (m + 2)
-  int64_t points = 16;           // (m + 2)^2 Winograd points
+  int64_t points = 16;           // P = (m + 2)^2 Winograd points
   int64_t n = 0, c = 0, o = 0, h = 0, w = 0, th = 0, tw = 0, hp = 0, wp = 0;
-  int64_t nb = 0;                // images per chunk
+  int64_t nb = 0, chunks = 0;    // images per chunk, chunks per batch
   WinogradChunk full, tail;      // tail: the last, smaller chunk (tail.nb == 0 if none)
-  Tensor xp, v, m, zp, dzp, dv, dxp;  // chunk scratch, sized for `full`
+  size_t pad_bytes = 0;          // the largest GEMM scratchpad
+  std::vector<WinogradScratch> threads;  // grown to the threads in use
+  [[nodiscard]] const WinogradChunk& chunk(int64_t i) const {
+    return (i + 1) * nb <= n ? full : tail;
+  }
 };
 
 }  // namespace detail
 
-using detail::bind;
 using detail::strided_md;
-using detail::unbound;
 using detail::WinogradChunk;
 using detail::WinogradPlan;
+using detail::WinogradScratch;
 
 namespace {
 
@@ -116,25 +131,23 @@ WinogradChunk make_chunk(const WinogradPlan& p, int64_t nb) {
   k.sv = k.tp * p.c, k.sm = k.tp * p.o;
   const int64_t P = p.points, T = k.tp, C = p.c, O = p.o;
   auto& eng = cpu_engine();
-  auto v_md = strided_md({P, T, C}, {T * C, C, 1});
-  auto u_md = strided_md({P, C, O}, {C * O, O, 1});
-  auto m_md = strided_md({P, T, O}, {T * O, O, 1});
-  auto ut_md = strided_md({P, O, C}, {C * O, 1, O});  // u read transposed
-  auto vt_md = strided_md({P, C, T}, {T * C, 1, C});  // v read transposed
-  k.fwd = dnnl::matmul(dnnl::matmul::primitive_desc({v_md, u_md, m_md}, eng));
-  k.v = unbound(v_md), k.u = unbound(u_md), k.m = unbound(m_md);
-  k.fwd_args = {{DNNL_ARG_SRC, k.v}, {DNNL_ARG_WEIGHTS, k.u}, {DNNL_ARG_DST, k.m}};
-  k.bwd_data = dnnl::matmul(dnnl::matmul::primitive_desc({m_md, ut_md, v_md}, eng));
-  k.dm = unbound(m_md), k.ut = unbound(ut_md), k.dv = unbound(v_md);
-  k.bwd_data_args = {{DNNL_ARG_SRC, k.dm}, {DNNL_ARG_WEIGHTS, k.ut}, {DNNL_ARG_DST, k.dv}};
+  k.v_md = strided_md({P, T, C}, {T * C, C, 1});
+  k.u_md = strided_md({P, C, O}, {C * O, O, 1});
+  k.m_md = strided_md({P, T, O}, {T * O, O, 1});
+  k.ut_md = strided_md({P, O, C}, {C * O, 1, O});  // u read transposed
+  k.vt_md = strided_md({P, C, T}, {T * C, 1, C});  // v read transposed
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  dnnl::matmul::primitive_desc fwd({k.v_md, k.u_md, k.m_md}, attr, eng);
+  dnnl::matmul::primitive_desc bwd_data({k.m_md, k.ut_md, k.v_md}, attr, eng);
   dnnl::post_ops sum;
   sum.append_sum(1.0f);
-  dnnl::primitive_attr acc;
-  acc.set_post_ops(sum);
-  k.bwd_weights = dnnl::matmul(dnnl::matmul::primitive_desc({vt_md, m_md, u_md}, acc, eng));
-  k.vt = unbound(vt_md), k.dm2 = unbound(m_md), k.du = unbound(u_md);
-  k.bwd_weights_args = {{DNNL_ARG_SRC, k.vt}, {DNNL_ARG_WEIGHTS, k.dm2}, {DNNL_ARG_DST, k.du}};
-
+  attr.set_post_ops(sum);
+  dnnl::matmul::primitive_desc bwd_weights({k.vt_md, k.m_md, k.u_md}, attr, eng);
+  k.fwd = dnnl::matmul(fwd), k.bwd_data = dnnl::matmul(bwd_data);
+  k.bwd_weights = dnnl::matmul(bwd_weights);
+  k.scratch_md[0] = fwd.scratchpad_desc(), k.scratch_md[1] = bwd_data.scratchpad_desc();
+  k.scratch_md[2] = bwd_weights.scratchpad_desc();
   return k;
 }
 
@@ -146,16 +159,46 @@ WinogradPlan make_plan(const Shape& xs, int64_t out_ch, int m) {
   p.hp = m * p.th + 2, p.wp = m * p.tw + 2;
   p.nb = std::clamp<int64_t>(kChunkPointTiles / (p.points * p.th * p.tw), 1,
                              std::max<int64_t>(p.n, 1));
+  p.chunks = (p.n + p.nb - 1) / p.nb;
   p.full = make_chunk(p, p.nb);
   if (p.n % p.nb != 0) p.tail = make_chunk(p, p.n % p.nb);
-  p.xp = Tensor({p.nb * p.hp * p.wp * p.c});  // zero: the border stays so
-  p.v.resize({p.points * p.full.sv});
-  p.m.resize({p.points * p.full.sm});
-  p.zp.resize({p.nb * m * m * p.th * p.tw * p.o});
-  p.dzp = Tensor({p.nb * m * m * p.th * p.tw * p.o});  // zero: rows and columns past H, W stay so
-  p.dv.resize({p.points * p.full.sv});
-  p.dxp.resize({p.nb * p.hp * p.wp * p.c});
+  for (const WinogradChunk* k : {&p.full, &p.tail})
+    if (k->nb > 0)
+      for (const auto& md : k->scratch_md) p.pad_bytes = std::max(p.pad_bytes, md.get_size());
   return p;
+}
+
+// Buffers for threads [0, count).
+void ensure_scratch(WinogradPlan& p, int count) {
+  const int64_t zp_size = p.nb * p.tile * p.tile * p.th * p.tw * p.o;
+  while (static_cast<int>(p.threads.size()) < count) {
+    WinogradScratch s;
+    s.xp = Tensor({p.nb * p.hp * p.wp * p.c});  // zero: the border stays so
+    s.v.resize({p.points * p.full.sv});
+    s.m.resize({p.points * p.full.sm});
+    s.zp.resize({zp_size});
+    s.dzp = Tensor({zp_size});  // zero: rows and columns past H, W stay so
+    s.dv.resize({p.points * p.full.sv});
+    s.dxp.resize({p.nb * p.hp * p.wp * p.c});
+    s.du.resize({p.points * p.c * p.o});
+    s.db.resize({p.o});
+    s.pad.resize(p.pad_bytes);
+    p.threads.push_back(std::move(s));
+  }
+}
+
+// One GEMM of a chunk: a . b -> c (the primitive's descriptors), with this thread's scratchpad.
+void run_matmul(const dnnl::matmul& mm, const dnnl::memory::desc& a_md, const float* a,
+                const dnnl::memory::desc& b_md, const float* b, const dnnl::memory::desc& c_md,
+                float* c, const dnnl::memory::desc& pad_md, WinogradScratch& s) {
+  auto& eng = cpu_engine();
+  auto mem = [&](const dnnl::memory::desc& md, const void* ptr) {
+    return dnnl::memory(md, eng, const_cast<void*>(ptr));
+  };
+  mm.execute(cpu_stream(), {{DNNL_ARG_SRC, mem(a_md, a)},
+                            {DNNL_ARG_WEIGHTS, mem(b_md, b)},
+                            {DNNL_ARG_DST, mem(c_md, c)},
+                            {DNNL_ARG_SCRATCHPAD, mem(pad_md, s.pad.data())}});
 }
 
 // [SECTION] Layout changes (NCHW <-> channel innermost)
@@ -540,6 +583,31 @@ void with_tile(int m, F&& f) {
     f(std::integral_constant<int, 2>{});
 }
 
+// Runs body(chunk index, its first image, the thread's scratch) over the batch's chunks: whole
+// chunks per thread, in a fixed order per thread count (so results repeat). The first exception
+// thrown in any thread is rethrown here.
+template <class Body>
+void for_each_chunk(WinogradPlan& p, const std::string& what, Body&& body) {
+  const int threads = static_cast<int>(std::min<int64_t>(num_threads(), p.chunks));
+  ensure_scratch(p, threads);
+  std::exception_ptr error;
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (int64_t i = 0; i < p.chunks; ++i) {
+    try {
+      body(i, i * p.nb, p.threads[omp_get_thread_num()]);
+    } catch (...) {
+#pragma omp critical(aelab_winograd_error)
+      if (!error) error = std::current_exception();
+    }
+  }
+  if (!error) return;
+  try {
+    std::rethrow_exception(error);
+  } catch (const dnnl::error& e) {
+    rethrow_dnnl(e, what);
+  }
+}
+
 }  // namespace
 
 // [SECTION] WinogradConv2d
@@ -596,46 +664,42 @@ const Tensor& WinogradConv2d::forward(const Tensor& x) {
   u_.resize({p.points, p.c, p.o});
   y_.resize({p.n, p.o, p.h, p.w});
   with_tile(p.tile, [&](auto m) { weight_transform<m()>(weight_.value.data(), u_.data(), p.c, p.o); });
-  try {
-    dnnl::stream& s = cpu_stream();
-    const bool relu = act_ == Activation::relu;
-    for (int64_t n0 = 0; n0 < p.n; n0 += p.nb) {
-      WinogradChunk& k = n0 + p.nb <= p.n ? p.full : p.tail;
-      {
-        WINO_T(0, "x transpose");
-        input_to_channels_last(x.data() + n0 * p.c * p.h * p.w, p.xp.data(), p, k.nb);
-      }
-      {
-        WINO_T(1, "in_tf");
-        with_tile(p.tile, [&](auto m) { input_transform<m()>(p.xp.data(), p.v.data(), p, k); });
-        zero_padding_row(p.v.data(), p, k, p.c);
-      }
-      {
-        WINO_T(2, "mm_fwd");
-        bind(k.v, p.v.data()), bind(k.u, u_.data()), bind(k.m, p.m.data());
-        k.fwd.execute(s, k.fwd_args);
-      }
-      {
-        WINO_T(3, "out_tf");
-        with_tile(p.tile, [&](auto m) {
-          if (relu)
-            output_transform<m(), true>(p.m.data(), bias_.value.data(), p.zp.data(), p, k);
-          else
-            output_transform<m(), false>(p.m.data(), bias_.value.data(), p.zp.data(), p, k);
-        });
-      }
-      {
-        WINO_T(4, "y transpose");
-        float* y = y_.data() + n0 * p.o * p.h * p.w;
-        output_to_nchw(p.zp.data(), y, p, k.nb);
-        if (!relu && act_ != Activation::none)
-          activation_forward(act_, slope_, y, y, k.nb * p.o * p.h * p.w);
-      }
+  const bool relu = act_ == Activation::relu;
+  const int64_t x_image = p.c * p.h * p.w, y_image = p.o * p.h * p.w;
+  for_each_chunk(p, "running " + describe(), [&](int64_t i, int64_t n0, WinogradScratch& s) {
+    const WinogradChunk& k = p.chunk(i);
+    {
+      WINO_T(0, "x transpose");
+      input_to_channels_last(x.data() + n0 * x_image, s.xp.data(), p, k.nb);
     }
-    s.wait();
-  } catch (const dnnl::error& e) {
-    rethrow_dnnl(e, "running " + describe());
-  }
+    {
+      WINO_T(1, "in_tf");
+      with_tile(p.tile, [&](auto m) { input_transform<m()>(s.xp.data(), s.v.data(), p, k); });
+      zero_padding_row(s.v.data(), p, k, p.c);
+    }
+    {
+      WINO_T(2, "mm_fwd");
+      run_matmul(k.fwd, k.v_md, s.v.data(), k.u_md, u_.data(), k.m_md, s.m.data(),
+                 k.scratch_md[0], s);
+    }
+    {
+      WINO_T(3, "out_tf");
+      with_tile(p.tile, [&](auto m) {
+        if (relu)
+          output_transform<m(), true>(s.m.data(), bias_.value.data(), s.zp.data(), p, k);
+        else
+          output_transform<m(), false>(s.m.data(), bias_.value.data(), s.zp.data(), p, k);
+      });
+    }
+    {
+      WINO_T(4, "y transpose");
+      float* y = y_.data() + n0 * y_image;
+      output_to_nchw(s.zp.data(), y, p, k.nb);
+      if (!relu && act_ != Activation::none)
+        activation_forward(act_, slope_, y, y, k.nb * y_image);
+    }
+  });
+  cpu_stream().wait();
   x_ = &x;
   return y_;
 }
@@ -648,64 +712,67 @@ const Tensor& WinogradConv2d::backward(const Tensor& dy) {
   WinogradPlan& p = plan_for(x_->shape());
   // u_ still holds the forward's: x_ and the weights are unchanged until backward (Module
   // contract). V is recomputed per chunk from x: cheaper than keeping the batch's in memory.
-  du_.resize({p.points, p.c, p.o});
-  du_.zero();
+  const int threads = static_cast<int>(std::min<int64_t>(num_threads(), p.chunks));
+  ensure_scratch(p, threads);
+  for (int t = 0; t < threads; ++t) p.threads[t].du.zero(), p.threads[t].db.zero();
   if (needs_input_grad()) dx_.resize(x_->shape());
-  try {
-    dnnl::stream& s = cpu_stream();
-    for (int64_t n0 = 0; n0 < p.n; n0 += p.nb) {
-      WinogradChunk& k = n0 + p.nb <= p.n ? p.full : p.tail;
-      {
-        WINO_T(5, "dy transpose");
-        const int64_t at = n0 * p.o * p.h * p.w, count = k.nb * p.o * p.h * p.w;
-        if (act_ == Activation::none || act_ == Activation::relu) {
-          if (act_ == Activation::relu)
-            gradient_to_channels_last<true>(dy.data() + at, y_.data() + at, p.dzp.data(), p, k.nb);
-          else
-            gradient_to_channels_last<false>(dy.data() + at, nullptr, p.dzp.data(), p, k.nb);
-        } else {
-          dz_.resize({count});
-          activation_backward_from_output(act_, slope_, y_.data() + at, dy.data() + at,
-                                          dz_.data(), count);
-          gradient_to_channels_last<false>(dz_.data(), nullptr, p.dzp.data(), p, k.nb);
-        }
-      }
-      {
-        WINO_T(6, "dm_tf");
-        with_tile(p.tile, [&](auto m) {
-          output_gradient_transform<m()>(p.dzp.data(), p.m.data(), bias_.grad.data(), p, k);
-        });
-        zero_padding_row(p.m.data(), p, k, p.o);
-      }
-      {
-        WINO_T(7, "x transpose+in_tf");
-        input_to_channels_last(x_->data() + n0 * p.c * p.h * p.w, p.xp.data(), p, k.nb);
-        with_tile(p.tile, [&](auto m) { input_transform<m()>(p.xp.data(), p.v.data(), p, k); });
-        zero_padding_row(p.v.data(), p, k, p.c);
-      }
-      {
-        WINO_T(8, "mm_bw");
-        bind(k.vt, p.v.data()), bind(k.dm2, p.m.data()), bind(k.du, du_.data());
-        k.bwd_weights.execute(s, k.bwd_weights_args);
-      }
-      if (!needs_input_grad()) continue;
-      {
-        WINO_T(9, "mm_bd");
-        bind(k.dm, p.m.data()), bind(k.ut, u_.data()), bind(k.dv, p.dv.data());
-        k.bwd_data.execute(s, k.bwd_data_args);
-      }
-      {
-        WINO_T(10, "dx_tf+transpose");
-        with_tile(p.tile, [&](auto m) {
-          input_gradient_transform<m()>(p.dv.data(), p.dxp.data(), p, k);
-        });
-        input_grad_to_nchw(p.dxp.data(), dx_.data() + n0 * p.c * p.h * p.w, p, k.nb);
+  const int64_t x_image = p.c * p.h * p.w, y_image = p.o * p.h * p.w;
+  for_each_chunk(p, "running the backward of " + describe(), [&](int64_t i, int64_t n0,
+                                                                  WinogradScratch& s) {
+    const WinogradChunk& k = p.chunk(i);
+    {
+      WINO_T(5, "dy transpose");
+      const int64_t at = n0 * y_image, count = k.nb * y_image;
+      if (act_ == Activation::none) {
+        gradient_to_channels_last<false>(dy.data() + at, nullptr, s.dzp.data(), p, k.nb);
+      } else if (act_ == Activation::relu) {
+        gradient_to_channels_last<true>(dy.data() + at, y_.data() + at, s.dzp.data(), p, k.nb);
+      } else {
+        s.dz.resize({count});
+        activation_backward_from_output(act_, slope_, y_.data() + at, dy.data() + at, s.dz.data(),
+                                        count);
+        gradient_to_channels_last<false>(s.dz.data(), nullptr, s.dzp.data(), p, k.nb);
       }
     }
-    s.wait();
-  } catch (const dnnl::error& e) {
-    rethrow_dnnl(e, "running the backward of " + describe());
-  }
+    {
+      WINO_T(6, "dm_tf");
+      with_tile(p.tile, [&](auto m) {
+        output_gradient_transform<m()>(s.dzp.data(), s.m.data(), s.db.data(), p, k);
+      });
+      zero_padding_row(s.m.data(), p, k, p.o);
+    }
+    {
+      WINO_T(7, "x transpose+in_tf");
+      input_to_channels_last(x_->data() + n0 * x_image, s.xp.data(), p, k.nb);
+      with_tile(p.tile, [&](auto m) { input_transform<m()>(s.xp.data(), s.v.data(), p, k); });
+      zero_padding_row(s.v.data(), p, k, p.c);
+    }
+    {
+      WINO_T(8, "mm_bw");
+      run_matmul(k.bwd_weights, k.vt_md, s.v.data(), k.m_md, s.m.data(), k.u_md, s.du.data(),
+                 k.scratch_md[2], s);
+    }
+    if (!needs_input_grad()) return;
+    {
+      WINO_T(9, "mm_bd");
+      run_matmul(k.bwd_data, k.m_md, s.m.data(), k.ut_md, u_.data(), k.v_md, s.dv.data(),
+                 k.scratch_md[1], s);
+    }
+    {
+      WINO_T(10, "dx_tf+transpose");
+      with_tile(p.tile, [&](auto m) {
+        input_gradient_transform<m()>(s.dv.data(), s.dxp.data(), p, k);
+      });
+      input_grad_to_nchw(s.dxp.data(), dx_.data() + n0 * x_image, p, k.nb);
+    }
+  });
+  cpu_stream().wait();
+  // The threads' shares, summed in thread order.
+  du_.resize({p.points, p.c, p.o});
+  std::copy_n(p.threads[0].du.data(), du_.numel(), du_.data());
+  for (int t = 1; t < threads; ++t) detail::add_into(du_.data(), p.threads[t].du.data(), du_.numel());
+  for (int t = 0; t < threads; ++t)
+    detail::add_into(bias_.grad.data(), p.threads[t].db.data(), p.o);
   with_tile(p.tile, [&](auto m) {
     weight_gradient_transform<m()>(du_.data(), weight_.grad.data(), p.c, p.o);
   });

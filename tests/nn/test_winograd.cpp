@@ -2,6 +2,7 @@
 // finite differences.
 #include <catch2/catch.hpp>
 
+#include "core/dnnl_context.hpp"
 #include "core/error.hpp"
 #include "nn/conv.hpp"
 #include "nn/gradcheck.hpp"
@@ -142,4 +143,35 @@ TEST_CASE("WinogradConv2d gradients by finite differences", "[nn][gradcheck][win
     CHECK(r.max_error() < tol);
     for (const auto& t : r.tensors) CHECK(t.checked >= 2);
   }
+}
+
+TEST_CASE("WinogradConv2d gives the same result on one and two threads", "[nn][winograd]") {
+  // Two threads take whole chunks each; the gradients' shares are summed in thread order, so a
+  // thread count repeats bit for bit, and the counts agree to rounding.
+  const int before = num_threads();
+  Rng rng(34);
+  Tensor x = random_tensor({11, 32, 14, 14}, rng);  // F(4x4): chunks of 5 images and a tail of 1
+  Tensor dy = random_tensor({11, 16, 14, 14}, rng);
+  struct Result {
+    Tensor y, dx, dw, db;
+  };
+  auto run = [&](int threads) {
+    set_num_threads(threads);
+    Rng init(35);
+    WinogradConv2d wino(32, 16, init, Activation::relu, kDefaultLeakySlope, 4);
+    Result r;
+    r.y = wino.forward(x);
+    r.dx = wino.backward(dy);
+    r.dw = wino.weight().grad, r.db = wino.bias().grad;
+    return r;
+  };
+  Result one = run(1), two = run(2), again = run(2);
+  set_num_threads(before);
+  CHECK(scaled_max_diff(two.y, again.y) == 0.0);
+  CHECK(scaled_max_diff(two.dw, again.dw) == 0.0);
+  CHECK(scaled_max_diff(two.db, again.db) == 0.0);
+  CHECK(scaled_max_diff(two.y, one.y) < tolerance(4));
+  CHECK(scaled_max_diff(two.dx, one.dx) < tolerance(4));
+  CHECK(scaled_max_diff(two.dw, one.dw) < tolerance(4));
+  CHECK(scaled_max_diff(two.db, one.db) < tolerance(4));
 }
