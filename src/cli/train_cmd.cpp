@@ -146,6 +146,8 @@ AELAB_REGISTER_COMMANDS(20) {
   ae->add_option("--augment-rotate", c.augment.rotate,
                  "Random rotation of each training image, up to this many degrees")
       ->capture_default_str();
+  ae->add_option("--init-run", c.init_run,
+                 "Start from this autoencoder run's final weights (same preset and latent)");
   ae->add_option("--cluster-epochs", c.cluster_epochs,
                  "Epochs of cluster refinement (IDEC) after the reconstruction epochs (0 = none)")
       ->capture_default_str();

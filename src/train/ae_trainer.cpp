@@ -28,8 +28,13 @@ void validate(const AeTrainConfig& c) {
     throw InputError("unknown loss '" + c.loss + "' (use l1 or mse)");
   if (c.batch < 1 || c.batch > 65536)
     throw InputError("batch size must be between 1 and 65536, got " + std::to_string(c.batch));
-  if (c.epochs < 1 || c.epochs > 100000)
-    throw InputError("epochs must be between 1 and 100000, got " + std::to_string(c.epochs));
+  const int min_epochs = c.init_run > 0 && c.cluster_epochs > 0 ? 0 : 1;
+  if (c.epochs < min_epochs || c.epochs > 100000)
+    throw InputError("epochs must be between " + std::to_string(min_epochs) +
+                     " and 100000, got " + std::to_string(c.epochs));
+  if (c.init_run < 0)
+    throw InputError("the run to start from must be an id > 0 (0: none), got " +
+                     std::to_string(c.init_run));
   if (c.threads < 0 || c.threads > 1024)
     throw InputError("threads must be >= 0 (0 = all cores), got " + std::to_string(c.threads));
   if (c.limit < 0) throw InputError("limit must be >= 0");
@@ -79,7 +84,8 @@ nlohmann::json to_json(const AeTrainConfig& c) {
           {"blur", {{"sigma", c.blur.sigma}, {"kernel", c.blur.kernel}}},
           {"cluster_epochs", c.cluster_epochs},
           {"clusters", c.clusters},
-          {"cluster_weight", c.cluster_weight}};
+          {"cluster_weight", c.cluster_weight},
+          {"init_run", c.init_run}};
 }
 
 AeTrainConfig ae_config_from_json(const nlohmann::json& j) {
@@ -121,6 +127,7 @@ AeTrainConfig ae_config_from_json(const nlohmann::json& j) {
     c.cluster_epochs = j.value("cluster_epochs", c.cluster_epochs);
     c.clusters = j.value("clusters", c.clusters);
     c.cluster_weight = j.value("cluster_weight", c.cluster_weight);
+    c.init_run = j.value("init_run", c.init_run);
   } catch (const nlohmann::json::exception& e) {
     throw InputError(std::string("bad training config: ") + e.what());
   }
@@ -394,6 +401,20 @@ AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
   const bool adversarial = is_adversarial(config);
   const bool learning = config.adversarial == "learning";
   // Refused before a run is recorded: an adversarial run without its dis_net.
+  // ... and one that should start from a run that cannot give its weights.
+  runs::NamedTensors init_weights;
+  if (config.init_run > 0) {
+    runs::RunRecord from = store.get_run(config.init_run);
+    if (from.summary.kind != "ae" && from.summary.kind != "adv_ae")
+      throw InputError("run " + std::to_string(config.init_run) + " is a " + from.summary.kind +
+                       " run, not an autoencoder");
+    const models::AutoencoderSpec spec = ae_config_from_json(from.config).model;
+    if (spec.preset != config.model.preset || spec.latent != config.model.latent)
+      throw InputError("run " + std::to_string(config.init_run) + " is a " + spec.preset + " L" +
+                       std::to_string(spec.latent) + " autoencoder, this run wants " +
+                       config.model.preset + " L" + std::to_string(config.model.latent));
+    init_weights = store.load_checkpoint(config.init_run, "final");
+  }
   LoadedDisNet dis;
   if (adversarial) {
     dis = load_disnet(runs_db, config.disnet_run);
@@ -414,6 +435,11 @@ AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
     Rng rng(config.seed);
     models::Autoencoder ae(config.model, rng);
     std::vector<nn::Param*> params = ae.params();
+    if (config.init_run > 0) {
+      if (init_weights.size() != params.size())
+        throw InputError("run " + std::to_string(config.init_run) + "'s checkpoint does not fit");
+      for (size_t i = 0; i < params.size(); ++i) params[i]->value = init_weights[i].value;
+    }
     auto opt = optim::make_optimizer(config.optimizer, param_refs(params));
     std::unique_ptr<nn::Loss> loss;
     if (config.loss == "l1")

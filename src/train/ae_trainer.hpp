@@ -51,6 +51,11 @@ struct AeTrainConfig {
   int cluster_epochs = 0;
   int clusters = 10;
   double cluster_weight = 0.1;
+
+  // > 0: start from that finished autoencoder run's final weights (same preset and latent size)
+  // instead of a fresh initialisation; with cluster refinement, epochs may then be 0 (refine an
+  // existing run's codes).
+  int64_t init_run = 0;
 };
 
 // Throws InputError naming the first impossible setting.

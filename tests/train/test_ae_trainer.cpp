@@ -199,3 +199,28 @@ TEST_CASE("impossible cluster refinement settings are refused", "[train][cluster
   REQUIRE(back.cluster_weight == 0.1);
   REQUIRE(back.augment.rotate == 10.0);
 }
+
+TEST_CASE("a run can start from another run's weights and refine its clusters", "[train][clustering]") {
+  TempDb db;
+  data::Dataset ds = tiny_dataset(256, 64);
+  train::AeResult first = run(tiny_config(), ds, db.path);
+  train::AeTrainConfig c = tiny_config();
+  c.init_run = first.run_id;
+  c.epochs = 0;
+  c.cluster_epochs = 1;
+  c.clusters = 2;
+  train::AeResult refined = run(c, ds, db.path);
+  REQUIRE(refined.epochs_done == 1);
+  // One refinement epoch from trained weights, not from scratch: the reconstructions stay good.
+  REQUIRE(refined.test_l1 < 0.2);
+  REQUIRE(refined.test_cluster_accuracy > 0.95);
+
+  c.init_run = 999;
+  REQUIRE_THROWS_AS(run(c, ds, db.path), InputError);
+  c.init_run = first.run_id;
+  c.model.latent = 3;
+  REQUIRE_THROWS_AS(run(c, ds, db.path), InputError);
+  c = tiny_config();
+  c.epochs = 0;  // nothing to start from: no epochs is no training
+  REQUIRE_THROWS_AS(train::validate(c), InputError);
+}
