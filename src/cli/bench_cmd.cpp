@@ -176,9 +176,9 @@ void run_bench(const BenchOptions& o) {
                               {"speedup_vs_pytorch_1800", sps / 1800.0}};
     if (!o.json)
       std::printf("%-34s %12.0f %12.1f %12.1f %7.1f%%   %.1fx PyTorch's 1,800/s\n"
-                  "%-34s effective GFLOP/s (direct-conv FLOPs / time); %s\n",
+                  "%-34s %s; GFLOP/s effective (direct-conv FLOPs / time)\n",
                   "dis_net train, 1 thread", sps, gflops, peak, 100 * gflops / peak, sps / 1800.0,
-                  "", algorithms);
+                  "  convolutions", algorithms);
   }
   if (o.json) std::printf("%s\n", out.dump().c_str());
 }
