@@ -98,12 +98,12 @@ struct WinogradScratch {
 };
 
 struct WinogradPlan {
-  int tile = 2;                  // output tile m x m, input tile (m + 2) x (m + 2)
-  int64_t points = 16;           // P = (m + 2)^2 Winograd points
+  int tile = 2;         // output tile m x m, input tile (m + 2) x (m + 2)
+  int64_t points = 16;  // P = (m + 2)^2 Winograd points
   int64_t n = 0, c = 0, o = 0, h = 0, w = 0, th = 0, tw = 0, hp = 0, wp = 0;
-  int64_t nb = 0, chunks = 0;    // images per chunk, chunks per batch
-  WinogradChunk full, tail;      // tail: the last, smaller chunk (tail.nb == 0 if none)
-  size_t pad_bytes = 0;          // the largest GEMM scratchpad
+  int64_t nb = 0, chunks = 0;            // images per chunk, chunks per batch
+  WinogradChunk full, tail;              // tail: the last, smaller chunk (tail.nb == 0 if none)
+  size_t pad_bytes = 0;                  // the largest GEMM scratchpad
   std::vector<WinogradScratch> threads;  // grown to the threads in use
   [[nodiscard]] const WinogradChunk& chunk(int64_t i) const {
     return (i + 1) * nb <= n ? full : tail;
@@ -210,9 +210,8 @@ void run_matmul(const dnnl::matmul& mm, const dnnl::memory::desc& a_md, const fl
 // the one before when W is not a multiple of 4 (its writes are idempotent). With kMask,
 // to_channels_last keeps src only where mask (laid out as src) > 0: the ReLU's derivative.
 template <bool kMask>
-[[gnu::always_inline]] inline void to_channels_last(const float* src, const float* mask,
-                                                    float* cl, int64_t C, int64_t H, int64_t W,
-                                                    int64_t row) {
+[[gnu::always_inline]] inline void to_channels_last(const float* src, const float* mask, float* cl,
+                                                    int64_t C, int64_t H, int64_t W, int64_t row) {
   const int64_t HW = H * W;
   int64_t c = 0;
 #ifdef __SSE2__
@@ -266,8 +265,8 @@ AELAB_WINO_CLONES
 void input_to_channels_last(const float* x, float* xp, const WinogradPlan& p, int64_t nb) {
   const int64_t C = p.c, H = p.h, W = p.w;
   for (int64_t n = 0; n < nb; ++n)
-    to_channels_last<false>(x + n * C * H * W, nullptr, xp + ((n * p.hp + 1) * p.wp + 1) * C, C,
-                            H, W, p.wp);
+    to_channels_last<false>(x + n * C * H * W, nullptr, xp + ((n * p.hp + 1) * p.wp + 1) * C, C, H,
+                            W, p.wp);
 }
 
 // zp: (nb, 2 th, 2 tw, O) -> y: (nb, O, H, W).
@@ -370,7 +369,7 @@ template <int N, int S, class V>
 // xp -> v: v[A i + j][t][c] = (B^T d B)[i][j] with d the AxA patch of tile t, channel c.
 template <int M>
 AELAB_WINO_CLONES void input_transform(const float* xp, float* v, const WinogradPlan& p,
- const WinogradChunk& k) {
+                                       const WinogradChunk& k) {
   constexpr int A = M + 2;
   constexpr auto& BT = Matrices<M>::BT;
   const int64_t C = p.c, TC = k.sv, row = p.wp * C, nb = k.nb;
@@ -380,25 +379,27 @@ AELAB_WINO_CLONES void input_transform(const float* xp, float* v, const Winograd
         const int64_t t = (n * p.th + ty) * p.tw + tx;
         const float* d = xp + ((n * p.hp + M * ty) * p.wp + M * tx) * C;
         float* out = v + t * C;
-        over_channels(C, [&]<class V>(int64_t c) __attribute__((always_inline)) {
-          V b[A][A];  // b[j][i] = (B^T d)[i][j]: column j of d, transformed
+        over_channels(
+            C, [&]<class V>(int64_t c) __attribute__((always_inline)) {
+              V b[A][A];  // b[j][i] = (B^T d)[i][j]: column j of d, transformed
 #pragma GCC unroll 8
-          for (int j = 0; j < A; ++j) {
-            V col[A];
+              for (int j = 0; j < A; ++j) {
+                V col[A];
 #pragma GCC unroll 8
-            for (int k = 0; k < A; ++k) col[k] = load<V>(d + k * row + j * C + c);
+                for (int k = 0; k < A; ++k) col[k] = load<V>(d + k * row + j * C + c);
 #pragma GCC unroll 8
-            for (int i = 0; i < A; ++i) b[j][i] = combine<A, 1>(BT[i], col);
-          }
+                for (int i = 0; i < A; ++i) b[j][i] = combine<A, 1>(BT[i], col);
+              }
 #pragma GCC unroll 8
-          for (int i = 0; i < A; ++i) {
-            V r[A];
+              for (int i = 0; i < A; ++i) {
+                V r[A];
 #pragma GCC unroll 8
-            for (int k = 0; k < A; ++k) r[k] = b[k][i];
+                for (int k = 0; k < A; ++k) r[k] = b[k][i];
 #pragma GCC unroll 8
-            for (int j = 0; j < A; ++j) store<V>(out + (A * i + j) * TC + c, combine<A, 1>(BT[j], r));
-          }
-        });
+                for (int j = 0; j < A; ++j)
+                  store<V>(out + (A * i + j) * TC + c, combine<A, 1>(BT[j], r));
+              }
+            });
       }
 }
 
@@ -428,8 +429,7 @@ void weight_transform(const float* w, float* u, int64_t C, int64_t O) {
 // columns past H, W are written too; the copy to NCHW drops them).
 template <int M, bool kRelu>
 AELAB_WINO_CLONES void output_transform(const float* m, const float* bias, float* zp,
-                                        const WinogradPlan& p,
- const WinogradChunk& k) {
+                                        const WinogradPlan& p, const WinogradChunk& k) {
   constexpr int A = M + 2;
   constexpr auto& AT = Matrices<M>::AT;
   const int64_t O = p.o, TO = k.sm, row = M * p.tw * O, nb = k.nb;
@@ -439,38 +439,38 @@ AELAB_WINO_CLONES void output_transform(const float* m, const float* bias, float
         const int64_t t = (n * p.th + ty) * p.tw + tx;
         const float* in = m + t * O;
         float* out = zp + ((n * M * p.th + M * ty) * M * p.tw + M * tx) * O;
-        over_channels(O, [&]<class V>(int64_t o) __attribute__((always_inline)) {
-          V a[A][M];  // a[j][i] = (A^T m)[i][j]
+        over_channels(
+            O, [&]<class V>(int64_t o) __attribute__((always_inline)) {
+              V a[A][M];  // a[j][i] = (A^T m)[i][j]
 #pragma GCC unroll 8
-          for (int j = 0; j < A; ++j) {
-            V col[A];
+              for (int j = 0; j < A; ++j) {
+                V col[A];
 #pragma GCC unroll 8
-            for (int k = 0; k < A; ++k) col[k] = load<V>(in + (A * k + j) * TO + o);
+                for (int k = 0; k < A; ++k) col[k] = load<V>(in + (A * k + j) * TO + o);
 #pragma GCC unroll 8
-            for (int i = 0; i < M; ++i) a[j][i] = combine<A, 1>(AT[i], col);
-          }
-          const V b = load<V>(bias + o);
+                for (int i = 0; i < M; ++i) a[j][i] = combine<A, 1>(AT[i], col);
+              }
+              const V b = load<V>(bias + o);
 #pragma GCC unroll 8
-          for (int i = 0; i < M; ++i) {
-            V r[A];
+              for (int i = 0; i < M; ++i) {
+                V r[A];
 #pragma GCC unroll 8
-            for (int k = 0; k < A; ++k) r[k] = a[k][i];
+                for (int k = 0; k < A; ++k) r[k] = a[k][i];
 #pragma GCC unroll 8
-            for (int j = 0; j < M; ++j) {
-              V y = combine<A, 1>(AT[j], r) + b;
-              if constexpr (kRelu) y = y > 0.0f ? y : 0.0f;
-              store<V>(out + i * row + j * O + o, y);
-            }
-          }
-        });
+                for (int j = 0; j < M; ++j) {
+                  V y = combine<A, 1>(AT[j], r) + b;
+                  if constexpr (kRelu) y = y > 0.0f ? y : 0.0f;
+                  store<V>(out + i * row + j * O + o, y);
+                }
+              }
+            });
       }
 }
 
 // dzp (dz) -> m: dM = A dZ A^T per tile; db[o] += sum of dz.
 template <int M>
 AELAB_WINO_CLONES void output_gradient_transform(const float* zp, float* m, float* db,
-                                                 const WinogradPlan& p,
- const WinogradChunk& k) {
+                                                 const WinogradPlan& p, const WinogradChunk& k) {
   constexpr int A = M + 2;
   constexpr auto& AT = Matrices<M>::AT;
   const int64_t O = p.o, TO = k.sm, row = M * p.tw * O, nb = k.nb;
@@ -480,27 +480,30 @@ AELAB_WINO_CLONES void output_gradient_transform(const float* zp, float* m, floa
         const int64_t t = (n * p.th + ty) * p.tw + tx;
         const float* in = zp + ((n * M * p.th + M * ty) * M * p.tw + M * tx) * O;
         float* out = m + t * O;
-        over_channels(O, [&]<class V>(int64_t o) __attribute__((always_inline)) {
-          V a[M][A];  // a[j][k] = (A dZ)[k][j]: column j of dZ, transformed
-          V sum{};
+        over_channels(
+            O, [&]<class V>(int64_t o) __attribute__((always_inline)) {
+              V a[M][A];  // a[j][k] = (A dZ)[k][j]: column j of dZ, transformed
+              V sum{};
 #pragma GCC unroll 8
-          for (int j = 0; j < M; ++j) {
-            V col[M];
+              for (int j = 0; j < M; ++j) {
+                V col[M];
 #pragma GCC unroll 8
-            for (int i = 0; i < M; ++i) col[i] = load<V>(in + i * row + j * O + o), sum += col[i];
+                for (int i = 0; i < M; ++i)
+                  col[i] = load<V>(in + i * row + j * O + o), sum += col[i];
 #pragma GCC unroll 8
-            for (int k = 0; k < A; ++k) a[j][k] = combine<M, A>(&AT[0][k], col);
-          }
-          store<V>(db + o, load<V>(db + o) + sum);
+                for (int k = 0; k < A; ++k) a[j][k] = combine<M, A>(&AT[0][k], col);
+              }
+              store<V>(db + o, load<V>(db + o) + sum);
 #pragma GCC unroll 8
-          for (int k = 0; k < A; ++k) {
-            V r[M];
+              for (int k = 0; k < A; ++k) {
+                V r[M];
 #pragma GCC unroll 8
-            for (int j = 0; j < M; ++j) r[j] = a[j][k];
+                for (int j = 0; j < M; ++j) r[j] = a[j][k];
 #pragma GCC unroll 8
-            for (int l = 0; l < A; ++l) store<V>(out + (A * k + l) * TO + o, combine<M, A>(&AT[0][l], r));
-          }
-        });
+                for (int l = 0; l < A; ++l)
+                  store<V>(out + (A * k + l) * TO + o, combine<M, A>(&AT[0][l], r));
+              }
+            });
       }
 }
 
@@ -531,7 +534,7 @@ void weight_gradient_transform(const float* du, float* dw, int64_t C, int64_t O)
 // dv: (P, T, C) -> dxp: B dV B^T per tile, added into the tile's AxA patch (patches overlap).
 template <int M>
 AELAB_WINO_CLONES void input_gradient_transform(const float* dv, float* dxp, const WinogradPlan& p,
- const WinogradChunk& k) {
+                                                const WinogradChunk& k) {
   constexpr int A = M + 2;
   constexpr auto& BT = Matrices<M>::BT;
   const int64_t C = p.c, TC = k.sv, row = p.wp * C, nb = k.nb;
@@ -542,28 +545,29 @@ AELAB_WINO_CLONES void input_gradient_transform(const float* dv, float* dxp, con
         const int64_t t = (n * p.th + ty) * p.tw + tx;
         const float* in = dv + t * C;
         float* d = dxp + ((n * p.hp + M * ty) * p.wp + M * tx) * C;
-        over_channels(C, [&]<class V>(int64_t c) __attribute__((always_inline)) {
-          V b[A][A];  // b[j][i] = (B dV)[i][j]
+        over_channels(
+            C, [&]<class V>(int64_t c) __attribute__((always_inline)) {
+              V b[A][A];  // b[j][i] = (B dV)[i][j]
 #pragma GCC unroll 8
-          for (int j = 0; j < A; ++j) {
-            V col[A];
+              for (int j = 0; j < A; ++j) {
+                V col[A];
 #pragma GCC unroll 8
-            for (int k = 0; k < A; ++k) col[k] = load<V>(in + (A * k + j) * TC + c);
+                for (int k = 0; k < A; ++k) col[k] = load<V>(in + (A * k + j) * TC + c);
 #pragma GCC unroll 8
-            for (int i = 0; i < A; ++i) b[j][i] = combine<A, A>(&BT[0][i], col);
-          }
+                for (int i = 0; i < A; ++i) b[j][i] = combine<A, A>(&BT[0][i], col);
+              }
 #pragma GCC unroll 8
-          for (int i = 0; i < A; ++i) {
-            V r[A];
+              for (int i = 0; i < A; ++i) {
+                V r[A];
 #pragma GCC unroll 8
-            for (int k = 0; k < A; ++k) r[k] = b[k][i];
+                for (int k = 0; k < A; ++k) r[k] = b[k][i];
 #pragma GCC unroll 8
-            for (int l = 0; l < A; ++l) {
-              float* at = d + i * row + l * C + c;
-              store<V>(at, load<V>(at) + combine<A, A>(&BT[0][l], r));
-            }
-          }
-        });
+                for (int l = 0; l < A; ++l) {
+                  float* at = d + i * row + l * C + c;
+                  store<V>(at, load<V>(at) + combine<A, A>(&BT[0][l], r));
+                }
+              }
+            });
       }
 }
 
@@ -639,8 +643,7 @@ WinogradConv2d& WinogradConv2d::operator=(WinogradConv2d&&) noexcept = default;
 
 std::string WinogradConv2d::describe() const {
   std::string s = "WinogradConv2d(" + std::to_string(in_ch_) + " -> " + std::to_string(out_ch_) +
-                  ", k3 s1 p1, F(" + std::to_string(tile_) + "x" + std::to_string(tile_) +
-                  ",3x3))";
+                  ", k3 s1 p1, F(" + std::to_string(tile_) + "x" + std::to_string(tile_) + ",3x3))";
   if (act_ != Activation::none) s += " + " + std::string(activation_name(act_));
   return s;
 }
@@ -663,7 +666,8 @@ const Tensor& WinogradConv2d::forward(const Tensor& x) {
   WinogradPlan& p = plan_for(x.shape());
   u_.resize({p.points, p.c, p.o});
   y_.resize({p.n, p.o, p.h, p.w});
-  with_tile(p.tile, [&](auto m) { weight_transform<m()>(weight_.value.data(), u_.data(), p.c, p.o); });
+  with_tile(p.tile,
+            [&](auto m) { weight_transform<m()>(weight_.value.data(), u_.data(), p.c, p.o); });
   const bool relu = act_ == Activation::relu;
   const int64_t x_image = p.c * p.h * p.w, y_image = p.o * p.h * p.w;
   for_each_chunk(p, "running " + describe(), [&](int64_t i, int64_t n0, WinogradScratch& s) {
@@ -679,8 +683,8 @@ const Tensor& WinogradConv2d::forward(const Tensor& x) {
     }
     {
       WINO_T(2, "mm_fwd");
-      run_matmul(k.fwd, k.v_md, s.v.data(), k.u_md, u_.data(), k.m_md, s.m.data(),
-                 k.scratch_md[0], s);
+      run_matmul(k.fwd, k.v_md, s.v.data(), k.u_md, u_.data(), k.m_md, s.m.data(), k.scratch_md[0],
+                 s);
     }
     {
       WINO_T(3, "out_tf");
@@ -695,8 +699,7 @@ const Tensor& WinogradConv2d::forward(const Tensor& x) {
       WINO_T(4, "y transpose");
       float* y = y_.data() + n0 * y_image;
       output_to_nchw(s.zp.data(), y, p, k.nb);
-      if (!relu && act_ != Activation::none)
-        activation_forward(act_, slope_, y, y, k.nb * y_image);
+      if (!relu && act_ != Activation::none) activation_forward(act_, slope_, y, y, k.nb * y_image);
     }
   });
   cpu_stream().wait();
@@ -717,60 +720,61 @@ const Tensor& WinogradConv2d::backward(const Tensor& dy) {
   for (int t = 0; t < threads; ++t) p.threads[t].du.zero(), p.threads[t].db.zero();
   if (needs_input_grad()) dx_.resize(x_->shape());
   const int64_t x_image = p.c * p.h * p.w, y_image = p.o * p.h * p.w;
-  for_each_chunk(p, "running the backward of " + describe(), [&](int64_t i, int64_t n0,
-                                                                  WinogradScratch& s) {
-    const WinogradChunk& k = p.chunk(i);
-    {
-      WINO_T(5, "dy transpose");
-      const int64_t at = n0 * y_image, count = k.nb * y_image;
-      if (act_ == Activation::none) {
-        gradient_to_channels_last<false>(dy.data() + at, nullptr, s.dzp.data(), p, k.nb);
-      } else if (act_ == Activation::relu) {
-        gradient_to_channels_last<true>(dy.data() + at, y_.data() + at, s.dzp.data(), p, k.nb);
-      } else {
-        s.dz.resize({count});
-        activation_backward_from_output(act_, slope_, y_.data() + at, dy.data() + at, s.dz.data(),
-                                        count);
-        gradient_to_channels_last<false>(s.dz.data(), nullptr, s.dzp.data(), p, k.nb);
-      }
-    }
-    {
-      WINO_T(6, "dm_tf");
-      with_tile(p.tile, [&](auto m) {
-        output_gradient_transform<m()>(s.dzp.data(), s.m.data(), s.db.data(), p, k);
+  for_each_chunk(
+      p, "running the backward of " + describe(), [&](int64_t i, int64_t n0, WinogradScratch& s) {
+        const WinogradChunk& k = p.chunk(i);
+        {
+          WINO_T(5, "dy transpose");
+          const int64_t at = n0 * y_image, count = k.nb * y_image;
+          if (act_ == Activation::none) {
+            gradient_to_channels_last<false>(dy.data() + at, nullptr, s.dzp.data(), p, k.nb);
+          } else if (act_ == Activation::relu) {
+            gradient_to_channels_last<true>(dy.data() + at, y_.data() + at, s.dzp.data(), p, k.nb);
+          } else {
+            s.dz.resize({count});
+            activation_backward_from_output(act_, slope_, y_.data() + at, dy.data() + at,
+                                            s.dz.data(), count);
+            gradient_to_channels_last<false>(s.dz.data(), nullptr, s.dzp.data(), p, k.nb);
+          }
+        }
+        {
+          WINO_T(6, "dm_tf");
+          with_tile(p.tile, [&](auto m) {
+            output_gradient_transform<m()>(s.dzp.data(), s.m.data(), s.db.data(), p, k);
+          });
+          zero_padding_row(s.m.data(), p, k, p.o);
+        }
+        {
+          WINO_T(7, "x transpose+in_tf");
+          input_to_channels_last(x_->data() + n0 * x_image, s.xp.data(), p, k.nb);
+          with_tile(p.tile, [&](auto m) { input_transform<m()>(s.xp.data(), s.v.data(), p, k); });
+          zero_padding_row(s.v.data(), p, k, p.c);
+        }
+        {
+          WINO_T(8, "mm_bw");
+          run_matmul(k.bwd_weights, k.vt_md, s.v.data(), k.m_md, s.m.data(), k.u_md, s.du.data(),
+                     k.scratch_md[2], s);
+        }
+        if (!needs_input_grad()) return;
+        {
+          WINO_T(9, "mm_bd");
+          run_matmul(k.bwd_data, k.m_md, s.m.data(), k.ut_md, u_.data(), k.v_md, s.dv.data(),
+                     k.scratch_md[1], s);
+        }
+        {
+          WINO_T(10, "dx_tf+transpose");
+          with_tile(p.tile, [&](auto m) {
+            input_gradient_transform<m()>(s.dv.data(), s.dxp.data(), p, k);
+          });
+          input_grad_to_nchw(s.dxp.data(), dx_.data() + n0 * x_image, p, k.nb);
+        }
       });
-      zero_padding_row(s.m.data(), p, k, p.o);
-    }
-    {
-      WINO_T(7, "x transpose+in_tf");
-      input_to_channels_last(x_->data() + n0 * x_image, s.xp.data(), p, k.nb);
-      with_tile(p.tile, [&](auto m) { input_transform<m()>(s.xp.data(), s.v.data(), p, k); });
-      zero_padding_row(s.v.data(), p, k, p.c);
-    }
-    {
-      WINO_T(8, "mm_bw");
-      run_matmul(k.bwd_weights, k.vt_md, s.v.data(), k.m_md, s.m.data(), k.u_md, s.du.data(),
-                 k.scratch_md[2], s);
-    }
-    if (!needs_input_grad()) return;
-    {
-      WINO_T(9, "mm_bd");
-      run_matmul(k.bwd_data, k.m_md, s.m.data(), k.ut_md, u_.data(), k.v_md, s.dv.data(),
-                 k.scratch_md[1], s);
-    }
-    {
-      WINO_T(10, "dx_tf+transpose");
-      with_tile(p.tile, [&](auto m) {
-        input_gradient_transform<m()>(s.dv.data(), s.dxp.data(), p, k);
-      });
-      input_grad_to_nchw(s.dxp.data(), dx_.data() + n0 * x_image, p, k.nb);
-    }
-  });
   cpu_stream().wait();
   // The threads' shares, summed in thread order.
   du_.resize({p.points, p.c, p.o});
   std::copy_n(p.threads[0].du.data(), du_.numel(), du_.data());
-  for (int t = 1; t < threads; ++t) detail::add_into(du_.data(), p.threads[t].du.data(), du_.numel());
+  for (int t = 1; t < threads; ++t)
+    detail::add_into(du_.data(), p.threads[t].du.data(), du_.numel());
   for (int t = 0; t < threads; ++t)
     detail::add_into(bias_.grad.data(), p.threads[t].db.data(), p.o);
   with_tile(p.tile, [&](auto m) {

@@ -24,7 +24,9 @@ namespace {
 // other shapes and compilers while a wrong transform or a missed edge tile (O(1) errors) still
 // fails by orders of magnitude. F(4x4, 3x3) sums 36 products through transforms with entries up
 // to 8 and down to 1/24, a known ~4-10x more rounding: seen up to ~4e-6, held to 3e-5.
-double tolerance(int tile) { return tile == 2 ? 1e-5 : 3e-5; }
+double tolerance(int tile) {
+  return tile == 2 ? 1e-5 : 3e-5;
+}
 
 struct Case {
   int64_t n, cin, cout, h, w;
@@ -32,12 +34,12 @@ struct Case {
 };
 
 const Case kCases[] = {
-    {1, 1, 1, 1, 1, Activation::none},       // a single pixel: one tile, mostly padding
-    {3, 1, 4, 5, 7, Activation::relu},       // odd H and W: the last tile row and column half out
-    {1, 3, 2, 6, 4, Activation::none},       // even sizes: exact tiles
-    {3, 5, 3, 9, 8, Activation::tanh},       // mixed parity, an activation read from the output
-    {6, 32, 64, 14, 14, Activation::relu},   // dis_net's second conv, in chunks and a smaller tail
-    {3, 8, 5, 2, 11, Activation::sigmoid},   // a wide strip
+    {1, 1, 1, 1, 1, Activation::none},      // a single pixel: one tile, mostly padding
+    {3, 1, 4, 5, 7, Activation::relu},      // odd H and W: the last tile row and column half out
+    {1, 3, 2, 6, 4, Activation::none},      // even sizes: exact tiles
+    {3, 5, 3, 9, 8, Activation::tanh},      // mixed parity, an activation read from the output
+    {6, 32, 64, 14, 14, Activation::relu},  // dis_net's second conv, in chunks and a smaller tail
+    {3, 8, 5, 2, 11, Activation::sigmoid},  // a wide strip
     {9, 11, 13, 10, 9, Activation::leaky_relu},  // channels off the vector width; a tail chunk
 };
 
@@ -62,8 +64,8 @@ TEST_CASE("WinogradConv2d matches the reference loops and Conv2d", "[nn][conv][w
         Tensor x = random_tensor({c.n, c.cin, c.h, c.w}, rng);
 
         const Tensor& y = wino.forward(x);
-        Tensor y_ref = reference::conv2d_forward(x, wino.weight().value, wino.bias().value, 1, 1, c.a,
-                                                 kDefaultLeakySlope);
+        Tensor y_ref = reference::conv2d_forward(x, wino.weight().value, wino.bias().value, 1, 1,
+                                                 c.a, kDefaultLeakySlope);
         const Tensor& y_direct = direct.forward(x);
         REQUIRE(y.shape() == y_ref.shape());
         CHECK(scaled_max_diff(y, y_ref) < kTol);
@@ -71,7 +73,7 @@ TEST_CASE("WinogradConv2d matches the reference loops and Conv2d", "[nn][conv][w
 
         Tensor dy = random_tensor(y.shape(), rng);
         auto g = reference::conv2d_backward(x, wino.weight().value, wino.bias().value, dy, 1, 1,
-                                          c.a, kDefaultLeakySlope);
+                                            c.a, kDefaultLeakySlope);
         // Gradients accumulate: start from a non-zero grad and subtract it afterwards.
         Tensor w_grad0 = random_tensor(wino.weight().grad.shape(), rng);
         Tensor b_grad0 = random_tensor(wino.bias().grad.shape(), rng);
@@ -87,8 +89,8 @@ TEST_CASE("WinogradConv2d matches the reference loops and Conv2d", "[nn][conv][w
         CHECK(scaled_max_diff(dx, dx_direct) < kTol);
         CHECK(scaled_max_diff(wino.weight().grad, direct.weight().grad) < kTol);
         CHECK(scaled_max_diff(wino.bias().grad, direct.bias().grad) < kTol);
-        }
       }
+    }
   }
 }
 
@@ -99,8 +101,8 @@ TEST_CASE("WinogradConv2d keeps plans per shape and skips dx when asked", "[nn][
   for (int64_t n : {4, 1, 4}) {
     Tensor x = random_tensor({n, 2, 5, 6}, rng);
     const Tensor& y = wino.forward(x);
-    CHECK(scaled_max_diff(y, reference::conv2d_forward(x, wino.weight().value, wino.bias().value,
-                                                       1, 1, Activation::relu)) < kTol);
+    CHECK(scaled_max_diff(y, reference::conv2d_forward(x, wino.weight().value, wino.bias().value, 1,
+                                                       1, Activation::relu)) < kTol);
   }
   wino.set_needs_input_grad(false);
   Tensor x = random_tensor({2, 2, 5, 6}, rng);
