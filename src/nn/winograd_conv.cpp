@@ -342,7 +342,7 @@ template <class V>
   return v;
 }
 template <class V>
-[[gnu::always_inline]] inline void store(float* p, V v) {
+[[gnu::always_inline]] inline void store(float* p, const V& v) {
   __builtin_memcpy(p, &v, sizeof(V));
 }
 
