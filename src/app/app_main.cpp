@@ -24,6 +24,7 @@
 #include "app/gl/framebuffer.hpp"
 #include "app/gl/gl.hpp"
 #include "app/panel.hpp"
+#include "app/panels/training.hpp"
 #include "app/png.hpp"
 #include "app/settings.hpp"
 #include "core/error.hpp"
@@ -46,6 +47,15 @@ void add_window_options(CLI::App& app, WindowOptions& o) {
   app.add_option("--run", o.run, "Window: show this run (id) in the latent explorer and k-means view");
   app.add_option("--decoded-png", o.decoded_png,
                  "Window: the latent explorer writes each decoded digit to this PNG (for tests)");
+  app.add_option("--train", o.train,
+                 "Window: start this autoencoder run from the training panel and follow it in the "
+                 "explorer, e.g. \"preset=mlp,latent=2,epochs=3\" (keys: preset, latent, loss, "
+                 "optimizer, lr, batch, epochs, seed, dataset, limit, threads, name)");
+  app.add_option("--screenshot-every", o.screenshot_every,
+                 "Window: with --screenshot, also write <name>-01.png, -02.png, ... every SECONDS")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--codes-log", o.codes_log,
+                 "Window: the latent explorer appends one JSON line per set of codes it shows (for tests)");
 }
 
 void AppContext::report(std::string message, bool error) {
@@ -245,6 +255,9 @@ int run_window(const WindowOptions& opt) {
       throw InputError("unknown panel '" + opt.panel + "'; panels: " + names);
     }
   }
+  if (!opt.train.empty()) (void)parse_training_spec(opt.train);  // a bad spec: exit 2, no window
+  if (opt.screenshot_every > 0 && opt.screenshot.empty())
+    throw InputError("--screenshot-every needs --screenshot (the name the numbered PNGs are made from)");
   const bool scripted = opt.frames > 0 || !opt.screenshot.empty();
   const int frames = opt.frames > 0 ? opt.frames : (scripted ? 10 : 0);
 
@@ -285,7 +298,7 @@ int run_window(const WindowOptions& opt) {
   Host host;
   host.ctx.set_launch(LaunchInfo{opt.data_dir.empty() ? default_data_dir() : std::filesystem::path(opt.data_dir),
                                  opt.runs_db.empty() ? default_runs_db() : std::filesystem::path(opt.runs_db), opt.run,
-                                 opt.decoded_png});
+                                 opt.decoded_png, opt.train, opt.codes_log});
   host.persist = !scripted;
   host.config_dir = default_config_dir();
   if (host.persist) {
@@ -302,6 +315,7 @@ int run_window(const WindowOptions& opt) {
   ImGuiStyle& style = ImGui::GetStyle();
   style.WindowRounding = 3;
   style.FrameRounding = 2;
+  style.Colors[ImGuiCol_WindowBg].w = 1.0f;  // panels stacked on one another do not show through
   style.ScaleAllSizes(scale);
   ImFontConfig font_cfg;
   font_cfg.SizePixels = 13.0f * scale;
@@ -321,6 +335,7 @@ int run_window(const WindowOptions& opt) {
     s.open = it != host.settings.open.end() && it->second;
     any_open |= s.open;
   }
+  if (!opt.train.empty()) host.find("training")->open = true;  // it starts the run
   if (!opt.panel.empty()) {
     PanelSlot* s = host.find(opt.panel);
     s->open = s->focus_next = true;
@@ -334,6 +349,8 @@ int run_window(const WindowOptions& opt) {
 
   // Main loop.
   std::vector<double> frame_ms;
+  const auto started = std::chrono::steady_clock::now();
+  int shots_taken = 0;  // --screenshot-every
   bool quit = false;
   int screenshot_status = 0;
   const ImVec4 clear(0.10f, 0.11f, 0.12f, 1.0f);
@@ -359,6 +376,21 @@ int run_window(const WindowOptions& opt) {
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
 
     const bool last = scripted && frame + 1 >= frames;
+    if (opt.screenshot_every > 0 &&
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() >=
+            opt.screenshot_every * (shots_taken + 1)) {
+      ++shots_taken;
+      char num[16];
+      std::snprintf(num, sizeof num, "-%02d", shots_taken);
+      std::filesystem::path p(opt.screenshot);
+      p.replace_filename(p.stem().string() + num + p.extension().string());
+      int ww = 0, wh = 0;
+      glfwGetWindowSize(window, &ww, &wh);
+      host.ctx.request_capture(ImVec2(0, 0), ImVec2(static_cast<float>(ww), static_cast<float>(wh)),
+                               p.string(), [](const std::string& err) {
+                                 if (!err.empty()) std::fprintf(stderr, "aelab: screenshot: %s\n", err.c_str());
+                               });
+    }
     if (last && !opt.screenshot.empty()) {
       int ww = 0, wh = 0;
       glfwGetWindowSize(window, &ww, &wh);

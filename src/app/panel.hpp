@@ -19,12 +19,14 @@
 namespace aelab::app {
 
 // Where the window's data lives and what a scripted run asked for (the CLI's --data-dir,
-// --runs-db, --run, --decoded-png), set by the host before any panel is made.
+// --runs-db, --run, --decoded-png, --train, --codes-log), set by the host before any panel is made.
 struct LaunchInfo {
   std::filesystem::path data_dir;  // datasets
   std::filesystem::path runs_db;   // the run store (panels open their own connection)
   int64_t run = 0;                 // > 0: panels that show one run start with this one
   std::string decoded_png;         // the latent explorer writes each decoded digit here
+  std::string train;               // --train spec: the training panel starts this run at launch
+  std::string codes_log;           // the latent explorer appends a JSON line per codes it shows
 };
 
 // What the host lends every panel.

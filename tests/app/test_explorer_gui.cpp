@@ -13,43 +13,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/window_process.hpp"
 #include "core/paths.hpp"
 
 namespace fs = std::filesystem;
 
-namespace {
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-int sh(const std::string& cmd) {
-  int rc = std::system(cmd.c_str());
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
-// Polls `ready` every 100 ms for up to `seconds`.
-template <class F>
-bool wait_until(F ready, double seconds) {
-  const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  while (std::chrono::steady_clock::now() < end) {
-    if (ready()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return ready();
-}
-
-struct Window {
-  std::string pid;
-  ~Window() {
-    if (!pid.empty()) sh("kill " + pid + " 2>/dev/null");
-  }
-};
-
-}  // namespace
+using aelab::test::sh;
+using aelab::test::slurp;
+using aelab::test::wait_until;
 
 TEST_CASE("explorer: clicking two places of the scatter decodes two different digits") {
   const char* display = std::getenv("DISPLAY");
@@ -91,14 +62,12 @@ TEST_CASE("explorer: clicking two places of the scatter decodes two different di
   // The explorer on that run, drawing until killed; it writes the scatter's rect once the codes
   // are shown and the decoded digit on each click.
   const fs::path png = dir / "decoded.png", rect = dir / "decoded.png.rect", pid = dir / "pid";
-  Window win;
+  aelab::test::WindowProcess win;
   REQUIRE(sh(common + " --panel latent_explorer --run " + std::to_string(run) +
              " --frames 1000000 --width 1000 --height 700 --decoded-png '" + png.string() +
              "' >/dev/null 2>'" + (dir / "window.log").string() + "' & echo $! >'" +
              pid.string() + "'") == 0);
-  REQUIRE(wait_until([&] { return fs::exists(pid) && !slurp(pid).empty(); }, 5));
-  win.pid = slurp(pid);
-  while (!win.pid.empty() && (win.pid.back() == '\n' || win.pid.back() == ' ')) win.pid.pop_back();
+  REQUIRE(win.adopt(pid));
   INFO(slurp(dir / "window.log"));
   REQUIRE(wait_until([&] { return fs::exists(rect) && !slurp(rect).empty(); }, 30));
   float x0 = 0, y0 = 0, x1 = 0, y1 = 0;

@@ -5,7 +5,9 @@
 // latent point (for wider codes the PCA point lifted back, and beside it the nearest real code's
 // decoding). For 2-D runs a manifold grid over the visible region; interpolation between two
 // picked digits; a reconstruction grid of the selected runs. While the run trains, the codes
-// follow the latest weight snapshot (re-encoded in a small Job about once a second).
+// follow the latest weight snapshot: a small Job re-encodes the test set at most every 0.7 s (never
+// two at once) and the UI thread swaps the result in; the view refits each time unless the user
+// has panned or zoomed, so the whole cloud stays in sight as it spreads.
 //
 // Decoding runs on the UI thread through a model owned by the panel (DESIGN.md "Threads").
 #include <chrono>
@@ -37,6 +39,8 @@ struct RunCodes {
   Tensor codes;                                  // (M, L) of the test split
   std::vector<Tensor> weights;                   // Autoencoder::params() order
   bool live = false;                             // from a snapshot of a run still training
+  uint64_t snapshot = 0;                         // live: the snapshot version encoded
+  double encode_ms = 0;                          // live: the worker's time to encode the test set
   Tensor xy;                                     // (M, 2): the codes themselves or their PCA
   analysis::Pca pca;                             // when L > 2
 };
@@ -71,7 +75,8 @@ class LatentExplorer : public Panel {
   void open_run(int64_t run_id);
   void poll_jobs();
   void follow_live();
-  void adopt(std::shared_ptr<RunCodes> run);
+  // Swaps in codes from a job; `model` (built on the worker) replaces the decoder on a run change.
+  void adopt(std::shared_ptr<RunCodes> run, std::unique_ptr<models::Autoencoder> model);
   void upload_points();
   void start_tsne();
   void decode_at(double x, double y, int nearest);
@@ -81,6 +86,7 @@ class LatentExplorer : public Panel {
   void update_recon_grid();
   void draw_toolbar();
   void draw_side(float w, float h);
+  void log_codes(double adopt_ms);  // --codes-log
   [[nodiscard]] std::vector<float> decode(std::span<const float> z, int count);  // (count, 784)
 
   AppContext& ctx_;
@@ -96,8 +102,10 @@ class LatentExplorer : public Panel {
   std::shared_ptr<LiveRun> live_;               // the training job it follows, if any
   uint64_t snapshot_seen_ = 0;
   std::chrono::steady_clock::time_point last_encode_{};
+  std::chrono::steady_clock::time_point created_ = std::chrono::steady_clock::now();
+  int live_updates_ = 0;  // live codes swapped in for the run shown
 
-  std::shared_ptr<Work> load_work_, encode_work_, tsne_work_, recon_work_;
+  std::shared_ptr<Work> load_work_, encode_work_, tsne_work_, recon_work_, manifold_work_;
   int method_ = 0;           // 0 PCA, 1 t-SNE (wider codes)
   float perplexity_ = 30;
   Tensor tsne_xy_;           // (M, 2) for run_ (empty until computed)
@@ -125,6 +133,7 @@ class LatentExplorer : public Panel {
   int manifold_n_ = 12;
   ImageGrid manifold_grid_;
   Scatter::ViewRect manifold_view_{};
+  uint64_t codes_serial_ = 0, manifold_serial_ = 0;  // adopt() counts; the grid's decoder's count
   std::chrono::steady_clock::time_point manifold_at_{};
 
   std::vector<int64_t> recon_indices_;  // the test digits in the grid

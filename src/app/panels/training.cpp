@@ -8,16 +8,30 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cerrno>
 #include <cstdio>
+#include <type_traits>
 
 #include "app/widgets/colormap.hpp"
 #include "app/widgets/line_plot.hpp"
 #include "core/error.hpp"
 #include "optim/optimizer.hpp"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 namespace aelab::app {
 
 // [SECTION] LabSession ------------------------------------------------------------------------
+
+void lower_worker_priority() {
+  // Linux: nice is per thread (setpriority on a thread id). Failure only costs smoothness.
+  const auto tid = static_cast<id_t>(::syscall(SYS_gettid));
+  errno = 0;
+  const int now = ::getpriority(PRIO_PROCESS, tid);
+  if (errno == 0) (void)::setpriority(PRIO_PROCESS, tid, std::min(now + 10, 19));
+}
 
 LabSession& LabSession::get() {
   static LabSession session;
@@ -31,6 +45,7 @@ void LabSession::poll() {
         r->info.contains("run_id")) {
       r->run_id = r->info["run_id"].get<int64_t>();
       ++runs_changed;
+      if (r->explore) explore_run = r->run_id, ++explore_serial;
     }
   }
 }
@@ -56,10 +71,63 @@ std::shared_ptr<const data::Dataset> LabSession::dataset(const std::string& name
 
 // [SECTION] Starting runs ---------------------------------------------------------------------
 
+train::AeTrainConfig parse_training_spec(const std::string& spec) {
+  train::AeTrainConfig c;
+  size_t pos = 0;
+  while (pos <= spec.size()) {
+    size_t end = spec.find(',', pos);
+    if (end == std::string::npos) end = spec.size();
+    const std::string item = spec.substr(pos, end - pos);
+    pos = end + 1;
+    if (item.empty()) continue;
+    const size_t eq = item.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw InputError("--train: '" + item + "' is not key=value (e.g. \"preset=mlp,latent=2,epochs=3\")");
+    const std::string key = item.substr(0, eq), value = item.substr(eq + 1);
+    auto number = [&](auto& out) {
+      using T = std::remove_reference_t<decltype(out)>;
+      try {
+        size_t used = 0;
+        double v = std::stod(value, &used);
+        if (used != value.size() || !std::isfinite(v)) throw std::invalid_argument(value);
+        if constexpr (std::is_integral_v<T>) {
+          if (v != std::floor(v)) throw std::invalid_argument(value);
+        }
+        out = static_cast<T>(v);
+      } catch (const std::exception&) {
+        throw InputError("--train: " + key + " needs a number, got '" + value + "'");
+      }
+    };
+    if (key == "preset") c.model.preset = value;
+    else if (key == "latent") number(c.model.latent);
+    else if (key == "loss") c.loss = value;
+    else if (key == "optimizer" || key == "optimiser") c.optimizer.name = value;
+    else if (key == "lr") number(c.optimizer.lr);
+    else if (key == "batch") number(c.batch);
+    else if (key == "epochs") number(c.epochs);
+    else if (key == "seed") number(c.seed);
+    else if (key == "dataset") c.dataset = value;
+    else if (key == "limit") number(c.limit);
+    else if (key == "threads") number(c.threads);
+    else if (key == "name") c.name = value;
+    else
+      throw InputError("--train: unknown key '" + key +
+                       "' (keys: preset, latent, loss, optimizer, lr, batch, epochs, seed, dataset, "
+                       "limit, threads, name)");
+  }
+  models::validate(c.model);
+  train::validate(c);
+  optim::validate(c.optimizer);  // an unknown optimiser name is an InputError too
+  if (const auto& names = data::dataset_names(); std::find(names.begin(), names.end(), c.dataset) == names.end())
+    throw InputError("--train: unknown dataset '" + c.dataset + "'");
+  return c;
+}
+
 TrainingPanel::TrainingPanel(AppContext& ctx) : ctx_(ctx) {
   edit_.model.latent = 2;
   edit_.epochs = 20;
   lr_edit_ = static_cast<float>(edit_.optimizer.lr);
+  if (!ctx_.launch().train.empty()) start(parse_training_spec(ctx_.launch().train), true);
 }
 
 // Closing the panel's window keeps it (and its jobs) alive; it is destroyed only when the window
@@ -69,7 +137,7 @@ TrainingPanel::~TrainingPanel() {
   LabSession::get().live.clear();
 }
 
-void TrainingPanel::start(const train::AeTrainConfig& config) {
+void TrainingPanel::start(const train::AeTrainConfig& config, bool explore) {
   try {
     train::validate(config);
   } catch (const std::exception& e) {
@@ -79,9 +147,11 @@ void TrainingPanel::start(const train::AeTrainConfig& config) {
   error_.clear();
   auto run = std::make_shared<LiveRun>();
   run->config = config;
+  run->explore = explore;
   const std::filesystem::path data_dir = ctx_.launch().data_dir, db = ctx_.launch().runs_db;
   run->job = std::make_shared<train::Job>(
       "train " + train::default_run_name(config), [config, data_dir, db](train::JobContext& jc) {
+        lower_worker_priority();
         jc.report_progress(0, "loading " + config.dataset);
         auto ds = LabSession::get().dataset(config.dataset, data_dir, config.limit);
         (void)train::train_autoencoder(config, *ds, db, jc);
@@ -97,18 +167,20 @@ void TrainingPanel::start_next_queued() {
     if (!train::is_terminal(r->job->state())) return;  // one study run at a time
   train::AeTrainConfig c = queue_.front();
   queue_.pop_front();
-  start(c);
+  start(c, watch_);
 }
 
 void TrainingPanel::save(nlohmann::json& out) const {
   out["config"] = train::to_json(edit_);
   out["smoothing"] = smoothing_;
+  out["watch"] = watch_;
 }
 
 void TrainingPanel::load(const nlohmann::json& in) {
   try {
     if (in.contains("config")) edit_ = train::ae_config_from_json(in["config"]);
     smoothing_ = std::clamp(in.value("smoothing", smoothing_), 0.0f, 0.99f);
+    watch_ = in.value("watch", watch_);
   } catch (const std::exception&) {
     // An old or hand-edited settings file: keep the defaults.
   }
@@ -162,9 +234,18 @@ void TrainingPanel::draw_form() {
   if (ImGui::InputInt("seed", &seed)) edit_.seed = static_cast<uint64_t>(std::max(0, seed));
   combo("dataset", edit_.dataset, data::dataset_names());
   if (ImGui::InputInt("threads", &threads)) edit_.threads = std::max(0, threads);
+  if (ImGui::TreeNode("Cluster refinement (IDEC)")) {
+    ImGui::InputInt("cluster epochs", &edit_.cluster_epochs);
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("After the epochs above, this many more in which a KL term pulls the\n"
+                        "codes towards learnt cluster centres (0 = none).");
+    ImGui::InputInt("clusters", &edit_.clusters);
+    ImGui::InputDouble("cluster weight", &edit_.cluster_weight, 0, 0, "%.3g");
+    ImGui::TreePop();
+  }
   ImGui::PopItemWidth();
 
-  if (ImGui::Button("Start")) start(edit_);
+  if (ImGui::Button("Start")) start(edit_, watch_);
   ImGui::SameLine();
   if (ImGui::Button("Study runs")) {
     for (int l : {2, 16, 256}) {
@@ -184,6 +265,10 @@ void TrainingPanel::draw_form() {
     ImGui::SameLine();
     if (ImGui::SmallButton("clear")) queue_.clear();
   }
+  ImGui::Checkbox("watch in the latent explorer", &watch_);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("The explorer switches to each run started here and follows its weights\n"
+                      "while it trains (codes re-encoded off the UI thread, under once a second).");
   if (!error_.empty()) ImGui::TextColored(ImVec4(1, 0.35f, 0.3f, 1), "%s", error_.c_str());
 }
 

@@ -21,9 +21,20 @@
 
 namespace aelab::app {
 
+// "preset=mlp,latent=2,epochs=3" (the window's --train): keys preset, latent, loss, optimizer
+// (or optimiser), lr, batch, epochs, seed, dataset, limit, threads, name over the defaults of
+// AeTrainConfig; InputError for an unknown key, a bad number or an impossible config.
+[[nodiscard]] train::AeTrainConfig parse_training_spec(const std::string& spec);
+
+// Gives the calling worker thread a lower scheduling priority (nice +10 over the process), so the
+// UI thread and the GL rasteriser's threads win a contended core; the OpenMP threads the worker
+// starts afterwards inherit it. The window's training and encoding jobs call it first thing.
+void lower_worker_priority();
+
 struct LiveRun {
   std::shared_ptr<train::Job> job;
   train::AeTrainConfig config;
+  bool explore = false;  // once the run id is known, the latent explorer switches to this run
   int64_t run_id = 0;  // known once the trainer has created the run (from the job's info)
   // UI-thread copies of what the job published.
   std::vector<runs::MetricPoint> points;
@@ -68,7 +79,7 @@ class TrainingPanel : public Panel {
   void load(const nlohmann::json& in) override;
 
  private:
-  void start(const train::AeTrainConfig& config);
+  void start(const train::AeTrainConfig& config, bool explore);
   void start_next_queued();
   void draw_form();
   void draw_run(LiveRun& run);
@@ -80,6 +91,7 @@ class TrainingPanel : public Panel {
   int selected_ = -1;                      // index into LabSession::live
   float smoothing_ = 0.6f;                 // EMA weight of the previous value in the curves
   float lr_edit_ = 1e-3f;
+  bool watch_ = true;  // new runs open in the latent explorer
 };
 
 }  // namespace aelab::app

@@ -73,6 +73,7 @@ ImVec2 Scatter::to_screen(double x, double y) const {
 void Scatter::fit_view() {
   cx_ = fit_cx_, cy_ = fit_cy_, half_w_ = fit_hw_, half_h_ = fit_hh_;
   dirty_ = true;
+  view_moved_ = false;
 }
 
 ScatterHover Scatter::draw(const char* id, ImVec2 size) {
@@ -108,7 +109,7 @@ ScatterHover Scatter::draw(const char* id, ImVec2 size) {
       double f = std::pow(0.85, io.MouseWheel);
       cx_ = mx + (cx_ - mx) * f, cy_ = my + (cy_ - my) * f;
       half_w_ *= f, half_h_ *= f;
-      dirty_ = true;
+      dirty_ = view_moved_ = true;
     }
     if (ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left)) fit_view();
     hovered_ = index_.nearest(static_cast<float>(mx), static_cast<float>(my), 6.0f,
@@ -121,13 +122,22 @@ ScatterHover Scatter::draw(const char* id, ImVec2 size) {
   if (ImGui::IsItemActive() && ImGui::IsMouseDragging(ImGuiMouseButton_Left, 1.0f)) {
     cx_ -= io.MouseDelta.x * upp;
     cy_ += io.MouseDelta.y * upp;
-    dirty_ = true;
+    dirty_ = view_moved_ = true;
   }
 
-  dirty_ = target_.resize(static_cast<int>(size.x), static_cast<int>(size.y)) || dirty_ ||
-           hovered_ != drawn_hovered_;
+  const int tw = static_cast<int>(size.x), th = static_cast<int>(size.y);
+  if (target_[shown_].width() != tw || target_[shown_].height() != th) shown_valid_ = false;
+  dirty_ = !shown_valid_ || dirty_ || hovered_ != drawn_hovered_;
+  int show = shown_;
   if (dirty_) {
-    target_.bind();
+    // Into the other target; this frame still shows the last finished one (if there is one).
+    const int next = shown_valid_ ? 1 - shown_ : shown_;
+    target_[next].resize(tw, th);
+    gl::Framebuffer& target = target_[next];
+    show = shown_valid_ ? shown_ : next;
+    shown_ = next;
+    shown_valid_ = true;
+    target.bind();
     glClearColor(0.094f, 0.102f, 0.118f, 1.0f);
     glClear(GL_COLOR_BUFFER_BIT);
     glDisable(GL_SCISSOR_TEST);
@@ -147,11 +157,11 @@ ScatterHover Scatter::draw(const char* id, ImVec2 size) {
     if (hovered_ >= 0) glDrawArrays(GL_POINTS, hovered_, 1);
     glBindVertexArray(0);
     glDisable(GL_PROGRAM_POINT_SIZE);
-    target_.unbind();
+    target.unbind();
     dirty_ = false;
     drawn_hovered_ = hovered_;
   }
-  dl->AddImage(target_.color().imgui_id(), hv.min, hv.max, ImVec2(0, 1), ImVec2(1, 0));
+  dl->AddImage(target_[show].color().imgui_id(), hv.min, hv.max, ImVec2(0, 1), ImVec2(1, 0));
   dl->AddRect(hv.min, hv.max, IM_COL32(160, 164, 172, 255));
   ImGui::PopID();
   return hv;

@@ -35,6 +35,8 @@ class Scatter {
                   bool keep_view = false);
   ScatterHover draw(const char* id, ImVec2 size);
   void fit_view();
+  // True once the user has panned or zoomed since the last fit (live updates then keep the view).
+  [[nodiscard]] bool view_moved() const { return view_moved_; }
   [[nodiscard]] size_t size() const { return n_; }
   // For overlays drawn after draw(): the data rect shown in the last frame, and data -> screen.
   struct ViewRect {
@@ -48,7 +50,12 @@ class Scatter {
 
  private:
   gl::ShaderProgram program_;
-  gl::Framebuffer target_;
+  // Two targets: a redraw goes into the one not shown and is shown from the next frame on, so
+  // the frame never waits for its own points to be rasterised (a software GL such as llvmpipe
+  // would block there for the whole offscreen draw, 50-100 ms while a training shares the cores).
+  gl::Framebuffer target_[2];
+  int shown_ = 0;             // the target drawn last, shown this frame unless it is being redrawn
+  bool shown_valid_ = false;  // target_[shown_] holds a finished image of the current size
   GLuint vao_ = 0, vbo_pos_ = 0, vbo_label_ = 0;
   PointIndex index_;
   size_t n_ = 0;
@@ -56,6 +63,7 @@ class Scatter {
   double half_w_ = 1, half_h_ = 1;  // half extents of the view (data)
   double fit_cx_ = 0, fit_cy_ = 0, fit_hw_ = 1, fit_hh_ = 1;
   bool dirty_ = true;
+  bool view_moved_ = false;
   ImVec2 drawn_min_{0, 0}, drawn_max_{0, 0};  // last draw's rect
   double drawn_upp_ = 1;                      // data units per pixel in the last draw
   int hovered_ = -1, drawn_hovered_ = -2;

@@ -1,0 +1,58 @@
+#pragma once
+// Helpers of the window tests that drive the built binary under a display: shell commands,
+// polling for files the window writes, and a window process that is killed when the test ends.
+#include <sys/wait.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+
+namespace aelab::test {
+
+inline std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+inline int sh(const std::string& cmd) {
+  int rc = std::system(cmd.c_str());
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+// Polls `ready` every 100 ms for up to `seconds`.
+template <class F>
+bool wait_until(F ready, double seconds) {
+  const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < end) {
+    if (ready()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return ready();
+}
+
+// A window started in the background by `sh("... & echo $! >pid_file")`; killed on scope exit.
+struct WindowProcess {
+  std::string pid;
+  bool adopt(const std::filesystem::path& pid_file) {
+    if (!wait_until([&] { return std::filesystem::exists(pid_file) && !slurp(pid_file).empty(); },
+                    5))
+      return false;
+    pid = slurp(pid_file);
+    while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
+    return !pid.empty();
+  }
+  [[nodiscard]] bool running() const {
+    return !pid.empty() && sh("kill -0 " + pid + " 2>/dev/null") == 0;
+  }
+  ~WindowProcess() {
+    if (!pid.empty()) sh("kill " + pid + " 2>/dev/null");
+  }
+};
+
+}  // namespace aelab::test
