@@ -21,28 +21,6 @@
 #include "core/error.hpp"
 #include "nn/dnnl_util.hpp"
 
-#ifdef AELAB_WINO_PROFILE  // a throwaway timing harness compiles this file itself
-#include <ctime>
-namespace aelab::nn::wino_prof {
-inline double acc[16];
-inline const char* names[16];
-inline double cpu_now() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-struct Scope {
-  int i;
-  double t0 = cpu_now();
-  Scope(int i_, const char* n) : i(i_) { names[i] = n; }
-  ~Scope() { acc[i] += cpu_now() - t0; }
-};
-}  // namespace aelab::nn::wino_prof
-#define WINO_T(i, name) aelab::nn::wino_prof::Scope wino_scope_##i(i, name)
-#else
-#define WINO_T(i, name)
-#endif
-
 // The transforms are short loops over channels; an AVX2 clone runs where the CPU has it (the
 // library itself is built for baseline x86-64).
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
@@ -598,6 +576,7 @@ void with_tile(int m, F&& f) {
 template <class Body>
 void for_each_chunk(WinogradPlan& p, const std::string& what, Body&& body) {
   const int threads = static_cast<int>(std::min<int64_t>(num_threads(), p.chunks));
+  if (threads == 0) return;  // an empty batch
   ensure_scratch(p, threads);
   std::exception_ptr error;
 #pragma omp parallel for num_threads(threads) schedule(static)
@@ -677,35 +656,20 @@ const Tensor& WinogradConv2d::forward(const Tensor& x) {
   const int64_t x_image = p.c * p.h * p.w, y_image = p.o * p.h * p.w;
   for_each_chunk(p, "running " + describe(), [&](int64_t i, int64_t n0, WinogradScratch& s) {
     const WinogradChunk& k = p.chunk(i);
-    {
-      WINO_T(0, "x transpose");
-      input_to_channels_last(x.data() + n0 * x_image, s.xp.data(), p, k.nb);
-    }
-    {
-      WINO_T(1, "in_tf");
-      with_tile(p.tile, [&](auto m) { input_transform<m()>(s.xp.data(), s.v.data(), p, k); });
-      zero_padding_row(s.v.data(), p, k, p.c);
-    }
-    {
-      WINO_T(2, "mm_fwd");
-      run_matmul(k.fwd, k.v_md, s.v.data(), k.u_md, u_.data(), k.m_md, s.m.data(), k.scratch_md[0],
-                 s);
-    }
-    {
-      WINO_T(3, "out_tf");
-      with_tile(p.tile, [&](auto m) {
-        if (relu)
-          output_transform<m(), true>(s.m.data(), bias_.value.data(), s.zp.data(), p, k);
-        else
-          output_transform<m(), false>(s.m.data(), bias_.value.data(), s.zp.data(), p, k);
-      });
-    }
-    {
-      WINO_T(4, "y transpose");
-      float* y = y_.data() + n0 * y_image;
-      output_to_nchw(s.zp.data(), y, p, k.nb);
-      if (!relu && act_ != Activation::none) activation_forward(act_, slope_, y, y, k.nb * y_image);
-    }
+    input_to_channels_last(x.data() + n0 * x_image, s.xp.data(), p, k.nb);
+    with_tile(p.tile, [&](auto m) { input_transform<m()>(s.xp.data(), s.v.data(), p, k); });
+    zero_padding_row(s.v.data(), p, k, p.c);
+    run_matmul(k.fwd, k.v_md, s.v.data(), k.u_md, u_.data(), k.m_md, s.m.data(), k.scratch_md[0],
+               s);
+    with_tile(p.tile, [&](auto m) {
+      if (relu)
+        output_transform<m(), true>(s.m.data(), bias_.value.data(), s.zp.data(), p, k);
+      else
+        output_transform<m(), false>(s.m.data(), bias_.value.data(), s.zp.data(), p, k);
+    });
+    float* y = y_.data() + n0 * y_image;
+    output_to_nchw(s.zp.data(), y, p, k.nb);
+    if (!relu && act_ != Activation::none) activation_forward(act_, slope_, y, y, k.nb * y_image);
   });
   cpu_stream().wait();
   x_ = &x;
@@ -728,57 +692,38 @@ const Tensor& WinogradConv2d::backward(const Tensor& dy) {
   for_each_chunk(
       p, "running the backward of " + describe(), [&](int64_t i, int64_t n0, WinogradScratch& s) {
         const WinogradChunk& k = p.chunk(i);
-        {
-          WINO_T(5, "dy transpose");
-          const int64_t at = n0 * y_image, count = k.nb * y_image;
-          if (act_ == Activation::none) {
-            gradient_to_channels_last<false>(dy.data() + at, nullptr, s.dzp.data(), p, k.nb);
-          } else if (act_ == Activation::relu) {
-            gradient_to_channels_last<true>(dy.data() + at, y_.data() + at, s.dzp.data(), p, k.nb);
-          } else {
-            s.dz.resize({count});
-            activation_backward_from_output(act_, slope_, y_.data() + at, dy.data() + at,
-                                            s.dz.data(), count);
-            gradient_to_channels_last<false>(s.dz.data(), nullptr, s.dzp.data(), p, k.nb);
-          }
+        const int64_t at = n0 * y_image, count = k.nb * y_image;
+        if (act_ == Activation::none) {
+          gradient_to_channels_last<false>(dy.data() + at, nullptr, s.dzp.data(), p, k.nb);
+        } else if (act_ == Activation::relu) {
+          gradient_to_channels_last<true>(dy.data() + at, y_.data() + at, s.dzp.data(), p, k.nb);
+        } else {
+          s.dz.resize({count});
+          activation_backward_from_output(act_, slope_, y_.data() + at, dy.data() + at, s.dz.data(),
+                                          count);
+          gradient_to_channels_last<false>(s.dz.data(), nullptr, s.dzp.data(), p, k.nb);
         }
-        {
-          WINO_T(6, "dm_tf");
-          with_tile(p.tile, [&](auto m) {
-            output_gradient_transform<m()>(s.dzp.data(), s.m.data(), s.db.data(), p, k);
-          });
-          zero_padding_row(s.m.data(), p, k, p.o);
-        }
-        {
-          WINO_T(7, "x transpose+in_tf");
-          input_to_channels_last(x_->data() + n0 * x_image, s.xp.data(), p, k.nb);
-          with_tile(p.tile, [&](auto m) { input_transform<m()>(s.xp.data(), s.v.data(), p, k); });
-          zero_padding_row(s.v.data(), p, k, p.c);
-        }
-        {
-          WINO_T(8, "mm_bw");
-          run_matmul(k.bwd_weights, k.vt_md, s.v.data(), k.m_md, s.m.data(), k.u_md, s.du.data(),
-                     k.scratch_md[2], s);
-        }
+        with_tile(p.tile, [&](auto m) {
+          output_gradient_transform<m()>(s.dzp.data(), s.m.data(), s.db.data(), p, k);
+        });
+        zero_padding_row(s.m.data(), p, k, p.o);
+        input_to_channels_last(x_->data() + n0 * x_image, s.xp.data(), p, k.nb);
+        with_tile(p.tile, [&](auto m) { input_transform<m()>(s.xp.data(), s.v.data(), p, k); });
+        zero_padding_row(s.v.data(), p, k, p.c);
+        run_matmul(k.bwd_weights, k.vt_md, s.v.data(), k.m_md, s.m.data(), k.u_md, s.du.data(),
+                   k.scratch_md[2], s);
         if (!needs_input_grad()) return;
-        {
-          WINO_T(9, "mm_bd");
-          run_matmul(k.bwd_data, k.m_md, s.m.data(), k.ut_md, u_.data(), k.v_md, s.dv.data(),
-                     k.scratch_md[1], s);
-        }
-        {
-          WINO_T(10, "dx_tf+transpose");
-          with_tile(p.tile, [&](auto m) {
-            input_gradient_transform<m()>(s.dv.data(), s.dxp.data(), p, k);
-          });
-          input_grad_to_nchw(s.dxp.data(), dx_.data() + n0 * x_image, p, k.nb);
-        }
+        run_matmul(k.bwd_data, k.m_md, s.m.data(), k.ut_md, u_.data(), k.v_md, s.dv.data(),
+                   k.scratch_md[1], s);
+        with_tile(p.tile,
+                  [&](auto m) { input_gradient_transform<m()>(s.dv.data(), s.dxp.data(), p, k); });
+        input_grad_to_nchw(s.dxp.data(), dx_.data() + n0 * x_image, p, k.nb);
       });
   cpu_stream().wait();
   // The threads' shares, summed in thread order.
   du_.resize({p.points, p.c, p.o});
-  std::copy_n(p.threads[0].du.data(), du_.numel(), du_.data());
-  for (int t = 1; t < threads; ++t)
+  du_.zero();
+  for (int t = 0; t < threads; ++t)
     detail::add_into(du_.data(), p.threads[t].du.data(), du_.numel());
   for (int t = 0; t < threads; ++t)
     detail::add_into(bias_.grad.data(), p.threads[t].db.data(), p.o);

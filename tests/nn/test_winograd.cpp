@@ -113,6 +113,10 @@ TEST_CASE("WinogradConv2d keeps plans per shape and skips dx when asked", "[nn][
                                       Activation::relu);
   CHECK(scaled_max_diff(wino.weight().grad, g.dw) < kTol);
   CHECK_THROWS_AS(wino.forward(random_tensor({1, 3, 5, 5}, rng)), ShapeError);
+  wino.set_needs_input_grad(true);
+  Tensor empty({0, 2, 5, 6});
+  CHECK(wino.forward(empty).shape() == Shape{0, 3, 5, 6});
+  CHECK(wino.backward(Tensor({0, 3, 5, 6})).shape() == Shape{0, 2, 5, 6});
   CHECK_THROWS_AS(WinogradConv2d(2, 3, rng, Activation::none, kDefaultLeakySlope, 3), InputError);
 }
 
