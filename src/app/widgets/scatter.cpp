@@ -15,25 +15,30 @@ Scatter::~Scatter() {
   if (vao_) glDeleteVertexArrays(1, &vao_);
 }
 
+// The shader program and buffers, made once. draw() makes them too (before any points), so that
+// the first codes arriving mid-training do not pay for a shader compile (tens of ms in llvmpipe).
+void Scatter::init_gl() {
+  if (program_.valid()) return;
+  program_ = gl::ShaderProgram("scatter.vert", "scatter.frag");
+  glGenVertexArrays(1, &vao_);
+  glGenBuffers(1, &vbo_pos_);
+  glGenBuffers(1, &vbo_label_);
+  glBindVertexArray(vao_);
+  glBindBuffer(GL_ARRAY_BUFFER, vbo_pos_);
+  glEnableVertexAttribArray(0);
+  glVertexAttribPointer(0, 2, GL_FLOAT, GL_FALSE, 0, nullptr);
+  glBindBuffer(GL_ARRAY_BUFFER, vbo_label_);
+  glEnableVertexAttribArray(1);
+  glVertexAttribPointer(1, 1, GL_UNSIGNED_BYTE, GL_FALSE, 0, nullptr);
+  glBindVertexArray(0);
+}
+
 void Scatter::set_points(std::span<const float> xy, std::span<const uint8_t> labels,
                          bool keep_view) {
   if (xy.size() != labels.size() * 2)
     throw ShapeError("scatter: " + std::to_string(xy.size()) + " coordinates for " +
                      std::to_string(labels.size()) + " labels (need 2 per point)");
-  if (!program_.valid()) {
-    program_ = gl::ShaderProgram("scatter.vert", "scatter.frag");
-    glGenVertexArrays(1, &vao_);
-    glGenBuffers(1, &vbo_pos_);
-    glGenBuffers(1, &vbo_label_);
-    glBindVertexArray(vao_);
-    glBindBuffer(GL_ARRAY_BUFFER, vbo_pos_);
-    glEnableVertexAttribArray(0);
-    glVertexAttribPointer(0, 2, GL_FLOAT, GL_FALSE, 0, nullptr);
-    glBindBuffer(GL_ARRAY_BUFFER, vbo_label_);
-    glEnableVertexAttribArray(1);
-    glVertexAttribPointer(1, 1, GL_UNSIGNED_BYTE, GL_FALSE, 0, nullptr);
-    glBindVertexArray(0);
-  }
+  init_gl();
   n_ = labels.size();
   glBindBuffer(GL_ARRAY_BUFFER, vbo_pos_);
   glBufferData(GL_ARRAY_BUFFER, static_cast<GLsizeiptr>(xy.size_bytes()), xy.data(), GL_STATIC_DRAW);
@@ -84,6 +89,7 @@ ScatterHover Scatter::draw(const char* id, ImVec2 size) {
   hv.min = ImGui::GetCursorScreenPos();
   hv.max = ImVec2(hv.min.x + size.x, hv.min.y + size.y);
   ImGui::InvisibleButton("##scatter", size);
+  init_gl();
   ImDrawList* dl = ImGui::GetWindowDrawList();
   if (n_ == 0) {
     dl->AddRect(hv.min, hv.max, IM_COL32(160, 164, 172, 255));

@@ -49,6 +49,7 @@ class Scatter {
   float alpha = 0.7f;
 
  private:
+  void init_gl();
   gl::ShaderProgram program_;
   // Two targets: a redraw goes into the one not shown and is shown from the next frame on, so
   // the frame never waits for its own points to be rasterised (a software GL such as llvmpipe
