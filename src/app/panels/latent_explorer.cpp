@@ -292,17 +292,17 @@ void LatentExplorer::adopt(std::shared_ptr<RunCodes> run, std::unique_ptr<models
     has_decoded_ = false;
     recon_dirty_ = true;
   }
+  status_.clear();
+  status_error_ = false;
   try {
     if (model_ && same_run)
       load_weights(*model_, run_->weights);  // keeps its oneDNN primitives: ~1 ms for the study MLP
     else
       model_ = model ? std::move(model) : make_model(run_->config, run_->weights);
   } catch (const std::exception& e) {
-    status_ = e.what(), status_error_ = true;
+    status_ = e.what(), status_error_ = true;  // the codes still show; decoding is off
     model_.reset();
   }
-  status_.clear();
-  status_error_ = false;
   hover_index_ = -1;
   upload_points();  // now, so the log below and this frame see the new codes
   if (pick_a_ >= 0 && pick_b_ >= 0) update_interpolation();
@@ -537,7 +537,6 @@ void LatentExplorer::draw_toolbar() {
     ImGui::TextDisabled("%lld codes, L = %lld", static_cast<long long>(run_->codes.dim(0)),
                         static_cast<long long>(run_->config.model.latent));
   }
-
   // Legend: one fixed colour per digit; unticking hides that digit.
   const auto& pal = digit_palette();
   for (int d = 0; d < 10; ++d) {
