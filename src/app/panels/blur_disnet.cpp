@@ -482,6 +482,20 @@ void BlurDisNetPanel::draw_adversarial() {
   ImGui::InputInt("epochs##adv", &adv_cfg_.epochs, 0);
   ImGui::SameLine();
   ImGui::Checkbox("deblur", &adv_cfg_.deblur);
+  // Retraining an (a) run, as the study does, keeps its digits: only the sharpening is new.
+  ImGui::SetNextItemWidth(w * 3.6f);
+  std::string from = adv_cfg_.init_run > 0 ? "#" + std::to_string(adv_cfg_.init_run) : "fresh weights";
+  for (const RunItem& r : runs_)
+    if (r.id == adv_cfg_.init_run) from = r.label;
+  if (ImGui::BeginCombo("start from", from.c_str())) {
+    if (ImGui::Selectable("fresh weights", adv_cfg_.init_run == 0)) adv_cfg_.init_run = 0;
+    for (const RunItem& r : runs_)
+      if (ImGui::Selectable(r.label.c_str(), r.id == adv_cfg_.init_run)) adv_cfg_.init_run = r.id;
+    ImGui::EndCombo();
+  }
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("Retrain an autoencoder run (same preset and latent): its final weights\n"
+                      "are the start, e.g. 10 epochs of L1 + lambda * BCE on an (a) run.");
   ImGui::EndDisabled();
 
   // lambda stays editable while the run trains: the job takes it at its next step.
