@@ -58,9 +58,9 @@ namespace {
 // subcommand spins that long before it sleeps (libgomp's own default spins 3x longer). libgomp
 // reads these once, when it loads, so the only way to choose for the user is to start again with
 // the variable set. An explicit OMP_WAIT_POLICY or GOMP_SPINCOUNT wins.
-void choose_openmp_wait_policy(int argc, char** argv) {
+// `headless`: some argument names a subcommand (global options such as --data-dir may come first).
+void choose_openmp_wait_policy(int argc, char** argv, bool headless) {
   if (std::getenv("OMP_WAIT_POLICY") || std::getenv("GOMP_SPINCOUNT")) return;
-  const bool headless = argc > 1 && argv[1][0] != '-';
   if (headless)
     setenv("GOMP_SPINCOUNT", "100000", 1);
   else
@@ -72,7 +72,6 @@ void choose_openmp_wait_policy(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   using namespace aelab;
-  choose_openmp_wait_policy(argc, argv);
   CLI::App app{"aelab: a lab for optimisers and autoencoders on MNIST.\n"
                "Without a subcommand it opens the window."};
   app.set_version_flag("--version", "aelab 0.1");
@@ -84,6 +83,11 @@ int main(int argc, char** argv) {
   app::add_window_options(app, window);
 #endif
   cli::add_registered_commands(app);
+  bool headless = false;
+  for (int i = 1; i < argc && !headless; ++i)
+    for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
+      headless |= sub->check_name(argv[i]);
+  choose_openmp_wait_policy(argc, argv, headless);
   try {
     app.parse(argc, argv);
 #ifdef AELAB_HAS_APP
