@@ -62,6 +62,17 @@ void validate(const AeTrainConfig& c) {
   }
 }
 
+AeTrainConfig clustering_recipe() {
+  AeTrainConfig c;
+  c.model = {"deep", 16};
+  c.loss = "mse";
+  c.epochs = 150;
+  c.augment = {2.0, 10.0};
+  c.cluster_epochs = 50;
+  c.cluster_weight = 1.0;
+  return c;
+}
+
 nlohmann::json to_json(const AeTrainConfig& c) {
   const auto& o = c.optimizer;
   return {{"model", models::to_json(c.model)},

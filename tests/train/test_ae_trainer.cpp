@@ -224,3 +224,14 @@ TEST_CASE("a run can start from another run's weights and refine its clusters", 
   c.epochs = 0;  // nothing to start from: no epochs is no training
   REQUIRE_THROWS_AS(train::validate(c), InputError);
 }
+
+TEST_CASE("the clustering recipe is a valid deep L16 run with augmentation and refinement",
+          "[train][clustering]") {
+  train::AeTrainConfig c = train::clustering_recipe();
+  REQUIRE_NOTHROW(train::validate(c));
+  REQUIRE(c.model.preset == "deep");
+  REQUIRE(c.model.latent == 16);
+  REQUIRE(c.augment.active());
+  REQUIRE(c.cluster_epochs > 0);
+  REQUIRE(train::default_run_name(c) == "deep-L16-mse-aug-idec50");
+}
