@@ -67,8 +67,8 @@ AeTrainConfig clustering_recipe() {
   c.model = {"deep", 16};
   c.loss = "mse";
   c.epochs = 150;
-  c.augment = {2.0, 10.0};
-  c.cluster_epochs = 50;
+  c.augment = {3.0, 15.0};
+  c.cluster_epochs = 30;
   c.cluster_weight = 1.0;
   return c;
 }

@@ -233,5 +233,5 @@ TEST_CASE("the clustering recipe is a valid deep L16 run with augmentation and r
   REQUIRE(c.model.latent == 16);
   REQUIRE(c.augment.active());
   REQUIRE(c.cluster_epochs > 0);
-  REQUIRE(train::default_run_name(c) == "deep-L16-mse-aug-idec50");
+  REQUIRE(train::default_run_name(c) == "deep-L16-mse-aug-idec30");
 }

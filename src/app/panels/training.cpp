@@ -273,7 +273,7 @@ void TrainingPanel::draw_form() {
   }
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("Fill in the deep preset whose 16-D codes k-means sorts into digits:\n"
-                      "MSE, 150 epochs on shifted and rotated digits, then 50 epochs of\n"
+                      "MSE, 150 epochs on shifted and rotated digits, then 30 epochs of\n"
                       "cluster refinement (IDEC, KL weight 1). About 5 minutes on 2 cores.");
   if (!queue_.empty()) {
     ImGui::SameLine();
