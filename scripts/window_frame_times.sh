@@ -67,4 +67,4 @@ updates=$(grep -c '"live":true' "$work/codes.jsonl" || true)
 printf 'window frame time, %s points in the explorer, training (threads=%s) running: %d frames, p50 %.2f ms, p95 %.2f ms, max %.2f ms; %d live updates\n' \
   "$points" "$threads" "$count" "$(pick 0.5)" "$(pick 0.95)" "$(tail -1 "$work/sorted")" "$updates"
 { grep -o 'decoded a latent point in [0-9.]* ms' "$work/window.log" || true; } | awk '{print $6}' | sort -g |
-  awk '{v[NR] = $1} END {if (NR) printf "decoding a clicked point: %d decodes, median %.3f ms, max %.3f ms\n", NR, v[int((NR + 1) / 2)], v[NR]}'
+  awk '{v[NR] = $1; over += $1 > 1.0} END {if (NR) printf "decoding a clicked point: %d decodes, median %.3f ms, p95 %.3f ms, max %.3f ms, %d over 1 ms\n", NR, v[int((NR + 1) / 2)], v[int(0.95 * NR + 0.999)], v[NR], over}'

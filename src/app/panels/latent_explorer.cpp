@@ -297,8 +297,12 @@ void LatentExplorer::adopt(std::shared_ptr<RunCodes> run, std::unique_ptr<models
   try {
     if (model_ && same_run)
       load_weights(*model_, run_->weights);  // keeps its oneDNN primitives: ~1 ms for the study MLP
-    else
+    else {
       model_ = model ? std::move(model) : make_model(run_->config, run_->weights);
+      // A new model's first batch-of-one decode builds its oneDNN primitives: do it now, so a
+      // click never pays for that.
+      (void)decode(std::vector<float>(run_->config.model.latent, 0.0f), 1);
+    }
   } catch (const std::exception& e) {
     status_ = e.what(), status_error_ = true;  // the codes still show; decoding is off
     model_.reset();
