@@ -366,9 +366,7 @@ struct ClusterRefinement {
 };
 
 // DEC's start: k-means (10 restarts) on the codes of the whole training set.
-std::unique_ptr<ClusterRefinement> start_refinement(models::Autoencoder& ae, const Tensor& input,
-                                                    const AeTrainConfig& c) {
-  Tensor codes = encode_all(ae, input);
+std::unique_ptr<ClusterRefinement> start_refinement(const Tensor& codes, const AeTrainConfig& c) {
   analysis::KMeansConfig kc;
   kc.k = c.clusters;
   kc.seed = c.seed;
@@ -381,8 +379,7 @@ std::unique_ptr<ClusterRefinement> start_refinement(models::Autoencoder& ae, con
 }
 
 // Recomputes P over the training codes; returns the fraction of codes whose cluster changed.
-double refresh_target(ClusterRefinement& r, models::Autoencoder& ae, const Tensor& input) {
-  Tensor codes = encode_all(ae, input);
+double refresh_target(ClusterRefinement& r, const Tensor& codes) {
   Tensor q = r.head.forward(codes);
   r.target = nn::target_distribution(q);
   std::vector<int> now = nn::hard_assignments(q);
@@ -487,16 +484,17 @@ AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
     for (int epoch = 0; epoch < all_epochs; ++epoch) {
       auto epoch_start = Clock::now();
       if (epoch >= config.epochs) {  // cluster refinement
+        const Tensor codes = encode_all(ae, train_input);  // once an epoch, for k-means and P
         if (!refine) {
           ctx.report_progress(double(step) / total_steps, "k-means on the training codes");
-          refine = start_refinement(ae, train_input, config);
+          refine = start_refinement(codes, config);
           std::vector<nn::Param*> all = params;
           all.push_back(refine->head.params()[0]);
           const double lr = opt->lr();
           opt = optim::make_optimizer(config.optimizer, param_refs(all));  // fresh moments
           opt->set_lr(lr);
         }
-        result.cluster_changes = refresh_target(*refine, ae, train_input);
+        result.cluster_changes = refresh_target(*refine, codes);
       }
       double loss_sum = 0, rec_sum = 0, adv_sum = 0, kl_sum = 0;
       int64_t seen = 0;
