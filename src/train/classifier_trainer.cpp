@@ -7,6 +7,7 @@
 
 #include "core/dnnl_context.hpp"
 #include "core/error.hpp"
+#include "data/augment.hpp"
 #include "data/batcher.hpp"
 #include "models/dis_net.hpp"
 #include "nn/loss.hpp"
@@ -122,11 +123,7 @@ void random_shift(Tensor& batch, int shift, Rng& rng) {
     const int64_t dx = rng.below(2 * shift + 1) - shift, dy = rng.below(2 * shift + 1) - shift;
     if (dx == 0 && dy == 0) continue;
     std::copy(img, img + h * w, src.begin());
-    for (int64_t y = 0; y < h; ++y)
-      for (int64_t x = 0; x < w; ++x) {
-        const int64_t sy = y - dy, sx = x - dx;
-        img[y * w + x] = (sy >= 0 && sy < h && sx >= 0 && sx < w) ? src[sy * w + sx] : 0.0f;
-      }
+    data::affine_warp(src.data(), img, h, w, 0.0, double(dx), double(dy));  // exact at whole pixels
   }
 }
 
