@@ -36,7 +36,8 @@ namespace aelab::app {
 
 void add_window_options(CLI::App& app, WindowOptions& o) {
   std::string names;
-  for (const PanelInfo& p : panel_catalog()) names += (names.empty() ? "" : ", ") + std::string(p.name);
+  for (const PanelInfo& p : panel_catalog())
+    names += (names.empty() ? "" : ", ") + std::string(p.name);
   app.add_option("--panel", o.panel, "Window: open this panel focused (" + names + ")");
   app.add_option("--frames", o.frames, "Window: draw N frames, then exit 0")
       ->check(CLI::PositiveNumber);
@@ -44,7 +45,8 @@ void add_window_options(CLI::App& app, WindowOptions& o) {
   app.add_option("--frame-times", o.frame_times, "Window: write each frame's CPU time (ms) to CSV");
   app.add_option("--width", o.width, "Window width in pixels")->check(CLI::Range(200, 16384));
   app.add_option("--height", o.height, "Window height in pixels")->check(CLI::Range(150, 16384));
-  app.add_option("--run", o.run, "Window: show this run (id) in the latent explorer and k-means view");
+  app.add_option("--run", o.run,
+                 "Window: show this run (id) in the latent explorer and k-means view");
   app.add_option("--decoded-png", o.decoded_png,
                  "Window: the latent explorer writes each decoded digit to this PNG (for tests)");
   app.add_option("--train", o.train,
@@ -54,8 +56,9 @@ void add_window_options(CLI::App& app, WindowOptions& o) {
   app.add_option("--screenshot-every", o.screenshot_every,
                  "Window: with --screenshot, also write <name>-01.png, -02.png, ... every SECONDS")
       ->check(CLI::PositiveNumber);
-  app.add_option("--codes-log", o.codes_log,
-                 "Window: the latent explorer appends one JSON line per set of codes it shows (for tests)");
+  app.add_option(
+      "--codes-log", o.codes_log,
+      "Window: the latent explorer appends one JSON line per set of codes it shows (for tests)");
 }
 
 void AppContext::report(std::string message, bool error) {
@@ -79,8 +82,8 @@ struct PanelSlot {
   bool open = false;
   bool focus_next = false;
   int place_frames = 0;  // > 0: fill the work area (a scripted --panel run); 2 frames, because
-                        // the menu bar's height reaches WorkPos one frame late
-  std::string failure;      // construction failed: shown instead of the panel
+                         // the menu bar's height reaches WorkPos one frame late
+  std::string failure;   // construction failed: shown instead of the panel
 };
 
 struct Host {
@@ -227,12 +230,15 @@ void run_captures(AppContext& ctx, GLFWwindow* window) {
   int fw = 0, fh = 0, ww = 0, wh = 0;
   glfwGetFramebufferSize(window, &fw, &fh);
   glfwGetWindowSize(window, &ww, &wh);
-  const float sx = ww > 0 ? static_cast<float>(fw) / ww : 1, sy = wh > 0 ? static_cast<float>(fh) / wh : 1;
+  const float sx = ww > 0 ? static_cast<float>(fw) / ww : 1,
+              sy = wh > 0 ? static_cast<float>(fh) / wh : 1;
   glBindFramebuffer(GL_READ_FRAMEBUFFER, 0);
   glReadBuffer(GL_BACK);
   for (auto& c : caps) {
-    int x0 = std::clamp(static_cast<int>(c.min.x * sx), 0, fw), y0 = std::clamp(static_cast<int>(c.min.y * sy), 0, fh);
-    int x1 = std::clamp(static_cast<int>(c.max.x * sx), 0, fw), y1 = std::clamp(static_cast<int>(c.max.y * sy), 0, fh);
+    int x0 = std::clamp(static_cast<int>(c.min.x * sx), 0, fw),
+        y0 = std::clamp(static_cast<int>(c.min.y * sy), 0, fh);
+    int x1 = std::clamp(static_cast<int>(c.max.x * sx), 0, fw),
+        y1 = std::clamp(static_cast<int>(c.max.y * sy), 0, fh);
     auto px = gl::read_pixels_top_down(x0, y0, x1 - x0, y1 - y0, fh);
     for (size_t i = 3; i < px.size(); i += 4) px[i] = 255;  // the window is opaque
     std::string err = write_png(c.path, x1 - x0, y1 - y0, px);
@@ -251,13 +257,15 @@ int run_window(const WindowOptions& opt) {
                              [&](const PanelInfo& p) { return opt.panel == p.name; });
     if (!known) {
       std::string names;
-      for (const PanelInfo& p : panel_catalog()) names += (names.empty() ? "" : ", ") + std::string(p.name);
+      for (const PanelInfo& p : panel_catalog())
+        names += (names.empty() ? "" : ", ") + std::string(p.name);
       throw InputError("unknown panel '" + opt.panel + "'; panels: " + names);
     }
   }
   if (!opt.train.empty()) (void)parse_training_spec(opt.train);  // a bad spec: exit 2, no window
   if (opt.screenshot_every > 0 && opt.screenshot.empty())
-    throw InputError("--screenshot-every needs --screenshot (the name the numbered PNGs are made from)");
+    throw InputError(
+        "--screenshot-every needs --screenshot (the name the numbered PNGs are made from)");
   const bool scripted = opt.frames > 0 || !opt.screenshot.empty();
   const int frames = opt.frames > 0 ? opt.frames : (scripted ? 10 : 0);
 
@@ -277,11 +285,13 @@ int run_window(const WindowOptions& opt) {
   glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE);
   GLFWwindow* window = glfwCreateWindow(opt.width, opt.height, "aelab", nullptr, nullptr);
   if (!window) {
-    std::fprintf(stderr,
-                 "aelab: cannot create an OpenGL 3.3 core context: %s.\n"
-                 "  The window needs OpenGL 3.3. Update the graphics driver, or try Mesa's software "
-                 "renderer (LIBGL_ALWAYS_SOFTWARE=1); the headless commands work without it: aelab --help.\n",
-                 g_glfw_error.c_str());
+    std::fprintf(
+        stderr,
+        "aelab: cannot create an OpenGL 3.3 core context: %s.\n"
+        "  The window needs OpenGL 3.3. Update the graphics driver, or try Mesa's software "
+        "renderer (LIBGL_ALWAYS_SOFTWARE=1); the headless commands work without it: aelab "
+        "--help.\n",
+        g_glfw_error.c_str());
     glfwTerminate();
     return 1;
   }
@@ -296,9 +306,10 @@ int run_window(const WindowOptions& opt) {
   io.ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;
 
   Host host;
-  host.ctx.set_launch(LaunchInfo{opt.data_dir.empty() ? default_data_dir() : std::filesystem::path(opt.data_dir),
-                                 opt.runs_db.empty() ? default_runs_db() : std::filesystem::path(opt.runs_db), opt.run,
-                                 opt.decoded_png, opt.train, opt.codes_log});
+  host.ctx.set_launch(
+      LaunchInfo{opt.data_dir.empty() ? default_data_dir() : std::filesystem::path(opt.data_dir),
+                 opt.runs_db.empty() ? default_runs_db() : std::filesystem::path(opt.runs_db),
+                 opt.run, opt.decoded_png, opt.train, opt.codes_log});
   host.persist = !scripted;
   host.config_dir = default_config_dir();
   if (host.persist) {
@@ -306,7 +317,8 @@ int run_window(const WindowOptions& opt) {
     host.settings = load_window_settings(host.config_dir, &warning);
     if (!warning.empty()) host.ctx.report(warning, true);
     if (!host.settings.imgui_ini.empty())
-      ImGui::LoadIniSettingsFromMemory(host.settings.imgui_ini.c_str(), host.settings.imgui_ini.size());
+      ImGui::LoadIniSettingsFromMemory(host.settings.imgui_ini.c_str(),
+                                       host.settings.imgui_ini.size());
   }
   float xscale = 1, yscale = 1;
   glfwGetWindowContentScale(window, &xscale, &yscale);
@@ -388,7 +400,8 @@ int run_window(const WindowOptions& opt) {
       glfwGetWindowSize(window, &ww, &wh);
       host.ctx.request_capture(ImVec2(0, 0), ImVec2(static_cast<float>(ww), static_cast<float>(wh)),
                                p.string(), [](const std::string& err) {
-                                 if (!err.empty()) std::fprintf(stderr, "aelab: screenshot: %s\n", err.c_str());
+                                 if (!err.empty())
+                                   std::fprintf(stderr, "aelab: screenshot: %s\n", err.c_str());
                                });
     }
     if (last && !opt.screenshot.empty()) {
@@ -403,7 +416,8 @@ int run_window(const WindowOptions& opt) {
                                });
     }
     // CPU time of the frame; screenshots/exports below are file I/O, not drawing.
-    frame_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    frame_ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     run_captures(host.ctx, window);
     if (std::string e = gl::take_errors("drawing the frame"); !e.empty()) {
       static int reported = 0;

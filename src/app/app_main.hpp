@@ -17,7 +17,7 @@ struct WindowOptions {
   std::string decoded_png;  // --decoded-png: the explorer writes each decoded digit here
   std::string train;        // --train "preset=mlp,latent=2,epochs=3": the training panel starts it
   double screenshot_every = 0;  // > 0: also write <screenshot stem>-NN.png every this many seconds
-  std::string codes_log;    // --codes-log: the explorer appends a JSON line per codes it shows
+  std::string codes_log;        // --codes-log: the explorer appends a JSON line per codes it shows
   std::string data_dir, runs_db;  // resolved by main() from --data-dir / --runs-db
 };
 

@@ -38,7 +38,8 @@ class JobList {
     JobView view;
   };
   // Polls every job (UI thread, once per frame) and drops those finished more than `linger` ago.
-  const std::vector<Entry>& update(std::chrono::steady_clock::duration linger = std::chrono::seconds(4));
+  const std::vector<Entry>& update(
+      std::chrono::steady_clock::duration linger = std::chrono::seconds(4));
   [[nodiscard]] const std::vector<Entry>& entries() const { return shown_; }
 
  private:

@@ -4,15 +4,15 @@
 //
 // Adding a panel: write panels/<name>.{hpp,cpp} with a class derived from Panel, and add one
 // line to the list in panels/panel_catalog.cpp. Only panels in that list appear in the View menu.
+#include <imgui.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <imgui.h>
-#include <nlohmann/json.hpp>
 
 #include "app/job_list.hpp"
 

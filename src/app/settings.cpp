@@ -1,10 +1,10 @@
 #include "app/settings.hpp"
 
+#include <unistd.h>
+
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
-
-#include <unistd.h>
 
 namespace aelab::app {
 
@@ -49,9 +49,11 @@ WindowSettings load_window_settings(const std::filesystem::path& dir, std::strin
       for (auto& [k, v] : j["open"].items())
         if (v.is_boolean()) s.open[k] = v.get<bool>();
     if (j.contains("panels") && j["panels"].is_object()) s.panels = j["panels"];
-    if (j.contains("ui_scale") && j["ui_scale"].is_number()) s.ui_scale = j["ui_scale"].get<float>();
+    if (j.contains("ui_scale") && j["ui_scale"].is_number())
+      s.ui_scale = j["ui_scale"].get<float>();
   } catch (const nlohmann::json::exception& e) {
-    if (warning) *warning = (dir / "panels.json").string() + " is corrupt, using defaults: " + e.what();
+    if (warning)
+      *warning = (dir / "panels.json").string() + " is corrupt, using defaults: " + e.what();
   }
   return s;
 }

@@ -4,17 +4,16 @@
 // settings). Written atomically (temp file + rename), so a crash never leaves half a file.
 #include <filesystem>
 #include <map>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace aelab::app {
 
 struct WindowSettings {
-  std::string imgui_ini;               // ImGui::SaveIniSettingsToMemory()
-  std::map<std::string, bool> open;    // panel name -> open
+  std::string imgui_ini;                             // ImGui::SaveIniSettingsToMemory()
+  std::map<std::string, bool> open;                  // panel name -> open
   nlohmann::json panels = nlohmann::json::object();  // panel name -> its settings
-  float ui_scale = 0.0f;               // 0: from the monitor's content scale
+  float ui_scale = 0.0f;                             // 0: from the monitor's content scale
 };
 
 // Missing files give defaults; a corrupt panels.json is ignored with a warning in `warning`.

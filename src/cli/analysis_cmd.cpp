@@ -41,7 +41,8 @@ Points run_codes(int64_t run_id) {
   for (const runs::BlobInfo& b : store.list_artefacts(run_id)) has_codes |= b.name == "test_codes";
   if (!has_codes)
     throw InputError("run " + std::to_string(run_id) + " has no test-set codes (status " +
-                     std::string(runs::to_string(rec.summary.status)) + "; only finished runs have them)");
+                     std::string(runs::to_string(rec.summary.status)) +
+                     "; only finished runs have them)");
   runs::NamedTensors t = store.load_tensor_artefact(run_id, "test_codes");
   if (t.empty() || t.front().value.rank() != 2)
     throw InputError("run " + std::to_string(run_id) + ": test_codes is not an (M, L) matrix");
@@ -137,7 +138,8 @@ void run_project(const ProjectOptions& o) {
     throw InputError("--method must be pca or tsne, not '" + o.method + "'");
   Points p = run_codes(o.run);
   Tensor y;
-  if (p.x.dim(1) == 1) throw InputError("run " + std::to_string(o.run) + " has 1-D codes: nothing to project");
+  if (p.x.dim(1) == 1)
+    throw InputError("run " + std::to_string(o.run) + " has 1-D codes: nothing to project");
   if (o.method == "pca") {
     y = analysis::fit_pca(p.x, 2).project(p.x);
   } else {
@@ -182,7 +184,8 @@ AELAB_REGISTER_COMMANDS(40) {
   km->callback([k] { run_kmeans(*k); });
 
   auto p = std::make_shared<ProjectOptions>();
-  auto* pr = app.add_subcommand("project", "2-D map (PCA or t-SNE) of a run's test-set codes, as CSV");
+  auto* pr =
+      app.add_subcommand("project", "2-D map (PCA or t-SNE) of a run's test-set codes, as CSV");
   pr->add_option("--run", p->run, "Run id")->required();
   pr->add_option("--method", p->method, "pca | tsne")->capture_default_str();
   pr->add_option("--perplexity", p->perplexity, "t-SNE perplexity")->capture_default_str();

@@ -7,10 +7,10 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "cli/command_registry.hpp"
-#include "core/dnnl_context.hpp"
 #include "analysis/kmeans.hpp"
 #include "analysis/tsne.hpp"
+#include "cli/command_registry.hpp"
+#include "core/dnnl_context.hpp"
 #include "models/autoencoder.hpp"
 #include "models/dis_net.hpp"
 #include "nn/gemm_peak.hpp"
@@ -59,7 +59,8 @@ double mlp_training_samples_per_s(int64_t latent, int64_t batch, int steps) {
 
 // n points in d dimensions around 10 centres (the shape of a trained autoencoder's codes: digits
 // as loose clusters), with their cluster as the label.
-Tensor clustered_points(int64_t n, int64_t d, double spread, std::vector<uint8_t>& labels, Rng& rng) {
+Tensor clustered_points(int64_t n, int64_t d, double spread, std::vector<uint8_t>& labels,
+                        Rng& rng) {
   Tensor centres({10, d});
   for (float& v : centres.span()) v = static_cast<float>(rng.normal());
   Tensor x({n, d});
@@ -108,8 +109,11 @@ void run_bench(const BenchOptions& o) {
   // Forward FLOPs of one sample; a training step does three GEMMs per layer (forward, backward
   // data, backward weights), so 3x that per sample.
   Rng rng(0);
-  const double flops_per_sample = 3.0 * models::Autoencoder({"mlp", 16}, rng).forward_flops_per_sample();
-  if (!o.json) std::printf("%-34s %12s %12s %12s %8s\n", "figure", "samples/s", "GFLOP/s", "peak GF/s", "ratio");
+  const double flops_per_sample =
+      3.0 * models::Autoencoder({"mlp", 16}, rng).forward_flops_per_sample();
+  if (!o.json)
+    std::printf("%-34s %12s %12s %12s %8s\n", "figure", "samples/s", "GFLOP/s", "peak GF/s",
+                "ratio");
   for (int threads : {1, 2}) {
     if (!o.wants("mlp")) break;
     set_num_threads(threads);
@@ -117,9 +121,8 @@ void run_bench(const BenchOptions& o) {
     double sps = mlp_training_samples_per_s(16, o.batch, o.steps);
     double gflops = sps * flops_per_sample / 1e9;
     std::string key = "mlp_train_t" + std::to_string(threads);
-    out[key] = {{"threads", threads},         {"batch", o.batch},
-                {"samples_per_s", sps},       {"gflops", gflops},
-                {"gemm_peak_gflops", peak},   {"ratio_to_peak", gflops / peak}};
+    out[key] = {{"threads", threads}, {"batch", o.batch},         {"samples_per_s", sps},
+                {"gflops", gflops},   {"gemm_peak_gflops", peak}, {"ratio_to_peak", gflops / peak}};
     if (!o.json)
       std::printf("%-34s %12.0f %12.1f %12.1f %7.1f%%\n",
                   ("study MLP L=16 train, " + std::to_string(threads) + " thread(s)").c_str(), sps,
@@ -135,8 +138,13 @@ void run_bench(const BenchOptions& o) {
     auto t0 = Clock::now();
     analysis::KMeansResult r = analysis::kmeans(x, cfg);
     double secs = seconds_since(t0);
-    out["kmeans"] = {{"n", 7996}, {"d", 256}, {"k", 10}, {"restarts", 10}, {"seconds", secs},
-                     {"inertia", r.inertia}, {"speedup_vs_sklearn_2s", 2.0 / secs}};
+    out["kmeans"] = {{"n", 7996},
+                     {"d", 256},
+                     {"k", 10},
+                     {"restarts", 10},
+                     {"seconds", secs},
+                     {"inertia", r.inertia},
+                     {"speedup_vs_sklearn_2s", 2.0 / secs}};
     if (!o.json)
       std::printf("%-34s %12.3f s   inertia %.1f   %.1fx scikit-learn's 2.0 s\n",
                   "k-means 7996x256, k 10, 10 restarts", secs, r.inertia, 2.0 / secs);
@@ -150,8 +158,13 @@ void run_bench(const BenchOptions& o) {
     analysis::TsneResult r = analysis::tsne(x, analysis::TsneConfig{});
     double secs = seconds_since(t0);
     double knn = analysis::knn_label_accuracy(r.y, labels, 10);
-    out["tsne"] = {{"n", 7996}, {"d", 16}, {"perplexity", 30}, {"seconds", secs}, {"kl", r.kl},
-                   {"knn10_accuracy", knn}, {"speedup_vs_sklearn_24s", 24.0 / secs}};
+    out["tsne"] = {{"n", 7996},
+                   {"d", 16},
+                   {"perplexity", 30},
+                   {"seconds", secs},
+                   {"kl", r.kl},
+                   {"knn10_accuracy", knn},
+                   {"speedup_vs_sklearn_24s", 24.0 / secs}};
     if (!o.json)
       std::printf("%-34s %12.2f s   10-NN accuracy %.3f   %.1fx scikit-learn's 24 s\n",
                   "t-SNE 7996x16, perplexity 30", secs, knn, 24.0 / secs);
@@ -175,10 +188,11 @@ void run_bench(const BenchOptions& o) {
                               {"ratio_to_peak", gflops / peak},
                               {"speedup_vs_pytorch_1800", sps / 1800.0}};
     if (!o.json)
-      std::printf("%-34s %12.0f %12.1f %12.1f %7.1f%%   %.1fx PyTorch's 1,800/s\n"
-                  "%-34s %s; GFLOP/s effective (direct-conv FLOPs / time)\n",
-                  "dis_net train, 1 thread", sps, gflops, peak, 100 * gflops / peak, sps / 1800.0,
-                  "  convolutions", algorithms);
+      std::printf(
+          "%-34s %12.0f %12.1f %12.1f %7.1f%%   %.1fx PyTorch's 1,800/s\n"
+          "%-34s %s; GFLOP/s effective (direct-conv FLOPs / time)\n",
+          "dis_net train, 1 thread", sps, gflops, peak, 100 * gflops / peak, sps / 1800.0,
+          "  convolutions", algorithms);
   }
   if (o.json) std::printf("%s\n", out.dump().c_str());
 }
@@ -187,10 +201,12 @@ void run_bench(const BenchOptions& o) {
 
 AELAB_REGISTER_COMMANDS(90) {
   auto o = std::make_shared<BenchOptions>();
-  auto* bench = app.add_subcommand("bench", "Speed figures, each against a yardstick measured in the same run");
+  auto* bench = app.add_subcommand(
+      "bench", "Speed figures, each against a yardstick measured in the same run");
   bench->add_option("--steps", o->steps, "Timed training steps per block")->capture_default_str();
   bench->add_option("--batch", o->batch)->capture_default_str();
-  bench->add_option("--only", o->only, "Figures to measure: mlp, kmeans, tsne, disnet (default all)")
+  bench
+      ->add_option("--only", o->only, "Figures to measure: mlp, kmeans, tsne, disnet (default all)")
       ->delimiter(',');
   bench->add_flag("--json", o->json, "One JSON object");
   bench->callback([o] { run_bench(*o); });

@@ -30,8 +30,8 @@ void add_registered_commands(CLI::App& app);
 #define AELAB_CLI_CONCAT2(a, b) a##b
 #define AELAB_CLI_CONCAT(a, b) AELAB_CLI_CONCAT2(a, b)
 // AELAB_REGISTER_COMMANDS(order) { ...add subcommands to `app`... }
-#define AELAB_REGISTER_COMMANDS(order)                                                     \
-  static void AELAB_CLI_CONCAT(aelab_cli_add_, __LINE__)(CLI::App & app);                  \
+#define AELAB_REGISTER_COMMANDS(order)                                                    \
+  static void AELAB_CLI_CONCAT(aelab_cli_add_, __LINE__)(CLI::App & app);                 \
   static const ::aelab::cli::RegisterCommands AELAB_CLI_CONCAT(aelab_cli_reg_, __LINE__)( \
-      order, AELAB_CLI_CONCAT(aelab_cli_add_, __LINE__));                                  \
+      order, AELAB_CLI_CONCAT(aelab_cli_add_, __LINE__));                                 \
   static void AELAB_CLI_CONCAT(aelab_cli_add_, __LINE__)(CLI::App & app)

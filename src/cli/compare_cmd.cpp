@@ -37,15 +37,17 @@ void write_strip_png(const report::Comparison& c, const std::string& path, int s
   std::vector<unsigned char> px(size_t(sh) * sw);
   for (int y = 0; y < sh; ++y)
     for (int x = 0; x < sw; ++x)
-      px[size_t(y) * sw + x] =
-          static_cast<unsigned char>(std::clamp(img[(y / scale) * w + x / scale], 0.0f, 1.0f) * 255.0f + 0.5f);
+      px[size_t(y) * sw + x] = static_cast<unsigned char>(
+          std::clamp(img[(y / scale) * w + x / scale], 0.0f, 1.0f) * 255.0f + 0.5f);
   if (!stbi_write_png(path.c_str(), sw, sh, 1, px.data(), sw))
     throw InputError("cannot write PNG '" + path + "'");
 }
 
 void run_compare(const CompareOptions& o) {
   for (int64_t id : o.runs)
-    if (id <= 0) throw InputError("run ids are positive integers (see aelab runs list), got " + std::to_string(id));
+    if (id <= 0)
+      throw InputError("run ids are positive integers (see aelab runs list), got " +
+                       std::to_string(id));
   if (o.scale < 1 || o.scale > 16) throw InputError("--scale must be between 1 and 16");
   if (o.threads < 0) throw InputError("--threads must be >= 0 (0 = all cores)");
   set_num_threads(o.threads);
@@ -53,8 +55,10 @@ void run_compare(const CompareOptions& o) {
   if (dataset.empty()) {
     runs::RunStore store = runs::RunStore::open(runs_db());
     if (!store.has_run(o.runs.front()))
-      throw InputError("there is no run " + std::to_string(o.runs.front()) + " (see aelab runs list)");
-    dataset = store.get_run(o.runs.front()).config.value("dataset", std::string(data::kDefaultDataset));
+      throw InputError("there is no run " + std::to_string(o.runs.front()) +
+                       " (see aelab runs list)");
+    dataset =
+        store.get_run(o.runs.front()).config.value("dataset", std::string(data::kDefaultDataset));
   }
   data::Dataset ds = data::load_dataset(dataset, data_dir());
   report::Comparison c = report::compare_runs(runs_db(), o.runs, ds, o.disnet, o.judge, o.digits);
@@ -63,7 +67,8 @@ void run_compare(const CompareOptions& o) {
     std::printf("%s\n", report::to_json(c).dump().c_str());
   } else {
     std::printf("%s\n", report::format_table(c).c_str());
-    if (!o.png.empty()) std::printf("image strip (original, then each run, one column each): %s\n", o.png.c_str());
+    if (!o.png.empty())
+      std::printf("image strip (original, then each run, one column each): %s\n", o.png.c_str());
   }
 }
 
@@ -72,16 +77,22 @@ void run_compare(const CompareOptions& o) {
 AELAB_REGISTER_COMMANDS(55) {
   auto o = std::make_shared<CompareOptions>();
   auto* cmp = app.add_subcommand(
-      "compare", "Autoencoder runs side by side: test L1, dis_net clear score, sharpness, judge accuracy");
+      "compare",
+      "Autoencoder runs side by side: test L1, dis_net clear score, sharpness, judge accuracy");
   cmp->add_option("runs", o->runs, "Autoencoder run ids (ae or adv_ae; see aelab runs list)")
       ->required();
   cmp->add_option("--disnet", o->disnet, "dis_net run (default: the latest finished one)");
-  cmp->add_option("--judge", o->judge, "Classifier run used as judge (default: the latest finished one)");
-  cmp->add_option("--dataset", o->dataset, "Dataset whose test split to use (default: the first run's)");
-  cmp->add_option("--digits", o->digits, "Digits in the image strip (one per class)")->capture_default_str();
-  cmp->add_option("--threads", o->threads, "oneDNN/OpenMP threads (0 = all cores)")->capture_default_str();
+  cmp->add_option("--judge", o->judge,
+                  "Classifier run used as judge (default: the latest finished one)");
+  cmp->add_option("--dataset", o->dataset,
+                  "Dataset whose test split to use (default: the first run's)");
+  cmp->add_option("--digits", o->digits, "Digits in the image strip (one per class)")
+      ->capture_default_str();
+  cmp->add_option("--threads", o->threads, "oneDNN/OpenMP threads (0 = all cores)")
+      ->capture_default_str();
   cmp->add_flag("--json", o->json, "Print one JSON object");
-  cmp->add_option("--png", o->png, "Write the image strip (columns: original, each run) to this PNG");
+  cmp->add_option("--png", o->png,
+                  "Write the image strip (columns: original, each run) to this PNG");
   cmp->add_option("--scale", o->scale, "PNG pixels per image pixel")->capture_default_str();
   cmp->callback([o] { run_compare(*o); });
 }

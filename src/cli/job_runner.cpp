@@ -12,7 +12,9 @@ namespace {
 
 std::atomic<bool> g_interrupted{false};
 
-void on_sigint(int) { g_interrupted.store(true); }
+void on_sigint(int) {
+  g_interrupted.store(true);
+}
 
 std::string format_eta(double seconds) {
   if (!(seconds >= 0) || seconds > 1e6) return "--:--";

@@ -72,8 +72,9 @@ void choose_openmp_wait_policy(int argc, char** argv, bool headless) {
 
 int main(int argc, char** argv) {
   using namespace aelab;
-  CLI::App app{"aelab: a lab for optimisers and autoencoders on MNIST.\n"
-               "Without a subcommand it opens the window."};
+  CLI::App app{
+      "aelab: a lab for optimisers and autoencoders on MNIST.\n"
+      "Without a subcommand it opens the window."};
   app.set_version_flag("--version", "aelab 0.1");
   auto& g = cli::global_options();
   app.add_option("--data-dir", g.data_dir, "Data directory (default $XDG_DATA_HOME/aelab)");

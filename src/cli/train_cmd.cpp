@@ -21,7 +21,7 @@ struct TrainAeOptions {
 };
 
 void run_train_ae(const TrainAeOptions& o) {
-  train::validate(o.config);  // refuse bad settings before loading anything
+  train::validate(o.config);            // refuse bad settings before loading anything
   if (train::is_adversarial(o.config))  // and a missing dis_net (InputError with the command)
     (void)train::resolve_disnet_run(runs::RunStore::open(runs_db()), o.config.disnet_run);
   data::Dataset ds = data::load_dataset(o.config.dataset, data_dir(), o.source_dir, o.config.limit);
@@ -40,18 +40,21 @@ void run_train_ae(const TrainAeOptions& o) {
   std::printf("%d epochs in %.1f s, %.0f samples/s\n", result.epochs_done, result.train_seconds,
               result.samples_per_s);
   if (result.test_cluster_accuracy >= 0)
-    std::printf("cluster refinement: matched accuracy of its clusters on the test codes %.4f, "
-                "%.2f %% of training codes changed cluster in the last epoch\n",
-                result.test_cluster_accuracy, 100.0 * result.cluster_changes);
+    std::printf(
+        "cluster refinement: matched accuracy of its clusters on the test codes %.4f, "
+        "%.2f %% of training codes changed cluster in the last epoch\n",
+        result.test_cluster_accuracy, 100.0 * result.cluster_changes);
   if (result.test_clear_score >= 0)
-    std::printf("adversarial %s, lambda %g, dis_net run %lld: mean clear score of test "
-                "reconstructions %.4f\n",
-                o.config.adversarial.c_str(), result.lambda,
-                static_cast<long long>(result.disnet_run), result.test_clear_score);
+    std::printf(
+        "adversarial %s, lambda %g, dis_net run %lld: mean clear score of test "
+        "reconstructions %.4f\n",
+        o.config.adversarial.c_str(), result.lambda, static_cast<long long>(result.disnet_run),
+        result.test_clear_score);
   if (result.collapsed)
-    std::printf("warning: reconstructions collapsed to a near-constant image (variation %.3f of "
-                "the originals')\n",
-                result.recon_variation);
+    std::printf(
+        "warning: reconstructions collapsed to a near-constant image (variation %.3f of "
+        "the originals')\n",
+        result.recon_variation);
 }
 
 struct TrainDisNetOptions {
@@ -128,11 +131,13 @@ AELAB_REGISTER_COMMANDS(20) {
   ae->add_option("--threads", c.threads, "oneDNN/OpenMP threads (0 = all cores)")
       ->capture_default_str();
   ae->add_option("--dataset", c.dataset, "mnist-10k | fashion | mnist")->capture_default_str();
-  ae->add_option("--data", o->source_dir, "Directory with the four IDX files (for --dataset mnist)");
+  ae->add_option("--data", o->source_dir,
+                 "Directory with the four IDX files (for --dataset mnist)");
   ae->add_option("--limit", c.limit, "Use at most this many samples per split (0 = all)");
   ae->add_option("--name", c.name, "Run name");
-  ae->add_option("--adversarial", c.adversarial,
-                 "Part (b): none | frozen (pre-trained dis_net) | learning (dis_net keeps learning)")
+  ae->add_option(
+        "--adversarial", c.adversarial,
+        "Part (b): none | frozen (pre-trained dis_net) | learning (dis_net keeps learning)")
       ->capture_default_str();
   ae->add_option("--lambda", c.lambda, "Weight of the dis_net term, >= 0")->capture_default_str();
   ae->add_option("--disnet", c.disnet_run, "dis_net run id (default: the latest finished one)");
@@ -161,7 +166,8 @@ AELAB_REGISTER_COMMANDS(20) {
   auto& dc = d->config;
   auto* dis = train->add_subcommand("disnet", "Train dis_net (clear vs Gaussian-blurred digits)");
   dis->add_option("--sigma", dc.blur.sigma, "Gaussian blur sigma (> 0)")->capture_default_str();
-  dis->add_option("--kernel", dc.blur.kernel, "Blur kernel size (odd, 1..27)")->capture_default_str();
+  dis->add_option("--kernel", dc.blur.kernel, "Blur kernel size (odd, 1..27)")
+      ->capture_default_str();
   dis->add_option("--epochs", dc.epochs)->capture_default_str();
   dis->add_option("--batch", dc.batch, "Images per step, half clear and half blurred")
       ->capture_default_str();
@@ -170,7 +176,8 @@ AELAB_REGISTER_COMMANDS(20) {
   dis->add_option("--threads", dc.threads, "oneDNN/OpenMP threads (0 = all cores)")
       ->capture_default_str();
   dis->add_option("--dataset", dc.dataset, "mnist-10k | fashion | mnist")->capture_default_str();
-  dis->add_option("--data", d->source_dir, "Directory with the four IDX files (for --dataset mnist)");
+  dis->add_option("--data", d->source_dir,
+                  "Directory with the four IDX files (for --dataset mnist)");
   dis->add_option("--limit", dc.limit, "Use at most this many samples per split (0 = all)");
   dis->add_option("--name", dc.name, "Run name");
   dis->add_flag("--json", d->json, "Print one JSON object with the result on the last line");
@@ -178,8 +185,8 @@ AELAB_REGISTER_COMMANDS(20) {
 
   auto k = std::make_shared<TrainClassifierOptions>();
   auto& kc = k->config;
-  auto* cls = train->add_subcommand("classifier",
-                                    "Train the digit classifier used as the judge in `aelab compare`");
+  auto* cls = train->add_subcommand(
+      "classifier", "Train the digit classifier used as the judge in `aelab compare`");
   cls->add_option("--epochs", kc.epochs)->capture_default_str();
   cls->add_option("--batch", kc.batch)->capture_default_str();
   cls->add_option("--lr", kc.lr, "Adam learning rate")->capture_default_str();
@@ -187,7 +194,8 @@ AELAB_REGISTER_COMMANDS(20) {
   cls->add_option("--threads", kc.threads, "oneDNN/OpenMP threads (0 = all cores)")
       ->capture_default_str();
   cls->add_option("--dataset", kc.dataset, "mnist-10k | fashion | mnist")->capture_default_str();
-  cls->add_option("--data", k->source_dir, "Directory with the four IDX files (for --dataset mnist)");
+  cls->add_option("--data", k->source_dir,
+                  "Directory with the four IDX files (for --dataset mnist)");
   cls->add_option("--limit", kc.limit, "Use at most this many samples per split (0 = all)");
   cls->add_option("--name", kc.name, "Run name");
   cls->add_flag("--json", k->json, "Print one JSON object with the result on the last line");

@@ -16,9 +16,13 @@ dnnl::stream& cpu_stream() {
   return stream;
 }
 
-void set_num_threads(int n) { omp_set_num_threads(n > 0 ? n : omp_get_num_procs()); }
+void set_num_threads(int n) {
+  omp_set_num_threads(n > 0 ? n : omp_get_num_procs());
+}
 
-int num_threads() { return omp_get_max_threads(); }
+int num_threads() {
+  return omp_get_max_threads();
+}
 
 void rethrow_dnnl(const dnnl::error& e, const std::string& what) {
   throw std::runtime_error(what + ": oneDNN error " + std::to_string(static_cast<int>(e.status)) +

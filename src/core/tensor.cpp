@@ -28,7 +28,9 @@ std::string shape_str(const Shape& shape) {
   return os.str();
 }
 
-void Tensor::AlignedFree::operator()(float* p) const { std::free(p); }
+void Tensor::AlignedFree::operator()(float* p) const {
+  std::free(p);
+}
 
 void Tensor::allocate(int64_t n) {
   if (n <= capacity_) return;
@@ -123,7 +125,9 @@ void Tensor::resize(Shape shape) {
   numel_ = n;
 }
 
-void Tensor::fill(float value) { std::fill_n(data_.get(), numel_, value); }
+void Tensor::fill(float value) {
+  std::fill_n(data_.get(), numel_, value);
+}
 
 Tensor slice_rows(const Tensor& t, int64_t begin, int64_t end) {
   if (t.rank() < 1 || begin < 0 || end > t.dim(0) || begin > end)

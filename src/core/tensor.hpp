@@ -9,7 +9,6 @@
 #include <span>
 #include <string>
 #include <vector>
-
 #include <xtensor/xadapt.hpp>
 
 namespace aelab {

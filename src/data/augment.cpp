@@ -49,7 +49,8 @@ void random_affine(Tensor& batch, const AugmentSpec& spec, Rng& rng) {
   for (int64_t i = 0; i < n; ++i) {
     float* img = batch.data() + i * h * w;
     const double deg = rng.uniform(-spec.rotate, spec.rotate);
-    const double dx = rng.uniform(-spec.shift, spec.shift), dy = rng.uniform(-spec.shift, spec.shift);
+    const double dx = rng.uniform(-spec.shift, spec.shift),
+                 dy = rng.uniform(-spec.shift, spec.shift);
     std::copy(img, img + h * w, src.begin());
     affine_warp(src.data(), img, h, w, deg, dx, dy);
   }

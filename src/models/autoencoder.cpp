@@ -58,8 +58,9 @@ Autoencoder::Autoencoder(const AutoencoderSpec& spec, Rng& rng) : spec_(spec) {
   validate(spec);
   const int64_t L = spec.latent;
   if (spec.preset == "mlp" || spec.preset == "deep") {
-    std::vector<int64_t> widths = spec.preset == "mlp" ? std::vector<int64_t>{784, 512, L}
-                                                       : std::vector<int64_t>{784, 500, 500, 2000, L};
+    std::vector<int64_t> widths = spec.preset == "mlp"
+                                      ? std::vector<int64_t>{784, 512, L}
+                                      : std::vector<int64_t>{784, 500, 500, 2000, L};
     encoder_.add<nn::Flatten>();  // (N, 1, 28, 28) -> (N, 784)
     flops_per_sample_ += add_mlp(encoder_, widths, Activation::none, rng);
     std::vector<int64_t> back(widths.rbegin(), widths.rend());

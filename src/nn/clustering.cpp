@@ -124,7 +124,8 @@ const Tensor& KLDivLoss::backward() {
 // [SECTION] Targets
 
 Tensor target_distribution(const Tensor& q) {
-  if (q.rank() != 2) throw ShapeError("target distribution: want (N, K), got " + shape_str(q.shape()));
+  if (q.rank() != 2)
+    throw ShapeError("target distribution: want (N, K), got " + shape_str(q.shape()));
   const int64_t n = q.dim(0), k = q.dim(1);
   std::vector<double> f(k, 0.0);
   for (int64_t i = 0; i < n; ++i)
@@ -137,7 +138,8 @@ Tensor target_distribution(const Tensor& q) {
       row[j] = f[j] > 0 ? double(q[i * k + j]) * q[i * k + j] / f[j] : 0.0;
       sum += row[j];
     }
-    for (int64_t j = 0; j < k; ++j) p[i * k + j] = sum > 0 ? static_cast<float>(row[j] / sum) : 0.0f;
+    for (int64_t j = 0; j < k; ++j)
+      p[i * k + j] = sum > 0 ? static_cast<float>(row[j] / sum) : 0.0f;
   }
   return p;
 }

@@ -41,7 +41,9 @@ void map_elementwise(const float* p, const float* t, float* g, int64_t n, F f) {
   for (int64_t i = 0; i < n; ++i) g[i] = f(p[i], t[i]);
 }
 
-double abs_diff(double p, double t) { return std::fabs(p - t); }
+double abs_diff(double p, double t) {
+  return std::fabs(p - t);
+}
 
 }  // namespace
 
@@ -137,8 +139,8 @@ float CrossEntropyLoss::forward(const Tensor& logits, const Tensor& target) {
                      shape_str(logits.shape()));
   const int64_t n = logits.dim(0), k = logits.dim(1);
   if (target.numel() != n || !(target.rank() == 1 || (target.rank() == 2 && target.dim(1) == 1)))
-    throw ShapeError(describe() + ": labels " + shape_str(target.shape()) + " do not match logits " +
-                     shape_str(logits.shape()) + " (want (N) or (N, 1))");
+    throw ShapeError(describe() + ": labels " + shape_str(target.shape()) +
+                     " do not match logits " + shape_str(logits.shape()) + " (want (N) or (N, 1))");
   const float* t = target.data();
   for (int64_t i = 0; i < n; ++i)
     if (!(t[i] >= 0.0f && t[i] < float(k) && t[i] == std::floor(t[i])))
@@ -157,7 +159,8 @@ float CrossEntropyLoss::forward(const Tensor& logits, const Tensor& target) {
     double s = 0.0;
     for (int64_t j = 0; j < k; ++j) s += std::exp(double(zi[j]) - m);
     const double lse = m + std::log(s);
-    for (int64_t j = 0; j < k; ++j) p[i * k + j] = static_cast<float>(std::exp(double(zi[j]) - lse));
+    for (int64_t j = 0; j < k; ++j)
+      p[i * k + j] = static_cast<float>(std::exp(double(zi[j]) - lse));
     sum += lse - zi[static_cast<int64_t>(t[i])];
   }
   value_ = sum / static_cast<double>(n);

@@ -13,8 +13,8 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <limits>
 #include <cstdio>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -73,15 +73,15 @@ void validate(const OptimizerConfig& c) {
 }
 
 // [SECTION] Update rules ----------------------------------------------------------------------
-// Each rule: kStates per-element state buffers (in x's precision), their names for probe(), Coeffs computed
-// once per step (lr, bias corrections), and delta(): the signed change of x for one element,
-// updating that element's state. g' = g + wd·x is PyTorch's coupled L2 (all but AdamW).
-// A zero denominator (eps = 0 and no gradient seen yet, so the numerator is 0 too) must give
-// step 0, not 0/0. A branch or select would stop GCC vectorising the loop (it will not if-convert
-// a division under -ftrapping-math), so the denominator adds eps_den = max(eps, the smallest
-// normal S) instead: 0/tiny = 0, and any denominator a gradient of that precision produces is so
-// much larger that adding tiny does not change it. (A gradient below sqrt(tiny) squares to 0;
-// with eps = 0 the textbook rule divides by zero there too.)
+// Each rule: kStates per-element state buffers (in x's precision), their names for probe(), Coeffs
+// computed once per step (lr, bias corrections), and delta(): the signed change of x for one
+// element, updating that element's state. g' = g + wd·x is PyTorch's coupled L2 (all but AdamW). A
+// zero denominator (eps = 0 and no gradient seen yet, so the numerator is 0 too) must give step 0,
+// not 0/0. A branch or select would stop GCC vectorising the loop (it will not if-convert a
+// division under -ftrapping-math), so the denominator adds eps_den = max(eps, the smallest normal
+// S) instead: 0/tiny = 0, and any denominator a gradient of that precision produces is so much
+// larger that adding tiny does not change it. (A gradient below sqrt(tiny) squares to 0; with eps =
+// 0 the textbook rule divides by zero there too.)
 
 namespace {
 
@@ -116,7 +116,9 @@ struct SGD {
   static constexpr int kStates = 0;
   static constexpr std::array<const char*, 1> kNames = {""};
   template <class S>
-  static S delta(const Coeffs<S>& c, S x, S g) { return -c.lr * (g + c.wd * x); }
+  static S delta(const Coeffs<S>& c, S x, S g) {
+    return -c.lr * (g + c.wd * x);
+  }
 };
 
 // Heavy ball: v = mu·v + g'; x -= lr·v

@@ -120,10 +120,12 @@ Comparison compare_runs(const std::filesystem::path& runs_db, std::span<const in
 
   for (size_t r = 0; r < records.size(); ++r) {
     const runs::RunRecord& rec = records[r];
-    progress(ctx, (r + 1) / steps, "run " + std::to_string(rec.summary.id) + " (" + rec.summary.name + ")");
+    progress(ctx, (r + 1) / steps,
+             "run " + std::to_string(rec.summary.id) + " (" + rec.summary.name + ")");
     const train::AeTrainConfig cfg = train::ae_config_from_json(rec.config);
     auto ae = train::load_autoencoder(rec.config, store.load_checkpoint(rec.summary.id, "final"));
-    // A deblurring run's task is blurred in, clear out: give it blurred digits, score against clear.
+    // A deblurring run's task is blurred in, clear out: give it blurred digits, score against
+    // clear.
     const Tensor recon = cfg.deblur
                              ? train::reconstruct_all(*ae, data::gaussian_blur(originals, cfg.blur))
                              : train::reconstruct_all(*ae, originals);
@@ -166,9 +168,9 @@ nlohmann::json to_json(const Comparison& c) {
     }
     rows.push_back(std::move(j));
   }
-  return {{"dataset", c.dataset},         {"test_count", c.test_count},
-          {"disnet_run", c.disnet_run},   {"judge_run", c.judge_run},
-          {"strip_indices", c.strip_indices}, {"rows", rows}};
+  return {
+      {"dataset", c.dataset},     {"test_count", c.test_count},       {"disnet_run", c.disnet_run},
+      {"judge_run", c.judge_run}, {"strip_indices", c.strip_indices}, {"rows", rows}};
 }
 
 Tensor strip_image(const Comparison& c, int gap) {
@@ -197,8 +199,8 @@ std::string format_table(const Comparison& c) {
     return std::string(buf);
   };
   const int nw = static_cast<int>(name_w);
-  std::string s = line("%5s  %-*s  %-22s  %8s  %11s  %9s  %8s", "run", nw, "name", "model", "test L1",
-                       "clear score", "sharpness", "judge %");
+  std::string s = line("%5s  %-*s  %-22s  %8s  %11s  %9s  %8s", "run", nw, "name", "model",
+                       "test L1", "clear score", "sharpness", "judge %");
   for (const ComparisonRow& r : c.rows) {
     std::string model = "-";
     if (r.kind != "original") {
@@ -211,8 +213,9 @@ std::string format_table(const Comparison& c) {
                      r.name.c_str(), model.c_str(), r.test_l1, r.clear_score, r.sharpness_ratio,
                      100.0 * r.judge_accuracy);
   }
-  s += "\n" + line("%s test split, %lld digits; dis_net run %lld, judge run %lld", c.dataset.c_str(),
-                   (long long)c.test_count, (long long)c.disnet_run, (long long)c.judge_run);
+  s +=
+      "\n" + line("%s test split, %lld digits; dis_net run %lld, judge run %lld", c.dataset.c_str(),
+                  (long long)c.test_count, (long long)c.disnet_run, (long long)c.judge_run);
   return s;
 }
 

@@ -17,11 +17,11 @@
 namespace aelab::report {
 
 struct ComparisonRow {
-  int64_t run_id = 0;          // 0: the originals (the reference row)
-  std::string name;            // run name, or "original"
-  std::string kind;            // "original", "ae", "adv_ae"
-  std::string adversarial;     // none | frozen | learning ("" for the originals)
-  std::string preset;          // mlp | deep | conv ("" for the originals)
+  int64_t run_id = 0;       // 0: the originals (the reference row)
+  std::string name;         // run name, or "original"
+  std::string kind;         // "original", "ae", "adv_ae"
+  std::string adversarial;  // none | frozen | learning ("" for the originals)
+  std::string preset;       // mlp | deep | conv ("" for the originals)
   int64_t latent = 0;
   bool deblur = false;         // fed blurred test digits, scored against the clear ones
   double test_l1 = 0;          // mean |x_hat - x| per pixel over the test split
@@ -35,7 +35,7 @@ struct Comparison {
   int64_t test_count = 0;
   int64_t disnet_run = 0;  // the runs actually used (resolved from 0 = latest)
   int64_t judge_run = 0;
-  std::vector<ComparisonRow> rows;  // rows[0] the originals, then the runs in the order asked
+  std::vector<ComparisonRow> rows;     // rows[0] the originals, then the runs in the order asked
   std::vector<int64_t> strip_indices;  // test indices of the strip's digits (one per class)
   // strip: (rows.size(), strip_indices.size(), 28, 28): strip[r][d] is digit d as row r shows
   // it (r = 0 the original).

@@ -1,22 +1,22 @@
 #include "train/ae_trainer.hpp"
-#include "train/network_optimizer.hpp"
 
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
 
-#include "core/dnnl_context.hpp"
 #include "analysis/cluster_metrics.hpp"
 #include "analysis/kmeans.hpp"
+#include "core/dnnl_context.hpp"
 #include "core/error.hpp"
 #include "data/batcher.hpp"
 #include "nn/clustering.hpp"
 #include "nn/loss.hpp"
 #include "nn/params.hpp"
 #include "runs/run_store.hpp"
-#include "train/run_ending.hpp"
 #include "train/disnet_trainer.hpp"
+#include "train/network_optimizer.hpp"
+#include "train/run_ending.hpp"
 
 namespace aelab::train {
 
@@ -30,8 +30,8 @@ void validate(const AeTrainConfig& c) {
     throw InputError("batch size must be between 1 and 65536, got " + std::to_string(c.batch));
   const int min_epochs = c.init_run > 0 && c.cluster_epochs > 0 ? 0 : 1;
   if (c.epochs < min_epochs || c.epochs > 100000)
-    throw InputError("epochs must be between " + std::to_string(min_epochs) +
-                     " and 100000, got " + std::to_string(c.epochs));
+    throw InputError("epochs must be between " + std::to_string(min_epochs) + " and 100000, got " +
+                     std::to_string(c.epochs));
   if (c.init_run < 0)
     throw InputError("the run to start from must be an id > 0 (0: none), got " +
                      std::to_string(c.init_run));
@@ -78,8 +78,14 @@ nlohmann::json to_json(const AeTrainConfig& c) {
   return {{"model", models::to_json(c.model)},
           {"loss", c.loss},
           {"optimizer",
-           {{"name", o.name}, {"lr", o.lr}, {"momentum", o.momentum}, {"beta1", o.beta1},
-            {"beta2", o.beta2}, {"rho", o.rho}, {"eps", o.eps}, {"weight_decay", o.weight_decay}}},
+           {{"name", o.name},
+            {"lr", o.lr},
+            {"momentum", o.momentum},
+            {"beta1", o.beta1},
+            {"beta2", o.beta2},
+            {"rho", o.rho},
+            {"eps", o.eps},
+            {"weight_decay", o.weight_decay}}},
           {"batch", c.batch},
           {"epochs", c.epochs},
           {"seed", c.seed},
@@ -161,15 +167,15 @@ std::string default_run_name(const AeTrainConfig& c) {
 
 nlohmann::json AeResult::to_json() const {
   nlohmann::json j = {{"run_id", run_id},
-          {"epochs_done", epochs_done},
-          {"steps", steps},
-          {"test_l1", test_l1},
-          {"test_mse", test_mse},
-          {"train_loss", train_loss},
-          {"train_seconds", train_seconds},
-          {"samples_per_s", samples_per_s},
-          {"collapsed", collapsed},
-          {"recon_variation", recon_variation}};
+                      {"epochs_done", epochs_done},
+                      {"steps", steps},
+                      {"test_l1", test_l1},
+                      {"test_mse", test_mse},
+                      {"train_loss", train_loss},
+                      {"train_seconds", train_seconds},
+                      {"samples_per_s", samples_per_s},
+                      {"collapsed", collapsed},
+                      {"recon_variation", recon_variation}};
   if (test_clear_score >= 0) {
     j["disnet_run"] = disnet_run;
     j["lambda"] = lambda;
@@ -256,7 +262,7 @@ ReconstructionError evaluate_reconstruction(models::Autoencoder& ae, const Tenso
 }
 
 std::unique_ptr<models::Autoencoder> load_autoencoder(const nlohmann::json& config,
-                                                     const runs::NamedTensors& weights) {
+                                                      const runs::NamedTensors& weights) {
   AeTrainConfig c = ae_config_from_json(config);
   Rng rng(c.seed);
   auto ae = std::make_unique<models::Autoencoder>(c.model, rng);
@@ -483,7 +489,7 @@ AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
 
     for (int epoch = 0; epoch < all_epochs; ++epoch) {
       auto epoch_start = Clock::now();
-      if (epoch >= config.epochs) {  // cluster refinement
+      if (epoch >= config.epochs) {                        // cluster refinement
         const Tensor codes = encode_all(ae, train_input);  // once an epoch, for k-means and P
         if (!refine) {
           ctx.report_progress(double(step) / total_steps, "k-means on the training codes");
@@ -558,11 +564,14 @@ AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
         kl_sum += kl * idx.size();
         seen += static_cast<int64_t>(idx.size());
         ++step;
-        if (step % 10 == 0) ctx.publish_metric({step, epoch + double(seen) / train_x.dim(0), "train_loss_step", total});
-        ctx.report_progress(double(step) / total_steps,
-                            "epoch " + std::to_string(epoch + 1) + "/" +
-                                std::to_string(all_epochs) + ", loss " + std::to_string(total));
-        if (std::chrono::duration<double>(Clock::now() - last_snapshot).count() > kSnapshotSeconds) {
+        if (step % 10 == 0)
+          ctx.publish_metric(
+              {step, epoch + double(seen) / train_x.dim(0), "train_loss_step", total});
+        ctx.report_progress(double(step) / total_steps, "epoch " + std::to_string(epoch + 1) + "/" +
+                                                            std::to_string(all_epochs) + ", loss " +
+                                                            std::to_string(total));
+        if (std::chrono::duration<double>(Clock::now() - last_snapshot).count() >
+            kSnapshotSeconds) {
           ctx.publish_snapshot(values_of(params));
           last_snapshot = Clock::now();
         }
@@ -577,12 +586,11 @@ AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
       result.test_mse = test.mse;
       result.recon_variation = test.variation;
       const double ep = epoch + 1;
-      std::vector<runs::MetricPoint> points{
-          {step, ep, "train_loss", result.train_loss},
-          {step, ep, "test_l1", test.l1},
-          {step, ep, "test_mse", test.mse},
-          {step, ep, "lr", opt->lr()},
-          {step, ep, "seconds", train_seconds}};
+      std::vector<runs::MetricPoint> points{{step, ep, "train_loss", result.train_loss},
+                                            {step, ep, "test_l1", test.l1},
+                                            {step, ep, "test_mse", test.mse},
+                                            {step, ep, "lr", opt->lr()},
+                                            {step, ep, "seconds", train_seconds}};
       if (adversarial) {
         result.test_clear_score = mean_clear_score(dis.net, recon);
         result.lambda = lambda;
@@ -594,8 +602,7 @@ AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
         info["lambda"] = lambda;
       }
       if (refine) {
-        result.test_cluster_accuracy =
-            cluster_accuracy(*refine, ae, test_input, ds.test_labels);
+        result.test_cluster_accuracy = cluster_accuracy(*refine, ae, test_input, ds.test_labels);
         points.push_back({step, ep, "train_kl", kl_sum / std::max<int64_t>(seen, 1)});
         points.push_back({step, ep, "test_cluster_acc", result.test_cluster_accuracy});
         points.push_back({step, ep, "cluster_changes", result.cluster_changes});

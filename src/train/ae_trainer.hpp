@@ -17,7 +17,7 @@ namespace aelab::train {
 
 struct AeTrainConfig {
   models::AutoencoderSpec model;
-  std::string loss = "l1";  // l1 | mse
+  std::string loss = "l1";           // l1 | mse
   optim::OptimizerConfig optimizer;  // adam, lr 1e-3
   int64_t batch = 256;
   int epochs = 50;
@@ -27,7 +27,7 @@ struct AeTrainConfig {
   int64_t limit = 0;  // > 0: at most this many samples per split (quick runs, tests)
   // Random rotations / shifts of each training batch (input and target alike; data/augment.hpp).
   data::AugmentSpec augment;
-  std::string name;   // shown in the run list; a default is made from the config
+  std::string name;  // shown in the run list; a default is made from the config
 
   // Part (b). With adversarial "frozen" or "learning" the loss is
   //   L1(x_hat, x) + lambda * BCE(dis_net(x_hat), clear = 1),
@@ -67,16 +67,19 @@ struct AeTrainConfig {
 void validate(const AeTrainConfig& config);
 [[nodiscard]] nlohmann::json to_json(const AeTrainConfig& config);
 [[nodiscard]] AeTrainConfig ae_config_from_json(const nlohmann::json& j);
-[[nodiscard]] std::string default_run_name(const AeTrainConfig& config);  // "mlp-L16-l1", "conv-L16-l1-frozen0.05"
-[[nodiscard]] inline bool is_adversarial(const AeTrainConfig& c) { return c.adversarial != "none"; }
+[[nodiscard]] std::string default_run_name(
+    const AeTrainConfig& config);  // "mlp-L16-l1", "conv-L16-l1-frozen0.05"
+[[nodiscard]] inline bool is_adversarial(const AeTrainConfig& c) {
+  return c.adversarial != "none";
+}
 
 struct AeResult {
   int64_t run_id = 0;
   int epochs_done = 0;
   long steps = 0;
-  double test_l1 = 0;      // mean |x_hat - x| per pixel on the test split
+  double test_l1 = 0;  // mean |x_hat - x| per pixel on the test split
   double test_mse = 0;
-  double train_loss = 0;   // mean over the last epoch
+  double train_loss = 0;  // mean over the last epoch
   double train_seconds = 0;
   double samples_per_s = 0;
   // Reconstructions that vary across images far less than the originals do: the L1 trap of a
@@ -97,10 +100,11 @@ struct AeResult {
 };
 
 // Trains inside a Job (adversarial runs: see AeTrainConfig; an unknown or missing dis_net run is
-// an InputError before any run is recorded): records the run in the store at runs_db (config, status, metrics per epoch,
-// final weights, test-set codes), publishes metrics and weight snapshots to the UI, follows
-// pause/resume/cancel and lr requests. A non-finite loss ends the run as diverged (the store says
-// so, and a DivergedError carries the step out); a cancel ends it as cancelled.
+// an InputError before any run is recorded): records the run in the store at runs_db (config,
+// status, metrics per epoch, final weights, test-set codes), publishes metrics and weight snapshots
+// to the UI, follows pause/resume/cancel and lr requests. A non-finite loss ends the run as
+// diverged (the store says so, and a DivergedError carries the step out); a cancel ends it as
+// cancelled.
 AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& dataset,
                            const std::filesystem::path& runs_db, JobContext& ctx);
 
@@ -126,7 +130,7 @@ double clear_loss_and_gradient(nn::Sequential& dis_net, const Tensor& x_hat, dou
                                Tensor& dx_hat);
 
 // A model rebuilt from a finished run's config and final weights (InputError if it has none).
-[[nodiscard]] std::unique_ptr<models::Autoencoder> load_autoencoder(const nlohmann::json& config,
-                                                                   const runs::NamedTensors& weights);
+[[nodiscard]] std::unique_ptr<models::Autoencoder> load_autoencoder(
+    const nlohmann::json& config, const runs::NamedTensors& weights);
 
 }  // namespace aelab::train

@@ -1,6 +1,4 @@
 #include "train/classifier_trainer.hpp"
-#include "train/network_optimizer.hpp"
-#include "train/run_ending.hpp"
 
 #include <chrono>
 #include <cmath>
@@ -14,6 +12,8 @@
 #include "optim/optimizer.hpp"
 #include "runs/run_store.hpp"
 #include "train/disnet_trainer.hpp"
+#include "train/network_optimizer.hpp"
+#include "train/run_ending.hpp"
 
 namespace aelab::train {
 
@@ -36,10 +36,16 @@ void validate(const ClassifierConfig& c) {
 }
 
 nlohmann::json to_json(const ClassifierConfig& c) {
-  return {{"epochs", c.epochs},   {"batch", c.batch},     {"optimizer", {{"name", "adam"}, {"lr", c.lr}}},
-          {"lr_schedule", c.lr_schedule}, {"shift", c.shift},
-          {"seed", c.seed},       {"threads", c.threads}, {"dataset", c.dataset},
-          {"limit", c.limit},     {"name", c.name}};
+  return {{"epochs", c.epochs},
+          {"batch", c.batch},
+          {"optimizer", {{"name", "adam"}, {"lr", c.lr}}},
+          {"lr_schedule", c.lr_schedule},
+          {"shift", c.shift},
+          {"seed", c.seed},
+          {"threads", c.threads},
+          {"dataset", c.dataset},
+          {"limit", c.limit},
+          {"name", c.name}};
 }
 
 ClassifierConfig classifier_config_from_json(const nlohmann::json& j) {
@@ -202,17 +208,18 @@ ClassifierResult train_classifier(const ClassifierConfig& config, const data::Da
         if (step % 10 == 0)
           ctx.publish_metric(
               {step, epoch + double(seen) / ds.train_images.dim(0), "train_loss_step", l});
-        ctx.report_progress(double(step) / total_steps,
-                            "epoch " + std::to_string(epoch + 1) + "/" +
-                                std::to_string(config.epochs) + ", loss " + std::to_string(l));
+        ctx.report_progress(double(step) / total_steps, "epoch " + std::to_string(epoch + 1) + "/" +
+                                                            std::to_string(config.epochs) +
+                                                            ", loss " + std::to_string(l));
       }
       train_seconds += std::chrono::duration<double>(Clock::now() - epoch_start).count();
       result.epochs_done = epoch + 1;
       result.steps = step;
       result.train_loss = loss_sum / std::max<int64_t>(seen, 1);
       result.test_accuracy = accuracy(classify(net, ds.test_images), ds.test_labels);
-      std::vector<runs::MetricPoint> points{{step, double(epoch + 1), "train_loss", result.train_loss},
-                                            {step, double(epoch + 1), "test_accuracy", result.test_accuracy}};
+      std::vector<runs::MetricPoint> points{
+          {step, double(epoch + 1), "train_loss", result.train_loss},
+          {step, double(epoch + 1), "test_accuracy", result.test_accuracy}};
       store.add_metrics(result.run_id, points);
       ctx.publish_metrics(points);
       info["epoch"] = epoch + 1;

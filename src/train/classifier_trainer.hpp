@@ -19,7 +19,7 @@ namespace aelab::train {
 struct ClassifierConfig {
   int epochs = 15;
   int64_t batch = 128;
-  double lr = 3e-3;                   // Adam, the peak of the schedule
+  double lr = 3e-3;                    // Adam, the peak of the schedule
   std::string lr_schedule = "cosine";  // constant | cosine (to lr/20 at the last step)
   int shift = 1;                       // random translation of each training digit, 0..shift px
   uint64_t seed = 0;

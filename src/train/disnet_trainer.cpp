@@ -1,6 +1,4 @@
 #include "train/disnet_trainer.hpp"
-#include "train/network_optimizer.hpp"
-#include "train/run_ending.hpp"
 
 #include <chrono>
 #include <cmath>
@@ -11,6 +9,8 @@
 #include "models/dis_net.hpp"
 #include "nn/loss.hpp"
 #include "optim/optimizer.hpp"
+#include "train/network_optimizer.hpp"
+#include "train/run_ending.hpp"
 
 namespace aelab::train {
 
@@ -137,8 +137,8 @@ int64_t resolve_finished_run(const runs::RunStore& store, int64_t run_id, const 
   if (!store.has_run(run_id)) throw InputError("there is no run " + std::to_string(run_id));
   runs::RunSummary s = store.get_run(run_id).summary;
   if (s.kind != kind)
-    throw InputError("run " + std::to_string(run_id) + " is a '" + s.kind + "' run, not a " +
-                     what + " run");
+    throw InputError("run " + std::to_string(run_id) + " is a '" + s.kind + "' run, not a " + what +
+                     " run");
   if (s.status != runs::RunStatus::finished)
     throw InputError("run " + std::to_string(run_id) + " (" + what + ") is " +
                      std::string(runs::to_string(s.status)) + ", not finished");
@@ -270,9 +270,9 @@ DisNetResult train_disnet(const DisNetConfig& config, const data::Dataset& ds,
               {step, ep, "train_acc_step", double(correct) / std::max<int64_t>(window_seen, 1)}});
           correct = window_seen = 0;
         }
-        ctx.report_progress(double(step) / total_steps,
-                            "epoch " + std::to_string(epoch + 1) + "/" +
-                                std::to_string(config.epochs) + ", loss " + std::to_string(l));
+        ctx.report_progress(double(step) / total_steps, "epoch " + std::to_string(epoch + 1) + "/" +
+                                                            std::to_string(config.epochs) +
+                                                            ", loss " + std::to_string(l));
       }
       train_seconds += std::chrono::duration<double>(Clock::now() - epoch_start).count();
 
@@ -303,9 +303,9 @@ DisNetResult train_disnet(const DisNetConfig& config, const data::Dataset& ds,
     }
 
     result.train_seconds = train_seconds;
-    result.samples_per_s = train_seconds > 0
-                               ? 2.0 * double(train_clear.dim(0)) * result.epochs_done / train_seconds
-                               : 0.0;
+    result.samples_per_s =
+        train_seconds > 0 ? 2.0 * double(train_clear.dim(0)) * result.epochs_done / train_seconds
+                          : 0.0;
     store.save_checkpoint(result.run_id, "final", runs::name_in_order(values_of(params)));
     store.finish_run(result.run_id, runs::RunStatus::finished, "", result.to_json());
     ctx.report_progress(1.0, name + ": test accuracy " + std::to_string(result.test_accuracy));

@@ -9,7 +9,8 @@
 
 namespace aelab::train {
 
-[[nodiscard]] inline std::vector<optim::ParamRef> param_refs(const std::vector<nn::Param*>& params) {
+[[nodiscard]] inline std::vector<optim::ParamRef> param_refs(
+    const std::vector<nn::Param*>& params) {
   std::vector<optim::ParamRef> refs;
   refs.reserve(params.size());
   for (nn::Param* p : params) refs.push_back({p->value.span(), p->grad.span()});

@@ -1,9 +1,8 @@
 // Runs the built binary under the display the test command provides (scripts/test.sh starts Xvfb
 // when there is none): every panel opens, draws, and its screenshot is not blank.
-#include <catch2/catch.hpp>
-
 #include <stb_image.h>
 
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -31,7 +30,8 @@ fs::path scratch() {
 int run_aelab(const std::string& args, std::string* err = nullptr, const std::string& env = "") {
   fs::path log = scratch() / "stderr.txt";
   std::string cmd = "AELAB_CONFIG_DIR='" + (scratch() / "config").string() + "' " + env + " '" +
-                    std::string(AELAB_BINARY) + "' " + args + " 2>'" + log.string() + "' >/dev/null";
+                    std::string(AELAB_BINARY) + "' " + args + " 2>'" + log.string() +
+                    "' >/dev/null";
   int rc = std::system(cmd.c_str());
   if (err) {
     std::ifstream in(log);
@@ -56,8 +56,10 @@ TEST_CASE("every panel opens and draws a non-blank screenshot") {
       fs::path csv = scratch() / (std::string(p.name) + ".csv");
       fs::remove(png);
       std::string err;
-      int rc = run_aelab(std::string("--panel ") + p.name + " --frames 12 --width 1000 --height 700"
-                         " --screenshot '" + png.string() + "' --frame-times '" + csv.string() + "'",
+      int rc = run_aelab(std::string("--panel ") + p.name +
+                             " --frames 12 --width 1000 --height 700"
+                             " --screenshot '" +
+                             png.string() + "' --frame-times '" + csv.string() + "'",
                          &err);
       INFO(err);
       REQUIRE(rc == 0);

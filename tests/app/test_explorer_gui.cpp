@@ -2,16 +2,14 @@
 // the built binary, open the explorer on it, click at two places of the scatter with xdotool and
 // check that the decoded digit changed. Skipped (WARN) without DISPLAY, xdotool or mnist-10k.
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "app/window_process.hpp"
 #include "core/paths.hpp"
@@ -38,7 +36,8 @@ TEST_CASE("explorer: clicking two places of the scatter decodes two different di
          ": explorer GUI test skipped (scripts/test.sh imports it)");
     return;
   }
-  const fs::path dir = fs::temp_directory_path() / ("aelab_explorer_gui_" + std::to_string(::getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("aelab_explorer_gui_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   const std::string bin = std::string("'") + AELAB_BINARY + "'";
@@ -65,8 +64,8 @@ TEST_CASE("explorer: clicking two places of the scatter decodes two different di
   aelab::test::WindowProcess win;
   REQUIRE(sh(common + " --panel latent_explorer --run " + std::to_string(run) +
              " --frames 1000000 --width 1000 --height 700 --decoded-png '" + png.string() +
-             "' >/dev/null 2>'" + (dir / "window.log").string() + "' & echo $! >'" +
-             pid.string() + "'") == 0);
+             "' >/dev/null 2>'" + (dir / "window.log").string() + "' & echo $! >'" + pid.string() +
+             "'") == 0);
   REQUIRE(win.adopt(pid));
   INFO(slurp(dir / "window.log"));
   REQUIRE(wait_until([&] { return fs::exists(rect) && !slurp(rect).empty(); }, 30));
@@ -77,10 +76,13 @@ TEST_CASE("explorer: clicking two places of the scatter decodes two different di
 
   // The window of that process (GLFW sets _NET_WM_PID).
   const fs::path wid_file = dir / "wid";
-  REQUIRE(wait_until([&] {
-    return sh("xdotool search --pid " + win.pid + " >'" + wid_file.string() + "' 2>/dev/null") == 0 &&
-           !slurp(wid_file).empty();
-  }, 10));
+  REQUIRE(wait_until(
+      [&] {
+        return sh("xdotool search --pid " + win.pid + " >'" + wid_file.string() +
+                  "' 2>/dev/null") == 0 &&
+               !slurp(wid_file).empty();
+      },
+      10));
   std::string wid;
   std::istringstream(slurp(wid_file)) >> wid;
   // Nothing else should share the display (CTest runs the window tests one at a time), but raise

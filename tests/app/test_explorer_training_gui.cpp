@@ -1,4 +1,4 @@
-// The latent explorer following a run that trains inside the window (issue 4): the window starts
+// The latent explorer following a run that trains inside the window: the window starts
 // a 2-D run from its training panel (--train), the explorer switches to it and swaps in the codes
 // of the latest weight snapshots while it trains, then the run's final codes from the store. A
 // click decodes a point, and the decoding follows the weights without another click.

@@ -1,7 +1,6 @@
 // Non-GL pieces of the window: colours, axis ticks, the scatter's hover index, settings
 // persistence, the job list, the playground's validation.
 #include <catch2/catch.hpp>
-
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -35,7 +34,8 @@ TEST_CASE("colormap: viridis stops at the ends, linear in between, clamped") {
   CHECK(hi.g == b.g);
   CHECK(nan.b == a.b);
   // viridis is monotone in lightness: green channel never decreases along the stops.
-  for (int i = 1; i < kColormapStops; ++i) CHECK(colormap_stops()[i].g >= colormap_stops()[i - 1].g);
+  for (int i = 1; i < kColormapStops; ++i)
+    CHECK(colormap_stops()[i].g >= colormap_stops()[i - 1].g);
 }
 
 TEST_CASE("digit palette: ten distinct colours, packed as ImGui ABGR") {
@@ -55,7 +55,7 @@ TEST_CASE("nice_ticks: 1-2-5 steps inside the range") {
   REQUIRE(u.size() == 5);
   CHECK(u.front() == Approx(-1.0));
   CHECK(u.back() == Approx(1.0));
-  CHECK(u[2] == 0.0);  // exact 0, not -1e-17
+  CHECK(u[2] == 0.0);                 // exact 0, not -1e-17
   auto v = nice_ticks(-0.3, 0.3, 6);  // raw 0.1 -> step 0.1, 7 ticks
   REQUIRE(v.size() == 7);
   CHECK(v[3] == 0.0);
@@ -94,12 +94,13 @@ TEST_CASE("PointIndex: same answer as a brute-force search") {
     } else {
       ++found;
       REQUIRE(got >= 0);
-      float gd = std::pow((xy[2 * got] - x) / sx, 2.0f) + std::pow((xy[2 * got + 1] - y) / sy, 2.0f);
+      float gd =
+          std::pow((xy[2 * got] - x) / sx, 2.0f) + std::pow((xy[2 * got + 1] - y) / sy, 2.0f);
       CHECK(gd == Approx(bd));
     }
     CHECK(got != 5);
   }
-  CHECK(found > 20);  // the test exercised hits, not only misses
+  CHECK(found > 20);                                   // the test exercised hits, not only misses
   CHECK(idx.nearest(1e30f, -1e30f, 6, sx, sy) == -1);  // far away: no overflow, no hit
 }
 

@@ -1,6 +1,5 @@
 // aelab kmeans / project through the built binary: bad input ends with exit code 2 and one line.
 #include <catch2/catch.hpp>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -17,11 +16,12 @@ struct Run {
 };
 
 Run aelab(const std::string& args) {
-  const fs::path dir = fs::temp_directory_path() / ("aelab_cli_analysis_" + std::to_string(::getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("aelab_cli_analysis_" + std::to_string(::getpid()));
   fs::create_directories(dir);
   const fs::path err = dir / "stderr.txt";
-  std::string cmd = std::string("'") + AELAB_BINARY + "' --data-dir '" + dir.string() + "' " + args +
-                    " >/dev/null 2>'" + err.string() + "'";
+  std::string cmd = std::string("'") + AELAB_BINARY + "' --data-dir '" + dir.string() + "' " +
+                    args + " >/dev/null 2>'" + err.string() + "'";
   int rc = std::system(cmd.c_str());
   std::ifstream in(err);
   std::stringstream ss;

@@ -50,7 +50,8 @@ TEST_CASE("bad autoencoder specs are refused", "[models]") {
   REQUIRE(models::autoencoder_spec_from_json({{"preset", "conv"}, {"latent", 256}}).latent == 256);
 }
 
-TEST_CASE("every preset's encoder and decoder pass the finite-difference gradient check", "[models]") {
+TEST_CASE("every preset's encoder and decoder pass the finite-difference gradient check",
+          "[models]") {
   Rng rng(3);
   Tensor x = random_images(2, rng);
   for (const std::string& preset : models::autoencoder_presets()) {

@@ -2,7 +2,6 @@
 // composition against the closed form of Xie et al. (2016, eq. 4-5), and the target distribution
 // on a hand-computed example.
 #include <catch2/catch.hpp>
-
 #include <cmath>
 
 #include "core/error.hpp"

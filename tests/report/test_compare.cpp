@@ -1,9 +1,10 @@
 // report::compare_runs against the trainers' own evaluation: tiny runs (autoencoders, dis_net,
 // judge) trained here on synthetic stroke "digits" into a temporary run store.
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
-#include <unistd.h>
 
 #include "analysis/sharpness.hpp"
 #include "core/dnnl_context.hpp"
@@ -87,9 +88,9 @@ int64_t train_ae(const data::Dataset& ds, const fs::path& db, bool deblur) {
   c.dataset = ds.name;
   c.deblur = deblur;
   c.blur = {1.5, 7};
-  return run_job<train::AeResult>([&](train::JobContext& ctx) {
-           return train::train_autoencoder(c, ds, db, ctx);
-         }).run_id;
+  return run_job<train::AeResult>(
+             [&](train::JobContext& ctx) { return train::train_autoencoder(c, ds, db, ctx); })
+      .run_id;
 }
 
 int64_t train_dis(const data::Dataset& ds, const fs::path& db) {
@@ -97,9 +98,9 @@ int64_t train_dis(const data::Dataset& ds, const fs::path& db) {
   c.epochs = 1;
   c.batch = 32;
   c.threads = 1;
-  return run_job<train::DisNetResult>([&](train::JobContext& ctx) {
-           return train::train_disnet(c, ds, db, ctx);
-         }).run_id;
+  return run_job<train::DisNetResult>(
+             [&](train::JobContext& ctx) { return train::train_disnet(c, ds, db, ctx); })
+      .run_id;
 }
 
 int64_t train_judge(const data::Dataset& ds, const fs::path& db) {
@@ -108,9 +109,9 @@ int64_t train_judge(const data::Dataset& ds, const fs::path& db) {
   c.batch = 32;
   c.threads = 1;
   c.shift = 0;
-  return run_job<train::ClassifierResult>([&](train::JobContext& ctx) {
-           return train::train_classifier(c, ds, db, ctx);
-         }).run_id;
+  return run_job<train::ClassifierResult>(
+             [&](train::JobContext& ctx) { return train::train_classifier(c, ds, db, ctx); })
+      .run_id;
 }
 
 // One store for the whole file: an AE, a deblurring AE, a dis_net, a judge (a few seconds).
@@ -148,7 +149,8 @@ std::string message_of(const std::function<void()>& f) {
 
 }  // namespace
 
-TEST_CASE("compare: the originals' row and a run's row match the trainers' own measures", "[report]") {
+TEST_CASE("compare: the originals' row and a run's row match the trainers' own measures",
+          "[report]") {
   Lab& l = lab();
   const int64_t ids[] = {l.ae};
   report::Comparison c = report::compare_runs(l.db.path, ids, l.ds);
@@ -170,12 +172,14 @@ TEST_CASE("compare: the originals' row and a run's row match the trainers' own m
   CHECK(o.clear_score == Approx(mean_of(train::disnet_scores(dis.net, l.ds.test_images))));
 
   runs::RunStore store = runs::RunStore::open(l.db.path);
-  auto ae = train::load_autoencoder(store.get_run(l.ae).config, store.load_checkpoint(l.ae, "final"));
+  auto ae =
+      train::load_autoencoder(store.get_run(l.ae).config, store.load_checkpoint(l.ae, "final"));
   const report::ComparisonRow& r = c.rows[1];
   CHECK(r.run_id == l.ae);
   CHECK(r.kind == "ae");
   CHECK(r.latent == 8);
-  CHECK(r.test_l1 == Approx(train::evaluate_reconstruction(*ae, l.ds.test_images).l1).epsilon(1e-9));
+  CHECK(r.test_l1 ==
+        Approx(train::evaluate_reconstruction(*ae, l.ds.test_images).l1).epsilon(1e-9));
   const Tensor recon = train::reconstruct_all(*ae, l.ds.test_images);
   CHECK(r.sharpness_ratio == Approx(analysis::sharpness_ratio(recon, l.ds.test_images)));
   CHECK(r.clear_score == Approx(mean_of(train::disnet_scores(dis.net, recon))));
@@ -199,7 +203,8 @@ TEST_CASE("compare: the originals' row and a run's row match the trainers' own m
   CHECK(j["judge_run"].get<int64_t>() == l.judge);
 }
 
-TEST_CASE("compare: a deblurring run is fed blurred digits and scored against clear ones", "[report]") {
+TEST_CASE("compare: a deblurring run is fed blurred digits and scored against clear ones",
+          "[report]") {
   Lab& l = lab();
   const int64_t ids[] = {l.ae, l.deblur_ae};
   report::Comparison c = report::compare_runs(l.db.path, ids, l.ds, l.dis, l.judge, 3);
@@ -212,7 +217,8 @@ TEST_CASE("compare: a deblurring run is fed blurred digits and scored against cl
   const Tensor blurred = data::gaussian_blur(l.ds.test_images, {1.5, 7});
   const Tensor recon = train::reconstruct_all(*ae, blurred);
   double l1 = 0;
-  for (int64_t i = 0; i < recon.numel(); ++i) l1 += std::abs(double(recon[i]) - l.ds.test_images[i]);
+  for (int64_t i = 0; i < recon.numel(); ++i)
+    l1 += std::abs(double(recon[i]) - l.ds.test_images[i]);
   l1 /= double(recon.numel());
   CHECK(c.rows[2].test_l1 == Approx(l1).epsilon(1e-9));
   REQUIRE(train::evaluate_reconstruction(*ae, blurred).variation > 0.1);  // not collapsed
@@ -220,7 +226,8 @@ TEST_CASE("compare: a deblurring run is fed blurred digits and scored against cl
   CHECK(std::abs(train::evaluate_reconstruction(*ae, l.ds.test_images).l1 - l1) > 1e-4);
 }
 
-TEST_CASE("compare: runs that are not autoencoders, unknown runs and bad settings are refused", "[report]") {
+TEST_CASE("compare: runs that are not autoencoders, unknown runs and bad settings are refused",
+          "[report]") {
   Lab& l = lab();
   const int64_t dis_as_ae[] = {l.ae, l.dis};
   const std::string m = message_of([&] { (void)report::compare_runs(l.db.path, dis_as_ae, l.ds); });
@@ -229,8 +236,9 @@ TEST_CASE("compare: runs that are not autoencoders, unknown runs and bad setting
   CHECK(m.find("not an autoencoder") != std::string::npos);
 
   const int64_t missing[] = {9999};
-  CHECK(message_of([&] { (void)report::compare_runs(l.db.path, missing, l.ds); }).find("no run 9999") !=
-        std::string::npos);
+  CHECK(message_of([&] {
+          (void)report::compare_runs(l.db.path, missing, l.ds);
+        }).find("no run 9999") != std::string::npos);
   CHECK_THROWS_AS(report::compare_runs(l.db.path, std::span<const int64_t>{}, l.ds), InputError);
   const int64_t ok[] = {l.ae};
   CHECK_THROWS_AS(report::compare_runs(l.db.path, ok, l.ds, 0, 0, -1), InputError);
@@ -240,8 +248,9 @@ TEST_CASE("compare: runs that are not autoencoders, unknown runs and bad setting
   // A run trained on another dataset.
   data::Dataset other = l.ds;
   other.name = "fashion";
-  CHECK(message_of([&] { (void)report::compare_runs(l.db.path, ok, other); }).find("trained on 'strokes'") !=
-        std::string::npos);
+  CHECK(message_of([&] {
+          (void)report::compare_runs(l.db.path, ok, other);
+        }).find("trained on 'strokes'") != std::string::npos);
 }
 
 TEST_CASE("compare: a missing judge or dis_net names the command that trains one", "[report]") {
@@ -249,15 +258,17 @@ TEST_CASE("compare: a missing judge or dis_net names the command that trains one
   TempDb db("missing");
   const int64_t ae = train_ae(ds, db.path, false);
   const int64_t ids[] = {ae};
-  CHECK(message_of([&] { (void)report::compare_runs(db.path, ids, ds); }).find("aelab train disnet") !=
-        std::string::npos);
+  CHECK(message_of([&] {
+          (void)report::compare_runs(db.path, ids, ds);
+        }).find("aelab train disnet") != std::string::npos);
   train_dis(ds, db.path);
   const std::string m = message_of([&] { (void)report::compare_runs(db.path, ids, ds); });
   CHECK(m.find("aelab train classifier") != std::string::npos);
   CHECK(m.find("judge") != std::string::npos);
 }
 
-TEST_CASE("compare: the strip image tiles originals and runs in columns with grey gaps", "[report]") {
+TEST_CASE("compare: the strip image tiles originals and runs in columns with grey gaps",
+          "[report]") {
   report::Comparison c;
   c.strip = Tensor({2, 3, 28, 28});
   for (int64_t col = 0; col < 2; ++col)

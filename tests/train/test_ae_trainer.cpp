@@ -35,8 +35,9 @@ data::Dataset tiny_dataset(int64_t n_train, int64_t n_test) {
 struct TempDb {
   fs::path path;
   TempDb() {
-    path = fs::temp_directory_path() / ("aelab-test-" + std::to_string(::getpid()) + "-" +
-                                        std::to_string(reinterpret_cast<uintptr_t>(this)) + ".sqlite");
+    path =
+        fs::temp_directory_path() / ("aelab-test-" + std::to_string(::getpid()) + "-" +
+                                     std::to_string(reinterpret_cast<uintptr_t>(this)) + ".sqlite");
     fs::remove(path);
   }
   ~TempDb() {
@@ -56,7 +57,8 @@ train::AeTrainConfig tiny_config() {
 
 train::AeResult run(const train::AeTrainConfig& c, const data::Dataset& ds, const fs::path& db) {
   train::AeResult result;
-  train::Job job("test", [&](train::JobContext& ctx) { result = train_autoencoder(c, ds, db, ctx); });
+  train::Job job("test",
+                 [&](train::JobContext& ctx) { result = train_autoencoder(c, ds, db, ctx); });
   job.wait();
   if (job.error()) std::rethrow_exception(job.error());
   return result;
@@ -81,7 +83,8 @@ TEST_CASE("training records the run, its metrics, weights and codes", "[train]")
   REQUIRE(codes.at(0).value.shape() == Shape{64, 2});
   // The stored weights rebuild the same model: same test L1.
   auto ae = train::load_autoencoder(rec.config, store.load_checkpoint(r.run_id, "final"));
-  REQUIRE(train::evaluate_reconstruction(*ae, ds.test_images).l1 == Approx(r.test_l1).epsilon(1e-6));
+  REQUIRE(train::evaluate_reconstruction(*ae, ds.test_images).l1 ==
+          Approx(r.test_l1).epsilon(1e-6));
 }
 
 TEST_CASE("same config, seed and threads give the same numbers", "[train]") {
@@ -116,7 +119,8 @@ TEST_CASE("a cancelled training is recorded as cancelled", "[train]") {
   data::Dataset ds = tiny_dataset(256, 16);
   train::AeTrainConfig c = tiny_config();
   c.epochs = 100000;
-  train::Job job("cancel me", [&](train::JobContext& ctx) { train_autoencoder(c, ds, db.path, ctx); });
+  train::Job job("cancel me",
+                 [&](train::JobContext& ctx) { train_autoencoder(c, ds, db.path, ctx); });
   while (job.progress() == 0.0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   job.cancel();
   job.wait();
@@ -152,7 +156,8 @@ TEST_CASE("reconstructions that ignore the input count as collapsed", "[train]")
   REQUIRE(train::evaluate_reconstruction(fresh, ds.test_images).variation > 0.0);
 }
 
-TEST_CASE("cluster refinement records its clusters and keeps the codes faithful", "[train][clustering]") {
+TEST_CASE("cluster refinement records its clusters and keeps the codes faithful",
+          "[train][clustering]") {
   TempDb db;
   data::Dataset ds = tiny_dataset(256, 64);
   train::AeTrainConfig c = tiny_config();
@@ -200,7 +205,8 @@ TEST_CASE("impossible cluster refinement settings are refused", "[train][cluster
   REQUIRE(back.augment.rotate == 10.0);
 }
 
-TEST_CASE("a run can start from another run's weights and refine its clusters", "[train][clustering]") {
+TEST_CASE("a run can start from another run's weights and refine its clusters",
+          "[train][clustering]") {
   TempDb db;
   data::Dataset ds = tiny_dataset(256, 64);
   train::AeResult first = run(tiny_config(), ds, db.path);

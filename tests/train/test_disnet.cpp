@@ -1,9 +1,10 @@
 // dis_net, the judge and the adversarial autoencoder: learning on synthetic stroke "digits",
 // the end-to-end gradient through dis_net into a conv decoder, config validation.
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
-#include <unistd.h>
 
 #include "core/dnnl_context.hpp"
 #include "core/error.hpp"
@@ -58,8 +59,9 @@ data::Dataset stroke_dataset(int64_t n_train, int64_t n_test, uint64_t seed = 3)
 struct TempDb {
   fs::path path;
   TempDb() {
-    path = fs::temp_directory_path() / ("aelab-disnet-test-" + std::to_string(::getpid()) + "-" +
-                                        std::to_string(reinterpret_cast<uintptr_t>(this)) + ".sqlite");
+    path =
+        fs::temp_directory_path() / ("aelab-disnet-test-" + std::to_string(::getpid()) + "-" +
+                                     std::to_string(reinterpret_cast<uintptr_t>(this)) + ".sqlite");
     fs::remove(path);
   }
   ~TempDb() {
@@ -197,7 +199,9 @@ TEST_CASE("the dis_net term's gradient reaches a conv decoder correctly", "[trai
     // Scaled so the loss moves by ~eps * f0 / 10 along v: well above float rounding (~1e-7 f0).
     const double along = 0.1 * f0 / (gnorm * gnorm);
     for (int64_t i = 0; i < v.numel(); ++i) {
-      v[i] = float(along * grad[i] + 0.1 * rng.normal() * std::min(rms, along * gnorm / std::sqrt(double(v.numel()))));
+      v[i] =
+          float(along * grad[i] +
+                0.1 * rng.normal() * std::min(rms, along * gnorm / std::sqrt(double(v.numel()))));
       dot += double(grad[i]) * v[i];
     }
     const Tensor saved = value;
@@ -272,7 +276,8 @@ TEST_CASE("adversarial autoencoder settings are validated", "[train][adversarial
   CHECK(back.deblur);
 }
 
-TEST_CASE("adversarial training runs in both modes and records its metrics", "[train][adversarial]") {
+TEST_CASE("adversarial training runs in both modes and records its metrics",
+          "[train][adversarial]") {
   TempDb db;
   data::Dataset ds = stroke_dataset(128, 32);
   train::DisNetConfig dc = small_disnet_config();

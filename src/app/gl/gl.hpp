@@ -17,7 +17,8 @@ class GlError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Drains glGetError(); returns "" when there was none, else e.g. "after heatmap setup: GL_INVALID_ENUM".
+// Drains glGetError(); returns "" when there was none, else e.g. "after heatmap setup:
+// GL_INVALID_ENUM".
 [[nodiscard]] std::string take_errors(const char* where);
 
 }  // namespace aelab::app::gl

@@ -41,7 +41,8 @@ GLuint compile(GLenum kind, const std::string& src, const std::string& label) {
 
 std::string embedded(const char* name) {
   const char* text = shaders::find(name);
-  if (!text) throw GlError(std::string("shader shaders/") + name + " is not embedded in the binary");
+  if (!text)
+    throw GlError(std::string("shader shaders/") + name + " is not embedded in the binary");
   return text;
 }
 

@@ -52,6 +52,8 @@ void Texture::upload_float(int w, int h, int channels, const float* pixels, Filt
   h_ = h;
 }
 
-void Texture::allocate_rgba8(int w, int h, Filter filter) { upload_rgba8(w, h, nullptr, filter); }
+void Texture::allocate_rgba8(int w, int h, Filter filter) {
+  upload_rgba8(w, h, nullptr, filter);
+}
 
 }  // namespace aelab::app::gl

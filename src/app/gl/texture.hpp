@@ -22,7 +22,8 @@ class Texture {
   void upload_rgba8(int w, int h, const uint8_t* pixels, Filter filter = Filter::linear);
   // pixels: (h, w, channels) floats, channels 1 or 4, row 0 at the top. A single channel is
   // replicated to RGB (alpha 1) when sampled.
-  void upload_float(int w, int h, int channels, const float* pixels, Filter filter = Filter::nearest);
+  void upload_float(int w, int h, int channels, const float* pixels,
+                    Filter filter = Filter::nearest);
   // An empty texture to render into (RGBA8).
   void allocate_rgba8(int w, int h, Filter filter = Filter::linear);
 
@@ -31,7 +32,9 @@ class Texture {
   [[nodiscard]] int height() const { return h_; }
   [[nodiscard]] bool valid() const { return id_ != 0; }
   // For ImGui::Image.
-  [[nodiscard]] void* imgui_id() const { return reinterpret_cast<void*>(static_cast<intptr_t>(id_)); }
+  [[nodiscard]] void* imgui_id() const {
+    return reinterpret_cast<void*>(static_cast<intptr_t>(id_));
+  }
 
  private:
   void ensure(Filter filter);

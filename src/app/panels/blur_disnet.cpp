@@ -55,7 +55,8 @@ struct Xy {
 Xy series_of(const std::vector<runs::MetricPoint>& pts, const char* name) {
   Xy s;
   for (const runs::MetricPoint& p : pts)
-    if (p.name == name && std::isfinite(p.value)) s.x.push_back(double(p.step)), s.y.push_back(p.value);
+    if (p.name == name && std::isfinite(p.value))
+      s.x.push_back(double(p.step)), s.y.push_back(p.value);
   return s;
 }
 
@@ -100,7 +101,8 @@ void BlurDisNetPanel::load(const nlohmann::json& in) {
     }
     dis_cfg_.epochs = std::clamp(in.value("disnet_epochs", dis_cfg_.epochs), 1, 1000);
     adv_cfg_.adversarial = in.value("adversarial", adv_cfg_.adversarial);
-    if (adv_cfg_.adversarial != "frozen" && adv_cfg_.adversarial != "learning") adv_cfg_.adversarial = "frozen";
+    if (adv_cfg_.adversarial != "frozen" && adv_cfg_.adversarial != "learning")
+      adv_cfg_.adversarial = "frozen";
     adv_cfg_.lambda = in.value("lambda", adv_cfg_.lambda);
     adv_cfg_.model.preset = in.value("preset", adv_cfg_.model.preset);
     adv_cfg_.model.latent = in.value("latent", adv_cfg_.model.latent);
@@ -116,8 +118,10 @@ void BlurDisNetPanel::load(const nlohmann::json& in) {
 
 void BlurDisNetPanel::poll_jobs() {
   if (load_job_ && train::is_terminal(load_job_->state())) {
-    if (load_job_->state() == train::JobState::finished) ds_ = *loaded_;
-    else ds_error_ = load_job_->error_message();
+    if (load_job_->state() == train::JobState::finished)
+      ds_ = *loaded_;
+    else
+      ds_error_ = load_job_->error_message();
     load_job_.reset();
     preview_dirty_ = true;
     // A scripted run (`--run ID`) shows that run at once: its clear scores and its comparison.
@@ -139,8 +143,10 @@ void BlurDisNetPanel::poll_jobs() {
     if (adv_.job->state() == train::JobState::failed) adv_error_ = adv_.job->error_message();
   }
   if (scores_job_ && train::is_terminal(scores_job_->state())) {
-    if (scores_job_->state() == train::JobState::finished) scores_ = scores_pending_;
-    else if (scores_job_->state() == train::JobState::failed) scores_error_ = scores_job_->error_message();
+    if (scores_job_->state() == train::JobState::finished)
+      scores_ = scores_pending_;
+    else if (scores_job_->state() == train::JobState::failed)
+      scores_error_ = scores_job_->error_message();
     scores_job_.reset();
   }
   if (cmp_job_ && train::is_terminal(cmp_job_->state())) {
@@ -151,7 +157,8 @@ void BlurDisNetPanel::poll_jobs() {
       std::vector<float> px(size_t(cols * digits * 784));
       for (int64_t d = 0; d < digits; ++d)
         for (int64_t c = 0; c < cols; ++c)
-          std::copy_n(cmp_->strip.data() + (c * digits + d) * 784, 784, px.data() + (d * cols + c) * 784);
+          std::copy_n(cmp_->strip.data() + (c * digits + d) * 784, 784,
+                      px.data() + (d * cols + c) * 784);
       cmp_grid_.set_images(int(cols * digits), 28, 28, px, int(cols));
     } else if (cmp_job_->state() == train::JobState::failed) {
       cmp_error_ = cmp_job_->error_message();
@@ -170,10 +177,12 @@ void BlurDisNetPanel::refresh_runs() {
       if ((s.kind == "ae" || s.kind == "adv_ae") && s.status == runs::RunStatus::finished) {
         // Runs ticked here before, ticked in the Runs panel, or named by `--run`.
         const auto& session_ticks = LabSession::get().compare_runs;
-        bool ticked = s.id == ctx_.launch().run ||
-                      std::find(session_ticks.begin(), session_ticks.end(), s.id) != session_ticks.end();
+        bool ticked =
+            s.id == ctx_.launch().run ||
+            std::find(session_ticks.begin(), session_ticks.end(), s.id) != session_ticks.end();
         for (const RunItem& o : old) ticked |= o.id == s.id && o.ticked;
-        runs_.push_back({s.id, "#" + std::to_string(s.id) + " " + s.name + " (" + s.kind + ")", ticked});
+        runs_.push_back(
+            {s.id, "#" + std::to_string(s.id) + " " + s.name + " (" + s.kind + ")", ticked});
       }
   } catch (const std::exception& e) {
     cmp_error_ = e.what();
@@ -223,12 +232,15 @@ void BlurDisNetPanel::start_scores() {
     auto ds = LabSession::get().dataset(name, dir, 0);
     train::LoadedDisNet dis = train::load_disnet(db, 0);
     res->disnet_run = dis.run_id;
-    auto to_vec = [](const Tensor& t) { return std::vector<float>(t.data(), t.data() + t.numel()); };
+    auto to_vec = [](const Tensor& t) {
+      return std::vector<float>(t.data(), t.data() + t.numel());
+    };
     jc.report_progress(0.2, "clear digits");
     res->clear = to_vec(train::disnet_scores(dis.net, ds->test_images));
     jc.checkpoint();
     jc.report_progress(0.5, "blurred digits");
-    res->blurred = to_vec(train::disnet_scores(dis.net, data::gaussian_blur(ds->test_images, blur)));
+    res->blurred =
+        to_vec(train::disnet_scores(dis.net, data::gaussian_blur(ds->test_images, blur)));
     if (run > 0) {
       jc.checkpoint();
       jc.report_progress(0.7, "reconstructions of run " + std::to_string(run));
@@ -236,7 +248,8 @@ void BlurDisNetPanel::start_scores() {
       runs::RunRecord rec = store.get_run(run);
       auto ae = train::load_autoencoder(rec.config, store.load_checkpoint(run, "final"));
       const train::AeTrainConfig cfg = train::ae_config_from_json(rec.config);
-      const Tensor in = cfg.deblur ? data::gaussian_blur(ds->test_images, cfg.blur) : ds->test_images;
+      const Tensor in =
+          cfg.deblur ? data::gaussian_blur(ds->test_images, cfg.blur) : ds->test_images;
       res->recon = to_vec(train::disnet_scores(dis.net, train::reconstruct_all(*ae, in)));
       res->ae_run = run;
     }
@@ -260,11 +273,11 @@ void BlurDisNetPanel::start_adversarial() {
   const auto db = ctx_.launch().runs_db, dir = ctx_.launch().data_dir;
   adv_ = Live{};
   live_lambda_ = cfg.lambda;
-  adv_.job = std::make_shared<train::Job>("train (b) " + train::default_run_name(cfg),
-                                          [cfg, db, dir](train::JobContext& jc) {
-                                            auto ds = LabSession::get().dataset(cfg.dataset, dir, cfg.limit);
-                                            (void)train::train_autoencoder(cfg, *ds, db, jc);
-                                          });
+  adv_.job = std::make_shared<train::Job>(
+      "train (b) " + train::default_run_name(cfg), [cfg, db, dir](train::JobContext& jc) {
+        auto ds = LabSession::get().dataset(cfg.dataset, dir, cfg.limit);
+        (void)train::train_autoencoder(cfg, *ds, db, jc);
+      });
   ctx_.jobs().add(adv_.job);
   ++LabSession::get().runs_changed;
 }
@@ -330,12 +343,15 @@ void BlurDisNetPanel::draw_blur() {
   if (preview_dirty_) update_preview();
   error_line(blur_error_);
   if (!ds_) {
-    if (!ds_error_.empty()) error_line(ds_error_);
-    else ImGui::TextDisabled("loading %s ...", dataset_name_.c_str());
+    if (!ds_error_.empty())
+      error_line(ds_error_);
+    else
+      ImGui::TextDisabled("loading %s ...", dataset_name_.c_str());
     return;
   }
   if (!blur_error_.empty()) return;
-  const float cell = std::clamp((ImGui::GetContentRegionAvail().x - 90) / kPreviewDigits, 20.0f, 44.0f);
+  const float cell =
+      std::clamp((ImGui::GetContentRegionAvail().x - 90) / kPreviewDigits, 20.0f, 44.0f);
   ImGui::TextUnformatted("clear  ");
   ImGui::SameLine(70);
   clear_grid_.draw("clear", cell);
@@ -365,15 +381,19 @@ void BlurDisNetPanel::draw_disnet() {
   job_status(dis_.job);
   error_line(dis_error_);
   if (dis_.points.empty()) {
-    ImGui::TextDisabled("Trains on balanced batches: each digit clear (label 1) and blurred (label 0).");
+    ImGui::TextDisabled(
+        "Trains on balanced batches: each digit clear (label 1) and blurred (label 0).");
     return;
   }
-  const Xy loss = series_of(dis_.points, "train_loss_step"), acc = series_of(dis_.points, "train_acc_step");
-  const PlotSeries s[] = {{"BCE loss", loss.x, loss.y, kBlurColour}, {"accuracy", acc.x, acc.y, kClearColour}};
+  const Xy loss = series_of(dis_.points, "train_loss_step"),
+           acc = series_of(dis_.points, "train_acc_step");
+  const PlotSeries s[] = {{"BCE loss", loss.x, loss.y, kBlurColour},
+                          {"accuracy", acc.x, acc.y, kClearColour}};
   PlotOptions o;
   o.x_label = "step";
   o.y_min = 0;
-  line_plot("##dis_plot", s, o, ImVec2(ImGui::GetContentRegionAvail().x, ImGui::GetFontSize() * 11));
+  line_plot("##dis_plot", s, o,
+            ImVec2(ImGui::GetContentRegionAvail().x, ImGui::GetFontSize() * 11));
 }
 
 // [SECTION] Histogram
@@ -399,7 +419,8 @@ void BlurDisNetPanel::draw_histogram() {
   // 20 bins over [0, 1]; each series as the fraction of its digits per bin, bars side by side.
   constexpr int kBins = 20;
   const ImVec2 p = ImGui::GetCursorScreenPos();
-  const float width = std::max(200.0f, ImGui::GetContentRegionAvail().x), height = ImGui::GetFontSize() * 9;
+  const float width = std::max(200.0f, ImGui::GetContentRegionAvail().x),
+              height = ImGui::GetFontSize() * 9;
   ImDrawList* dl = ImGui::GetWindowDrawList();
   dl->AddRectFilled(p, ImVec2(p.x + width, p.y + height), IM_COL32(30, 30, 34, 255));
   const float left = p.x + 36, right = p.x + width - 8, top = p.y + 6, bottom = p.y + height - 18;
@@ -423,12 +444,14 @@ void BlurDisNetPanel::draw_histogram() {
       for (int b = 0; b < kBins; ++b) {
         const float frac = float(counts[b] / v.size());
         const float x0 = left + b * bin_w + 1 + s * (bin_w - 2) / 3, x1 = x0 + (bin_w - 2) / 3;
-        dl->AddRectFilled(ImVec2(x0, bottom - frac * (bottom - top)), ImVec2(x1, bottom), colours[s]);
+        dl->AddRectFilled(ImVec2(x0, bottom - frac * (bottom - top)), ImVec2(x1, bottom),
+                          colours[s]);
       }
     }
   } else {
-    dl->AddText(ImVec2(left + 10, top + 10), IM_COL32(150, 150, 150, 255),
-                "Score test digits: dis_net's clear score on clear, blurred and reconstructed digits");
+    dl->AddText(
+        ImVec2(left + 10, top + 10), IM_COL32(150, 150, 150, 255),
+        "Score test digits: dis_net's clear score on clear, blurred and reconstructed digits");
   }
   ImGui::Dummy(ImVec2(width, height));
   if (scores_) {
@@ -442,8 +465,8 @@ void BlurDisNetPanel::draw_histogram() {
     ImGui::TextColored(ImColor(kBlurColour), "blurred %.3f", mean(scores_->blurred));
     if (!scores_->recon.empty()) {
       ImGui::SameLine();
-      ImGui::TextColored(ImColor(kReconColour), "run #%lld reconstructions %.3f", (long long)scores_->ae_run,
-                         mean(scores_->recon));
+      ImGui::TextColored(ImColor(kReconColour), "run #%lld reconstructions %.3f",
+                         (long long)scores_->ae_run, mean(scores_->recon));
     }
     ImGui::SameLine();
     ImGui::TextDisabled("(mean clear score, dis_net run %lld)", (long long)scores_->disnet_run);
@@ -474,7 +497,8 @@ void BlurDisNetPanel::draw_adversarial() {
   const std::string lat = std::to_string(adv_cfg_.model.latent);
   if (ImGui::BeginCombo("latent", lat.c_str())) {
     for (int64_t l : {2, 16, 256})
-      if (ImGui::Selectable(std::to_string(l).c_str(), adv_cfg_.model.latent == l)) adv_cfg_.model.latent = l;
+      if (ImGui::Selectable(std::to_string(l).c_str(), adv_cfg_.model.latent == l))
+        adv_cfg_.model.latent = l;
     ImGui::EndCombo();
   }
   ImGui::SameLine();
@@ -484,7 +508,8 @@ void BlurDisNetPanel::draw_adversarial() {
   ImGui::Checkbox("deblur", &adv_cfg_.deblur);
   // Retraining an (a) run, as the study does, keeps its digits: only the sharpening is new.
   ImGui::SetNextItemWidth(w * 3.6f);
-  std::string from = adv_cfg_.init_run > 0 ? "#" + std::to_string(adv_cfg_.init_run) : "fresh weights";
+  std::string from =
+      adv_cfg_.init_run > 0 ? "#" + std::to_string(adv_cfg_.init_run) : "fresh weights";
   for (const RunItem& r : runs_)
     if (r.id == adv_cfg_.init_run) from = r.label;
   if (ImGui::BeginCombo("start from", from.c_str())) {
@@ -494,8 +519,9 @@ void BlurDisNetPanel::draw_adversarial() {
     ImGui::EndCombo();
   }
   if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("Retrain an autoencoder run (same preset and latent): its final weights\n"
-                      "are the start, e.g. 10 epochs of L1 + lambda * BCE on an (a) run.");
+    ImGui::SetTooltip(
+        "Retrain an autoencoder run (same preset and latent): its final weights\n"
+        "are the start, e.g. 10 epochs of L1 + lambda * BCE on an (a) run.");
   ImGui::EndDisabled();
 
   // lambda stays editable while the run trains: the job takes it at its next step.
@@ -520,7 +546,8 @@ void BlurDisNetPanel::draw_adversarial() {
   job_status(adv_.job);
   error_line(adv_error_);
   if (adv_.points.empty()) {
-    ImGui::TextDisabled("L1 + lambda * BCE(dis_net(x_hat), clear); uses the latest finished dis_net run.");
+    ImGui::TextDisabled(
+        "L1 + lambda * BCE(dis_net(x_hat), clear); uses the latest finished dis_net run.");
     return;
   }
   const Xy loss = series_of(adv_.points, "train_loss_step"), l1 = series_of(adv_.points, "test_l1");
@@ -529,7 +556,8 @@ void BlurDisNetPanel::draw_adversarial() {
   PlotOptions o;
   o.x_label = "step";
   o.y_min = 0;
-  line_plot("##adv_plot", s, o, ImVec2(ImGui::GetContentRegionAvail().x, ImGui::GetFontSize() * 10));
+  line_plot("##adv_plot", s, o,
+            ImVec2(ImGui::GetContentRegionAvail().x, ImGui::GetFontSize() * 10));
 }
 
 // [SECTION] (a) against (b)
@@ -541,7 +569,8 @@ void BlurDisNetPanel::draw_compare() {
     ImGui::TextUnformatted("runs:");
     for (size_t i = 0; i < runs_.size(); ++i) {
       ImGui::SameLine();
-      if (ImGui::GetContentRegionAvail().x < ImGui::CalcTextSize(runs_[i].label.c_str()).x + 40) ImGui::NewLine();
+      if (ImGui::GetContentRegionAvail().x < ImGui::CalcTextSize(runs_[i].label.c_str()).x + 40)
+        ImGui::NewLine();
       ImGui::Checkbox(runs_[i].label.c_str(), &runs_[i].ticked);
     }
   }
@@ -566,8 +595,8 @@ void BlurDisNetPanel::draw_compare() {
   cmp_grid_.draw("compare_strip", cell);
   ImGui::EndGroup();
   ImGui::SameLine(0, 20);
-  const ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit |
-                                ImGuiTableFlags_NoHostExtendX;
+  const ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg |
+                                ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_NoHostExtendX;
   if (ImGui::BeginTable("compare_table", 6, flags)) {
     for (const char* h : {"run", "model", "test L1", "clear score", "sharpness", "judge %"})
       ImGui::TableSetupColumn(h);
@@ -575,12 +604,15 @@ void BlurDisNetPanel::draw_compare() {
     for (const report::ComparisonRow& r : cmp_->rows) {
       ImGui::TableNextRow();
       ImGui::TableNextColumn();
-      ImGui::Text("%s", r.run_id ? ("#" + std::to_string(r.run_id) + " " + r.name).c_str() : "original");
+      ImGui::Text("%s",
+                  r.run_id ? ("#" + std::to_string(r.run_id) + " " + r.name).c_str() : "original");
       ImGui::TableNextColumn();
-      if (r.kind == "original") ImGui::TextDisabled("-");
+      if (r.kind == "original")
+        ImGui::TextDisabled("-");
       else
         ImGui::Text("%s L%lld %s%s", r.preset.c_str(), (long long)r.latent,
-                    r.adversarial == "none" ? "(a)" : ("(b) " + r.adversarial).c_str(), r.deblur ? " deblur" : "");
+                    r.adversarial == "none" ? "(a)" : ("(b) " + r.adversarial).c_str(),
+                    r.deblur ? " deblur" : "");
       ImGui::TableNextColumn();
       ImGui::Text("%.4f", r.test_l1);
       ImGui::TableNextColumn();
@@ -592,8 +624,9 @@ void BlurDisNetPanel::draw_compare() {
     }
     ImGui::EndTable();
   }
-  ImGui::TextDisabled("%s test split, %lld digits; dis_net run %lld, judge run %lld", cmp_->dataset.c_str(),
-                      (long long)cmp_->test_count, (long long)cmp_->disnet_run, (long long)cmp_->judge_run);
+  ImGui::TextDisabled("%s test split, %lld digits; dis_net run %lld, judge run %lld",
+                      cmp_->dataset.c_str(), (long long)cmp_->test_count,
+                      (long long)cmp_->disnet_run, (long long)cmp_->judge_run);
 }
 
 void BlurDisNetPanel::draw() {
@@ -601,9 +634,12 @@ void BlurDisNetPanel::draw() {
   LabSession& session = LabSession::get();
   if (runs_seen_ != session.runs_changed) runs_seen_ = session.runs_changed, refresh_runs();
   if (ImGui::CollapsingHeader("Gaussian blur", ImGuiTreeNodeFlags_DefaultOpen)) draw_blur();
-  if (ImGui::CollapsingHeader("dis_net: blurred or clear?", ImGuiTreeNodeFlags_DefaultOpen)) draw_disnet();
-  if (ImGui::CollapsingHeader("Clear score histogram", ImGuiTreeNodeFlags_DefaultOpen)) draw_histogram();
-  if (ImGui::CollapsingHeader("Autoencoder (b): L1 + lambda * dis_net loss", ImGuiTreeNodeFlags_DefaultOpen))
+  if (ImGui::CollapsingHeader("dis_net: blurred or clear?", ImGuiTreeNodeFlags_DefaultOpen))
+    draw_disnet();
+  if (ImGui::CollapsingHeader("Clear score histogram", ImGuiTreeNodeFlags_DefaultOpen))
+    draw_histogram();
+  if (ImGui::CollapsingHeader("Autoencoder (b): L1 + lambda * dis_net loss",
+                              ImGuiTreeNodeFlags_DefaultOpen))
     draw_adversarial();
   if (ImGui::CollapsingHeader("(a) against (b)", ImGuiTreeNodeFlags_DefaultOpen)) draw_compare();
 }

@@ -1,5 +1,5 @@
 #pragma once
-// Blur & dis_net (issue 5, the study's part b): Gaussian blur settings with a live preview of
+// Blur & dis_net (the study's part b): Gaussian blur settings with a live preview of
 // clear against blurred digits; training dis_net (live loss and accuracy); a histogram of its
 // "clear" score on clear, blurred and reconstructed test digits; training the adversarial
 // autoencoder (frozen or learning dis_net, lambda editable mid-run); and (a) against (b): the

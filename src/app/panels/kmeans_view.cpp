@@ -70,36 +70,37 @@ void KMeansView::start() {
   const auto db = ctx_.launch().runs_db, dir = ctx_.launch().data_dir;
   auto res = w->result;
   std::string name = run > 0 ? "k-means run " + std::to_string(run) : "k-means pixels";
-  w->job = std::make_shared<train::Job>(name, [res, run, ds_name, cfg, db, dir](train::JobContext& jc) {
-    jc.report_progress(0, "loading");
-    Tensor x;
-    if (run > 0) {
-      RunCodes rc = load_run_codes(db, dir, run);
-      res->dataset = rc.dataset;
-      res->xy = rc.xy;
-      x = std::move(rc.codes);
-      res->what = "run " + std::to_string(run) + " (" + rc.name + ") codes, " +
-                  std::to_string(x.dim(0)) + " x " + std::to_string(x.dim(1));
-    } else {
-      res->dataset = LabSession::get().dataset(ds_name, dir, 0);
-      const int64_t m = res->dataset->test_images.dim(0);
-      x = res->dataset->test_images.reshaped({m, 784});
-      res->xy = analysis::fit_pca(x, 2).project(x);
-      res->what = ds_name + " test pixels, " + std::to_string(m) + " x 784";
-    }
-    if (cfg.k > x.dim(0))
-      throw InputError("k = " + std::to_string(cfg.k) + " is more than the " +
-                       std::to_string(x.dim(0)) + " points");
-    std::atomic<bool> cancel{false};
-    const auto t0 = std::chrono::steady_clock::now();
-    res->km = analysis::kmeans(x, cfg, &cancel, [&](double f) {
-      cancel = jc.cancel_requested();
-      jc.report_progress(f, "k-means");
-    });
-    if (res->km.cancelled) throw train::JobCancelled();
-    res->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    res->scores = analysis::score_clusters(res->dataset->test_labels, res->km.labels);
-  });
+  w->job =
+      std::make_shared<train::Job>(name, [res, run, ds_name, cfg, db, dir](train::JobContext& jc) {
+        jc.report_progress(0, "loading");
+        Tensor x;
+        if (run > 0) {
+          RunCodes rc = load_run_codes(db, dir, run);
+          res->dataset = rc.dataset;
+          res->xy = rc.xy;
+          x = std::move(rc.codes);
+          res->what = "run " + std::to_string(run) + " (" + rc.name + ") codes, " +
+                      std::to_string(x.dim(0)) + " x " + std::to_string(x.dim(1));
+        } else {
+          res->dataset = LabSession::get().dataset(ds_name, dir, 0);
+          const int64_t m = res->dataset->test_images.dim(0);
+          x = res->dataset->test_images.reshaped({m, 784});
+          res->xy = analysis::fit_pca(x, 2).project(x);
+          res->what = ds_name + " test pixels, " + std::to_string(m) + " x 784";
+        }
+        if (cfg.k > x.dim(0))
+          throw InputError("k = " + std::to_string(cfg.k) + " is more than the " +
+                           std::to_string(x.dim(0)) + " points");
+        std::atomic<bool> cancel{false};
+        const auto t0 = std::chrono::steady_clock::now();
+        res->km = analysis::kmeans(x, cfg, &cancel, [&](double f) {
+          cancel = jc.cancel_requested();
+          jc.report_progress(f, "k-means");
+        });
+        if (res->km.cancelled) throw train::JobCancelled();
+        res->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        res->scores = analysis::score_clusters(res->dataset->test_labels, res->km.labels);
+      });
   ctx_.jobs().add(w->job);
   work_ = w;
 }
@@ -118,9 +119,11 @@ void KMeansView::adopt(std::shared_ptr<Result> r) {
   by_digit_.set_points(xy, labels);
   // A cluster takes the colour of the digit it is matched to (column c of the permuted matrix).
   std::vector<int> column_of(result_->scores.match.column_order.size());
-  for (size_t c = 0; c < column_of.size(); ++c) column_of[result_->scores.match.column_order[c]] = int(c);
+  for (size_t c = 0; c < column_of.size(); ++c)
+    column_of[result_->scores.match.column_order[c]] = int(c);
   std::vector<uint8_t> cl(labels.size());
-  for (size_t i = 0; i < cl.size(); ++i) cl[i] = static_cast<uint8_t>(column_of[result_->km.labels[i]] % 10);
+  for (size_t i = 0; i < cl.size(); ++i)
+    cl[i] = static_cast<uint8_t>(column_of[result_->km.labels[i]] % 10);
   by_cluster_.set_points(xy, cl);
   sel_digit_ = sel_column_ = -1;
   selected_.clear();
@@ -132,7 +135,8 @@ void KMeansView::select_cell(int digit, int column) {
   const int cluster = result_->scores.match.column_order[column];
   const auto& labels = result_->dataset->test_labels;
   for (size_t i = 0; i < labels.size(); ++i)
-    if (labels[i] == digit && result_->km.labels[i] == cluster) selected_.push_back(static_cast<int>(i));
+    if (labels[i] == digit && result_->km.labels[i] == cluster)
+      selected_.push_back(static_cast<int>(i));
   const size_t n = std::min<size_t>(selected_.size(), 60);
   std::vector<float> px;
   for (size_t i = 0; i < n; ++i) {
@@ -196,15 +200,18 @@ void KMeansView::draw_controls() {
 
 void KMeansView::draw_results() {
   if (!result_) {
-    ImGui::TextDisabled("Pick an input and run k-means (k-means++ seeding, the best of the restarts).");
+    ImGui::TextDisabled(
+        "Pick an input and run k-means (k-means++ seeding, the best of the restarts).");
     const ImVec2 p = ImGui::GetCursorScreenPos(), a = ImGui::GetContentRegionAvail();
-    ImGui::GetWindowDrawList()->AddRectFilled(p, ImVec2(p.x + a.x, p.y + a.y), IM_COL32(24, 26, 30, 255));
+    ImGui::GetWindowDrawList()->AddRectFilled(p, ImVec2(p.x + a.x, p.y + a.y),
+                                              IM_COL32(24, 26, 30, 255));
     return;
   }
   const Result& r = *result_;
-  ImGui::Text("%s:  matched accuracy %.4f   NMI %.4f   ARI %.4f   inertia %.6g   (%d iterations, %.2f s)",
-              r.what.c_str(), r.scores.match.accuracy, r.scores.nmi, r.scores.ari, r.km.inertia,
-              r.km.iterations, r.seconds);
+  ImGui::Text(
+      "%s:  matched accuracy %.4f   NMI %.4f   ARI %.4f   inertia %.6g   (%d iterations, %.2f s)",
+      r.what.c_str(), r.scores.match.accuracy, r.scores.nmi, r.scores.ari, r.km.inertia,
+      r.km.iterations, r.seconds);
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float left_w = std::min(avail.x * 0.42f, avail.y * 0.9f);
   ImGui::BeginChild("confusion", ImVec2(left_w, avail.y), false);
@@ -223,11 +230,17 @@ void KMeansView::draw_results() {
       char buf[16];
       std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(cm.at(d, c)));
       const ImVec2 ts = ImGui::CalcTextSize(buf);
-      const ImVec2 p(hv.min.x + (c + 0.5f) * cw - ts.x / 2, hv.min.y + (cm.rows - 1 - d + 0.5f) * ch - ts.y / 2);
-      if (ts.x < cw) dl->AddText(p, cm.at(d, c) > (confusion_.vmax() * 0.6f) ? IM_COL32(20, 20, 20, 255) : IM_COL32(235, 235, 235, 255), buf);
+      const ImVec2 p(hv.min.x + (c + 0.5f) * cw - ts.x / 2,
+                     hv.min.y + (cm.rows - 1 - d + 0.5f) * ch - ts.y / 2);
+      if (ts.x < cw)
+        dl->AddText(p,
+                    cm.at(d, c) > (confusion_.vmax() * 0.6f) ? IM_COL32(20, 20, 20, 255)
+                                                             : IM_COL32(235, 235, 235, 255),
+                    buf);
       if (d == sel_digit_ && c == sel_column_)
         dl->AddRect(ImVec2(hv.min.x + c * cw, hv.min.y + (cm.rows - 1 - d) * ch),
-                    ImVec2(hv.min.x + (c + 1) * cw, hv.min.y + (cm.rows - d) * ch), IM_COL32(255, 255, 255, 255), 0, 0, 2);
+                    ImVec2(hv.min.x + (c + 1) * cw, hv.min.y + (cm.rows - d) * ch),
+                    IM_COL32(255, 255, 255, 255), 0, 0, 2);
     }
   if (hv.hovered && hv.row >= 0 && hv.col >= 0) {
     const int digit = cm.rows - 1 - hv.row;
@@ -258,11 +271,13 @@ void KMeansView::draw_results() {
       ImDrawList* d = ImGui::GetWindowDrawList();
       d->PushClipRect(h.min, h.max, true);
       for (int i : selected_)
-        d->AddCircle(sc[s]->to_screen(r.xy[2 * i], r.xy[2 * i + 1]), 4, IM_COL32(255, 255, 255, 230));
+        d->AddCircle(sc[s]->to_screen(r.xy[2 * i], r.xy[2 * i + 1]), 4,
+                     IM_COL32(255, 255, 255, 230));
       d->PopClipRect();
     }
     if (h.hovered && h.index >= 0)
-      ImGui::SetTooltip("a %d, cluster %d", int(r.dataset->test_labels[h.index]), r.km.labels[h.index]);
+      ImGui::SetTooltip("a %d, cluster %d", int(r.dataset->test_labels[h.index]),
+                        r.km.labels[h.index]);
   }
   ImGui::EndChild();
 }

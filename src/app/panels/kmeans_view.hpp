@@ -1,5 +1,5 @@
 #pragma once
-// The k-means view (issue 4): k-means (k-means++ seeding, restarts) on the test-set codes of any
+// The k-means view: k-means (k-means++ seeding, restarts) on the test-set codes of any
 // autoencoder run, or on raw pixels as the baseline, as a Job; the confusion matrix of digits
 // against Hungarian-matched clusters with matched accuracy, NMI, ARI and inertia; clicking a
 // cell highlights its points in the two scatters (coloured by digit, and by matched cluster)

@@ -73,7 +73,8 @@ RunCodes load_run_codes(const std::filesystem::path& runs_db, const std::filesys
   for (const auto& b : store.list_artefacts(run_id)) has_codes |= b.name == "test_codes";
   for (const auto& b : store.list_checkpoints(run_id)) has_final |= b.name == "final";
   if (!has_codes || !has_final)
-    throw InputError("run " + std::to_string(run_id) + " (" + std::string(runs::to_string(rec.summary.status)) +
+    throw InputError("run " + std::to_string(run_id) + " (" +
+                     std::string(runs::to_string(rec.summary.status)) +
                      ") has no final weights and codes; only finished runs do");
   r.weights = runs::values_of(store.load_checkpoint(run_id, "final"));
   runs::NamedTensors codes = store.load_tensor_artefact(run_id, "test_codes");
@@ -153,18 +154,19 @@ void LatentExplorer::open_run(int64_t run_id) {
   snapshot_seen_ = 0;
   status_ = "loading run " + std::to_string(run_id) + "...", status_error_ = false;
   if (live_) {  // codes come from the training job's snapshots (follow_live)
-    status_ = "run " + std::to_string(run_id) + " is training: waiting for its first weight snapshot...";
+    status_ =
+        "run " + std::to_string(run_id) + " is training: waiting for its first weight snapshot...";
     load_work_.reset();
     return;
   }
   auto w = std::make_shared<Work>();
   w->run_id = run_id;
   const auto db = ctx_.launch().runs_db, dir = ctx_.launch().data_dir;
-  w->job = std::make_shared<train::Job>("load run " + std::to_string(run_id),
-                                        [w, db, dir, run_id](train::JobContext&) {
-                                          w->run = std::make_shared<RunCodes>(load_run_codes(db, dir, run_id));
-                                          w->model = make_model(w->run->config, w->run->weights);
-                                        });
+  w->job = std::make_shared<train::Job>(
+      "load run " + std::to_string(run_id), [w, db, dir, run_id](train::JobContext&) {
+        w->run = std::make_shared<RunCodes>(load_run_codes(db, dir, run_id));
+        w->model = make_model(w->run->config, w->run->weights);
+      });
   ctx_.jobs().add(w->job);
   load_work_ = w;
 }
@@ -185,7 +187,8 @@ void LatentExplorer::follow_live() {
   if (version == snapshot_seen_) return;  // nothing new
   snapshot_seen_ = version;
   last_encode_ = Clock::now();
-  // The UI thread's decoder is made once per run, on the worker; later updates load weights into it.
+  // The UI thread's decoder is made once per run, on the worker; later updates load weights into
+  // it.
   const bool need_model = !model_ || !run_ || run_->run_id != run_id_;
   auto w = std::make_shared<Work>();
   w->run_id = run_id_;
@@ -200,7 +203,8 @@ void LatentExplorer::follow_live() {
         lower_worker_priority();
         set_num_threads(1);  // a small job beside the training: leave it the cores
         const auto t0 = Clock::now();
-        std::vector<Tensor> weights;  // the latest snapshot, copied here rather than on the UI thread
+        std::vector<Tensor>
+            weights;  // the latest snapshot, copied here rather than on the UI thread
         (void)training->snapshot().copy_if_newer(weights, base->snapshot);
         base->dataset = LabSession::get().dataset(base->config.dataset, dir, base->config.limit);
         encode_from_snapshot(*base, std::move(weights));
@@ -280,7 +284,8 @@ void LatentExplorer::poll_jobs() {
   }
 }
 
-void LatentExplorer::adopt(std::shared_ptr<RunCodes> run, std::unique_ptr<models::Autoencoder> model) {
+void LatentExplorer::adopt(std::shared_ptr<RunCodes> run,
+                           std::unique_ptr<models::Autoencoder> model) {
   const auto t0 = Clock::now();
   const bool same_run = run_ && run_->run_id == run->run_id;
   run_ = std::move(run);
@@ -352,21 +357,22 @@ void LatentExplorer::update_recon_grid() {
   for (int64_t id : LabSession::get().compare_runs)
     if (id != run_->run_id) others.push_back(id);
   const auto db = ctx_.launch().runs_db;
-  w->job = std::make_shared<train::Job>("reconstruction grid", [w, images, others, db](train::JobContext&) {
-    set_num_threads(1);
-    runs::RunStore store = runs::RunStore::open(db);
-    for (int64_t id : others) {
-      try {
-        runs::RunRecord rec = store.get_run(id);
-        auto ae = train::load_autoencoder(rec.config, store.load_checkpoint(id, "final"));
-        const Tensor& y = ae->forward(images);
-        w->recon.insert(w->recon.end(), y.data(), y.data() + y.numel());
-        w->rows.push_back("#" + std::to_string(id) + " " + rec.summary.name);
-      } catch (const std::exception&) {
-        // A run without final weights (still training, cancelled early) has no row.
-      }
-    }
-  });
+  w->job = std::make_shared<train::Job>(
+      "reconstruction grid", [w, images, others, db](train::JobContext&) {
+        set_num_threads(1);
+        runs::RunStore store = runs::RunStore::open(db);
+        for (int64_t id : others) {
+          try {
+            runs::RunRecord rec = store.get_run(id);
+            auto ae = train::load_autoencoder(rec.config, store.load_checkpoint(id, "final"));
+            const Tensor& y = ae->forward(images);
+            w->recon.insert(w->recon.end(), y.data(), y.data() + y.numel());
+            w->rows.push_back("#" + std::to_string(id) + " " + rec.summary.name);
+          } catch (const std::exception&) {
+            // A run without final weights (still training, cancelled early) has no row.
+          }
+        }
+      });
   recon_work_ = w;
 }
 
@@ -404,7 +410,8 @@ void LatentExplorer::decode_at(double x, double y, int nearest) {
     auto code = run_->codes.row(nearest);
     const auto t0 = Clock::now();
     std::vector<float> near = decode(code, 1);
-    if (z.empty()) decode_ms_ = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+    if (z.empty())
+      decode_ms_ = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     px.insert(px.end(), near.begin(), near.end());
   }
   if (px.empty()) return;
@@ -453,7 +460,8 @@ void LatentExplorer::update_manifold(bool force) {
   w->run_id = run_->run_id;
   w->grid_n = n;
   std::shared_ptr<const RunCodes> run = run_;
-  w->job = std::make_shared<train::Job>("manifold", [w, run, z = std::move(z), n](train::JobContext&) {
+  w->job = std::make_shared<train::Job>("manifold", [w, run, z = std::move(z),
+                                                     n](train::JobContext&) {
     set_num_threads(1);
     auto ae = make_model(run->config, run->weights);
     const Tensor& y = ae->decode(Tensor({static_cast<int64_t>(n) * n, 2}, z));  // (n*n, 1, 28, 28)
@@ -519,7 +527,8 @@ void LatentExplorer::draw_toolbar() {
   const bool wide = run_ && run_->config.model.latent > 2;
   ImGui::SameLine(0, 16);
   ImGui::BeginDisabled(!wide);
-  if (ImGui::RadioButton("PCA", method_ == 0)) method_ = 0, points_dirty_ = true, keep_view_ = false;
+  if (ImGui::RadioButton("PCA", method_ == 0))
+    method_ = 0, points_dirty_ = true, keep_view_ = false;
   ImGui::SameLine();
   if (ImGui::RadioButton("t-SNE", method_ == 1)) {
     method_ = 1, points_dirty_ = true, keep_view_ = false;
@@ -554,9 +563,11 @@ void LatentExplorer::draw_toolbar() {
     ImGui::PopID();
   }
   ImGui::SameLine(0, 16);
-  if (ImGui::SmallButton("all")) std::fill(std::begin(shown_digit_), std::end(shown_digit_), true), points_dirty_ = true;
+  if (ImGui::SmallButton("all"))
+    std::fill(std::begin(shown_digit_), std::end(shown_digit_), true), points_dirty_ = true;
   ImGui::SameLine();
-  if (ImGui::SmallButton("none")) std::fill(std::begin(shown_digit_), std::end(shown_digit_), false), points_dirty_ = true;
+  if (ImGui::SmallButton("none"))
+    std::fill(std::begin(shown_digit_), std::end(shown_digit_), false), points_dirty_ = true;
   if (run_ && run_->live && live_) {  // what the scatter shows of the run that trains
     ImGui::SameLine(0, 16);
     ImGui::TextColored(ImVec4(0.55f, 0.85f, 0.55f, 1), "live");
@@ -565,9 +576,10 @@ void LatentExplorer::draw_toolbar() {
     ImGui::TextDisabled("%s, update %d, encoded in %.0f ms", line.substr(0, line.find(',')).c_str(),
                         live_updates_, run_->encode_ms);
     if (ImGui::IsItemHovered())
-      ImGui::SetTooltip("The codes of weight snapshot %llu of the training run, re-encoded off the UI\n"
-                        "thread at most every 0.7 s. Pan or zoom to keep the view; double-click refits.",
-                        static_cast<unsigned long long>(run_->snapshot));
+      ImGui::SetTooltip(
+          "The codes of weight snapshot %llu of the training run, re-encoded off the UI\n"
+          "thread at most every 0.7 s. Pan or zoom to keep the view; double-click refits.",
+          static_cast<unsigned long long>(run_->snapshot));
   }
   if (!status_.empty()) {
     ImGui::SameLine(0, 16);
@@ -581,8 +593,9 @@ void LatentExplorer::draw_toolbar() {
 void LatentExplorer::draw_side(float w, float h) {
   ImGui::BeginChild("side", ImVec2(w, h), false);
   if (!run_) {
-    ImGui::TextWrapped("Pick a finished autoencoder run above, or train one in the Training panel "
-                       "(the explorer follows it while it trains).");
+    ImGui::TextWrapped(
+        "Pick a finished autoencoder run above, or train one in the Training panel "
+        "(the explorer follows it while it trains).");
     ImGui::EndChild();
     return;
   }
@@ -590,15 +603,17 @@ void LatentExplorer::draw_side(float w, float h) {
   if (ImGui::BeginTabBar("side_tabs")) {
     if (ImGui::BeginTabItem("Decode")) {
       if (!has_decoded_) {
-        ImGui::TextWrapped("Click anywhere in the scatter to decode that latent point. "
-                           "Right-click a digit to pick it for the interpolation.");
+        ImGui::TextWrapped(
+            "Click anywhere in the scatter to decode that latent point. "
+            "Right-click a digit to pick it for the interpolation.");
       } else {
         const float cell = std::min(w / 2 - 12, ImGui::GetFontSize() * 12);
         decoded_.draw("decoded", cell);
         if (l == 2)
           ImGui::TextDisabled("decoded z = (%.3g, %.3g)", clicked_x_, clicked_y_);
         else if (decoded_.count() == 2)
-          ImGui::TextDisabled("left: PCA point lifted back (mean + components)\nright: the nearest real code");
+          ImGui::TextDisabled(
+              "left: PCA point lifted back (mean + components)\nright: the nearest real code");
         else
           ImGui::TextDisabled("the nearest real code (t-SNE has no inverse)");
         if (clicked_nearest_ >= 0)
@@ -618,7 +633,9 @@ void LatentExplorer::draw_side(float w, float h) {
     }
     if (ImGui::BeginTabItem("Interpolation")) {
       auto pick_text = [&](int i) {
-        return i < 0 ? std::string("-") : "#" + std::to_string(i) + " (a " + std::to_string(run_->dataset->test_labels[i]) + ")";
+        return i < 0 ? std::string("-")
+                     : "#" + std::to_string(i) + " (a " +
+                           std::to_string(run_->dataset->test_labels[i]) + ")";
       };
       ImGui::Text("A %s   B %s", pick_text(pick_a_).c_str(), pick_text(pick_b_).c_str());
       ImGui::TextDisabled("right-click digits in the scatter to pick A, then B");
@@ -664,7 +681,8 @@ void LatentExplorer::draw() {
                     std::max(avail.y, 100.0f));
   ScatterHover hv = scatter_.draw("codes", size);
   if (scatter_.size() == 0)  // the empty map in the scatter's own background, not a hole
-    ImGui::GetWindowDrawList()->AddRectFilled(ImVec2(hv.min.x + 1, hv.min.y + 1), ImVec2(hv.max.x - 1, hv.max.y - 1),
+    ImGui::GetWindowDrawList()->AddRectFilled(ImVec2(hv.min.x + 1, hv.min.y + 1),
+                                              ImVec2(hv.max.x - 1, hv.max.y - 1),
                                               IM_COL32(24, 26, 30, 255));
   if (run_ && scatter_.size() > 0 && !wrote_rect_ && !ctx_.launch().decoded_png.empty() &&
       ++shown_frames_ > 5) {  // after the host has placed the window
@@ -694,7 +712,9 @@ void LatentExplorer::draw() {
       int nearest = idx;
       if (nearest < 0) {  // empty space: the nearest shown code in the map
         const Tensor& xy = (run_->config.model.latent > 2 && method_ == 1 && !tsne_xy_.empty() &&
-                            tsne_run_ == run_->run_id) ? tsne_xy_ : run_->xy;
+                            tsne_run_ == run_->run_id)
+                               ? tsne_xy_
+                               : run_->xy;
         double best = std::numeric_limits<double>::infinity();
         for (int i : shown_index_) {
           const double dx = xy[2 * i] - hv.x, dy = xy[2 * i + 1] - hv.y, d = dx * dx + dy * dy;
@@ -719,13 +739,16 @@ void LatentExplorer::draw() {
       ImVec2 p = scatter_.to_screen(clicked_x_, clicked_y_);
       dl->AddCircle(p, 7, IM_COL32(255, 255, 255, 255), 0, 2);
     }
-    const bool tsne = run_->config.model.latent > 2 && method_ == 1 && !tsne_xy_.empty() && tsne_run_ == run_->run_id;
+    const bool tsne = run_->config.model.latent > 2 && method_ == 1 && !tsne_xy_.empty() &&
+                      tsne_run_ == run_->run_id;
     const Tensor& xy = tsne ? tsne_xy_ : run_->xy;
     for (int i : {pick_a_, pick_b_})
       if (i >= 0) {
         ImVec2 p = scatter_.to_screen(xy[2 * i], xy[2 * i + 1]);
-        dl->AddRect(ImVec2(p.x - 6, p.y - 6), ImVec2(p.x + 6, p.y + 6), IM_COL32(255, 255, 255, 255), 0, 0, 2);
-        dl->AddText(ImVec2(p.x + 8, p.y - 8), IM_COL32(255, 255, 255, 255), i == pick_a_ ? "A" : "B");
+        dl->AddRect(ImVec2(p.x - 6, p.y - 6), ImVec2(p.x + 6, p.y + 6),
+                    IM_COL32(255, 255, 255, 255), 0, 0, 2);
+        dl->AddText(ImVec2(p.x + 8, p.y - 8), IM_COL32(255, 255, 255, 255),
+                    i == pick_a_ ? "A" : "B");
       }
     dl->PopClipRect();
   }

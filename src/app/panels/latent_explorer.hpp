@@ -1,5 +1,5 @@
 #pragma once
-// The latent explorer (issue 4): the test-set codes of one run as a scatter (one colour per digit,
+// The latent explorer: the test-set codes of one run as a scatter (one colour per digit,
 // a legend that hides digits, pan and zoom), 2-D codes as they are and wider ones through PCA
 // (instant) or t-SNE (a Job). Hover shows the digit and its reconstruction; a click decodes that
 // latent point (for wider codes the PCA point lifted back, and beside it the nearest real code's
@@ -86,7 +86,7 @@ class LatentExplorer : public Panel {
   void update_recon_grid();
   void draw_toolbar();
   void draw_side(float w, float h);
-  void log_codes(double adopt_ms);  // --codes-log
+  void log_codes(double adopt_ms);                                               // --codes-log
   [[nodiscard]] std::vector<float> decode(std::span<const float> z, int count);  // (count, 784)
 
   AppContext& ctx_;
@@ -97,7 +97,7 @@ class LatentExplorer : public Panel {
   std::string status_;  // "loading run 3..." or an error
   bool status_error_ = false;
 
-  std::shared_ptr<RunCodes> run_;  // shown (the UI thread only reads it)
+  std::shared_ptr<RunCodes> run_;               // shown (the UI thread only reads it)
   std::unique_ptr<models::Autoencoder> model_;  // the UI thread's decoder (and encoder for hover)
   std::shared_ptr<LiveRun> live_;               // the training job it follows, if any
   uint64_t snapshot_seen_ = 0;
@@ -106,9 +106,9 @@ class LatentExplorer : public Panel {
   int live_updates_ = 0;  // live codes swapped in for the run shown
 
   std::shared_ptr<Work> load_work_, encode_work_, tsne_work_, recon_work_, manifold_work_;
-  int method_ = 0;           // 0 PCA, 1 t-SNE (wider codes)
+  int method_ = 0;  // 0 PCA, 1 t-SNE (wider codes)
   float perplexity_ = 30;
-  Tensor tsne_xy_;           // (M, 2) for run_ (empty until computed)
+  Tensor tsne_xy_;  // (M, 2) for run_ (empty until computed)
   int64_t tsne_run_ = 0;
 
   Scatter scatter_;

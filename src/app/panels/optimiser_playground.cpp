@@ -36,11 +36,13 @@ std::string fmt(const char* f, double v) {
 // One line for a run's outcome, as the issue words it.
 std::string outcome_text(const pg::Outcome& o, long max_steps) {
   switch (o.fate) {
-    case pg::Fate::escaped: return "escaped at step " + std::to_string(o.escape_step);
+    case pg::Fate::escaped:
+      return "escaped at step " + std::to_string(o.escape_step);
     case pg::Fate::trapped:
       return "trapped (oscillating between " + fmt("%.6g", o.x_lo) + " and " + fmt("%.6g", o.x_hi) +
              (o.period > 0 ? ", period " + std::to_string(o.period) : "") + ")";
-    case pg::Fate::running: break;
+    case pg::Fate::running:
+      break;
   }
   return "undecided after " + std::to_string(max_steps) + " steps";
 }
@@ -67,7 +69,8 @@ std::string validate(const PlaygroundSettings& s) {
   if (s.max_steps < 1 || s.max_steps > 1000000) return "max steps must be in [1, 1000000]";
   if (!finite(s.map_h_lo) || !finite(s.map_h_hi) || s.map_h_lo < 0 || s.map_h_hi <= s.map_h_lo)
     return "phase map: need 0 <= h from < h to";
-  if (!finite(s.map_lr_lo) || !finite(s.map_lr_hi) || s.map_lr_lo <= 0 || s.map_lr_hi <= s.map_lr_lo)
+  if (!finite(s.map_lr_lo) || !finite(s.map_lr_hi) || s.map_lr_lo <= 0 ||
+      s.map_lr_hi <= s.map_lr_lo)
     return "phase map: need 0 < lr from < lr to";
   if (s.map_cols < 2 || s.map_cols > 400 || s.map_rows < 2 || s.map_rows > 400)
     return "phase map: 2 to 400 cells per side";
@@ -88,13 +91,29 @@ optim::OptimizerConfig config_for(const PlaygroundSettings& s, const std::string
 
 void OptimiserPlayground::save(nlohmann::json& j) const {
   const PlaygroundSettings& s = s_;
-  j = {{"L", s.L}, {"h", s.h}, {"lr", s.lr}, {"beta1", s.beta1}, {"beta2", s.beta2},
-       {"eps", s.eps}, {"x0", s.x0}, {"momentum", s.momentum}, {"rho", s.rho},
-       {"max_steps", s.max_steps}, {"traces", s.traces}, {"map_optimizer", s.map_optimizer},
-       {"map_h_lo", s.map_h_lo}, {"map_h_hi", s.map_h_hi}, {"map_lr_lo", s.map_lr_lo},
-       {"map_lr_hi", s.map_lr_hi}, {"map_cols", s.map_cols}, {"map_rows", s.map_rows},
-       {"escape_optimizer", s.escape_optimizer}, {"csv_path", s.csv_path},
-       {"plot_png", s.plot_png}, {"map_png", s.map_png}, {"speed", speed_}};
+  j = {{"L", s.L},
+       {"h", s.h},
+       {"lr", s.lr},
+       {"beta1", s.beta1},
+       {"beta2", s.beta2},
+       {"eps", s.eps},
+       {"x0", s.x0},
+       {"momentum", s.momentum},
+       {"rho", s.rho},
+       {"max_steps", s.max_steps},
+       {"traces", s.traces},
+       {"map_optimizer", s.map_optimizer},
+       {"map_h_lo", s.map_h_lo},
+       {"map_h_hi", s.map_h_hi},
+       {"map_lr_lo", s.map_lr_lo},
+       {"map_lr_hi", s.map_lr_hi},
+       {"map_cols", s.map_cols},
+       {"map_rows", s.map_rows},
+       {"escape_optimizer", s.escape_optimizer},
+       {"csv_path", s.csv_path},
+       {"plot_png", s.plot_png},
+       {"map_png", s.map_png},
+       {"speed", speed_}};
 }
 
 void OptimiserPlayground::load(const nlohmann::json& j) {
@@ -109,7 +128,8 @@ void OptimiserPlayground::load(const nlohmann::json& j) {
     s.traces = j.value("traces", s.traces);
     s.map_optimizer = j.value("map_optimizer", s.map_optimizer);
     s.map_h_lo = j.value("map_h_lo", s.map_h_lo), s.map_h_hi = j.value("map_h_hi", s.map_h_hi);
-    s.map_lr_lo = j.value("map_lr_lo", s.map_lr_lo), s.map_lr_hi = j.value("map_lr_hi", s.map_lr_hi);
+    s.map_lr_lo = j.value("map_lr_lo", s.map_lr_lo),
+    s.map_lr_hi = j.value("map_lr_hi", s.map_lr_hi);
     s.map_cols = j.value("map_cols", s.map_cols), s.map_rows = j.value("map_rows", s.map_rows);
     s.escape_optimizer = j.value("escape_optimizer", s.escape_optimizer);
     s.csv_path = j.value("csv_path", s.csv_path), s.plot_png = j.value("plot_png", s.plot_png);
@@ -141,7 +161,9 @@ struct OptimiserPlayground::EscapeWork {
 
 namespace {
 // Leave a core to the UI thread: the map's OpenMP loop would otherwise take every core.
-void limit_worker_threads() { omp_set_num_threads(std::max(1, omp_get_num_procs() - 1)); }
+void limit_worker_threads() {
+  omp_set_num_threads(std::max(1, omp_get_num_procs() - 1));
+}
 }  // namespace
 
 void OptimiserPlayground::start_map() {
@@ -159,11 +181,12 @@ void OptimiserPlayground::start_map() {
         for (int i = 0; i < s.map_rows; ++i)
           lrs[i] = s.map_lr_lo + (i + 0.5) * (s.map_lr_hi - s.map_lr_lo) / s.map_rows;
         const size_t cells = hs.size() * lrs.size();
-        work->result = pg::phase_map(config_for(s, s.map_optimizer), s.L, s.x0, hs, lrs,
-                                     s.max_steps, &work->cancel, [&](double f) {
-                                       ctx.report_progress(f, std::to_string(static_cast<size_t>(f * cells)) +
-                                                                  "/" + std::to_string(cells) + " cells");
-                                     });
+        work->result =
+            pg::phase_map(config_for(s, s.map_optimizer), s.L, s.x0, hs, lrs, s.max_steps,
+                          &work->cancel, [&](double f) {
+                            ctx.report_progress(f, std::to_string(static_cast<size_t>(f * cells)) +
+                                                       "/" + std::to_string(cells) + " cells");
+                          });
         if (work->result.cancelled) throw train::JobCancelled();
       });
   ctx_.jobs().add(map_job_);
@@ -225,7 +248,7 @@ void OptimiserPlayground::poll_workers() {
 OptimiserPlayground::OptimiserPlayground(AppContext& ctx) : ctx_(ctx) {
   reset_traces();
   step_all(10);  // open on the story's first steps (GD: 0.3, 0.6, 0.9, 1.2, 0.9, ...)
-  start_map();  // the default map is cheap and makes the panel useful at once
+  start_map();   // the default map is cheap and makes the panel useful at once
 }
 
 OptimiserPlayground::~OptimiserPlayground() {
@@ -346,7 +369,8 @@ void OptimiserPlayground::draw_traces_list() {
     const Trace& t = traces_[i];
     ImGui::PushID(static_cast<int>(i));
     ImGui::ColorButton("##c", ImGui::ColorConvertU32ToFloat4(t.colour),
-                       ImGuiColorEditFlags_NoTooltip, ImVec2(ImGui::GetFontSize(), ImGui::GetFontSize()));
+                       ImGuiColorEditFlags_NoTooltip,
+                       ImVec2(ImGui::GetFontSize(), ImGui::GetFontSize()));
     ImGui::SameLine();
     if (ImGui::Selectable(t.optimizer.c_str(), selected_ == static_cast<int>(i), 0,
                           ImVec2(ImGui::GetFontSize() * 5, 0)))
@@ -412,7 +436,8 @@ void OptimiserPlayground::draw_escape() {
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 8);
   if (ImGui::BeginCombo("##esc", s_.escape_optimizer.c_str())) {
     for (const std::string& n : optim::optimizer_names())
-      if (ImGui::Selectable(n.c_str(), n == s_.escape_optimizer)) s_.escape_optimizer = edit_.escape_optimizer = n;
+      if (ImGui::Selectable(n.c_str(), n == s_.escape_optimizer))
+        s_.escape_optimizer = edit_.escape_optimizer = n;
     ImGui::EndCombo();
   }
   ImGui::SameLine();
@@ -548,7 +573,8 @@ void OptimiserPlayground::draw_plots(float w, float h) {
   for (int i = 0; i < 3; ++i) {
     float y = fx.y.to_px(marks[i]);
     dl->AddLine(ImVec2(fx.min.x, y), ImVec2(fx.max.x, y), IM_COL32(255, 255, 255, 60));
-    dl->AddText(ImVec2(fx.min.x + 4, y - ImGui::GetFontSize()), IM_COL32(255, 255, 255, 120), names[i]);
+    dl->AddText(ImVec2(fx.min.x + 4, y - ImGui::GetFontSize()), IM_COL32(255, 255, 255, 120),
+                names[i]);
   }
   plot_min_ = start;
   plot_max_ = ImVec2(start.x + w, start.y + h);
@@ -590,7 +616,10 @@ void OptimiserPlayground::draw_table(float w, float h) {
         ImGui::TableNextColumn();
         ImGui::Text("%.6f", r.x);
         ImGui::TableNextColumn();
-        if (std::isnan(r.g)) ImGui::TextDisabled("-"); else ImGui::Text("%+.0f", r.g);
+        if (std::isnan(r.g))
+          ImGui::TextDisabled("-");
+        else
+          ImGui::Text("%+.0f", r.g);
         ImGui::TableNextColumn();
         ImGui::Text("%.6f", r.loss);
         for (size_t k = 0; k < names.size(); ++k) {
@@ -657,19 +686,26 @@ void OptimiserPlayground::draw_map(float w, float h) {
   ImGui::SameLine();
   ImGui::TextDisabled("(?)");
   if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("colour: steps to escape; grey: trapped or undecided\nwhite ring: the current h and lr\nclick a cell to use its h and lr");
+    ImGui::SetTooltip(
+        "colour: steps to escape; grey: trapped or undecided\nwhite ring: the current h and "
+        "lr\nclick a cell to use its h and lr");
 
   const PlaygroundSettings& ms = map_settings_;
-  HeatmapAxes ax{"h (bump height)", "learning rate", ms.map_h_lo, ms.map_h_hi, ms.map_lr_lo,
-                 ms.map_lr_hi, map_log_};
+  HeatmapAxes ax{"h (bump height)", "learning rate", ms.map_h_lo, ms.map_h_hi,
+                 ms.map_lr_lo,      ms.map_lr_hi,    map_log_};
   const ImVec2 start = ImGui::GetCursorScreenPos();
-  const float mh = h - (ImGui::GetCursorScreenPos().y - plot_max_.y) + ImGui::GetStyle().ItemSpacing.y;
+  const float mh =
+      h - (ImGui::GetCursorScreenPos().y - plot_max_.y) + ImGui::GetStyle().ItemSpacing.y;
   HeatmapHover hv = heatmap_.draw("map", ax, ImVec2(w, std::max(mh, fs * 8)));
   map_min_ = start;
   map_max_ = ImVec2(start.x + w, start.y + std::max(mh, fs * 8));
   if (!heatmap_.empty()) {  // where the current settings sit on the map
-    const float px = hv.min.x + static_cast<float>((s_.h - ms.map_h_lo) / (ms.map_h_hi - ms.map_h_lo)) * (hv.max.x - hv.min.x);
-    const float py = hv.max.y - static_cast<float>((s_.lr - ms.map_lr_lo) / (ms.map_lr_hi - ms.map_lr_lo)) * (hv.max.y - hv.min.y);
+    const float px =
+        hv.min.x + static_cast<float>((s_.h - ms.map_h_lo) / (ms.map_h_hi - ms.map_h_lo)) *
+                       (hv.max.x - hv.min.x);
+    const float py =
+        hv.max.y - static_cast<float>((s_.lr - ms.map_lr_lo) / (ms.map_lr_hi - ms.map_lr_lo)) *
+                       (hv.max.y - hv.min.y);
     if (px >= hv.min.x && px <= hv.max.x && py >= hv.min.y && py <= hv.max.y) {
       ImDrawList* dl = ImGui::GetWindowDrawList();
       dl->AddCircle(ImVec2(px, py), 6, IM_COL32(0, 0, 0, 255), 16, 3.5f);
@@ -681,7 +717,8 @@ void OptimiserPlayground::draw_map(float w, float h) {
     const size_t ih = static_cast<size_t>(hv.col), il = nl - 1 - static_cast<size_t>(hv.row);
     const pg::PhaseCell& c = map_result_.at(ih, il);
     ImGui::BeginTooltip();
-    ImGui::Text("h = %.4g, lr = %.4g (%s)", map_result_.hs[ih], map_result_.lrs[il], ms.map_optimizer.c_str());
+    ImGui::Text("h = %.4g, lr = %.4g (%s)", map_result_.hs[ih], map_result_.lrs[il],
+                ms.map_optimizer.c_str());
     if (c.fate == pg::Fate::escaped)
       ImGui::TextColored(kGreen, "escaped at step %ld", c.escape_step);
     else

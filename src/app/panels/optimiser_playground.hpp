@@ -1,5 +1,5 @@
 #pragma once
-// The optimiser playground (issue 3): the study's bump loss, optimisers walking it step by step,
+// The optimiser playground: the study's bump loss, optimisers walking it step by step,
 // the escape height of a chosen optimiser and the phase map over (h, learning rate).
 // All numbers come from playground/ (the same functions as `aelab bump ...`); this file only
 // holds what the panel shows and edits.
@@ -30,13 +30,16 @@ struct PlaygroundSettings {
   double map_h_lo = 0, map_h_hi = 1.5, map_lr_lo = 0.02, map_lr_hi = 0.6;
   int map_cols = 60, map_rows = 40;
   std::string escape_optimizer = "adam";
-  std::string csv_path = "bump_trajectory.csv", plot_png = "bump_plot.png", map_png = "phase_map.png";
+  std::string csv_path = "bump_trajectory.csv", plot_png = "bump_plot.png",
+              map_png = "phase_map.png";
 };
 
-// "" when valid, else a sentence naming the first bad setting (lr <= 0, beta outside [0, 1), NaN...).
+// "" when valid, else a sentence naming the first bad setting (lr <= 0, beta outside [0, 1),
+// NaN...).
 [[nodiscard]] std::string validate(const PlaygroundSettings& s);
 // The optimiser config for `name` at these settings.
-[[nodiscard]] optim::OptimizerConfig config_for(const PlaygroundSettings& s, const std::string& name);
+[[nodiscard]] optim::OptimizerConfig config_for(const PlaygroundSettings& s,
+                                                const std::string& name);
 
 class OptimiserPlayground : public Panel {
  public:

@@ -1,4 +1,5 @@
-// The panels of the lab, in View-menu order. Adding one: its file pair in panels/ and one line here.
+// The panels of the lab, in View-menu order. Adding one: its file pair in panels/ and one line
+// here.
 #include "app/panel.hpp"
 #include "app/panels/blur_disnet.hpp"
 #include "app/panels/kmeans_view.hpp"
@@ -18,12 +19,10 @@ const std::vector<PanelInfo>& panel_catalog() {
        [](AppContext& ctx) { return std::make_unique<TrainingPanel>(ctx); }},
       {"latent_explorer", "Latent explorer",
        [](AppContext& ctx) { return std::make_unique<LatentExplorer>(ctx); }},
-      {"kmeans", "k-means",
-       [](AppContext& ctx) { return std::make_unique<KMeansView>(ctx); }},
+      {"kmeans", "k-means", [](AppContext& ctx) { return std::make_unique<KMeansView>(ctx); }},
       {"blur_disnet", "Blur & dis_net",
        [](AppContext& ctx) { return std::make_unique<BlurDisNetPanel>(ctx); }},
-      {"runs", "Runs",
-       [](AppContext& ctx) { return std::make_unique<RunsBrowser>(ctx); }},
+      {"runs", "Runs", [](AppContext& ctx) { return std::make_unique<RunsBrowser>(ctx); }},
       {"widgets", "Widget gallery",
        [](AppContext& ctx) { return std::make_unique<WidgetGallery>(ctx); }},
   };

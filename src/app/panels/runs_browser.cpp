@@ -15,7 +15,9 @@ constexpr auto kUndoWindow = std::chrono::seconds(8);
 
 RunsBrowser::RunsBrowser(AppContext& ctx) : ctx_(ctx) {}
 
-RunsBrowser::~RunsBrowser() { commit_deletes(true); }
+RunsBrowser::~RunsBrowser() {
+  commit_deletes(true);
+}
 
 void RunsBrowser::refresh() {
   listed_ = Clock::now();
@@ -67,7 +69,8 @@ void RunsBrowser::draw() {
   const float table_h = std::max(avail.y * 0.45f, ImGui::GetFontSize() * 8);
   const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV |
                                 ImGuiTableFlags_ScrollY | ImGuiTableFlags_Resizable;
-  if (runs_.empty()) ImGui::TextDisabled("No runs in %s yet.", ctx_.launch().runs_db.string().c_str());
+  if (runs_.empty())
+    ImGui::TextDisabled("No runs in %s yet.", ctx_.launch().runs_db.string().c_str());
   if (!runs_.empty() && ImGui::BeginTable("runs", 7, flags, ImVec2(0, table_h))) {
     ImGui::TableSetupScrollFreeze(0, 1);
     ImGui::TableSetupColumn("cmp", ImGuiTableColumnFlags_WidthFixed);
@@ -85,18 +88,25 @@ void RunsBrowser::draw() {
       ImGui::TableNextColumn();
       bool ticked = ticked_.count(r.id) > 0;
       if (ImGui::Checkbox("##cmp", &ticked)) {
-        if (ticked) ticked_.insert(r.id); else ticked_.erase(r.id);
+        if (ticked)
+          ticked_.insert(r.id);
+        else
+          ticked_.erase(r.id);
         session.compare_runs.assign(ticked_.begin(), ticked_.end());
         listed_ = {};
       }
       ImGui::TableNextColumn();
       ImGui::Text("%lld", static_cast<long long>(r.id));
       ImGui::TableNextColumn();
-      if (pending) ImGui::TextDisabled("%s (deleting)", r.name.c_str()); else ImGui::TextUnformatted(r.name.c_str());
+      if (pending)
+        ImGui::TextDisabled("%s (deleting)", r.name.c_str());
+      else
+        ImGui::TextUnformatted(r.name.c_str());
       ImGui::TableNextColumn();
       ImGui::Text("%s", std::string(runs::to_string(r.status)).c_str());
       ImGui::TableNextColumn();
-      if (auto h = runs::headline_result(r.result)) ImGui::Text("%s %.4g", h->first.c_str(), h->second);
+      if (auto h = runs::headline_result(r.result))
+        ImGui::Text("%s %.4g", h->first.c_str(), h->second);
       ImGui::TableNextColumn();
       ImGui::TextDisabled("%s", r.created_at.c_str());
       ImGui::TableNextColumn();
@@ -138,7 +148,8 @@ void RunsBrowser::draw() {
     ImGui::EndCombo();
   }
   ImGui::SameLine();
-  ImGui::TextDisabled("tick runs to compare; reconstructions of ticked runs appear in the explorer");
+  ImGui::TextDisabled(
+      "tick runs to compare; reconstructions of ticked runs appear in the explorer");
   std::vector<std::vector<double>> xs, ys;
   std::vector<PlotSeries> ser;
   std::vector<std::string> names;
@@ -146,11 +157,13 @@ void RunsBrowser::draw() {
     xs.emplace_back(s.epochs.begin(), s.epochs.end());
     ys.emplace_back(s.values.begin(), s.values.end());
     std::string name = "#" + std::to_string(id);
-    for (const auto& r : runs_) if (r.id == id) name += " " + r.name;
+    for (const auto& r : runs_)
+      if (r.id == id) name += " " + r.name;
     names.push_back(name);
   }
   for (size_t i = 0; i < xs.size(); ++i)
-    ser.push_back({names[i], xs[i], ys[i], pack_rgba(digit_palette()[i % 10]), 2.0f, true, xs[i].size() < 60});
+    ser.push_back({names[i], xs[i], ys[i], pack_rgba(digit_palette()[i % 10]), 2.0f, true,
+                   xs[i].size() < 60});
   PlotOptions o;
   o.x_label = "epoch";
   o.y_label = metric_;

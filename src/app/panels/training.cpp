@@ -6,9 +6,13 @@
 // [SECTION] Drawing
 #include "app/panels/training.hpp"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
-#include <cmath>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <type_traits>
 
@@ -16,10 +20,6 @@
 #include "app/widgets/line_plot.hpp"
 #include "core/error.hpp"
 #include "optim/optimizer.hpp"
-
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 namespace aelab::app {
 
@@ -82,7 +82,8 @@ train::AeTrainConfig parse_training_spec(const std::string& spec) {
     if (item.empty()) continue;
     const size_t eq = item.find('=');
     if (eq == std::string::npos || eq == 0)
-      throw InputError("--train: '" + item + "' is not key=value (e.g. \"preset=mlp,latent=2,epochs=3\")");
+      throw InputError("--train: '" + item +
+                       "' is not key=value (e.g. \"preset=mlp,latent=2,epochs=3\")");
     const std::string key = item.substr(0, eq), value = item.substr(eq + 1);
     auto number = [&](auto& out) {
       using T = std::remove_reference_t<decltype(out)>;
@@ -98,27 +99,41 @@ train::AeTrainConfig parse_training_spec(const std::string& spec) {
         throw InputError("--train: " + key + " needs a number, got '" + value + "'");
       }
     };
-    if (key == "preset") c.model.preset = value;
-    else if (key == "latent") number(c.model.latent);
-    else if (key == "loss") c.loss = value;
-    else if (key == "optimizer" || key == "optimiser") c.optimizer.name = value;
-    else if (key == "lr") number(c.optimizer.lr);
-    else if (key == "batch") number(c.batch);
-    else if (key == "epochs") number(c.epochs);
-    else if (key == "seed") number(c.seed);
-    else if (key == "dataset") c.dataset = value;
-    else if (key == "limit") number(c.limit);
-    else if (key == "threads") number(c.threads);
-    else if (key == "name") c.name = value;
+    if (key == "preset")
+      c.model.preset = value;
+    else if (key == "latent")
+      number(c.model.latent);
+    else if (key == "loss")
+      c.loss = value;
+    else if (key == "optimizer" || key == "optimiser")
+      c.optimizer.name = value;
+    else if (key == "lr")
+      number(c.optimizer.lr);
+    else if (key == "batch")
+      number(c.batch);
+    else if (key == "epochs")
+      number(c.epochs);
+    else if (key == "seed")
+      number(c.seed);
+    else if (key == "dataset")
+      c.dataset = value;
+    else if (key == "limit")
+      number(c.limit);
+    else if (key == "threads")
+      number(c.threads);
+    else if (key == "name")
+      c.name = value;
     else
-      throw InputError("--train: unknown key '" + key +
-                       "' (keys: preset, latent, loss, optimizer, lr, batch, epochs, seed, dataset, "
-                       "limit, threads, name)");
+      throw InputError(
+          "--train: unknown key '" + key +
+          "' (keys: preset, latent, loss, optimizer, lr, batch, epochs, seed, dataset, "
+          "limit, threads, name)");
   }
   models::validate(c.model);
   train::validate(c);
   optim::validate(c.optimizer);  // an unknown optimiser name is an InputError too
-  if (const auto& names = data::dataset_names(); std::find(names.begin(), names.end(), c.dataset) == names.end())
+  if (const auto& names = data::dataset_names();
+      std::find(names.begin(), names.end(), c.dataset) == names.end())
     throw InputError("--train: unknown dataset '" + c.dataset + "'");
   return c;
 }
@@ -202,12 +217,18 @@ bool combo(const char* label, std::string& value, const std::vector<std::string>
 
 const char* state_text(train::JobState s) {
   switch (s) {
-    case train::JobState::queued: return "queued";
-    case train::JobState::running: return "running";
-    case train::JobState::paused: return "paused";
-    case train::JobState::finished: return "finished";
-    case train::JobState::cancelled: return "cancelled";
-    case train::JobState::failed: return "failed";
+    case train::JobState::queued:
+      return "queued";
+    case train::JobState::running:
+      return "running";
+    case train::JobState::paused:
+      return "paused";
+    case train::JobState::finished:
+      return "finished";
+    case train::JobState::cancelled:
+      return "cancelled";
+    case train::JobState::failed:
+      return "failed";
   }
   return "";
 }
@@ -241,8 +262,9 @@ void TrainingPanel::draw_form() {
       ImGui::SetTooltip("Each training digit randomly moved and turned by up to this much.");
     ImGui::InputInt("cluster epochs", &edit_.cluster_epochs);
     if (ImGui::IsItemHovered())
-      ImGui::SetTooltip("After the epochs above, this many more in which a KL term pulls the\n"
-                        "codes towards learnt cluster centres (0 = none).");
+      ImGui::SetTooltip(
+          "After the epochs above, this many more in which a KL term pulls the\n"
+          "codes towards learnt cluster centres (0 = none).");
     ImGui::InputInt("clusters", &edit_.clusters);
     ImGui::InputDouble("cluster weight", &edit_.cluster_weight, 0, 0, "%.3g");
     ImGui::TreePop();
@@ -261,8 +283,9 @@ void TrainingPanel::draw_form() {
     }
   }
   if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("Queue the study's three models: mlp, L1 loss, L = 2, 16, 256,\n"
-                      "one after another, with the other settings above.");
+    ImGui::SetTooltip(
+        "Queue the study's three models: mlp, L1 loss, L = 2, 16, 256,\n"
+        "one after another, with the other settings above.");
   ImGui::SameLine();
   if (ImGui::Button("Clustering recipe")) {
     const train::AeTrainConfig keep = edit_;
@@ -272,9 +295,10 @@ void TrainingPanel::draw_form() {
     edit_.seed = keep.seed;
   }
   if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("Fill in the deep preset whose 16-D codes k-means sorts into digits:\n"
-                      "MSE, 150 epochs on shifted and rotated digits, then 30 epochs of\n"
-                      "cluster refinement (IDEC, KL weight 1). About 5 minutes on 2 cores.");
+    ImGui::SetTooltip(
+        "Fill in the deep preset whose 16-D codes k-means sorts into digits:\n"
+        "MSE, 150 epochs on shifted and rotated digits, then 30 epochs of\n"
+        "cluster refinement (IDEC, KL weight 1). About 5 minutes on 2 cores.");
   if (!queue_.empty()) {
     ImGui::SameLine();
     ImGui::TextDisabled("%zu queued", queue_.size());
@@ -283,8 +307,9 @@ void TrainingPanel::draw_form() {
   }
   ImGui::Checkbox("watch in the latent explorer", &watch_);
   if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("The explorer switches to each run started here and follows its weights\n"
-                      "while it trains (codes re-encoded off the UI thread, under once a second).");
+    ImGui::SetTooltip(
+        "The explorer switches to each run started here and follows its weights\n"
+        "while it trains (codes re-encoded off the UI thread, under once a second).");
   if (!error_.empty()) ImGui::TextColored(ImVec4(1, 0.35f, 0.3f, 1), "%s", error_.c_str());
 }
 
@@ -360,8 +385,7 @@ void TrainingPanel::draw() {
                   state_text(r.job->state()), i);
     if (ImGui::Selectable(label, selected_ == i)) selected_ = i;
   }
-  if (session.live.empty())
-    ImGui::TextWrapped("None yet. Finished runs are in the Runs panel.");
+  if (session.live.empty()) ImGui::TextWrapped("None yet. Finished runs are in the Runs panel.");
   ImGui::EndChild();
   ImGui::SameLine();
   ImGui::BeginChild("run", ImVec2(0, 0), false);
@@ -370,7 +394,8 @@ void TrainingPanel::draw() {
   else {
     ImGui::TextDisabled("Start a run to see its loss curves here.");
     const ImVec2 p = ImGui::GetCursorScreenPos(), a = ImGui::GetContentRegionAvail();
-    ImGui::GetWindowDrawList()->AddRectFilled(p, ImVec2(p.x + a.x, p.y + a.y), IM_COL32(24, 26, 30, 255));
+    ImGui::GetWindowDrawList()->AddRectFilled(p, ImVec2(p.x + a.x, p.y + a.y),
+                                              IM_COL32(24, 26, 30, 255));
   }
   ImGui::EndChild();
 }

@@ -1,5 +1,5 @@
 #pragma once
-// Training from the window (issue 4): an autoencoder config form, Start / Pause / Resume / Cancel
+// Training from the window: an autoencoder config form, Start / Pause / Resume / Cancel
 // and a learning-rate change mid-run, live train and test loss curves with smoothing, and the
 // study's three runs (mlp, L1, L = 2, 16, 256) as a queue. Every run goes through
 // train::train_autoencoder into the run store, exactly as `aelab train ae` does.
@@ -35,7 +35,7 @@ struct LiveRun {
   std::shared_ptr<train::Job> job;
   train::AeTrainConfig config;
   bool explore = false;  // once the run id is known, the latent explorer switches to this run
-  int64_t run_id = 0;  // known once the trainer has created the run (from the job's info)
+  int64_t run_id = 0;    // known once the trainer has created the run (from the job's info)
   // UI-thread copies of what the job published.
   std::vector<runs::MetricPoint> points;
   size_t seen = 0;
@@ -88,8 +88,8 @@ class TrainingPanel : public Panel {
   train::AeTrainConfig edit_;
   std::string error_;
   std::deque<train::AeTrainConfig> queue_;  // study runs waiting for the running one
-  int selected_ = -1;                      // index into LabSession::live
-  float smoothing_ = 0.6f;                 // EMA weight of the previous value in the curves
+  int selected_ = -1;                       // index into LabSession::live
+  float smoothing_ = 0.6f;                  // EMA weight of the previous value in the curves
   float lr_edit_ = 1e-3f;
   bool watch_ = true;  // new runs open in the latent explorer
 };

@@ -49,7 +49,8 @@ void WidgetGallery::make_points() {
     for (int y = 0; y < 28; ++y)
       for (int x = 0; x < 28; ++x) {
         double rr = std::hypot(x - 13.5, y - 13.5);
-        px[(i * 28 + y) * 28 + x] = static_cast<float>(std::exp(-std::pow(rr - 3 - i * 0.4, 2) / 2));
+        px[(i * 28 + y) * 28 + x] =
+            static_cast<float>(std::exp(-std::pow(rr - 3 - i * 0.4, 2) / 2));
       }
   grid_.set_images(20, 28, 28, px, 10);
   made_ = true;

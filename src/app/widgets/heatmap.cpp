@@ -108,7 +108,8 @@ HeatmapHover Heatmap::draw(const char* id, const HeatmapAxes& axes, ImVec2 size)
     dl->AddText(ImVec2((hv.min.x + hv.max.x - w) / 2, hv.max.y + font * 1.5f), text,
                 axes.x_label.c_str());
   }
-  if (!axes.y_label.empty()) dl->AddText(ImVec2(origin.x + 2, origin.y), text, axes.y_label.c_str());
+  if (!axes.y_label.empty())
+    dl->AddText(ImVec2(origin.x + 2, origin.y), text, axes.y_label.c_str());
 
   // Colour bar (CPU colormap: the same stops as the shader).
   const float bx0 = hv.max.x + font * 0.6f, bx1 = bx0 + font * 0.9f;

@@ -1,12 +1,12 @@
 #pragma once
 // A float grid coloured by heatmap.frag (the shared colormap) into an offscreen texture, shown
 // with ImGui::Image inside axes. NaN cells are drawn in the "missing" colour (e.g. "trapped").
+#include <imgui.h>
+
 #include <cmath>
 #include <span>
 #include <string>
 #include <vector>
-
-#include <imgui.h>
 
 #include "app/gl/framebuffer.hpp"
 #include "app/gl/shader.hpp"

@@ -1,11 +1,11 @@
 #pragma once
 // A grid of small single-channel float images (digits, reconstructions) packed into one texture
 // atlas and drawn with ImGui::Image; hovering reports which image is under the mouse.
+#include <imgui.h>
+
 #include <span>
 #include <string>
 #include <vector>
-
-#include <imgui.h>
 
 #include "app/gl/texture.hpp"
 

@@ -1,12 +1,12 @@
 #pragma once
 // A line plot drawn with ImDrawList: several series with colours, axes with ticks, a hover
 // readout of the nearest point. The caller keeps the data; the widget keeps nothing between frames.
+#include <imgui.h>
+
 #include <cmath>
 #include <span>
 #include <string>
 #include <vector>
-
-#include <imgui.h>
 
 #include "app/widgets/axes.hpp"
 
@@ -19,7 +19,7 @@ struct PlotSeries {
   ImU32 colour = IM_COL32(255, 255, 255, 255);
   float thickness = 1.5f;
   bool lines = true;
-  bool markers = false;   // a dot at every point
+  bool markers = false;  // a dot at every point
   float marker_radius = 3.0f;
   bool hoverable = true;  // false for backgrounds (e.g. the loss curve under the traces)
 };

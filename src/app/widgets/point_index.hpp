@@ -19,7 +19,8 @@ class PointIndex {
 
  private:
   std::vector<float> xy_;
-  std::vector<uint32_t> cell_start_, items_;  // CSR: points of cell c are items_[start[c]..start[c+1])
+  std::vector<uint32_t> cell_start_,
+      items_;  // CSR: points of cell c are items_[start[c]..start[c+1])
   float x0_ = 0, y0_ = 0, cw_ = 1, ch_ = 1;
   int nx_ = 0, ny_ = 0;
 };

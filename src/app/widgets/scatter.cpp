@@ -41,7 +41,8 @@ void Scatter::set_points(std::span<const float> xy, std::span<const uint8_t> lab
   init_gl();
   n_ = labels.size();
   glBindBuffer(GL_ARRAY_BUFFER, vbo_pos_);
-  glBufferData(GL_ARRAY_BUFFER, static_cast<GLsizeiptr>(xy.size_bytes()), xy.data(), GL_STATIC_DRAW);
+  glBufferData(GL_ARRAY_BUFFER, static_cast<GLsizeiptr>(xy.size_bytes()), xy.data(),
+               GL_STATIC_DRAW);
   glBindBuffer(GL_ARRAY_BUFFER, vbo_label_);
   glBufferData(GL_ARRAY_BUFFER, static_cast<GLsizeiptr>(labels.size_bytes()), labels.data(),
                GL_STATIC_DRAW);
@@ -152,7 +153,8 @@ ScatterHover Scatter::draw(const char* id, ImVec2 size) {
     glEnable(GL_PROGRAM_POINT_SIZE);
     program_.use();
     glUniform2f(program_.uniform("u_center"), static_cast<float>(cx_), static_cast<float>(cy_));
-    glUniform2f(program_.uniform("u_scale"), static_cast<float>(1 / hw), static_cast<float>(1 / hh));
+    glUniform2f(program_.uniform("u_scale"), static_cast<float>(1 / hw),
+                static_cast<float>(1 / hh));
     glUniform1f(program_.uniform("u_point_size"), point_size * io.DisplayFramebufferScale.x);
     glUniform3fv(program_.uniform("u_palette"), 10, &digit_palette()[0].r);
     glUniform1i(program_.uniform("u_highlight"), hovered_);

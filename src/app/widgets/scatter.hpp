@@ -2,11 +2,11 @@
 // Many points (10,000-70,000 latent codes) drawn as GL points from one vertex buffer through
 // scatter.vert/.frag into an offscreen texture: one colour per label from the 10 digit colours,
 // pan (drag), zoom (wheel, about the mouse), double-click to fit, hover reports the nearest point.
+#include <imgui.h>
+
 #include <cstdint>
 #include <span>
 #include <vector>
-
-#include <imgui.h>
 
 #include "app/gl/framebuffer.hpp"
 #include "app/gl/shader.hpp"
@@ -16,10 +16,10 @@ namespace aelab::app {
 
 struct ScatterHover {
   bool hovered = false;
-  int index = -1;       // nearest point within a few pixels, or -1
-  double x = 0, y = 0;  // data coordinates under the mouse
-  bool clicked = false; // left click without dragging this frame (e.g. "decode here")
-  ImVec2 min, max;      // the drawn rect on screen
+  int index = -1;        // nearest point within a few pixels, or -1
+  double x = 0, y = 0;   // data coordinates under the mouse
+  bool clicked = false;  // left click without dragging this frame (e.g. "decode here")
+  ImVec2 min, max;       // the drawn rect on screen
 };
 
 class Scatter {
@@ -60,7 +60,7 @@ class Scatter {
   GLuint vao_ = 0, vbo_pos_ = 0, vbo_label_ = 0;
   PointIndex index_;
   size_t n_ = 0;
-  double cx_ = 0, cy_ = 0;        // view centre (data)
+  double cx_ = 0, cy_ = 0;          // view centre (data)
   double half_w_ = 1, half_h_ = 1;  // half extents of the view (data)
   double fit_cx_ = 0, fit_cy_ = 0, fit_hw_ = 1, fit_hh_ = 1;
   bool dirty_ = true;
