@@ -4,8 +4,8 @@
 //
 // Index
 // [SECTION] Options
-// [SECTION] Host state (panels, settings)
-// [SECTION] Menu bar and status bar
+// [SECTION] Host state (panels, layout, settings)
+// [SECTION] Menu bar, status bar, quit dialog
 // [SECTION] Captures (screenshots, PNG exports)
 // [SECTION] run_window
 #include "app/app_main.hpp"
@@ -26,9 +26,12 @@
 #include "app/panel.hpp"
 #include "app/panels/training.hpp"
 #include "app/png.hpp"
+#include "app/scripted.hpp"
 #include "app/settings.hpp"
+#include "app/workbench.hpp"
 #include "core/error.hpp"
 #include "core/paths.hpp"
+#include "train/job.hpp"
 
 namespace aelab::app {
 
@@ -59,6 +62,11 @@ void add_window_options(CLI::App& app, WindowOptions& o) {
   app.add_option(
       "--codes-log", o.codes_log,
       "Window: the latent explorer appends one JSON line per set of codes it shows (for tests)");
+  app.add_option("--split", o.split,
+                 "Window: open this panel in a second pane beside --panel (" + names + ")");
+  app.add_option("--layout-report", o.layout_report,
+                 "Window: write a JSON line per panel drawn past its pane, and each pane's rect "
+                 "(for tests)");
 }
 
 void AppContext::report(std::string message, bool error) {
@@ -74,24 +82,70 @@ void glfw_error_callback(int code, const char* description) {
   g_glfw_error = std::string(description) + " (GLFW error " + std::to_string(code) + ")";
 }
 
-// [SECTION] Host state (panels, settings) -----------------------------------------------------
+// Input arrived since the loop last looked: the window draws a few frames, then sleeps again.
+// Installed before ImGui's backend, which chains to them.
+int g_input_events = 0;
+void on_cursor(GLFWwindow*, double, double) {
+  ++g_input_events;
+}
+void on_button(GLFWwindow*, int, int, int) {
+  ++g_input_events;
+}
+void on_scroll(GLFWwindow*, double, double) {
+  ++g_input_events;
+}
+void on_key(GLFWwindow*, int, int, int, int) {
+  ++g_input_events;
+}
+void on_char(GLFWwindow*, unsigned int) {
+  ++g_input_events;
+}
+void on_size(GLFWwindow*, int, int) {
+  ++g_input_events;
+}
+void on_focus(GLFWwindow*, int) {
+  ++g_input_events;
+}
+void on_enter(GLFWwindow*, int) {
+  ++g_input_events;
+}
+
+// [SECTION] Host state (panels, layout, settings) ---------------------------------------------
 
 struct PanelSlot {
   const PanelInfo* info = nullptr;
-  std::unique_ptr<Panel> panel;  // made on first open
-  bool open = false;
-  bool focus_next = false;
-  int place_frames = 0;  // > 0: fill the work area (a scripted --panel run); 2 frames, because
-                         // the menu bar's height reaches WorkPos one frame late
-  std::string failure;   // construction failed: shown instead of the panel
+  std::unique_ptr<Panel> panel;  // made when first shown, kept until the window closes
+  std::string failure;           // construction failed: shown instead of the panel
 };
+
+std::vector<Workbench::Entry> catalog_entries() {
+  std::vector<Workbench::Entry> e;
+  for (const PanelInfo& p : panel_catalog()) e.push_back({p.name, p.title});
+  return e;
+}
+
+std::vector<std::string> catalog_names() {
+  std::vector<std::string> n;
+  for (const PanelInfo& p : panel_catalog()) n.push_back(p.name);
+  return n;
+}
+
+// The first launch: the playground, with the training panel beside the explorer a tab away.
+Layout default_layout() {
+  Layout l;
+  l.panes[0].tabs = {"playground", "training", "latent_explorer", "kmeans", "blur_disnet", "runs"};
+  l.panes[0].active = "playground";
+  return l;
+}
 
 struct Host {
   AppContext ctx;
   std::vector<PanelSlot> slots;
+  Workbench bench{catalog_entries()};
   WindowSettings settings;
   bool persist = true;  // scripted runs (--frames) neither read nor write the user's settings
   std::filesystem::path config_dir;
+  std::string saved_layout;  // the layout last written, to save only on change
 
   PanelSlot* find(const std::string& name) {
     for (PanelSlot& s : slots)
@@ -109,117 +163,197 @@ struct Host {
       ctx.report(std::string(s.info->title) + ": " + e.what(), true);
     }
   }
+  void draw_panel(const std::string& name) {
+    PanelSlot* s = find(name);
+    if (!s) return;
+    ensure_made(*s);
+    if (s->panel)
+      s->panel->draw();
+    else
+      ImGui::TextColored(ImVec4(1, 0.35f, 0.3f, 1), "This panel could not start: %s",
+                         s->failure.c_str());
+  }
   void save() {
     if (!persist) return;
     settings.imgui_ini = ImGui::SaveIniSettingsToMemory();
-    for (PanelSlot& s : slots) {
-      settings.open[s.info->name] = s.open;
+    settings.layout = bench.layout().to_json();
+    for (PanelSlot& s : slots)
       if (s.panel) {
         nlohmann::json j = nlohmann::json::object();
         s.panel->save(j);
         settings.panels[s.info->name] = j;
       }
-    }
     try {
       save_window_settings(config_dir, settings);
+      saved_layout = settings.layout.dump();
     } catch (const std::exception& e) {
       ctx.report(std::string("settings not saved: ") + e.what(), true);
     }
   }
+  void save_layout_if_changed() {
+    if (persist && bench.layout().to_json().dump() != saved_layout) save();
+  }
 };
 
-// [SECTION] Menu bar and status bar ----------------------------------------------------------
+// [SECTION] Menu bar, status bar, quit dialog --------------------------------------------------
 
 void draw_menu_bar(Host& host, bool& quit) {
   if (!ImGui::BeginMainMenuBar()) return;
+  Layout& layout = host.bench.layout();
   if (ImGui::BeginMenu("File")) {
-    if (ImGui::MenuItem("Save layout")) host.save();
+    if (ImGui::MenuItem("Save layout and settings")) host.save();
     if (ImGui::MenuItem("Quit", "Ctrl+Q")) quit = true;
     ImGui::EndMenu();
   }
   if (ImGui::BeginMenu("View")) {
-    for (PanelSlot& s : host.slots) {
-      bool was = s.open;
-      if (ImGui::MenuItem(s.info->title, nullptr, &s.open) && s.open && !was) s.focus_next = true;
+    // Choosing a panel raises it; it never closes one (close a tab with its x).
+    for (const PanelSlot& s : host.slots) {
+      const bool shown = layout.is_open(s.info->name);
+      if (ImGui::MenuItem(s.info->title, nullptr, shown)) layout.raise(s.info->name);
     }
+    ImGui::Separator();
+    bool split = layout.split;
+    if (ImGui::MenuItem("Split view", "Ctrl+\\", &split)) layout.set_split(split);
+    if (ImGui::MenuItem("Reset layout")) host.bench.set_layout(default_layout());
     ImGui::EndMenu();
   }
   ImGui::EndMainMenuBar();
 }
 
-void draw_status_bar(Host& host, float height) {
-  const ImGuiViewport* vp = ImGui::GetMainViewport();
-  ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x, vp->WorkPos.y + vp->WorkSize.y - height));
-  ImGui::SetNextWindowSize(ImVec2(vp->WorkSize.x, height));
+void draw_status_bar(Host& host, ImVec2 pos, ImVec2 size) {
+  ImGui::SetNextWindowPos(pos);
+  ImGui::SetNextWindowSize(size);
   ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
                            ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoFocusOnAppearing |
                            ImGuiWindowFlags_NoNav | ImGuiWindowFlags_NoBringToFrontOnFocus;
   ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(8, 3));
   ImGui::PushStyleVar(ImGuiStyleVar_WindowRounding, 0);
   ImGui::Begin("##status", nullptr, flags);
-  const auto& jobs = host.ctx.jobs().update();
+  const auto& jobs = host.ctx.jobs().entries();
+  // The right end holds the frame rate; the latest message (8 s) sits left of it; jobs fill the
+  // rest and are cut (with a tooltip listing all) when they do not fit.
+  char fps[32];
+  std::snprintf(fps, sizeof fps, "%.0f fps", ImGui::GetIO().Framerate);
+  const float fps_w = ImGui::CalcTextSize(fps).x;
+  const auto& msgs = host.ctx.messages();
+  const bool show_msg = !msgs.empty() && ImGui::GetTime() - msgs.back().time < 8.0;
+  const float right_edge = ImGui::GetWindowContentRegionMax().x;
+  float msg_w = 0;
+  if (show_msg) msg_w = std::min(ImGui::CalcTextSize(msgs.back().text.c_str()).x, size.x * 0.55f);
+  const float jobs_end = right_edge - fps_w - (show_msg ? msg_w + 24 : 0) - 16;
   if (jobs.empty()) ImGui::TextDisabled("no jobs running");
+  std::string all_jobs;
   for (const JobList::Entry& e : jobs) {
-    ImGui::SameLine(0, 16);
+    std::string line = e.label + ": " + (e.view.line.empty() ? "done" : e.view.line);
+    all_jobs += line + "\n";
+    const float bar_w = ImGui::GetFontSize() * 5;
+    const float need = ImGui::CalcTextSize(line.c_str()).x + bar_w + 24;
+    if (ImGui::GetCursorPosX() + need > jobs_end && &e != &jobs.front()) {
+      ImGui::SameLine();
+      ImGui::TextDisabled("...");
+      break;
+    }
+    if (&e != &jobs.front()) ImGui::SameLine(0, 16);
     ImGui::AlignTextToFramePadding();
-    ImGui::TextUnformatted(e.label.c_str());
-    ImGui::SameLine();
     if (e.view.running && e.view.progress >= 0) {
       char pct[16];
       std::snprintf(pct, sizeof pct, "%.0f%%", e.view.progress * 100);
-      ImGui::ProgressBar(e.view.progress, ImVec2(ImGui::GetFontSize() * 7, 0), pct);
+      ImGui::ProgressBar(e.view.progress, ImVec2(bar_w, 0), pct);
       ImGui::SameLine();
     }
-    if (e.view.failed)
-      ImGui::TextColored(ImVec4(1, 0.35f, 0.3f, 1), "%s", e.view.line.c_str());
-    else if (e.view.running)
-      ImGui::TextUnformatted(e.view.line.c_str());
-    else
-      ImGui::TextDisabled("%s", e.view.line.empty() ? "done" : e.view.line.c_str());
+    const float room = std::max(10.0f, jobs_end - ImGui::GetCursorPosX());
+    ImGui::PushClipRect(
+        ImGui::GetCursorScreenPos(),
+        ImVec2(ImGui::GetCursorScreenPos().x + room, ImGui::GetWindowPos().y + size.y), true);
+    const ImVec4 col = e.view.failed    ? ImVec4(1, 0.35f, 0.3f, 1)
+                       : e.view.running ? ImGui::GetStyleColorVec4(ImGuiCol_Text)
+                                        : ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled);
+    ImGui::TextColored(col, "%s", line.c_str());
+    ImGui::PopClipRect();
   }
-  // The latest message, for 8 s, at the right.
-  const auto& msgs = host.ctx.messages();
-  char fps[32];
-  std::snprintf(fps, sizeof fps, "%.0f fps", ImGui::GetIO().Framerate);
-  float right = ImGui::GetWindowWidth() - ImGui::CalcTextSize(fps).x - 10;
-  if (!msgs.empty() && ImGui::GetTime() - msgs.back().time < 8.0) {
+  if (!all_jobs.empty() && ImGui::IsWindowHovered() &&
+      ImGui::GetMousePos().x < ImGui::GetWindowPos().x + jobs_end)
+    ImGui::SetTooltip("%s", all_jobs.c_str());
+  if (show_msg) {
     const auto& m = msgs.back();
-    float w = ImGui::CalcTextSize(m.text.c_str()).x;
-    ImGui::SameLine(std::max(ImGui::GetCursorPosX() + 16, right - w - 24));
+    ImGui::SameLine(right_edge - fps_w - msg_w - 16);
+    const ImVec2 p = ImGui::GetCursorScreenPos();
+    ImGui::PushClipRect(p, ImVec2(p.x + msg_w, p.y + size.y), true);
     ImGui::TextColored(m.error ? ImVec4(1, 0.35f, 0.3f, 1) : ImVec4(0.6f, 0.85f, 0.6f, 1), "%s",
                        m.text.c_str());
+    ImGui::PopClipRect();
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", m.text.c_str());
   }
-  ImGui::SameLine(right);
+  ImGui::SameLine(right_edge - fps_w);
   ImGui::TextDisabled("%s", fps);
   ImGui::End();
   ImGui::PopStyleVar(2);
 }
 
-void draw_panels(Host& host, float status_height) {
-  const ImGuiViewport* vp = ImGui::GetMainViewport();
-  const ImVec2 area_pos = vp->WorkPos;
-  const ImVec2 area_size(vp->WorkSize.x, vp->WorkSize.y - status_height);
-  for (PanelSlot& s : host.slots) {
-    if (!s.open) continue;
-    host.ensure_made(s);
-    ImGuiCond cond = s.place_frames > 0 ? ImGuiCond_Always : ImGuiCond_FirstUseEver;
-    ImGui::SetNextWindowPos(area_pos, cond);
-    ImGui::SetNextWindowSize(area_size, cond);
-    if (s.place_frames > 0) --s.place_frames;
-    if (s.focus_next) {
-      ImGui::SetNextWindowFocus();
-      s.focus_next = false;
+// Quitting with work running asks first (DESIGN.md). "Stop and keep" ends every run at its next
+// step as interrupted with its last epoch's checkpoint (resumable); the window closes once all
+// have ended, without blocking the UI meanwhile.
+struct QuitDialog {
+  bool asking = false;
+  bool stopping = false;
+
+  // True when the window may close now.
+  bool update(Host& host, bool quit_requested) {
+    auto running = host.ctx.jobs().running_jobs();
+    if (stopping) return running.empty();
+    if (quit_requested && !asking) {
+      if (running.empty()) return true;
+      asking = true;
+      ImGui::OpenPopup("Quit aelab?");
     }
-    if (ImGui::Begin(s.info->title, &s.open)) {
-      if (s.panel)
-        s.panel->draw();
-      else
-        ImGui::TextColored(ImVec4(1, 0.35f, 0.3f, 1), "This panel could not start: %s",
-                           s.failure.c_str());
+    if (!asking) return false;
+    if (running.empty()) return true;  // the work ended while the dialog was open
+    bool close_now = false;
+    ImGui::SetNextWindowPos(ImGui::GetMainViewport()->GetCenter(), ImGuiCond_Always,
+                            ImVec2(0.5f, 0.5f));
+    if (ImGui::BeginPopupModal("Quit aelab?", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) {
+      ImGui::Text("%zu job%s still running:", running.size(),
+                  running.size() == 1 ? " is" : "s are");
+      for (const auto& j : running)
+        ImGui::BulletText("%s  (%.0f%%)", j->name().c_str(), j->progress() * 100);
+      ImGui::Spacing();
+      ImGui::TextWrapped(
+          "Stop and keep: training runs stop now and keep their last epoch's weights; resume "
+          "them from the Runs panel or with `aelab train resume ID`.");
+      ImGui::Spacing();
+      if (ImGui::Button("Wait (Esc)") || ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape))) {
+        asking = false;
+        ImGui::CloseCurrentPopup();
+      }
+      ImGui::SameLine();
+      if (ImGui::Button("Stop and keep (S)") || ImGui::IsKeyPressed(GLFW_KEY_S, false)) {
+        for (const auto& j : running) j->cancel();  // MERGE: quit reason
+        stopping = true;
+        ImGui::CloseCurrentPopup();
+      }
+      ImGui::SameLine();
+      if (ImGui::Button("Quit anyway (Q)") || ImGui::IsKeyPressed(GLFW_KEY_Q, false)) {
+        for (const auto& j : running) j->cancel();
+        stopping = true;
+        ImGui::CloseCurrentPopup();
+      }
+      ImGui::EndPopup();
     }
+    return close_now;
+  }
+
+  void draw_stopping(Host& host) {
+    if (!stopping) return;
+    ImGui::SetNextWindowPos(ImGui::GetMainViewport()->GetCenter(), ImGuiCond_Always,
+                            ImVec2(0.5f, 0.5f));
+    ImGui::Begin("##stopping", nullptr,
+                 ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize |
+                     ImGuiWindowFlags_NoSavedSettings);
+    ImGui::Text("Stopping %zu job(s) and saving their state...",
+                host.ctx.jobs().running_jobs().size());
     ImGui::End();
   }
-}
+};
 
 // [SECTION] Captures (screenshots, PNG exports) ----------------------------------------------
 
@@ -247,27 +381,37 @@ void run_captures(AppContext& ctx, GLFWwindow* window) {
   caps.clear();
 }
 
+// How long the loop may sleep waiting for input: not at all right after input (ImGui settles
+// over a few frames), at ~30 fps while work runs (progress, live curves), else until an event.
+double wait_seconds(Host& host, int& hot_frames) {
+  const double asked = host.ctx.take_frame_request();
+  if (hot_frames > 0) {
+    --hot_frames;
+    return 0;
+  }
+  double wait = host.ctx.jobs().any_running() ? 1.0 / 30 : 0.5;
+  return std::max(0.0, std::min(wait, asked));
+}
+
 }  // namespace
 
 // [SECTION] run_window ------------------------------------------------------------------------
 
 int run_window(const WindowOptions& opt) {
-  if (!opt.panel.empty()) {
-    bool known = std::any_of(panel_catalog().begin(), panel_catalog().end(),
-                             [&](const PanelInfo& p) { return opt.panel == p.name; });
-    if (!known) {
-      std::string names;
-      for (const PanelInfo& p : panel_catalog())
-        names += (names.empty() ? "" : ", ") + std::string(p.name);
-      throw InputError("unknown panel '" + opt.panel + "'; panels: " + names);
-    }
-  }
+  const std::vector<std::string> names = catalog_names();
+  auto check_panel = [&](const std::string& name, const char* flag) {
+    if (name.empty() || std::find(names.begin(), names.end(), name) != names.end()) return;
+    std::string list;
+    for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+    throw InputError(std::string(flag) + ": unknown panel '" + name + "'; panels: " + list);
+  };
+  check_panel(opt.panel, "--panel");
+  check_panel(opt.split, "--split");
   if (!opt.train.empty()) (void)parse_training_spec(opt.train);  // a bad spec: exit 2, no window
   if (opt.screenshot_every > 0 && opt.screenshot.empty())
     throw InputError(
         "--screenshot-every needs --screenshot (the name the numbered PNGs are made from)");
-  const bool scripted = opt.frames > 0 || !opt.screenshot.empty();
-  const int frames = opt.frames > 0 ? opt.frames : (scripted ? 10 : 0);
+  ScriptedRun script(opt);
 
   // Window and GL 3.3 core context.
   glfwSetErrorCallback(glfw_error_callback);
@@ -285,18 +429,25 @@ int run_window(const WindowOptions& opt) {
   glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE);
   GLFWwindow* window = glfwCreateWindow(opt.width, opt.height, "aelab", nullptr, nullptr);
   if (!window) {
-    std::fprintf(
-        stderr,
-        "aelab: cannot create an OpenGL 3.3 core context: %s.\n"
-        "  The window needs OpenGL 3.3. Update the graphics driver, or try Mesa's software "
-        "renderer (LIBGL_ALWAYS_SOFTWARE=1); the headless commands work without it: aelab "
-        "--help.\n",
-        g_glfw_error.c_str());
+    std::fprintf(stderr,
+                 "aelab: cannot create an OpenGL 3.3 core context: %s.\n"
+                 "  The window needs OpenGL 3.3. Update the graphics driver, or try Mesa's "
+                 "software renderer (LIBGL_ALWAYS_SOFTWARE=1); the headless commands work without "
+                 "it: aelab --help.\n",
+                 g_glfw_error.c_str());
     glfwTerminate();
     return 1;
   }
   glfwMakeContextCurrent(window);
-  glfwSwapInterval(scripted ? 0 : 1);  // scripted runs measure frames, not vsync
+  glfwSwapInterval(script.active() ? 0 : 1);  // scripted runs measure frames, not vsync
+  glfwSetCursorPosCallback(window, on_cursor);
+  glfwSetMouseButtonCallback(window, on_button);
+  glfwSetScrollCallback(window, on_scroll);
+  glfwSetKeyCallback(window, on_key);
+  glfwSetCharCallback(window, on_char);
+  glfwSetWindowSizeCallback(window, on_size);
+  glfwSetWindowFocusCallback(window, on_focus);
+  glfwSetCursorEnterCallback(window, on_enter);
 
   // Dear ImGui context, settings, style, HiDPI font scale.
   IMGUI_CHECKVERSION();
@@ -310,7 +461,7 @@ int run_window(const WindowOptions& opt) {
       LaunchInfo{opt.data_dir.empty() ? default_data_dir() : std::filesystem::path(opt.data_dir),
                  opt.runs_db.empty() ? default_runs_db() : std::filesystem::path(opt.runs_db),
                  opt.run, opt.decoded_png, opt.train, opt.codes_log});
-  host.persist = !scripted;
+  host.persist = !script.active();
   host.config_dir = default_config_dir();
   if (host.persist) {
     std::string warning;
@@ -327,7 +478,6 @@ int run_window(const WindowOptions& opt) {
   ImGuiStyle& style = ImGui::GetStyle();
   style.WindowRounding = 3;
   style.FrameRounding = 2;
-  style.Colors[ImGuiCol_WindowBg].w = 1.0f;  // panels stacked on one another do not show through
   style.ScaleAllSizes(scale);
   ImFontConfig font_cfg;
   font_cfg.SizePixels = 13.0f * scale;
@@ -336,48 +486,79 @@ int run_window(const WindowOptions& opt) {
   ImGui_ImplGlfw_InitForOpenGL(window, true);
   ImGui_ImplOpenGL3_Init("#version 330 core");
 
-  for (const PanelInfo& p : panel_catalog()) {
-    PanelSlot s;
-    s.info = &p;
-    host.slots.push_back(std::move(s));
+  for (const PanelInfo& p : panel_catalog()) host.slots.push_back(PanelSlot{&p, nullptr, {}});
+
+  // Layout: the saved one, else the panels open in an older settings file, else the default.
+  Layout layout =
+      host.settings.layout.is_null() ? Layout{} : Layout::from_json(host.settings.layout, names);
+  if (layout.panes[0].tabs.empty())
+    for (const auto& [name, open] : host.settings.open)
+      if (open && std::find(names.begin(), names.end(), name) != names.end()) layout.raise(name);
+  if (layout.panes[0].tabs.empty()) layout = default_layout();
+  if (!opt.train.empty()) layout.raise("training");  // it starts the run
+  if (!opt.panel.empty()) layout.raise(opt.panel, 0);
+  if (!opt.split.empty()) {
+    if (layout.pane_of(opt.split) >= 0) layout.close(opt.split);
+    layout.set_split(true, opt.split);
+    layout.raise(opt.split, 1);
+    if (!opt.panel.empty()) layout.raise(opt.panel, 0);
   }
-  bool any_open = false;
-  for (PanelSlot& s : host.slots) {
-    auto it = host.settings.open.find(s.info->name);
-    s.open = it != host.settings.open.end() && it->second;
-    any_open |= s.open;
-  }
-  if (!opt.train.empty()) host.find("training")->open = true;  // it starts the run
-  if (!opt.panel.empty()) {
-    PanelSlot* s = host.find(opt.panel);
-    s->open = s->focus_next = true;
-    s->place_frames = scripted ? 2 : 0;
-  } else if (!any_open && !host.slots.empty()) {
-    host.slots.front().open = true;  // first launch: show the first panel, not an empty window
-  }
-  for (PanelSlot& s : host.slots)
-    if (s.open) host.ensure_made(s);
+  host.bench.set_layout(layout);
+  host.saved_layout = layout.to_json().dump();
+  for (const std::string& name : layout.visible()) host.ensure_made(*host.find(name));
+  if (!opt.train.empty()) host.ensure_made(*host.find("training"));
   if (std::string e = gl::take_errors("window setup"); !e.empty()) host.ctx.report(e, true);
 
   // Main loop.
-  std::vector<double> frame_ms;
-  const auto started = std::chrono::steady_clock::now();
-  int shots_taken = 0;  // --screenshot-every
-  bool quit = false;
-  int screenshot_status = 0;
+  QuitDialog quit_dialog;
+  int hot_frames = 3;
+  int seen_events = g_input_events;
+  auto last_layout_check = std::chrono::steady_clock::now();
   const ImVec4 clear(0.10f, 0.11f, 0.12f, 1.0f);
-  for (int frame = 0; !glfwWindowShouldClose(window) && !quit; ++frame) {
+  for (int frame = 0;; ++frame) {
+    if (script.active()) {
+      glfwPollEvents();
+    } else {
+      const double wait = wait_seconds(host, hot_frames);
+      if (wait > 0)
+        glfwWaitEventsTimeout(wait);
+      else
+        glfwPollEvents();
+      if (g_input_events != seen_events) seen_events = g_input_events, hot_frames = 3;
+    }
     const auto t0 = std::chrono::steady_clock::now();
-    glfwPollEvents();
     ImGui_ImplOpenGL3_NewFrame();
     ImGui_ImplGlfw_NewFrame();
     ImGui::NewFrame();
+    bool quit = false;
+    if (glfwWindowShouldClose(window)) {
+      quit = true;
+      glfwSetWindowShouldClose(window, GLFW_FALSE);  // the dialog decides
+    }
     if (io.KeyCtrl && ImGui::IsKeyPressed(GLFW_KEY_Q, false)) quit = true;
+    if (io.KeyCtrl && ImGui::IsKeyPressed(GLFW_KEY_BACKSLASH, false))
+      host.bench.layout().set_split(!host.bench.layout().split);
+    for (auto& r : host.ctx.take_show_requests()) {
+      Layout& l = host.bench.layout();
+      if (r.beside && l.pane_of(r.name) == l.focused) l.move_to_other_pane(r.name);
+      if (r.beside && !l.is_open(r.name)) {
+        l.set_split(true);
+        l.raise(r.name, 1 - l.focused);
+      } else {
+        l.raise(r.name);
+      }
+    }
 
-    const float status_height = ImGui::GetFrameHeight() + 6;
+    host.ctx.jobs().update();
     draw_menu_bar(host, quit);
-    draw_panels(host, status_height);
-    draw_status_bar(host, status_height);
+    const ImGuiViewport* vp = ImGui::GetMainViewport();
+    const float status_h = ImGui::GetFrameHeight() + 6;
+    host.bench.draw(vp->WorkPos, ImVec2(vp->WorkSize.x, std::max(1.0f, vp->WorkSize.y - status_h)),
+                    [&](const std::string& name) { host.draw_panel(name); });
+    draw_status_bar(host, ImVec2(vp->WorkPos.x, vp->WorkPos.y + vp->WorkSize.y - status_h),
+                    ImVec2(vp->WorkSize.x, status_h));
+    const bool close_now = quit_dialog.update(host, quit);
+    quit_dialog.draw_stopping(host);
 
     ImGui::Render();
     int fw = 0, fh = 0;
@@ -387,36 +568,9 @@ int run_window(const WindowOptions& opt) {
     glClear(GL_COLOR_BUFFER_BIT);
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
 
-    const bool last = scripted && frame + 1 >= frames;
-    if (opt.screenshot_every > 0 &&
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() >=
-            opt.screenshot_every * (shots_taken + 1)) {
-      ++shots_taken;
-      char num[16];
-      std::snprintf(num, sizeof num, "-%02d", shots_taken);
-      std::filesystem::path p(opt.screenshot);
-      p.replace_filename(p.stem().string() + num + p.extension().string());
-      int ww = 0, wh = 0;
-      glfwGetWindowSize(window, &ww, &wh);
-      host.ctx.request_capture(ImVec2(0, 0), ImVec2(static_cast<float>(ww), static_cast<float>(wh)),
-                               p.string(), [](const std::string& err) {
-                                 if (!err.empty())
-                                   std::fprintf(stderr, "aelab: screenshot: %s\n", err.c_str());
-                               });
-    }
-    if (last && !opt.screenshot.empty()) {
-      int ww = 0, wh = 0;
-      glfwGetWindowSize(window, &ww, &wh);
-      host.ctx.request_capture(ImVec2(0, 0), ImVec2(static_cast<float>(ww), static_cast<float>(wh)),
-                               opt.screenshot, [&](const std::string& err) {
-                                 if (!err.empty()) {
-                                   std::fprintf(stderr, "aelab: screenshot: %s\n", err.c_str());
-                                   screenshot_status = 1;
-                                 }
-                               });
-    }
+    const bool last = script.end_frame(frame, host.ctx, window, host.bench);
     // CPU time of the frame; screenshots/exports below are file I/O, not drawing.
-    frame_ms.push_back(
+    script.add_frame_time(
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     run_captures(host.ctx, window);
     if (std::string e = gl::take_errors("drawing the frame"); !e.empty()) {
@@ -426,30 +580,15 @@ int run_window(const WindowOptions& opt) {
     glfwSwapBuffers(window);
     // Scripted runs time the UI thread's own work: with a software GL (Mesa llvmpipe under Xvfb)
     // the previous frame's rasterisation would otherwise land in the next frame's timing.
-    if (scripted) glFinish();
-    if (io.WantSaveIniSettings && host.persist) {
-      io.WantSaveIniSettings = false;
-      host.save();
+    if (script.active()) glFinish();
+    if (std::chrono::steady_clock::now() - last_layout_check > std::chrono::seconds(1)) {
+      last_layout_check = std::chrono::steady_clock::now();
+      host.save_layout_if_changed();
     }
-    if (last) break;
+    if (last || close_now) break;
   }
   host.save();
-
-  int status = screenshot_status;
-  if (!opt.frame_times.empty()) {
-    std::string csv = "frame,cpu_ms\n";
-    for (size_t i = 0; i < frame_ms.size(); ++i) {
-      char line[64];
-      std::snprintf(line, sizeof line, "%zu,%.4f\n", i, frame_ms[i]);
-      csv += line;
-    }
-    try {
-      write_file_atomic(opt.frame_times, csv);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "aelab: frame times: %s\n", e.what());
-      status = 1;
-    }
-  }
+  const int status = script.finish();
 
   // Shutdown in reverse.
   host.slots.clear();  // panels release GL objects while the context is current

@@ -18,6 +18,8 @@ struct WindowOptions {
   std::string train;        // --train "preset=mlp,latent=2,epochs=3": the training panel starts it
   double screenshot_every = 0;  // > 0: also write <screenshot stem>-NN.png every this many seconds
   std::string codes_log;        // --codes-log: the explorer appends a JSON line per codes it shows
+  std::string split;            // --split: open this panel in a second pane beside --panel
+  std::string layout_report;    // --layout-report: JSON lines of what drew past its pane
   std::string data_dir, runs_db;  // resolved by main() from --data-dir / --runs-db
 };
 

@@ -17,7 +17,8 @@ int JobList::add(std::string label, Poll poll) {
 
 int JobList::add(std::shared_ptr<train::Job> job) {
   std::string label = job->name();
-  return add(std::move(label), [job = std::move(job)] {
+  std::shared_ptr<train::Job> keep = job;
+  const int id = add(std::move(label), [job = std::move(job)] {
     JobView v;
     const train::JobState s = job->state();
     v.running = !train::is_terminal(s);
@@ -33,6 +34,21 @@ int JobList::add(std::shared_ptr<train::Job> job) {
       v.line = v.running ? job->status_line() : "done";
     return v;
   });
+  items_.back().job = std::move(keep);
+  return id;
+}
+
+std::vector<std::shared_ptr<train::Job>> JobList::running_jobs() const {
+  std::vector<std::shared_ptr<train::Job>> out;
+  for (const Item& it : items_)
+    if (it.job && !train::is_terminal(it.job->state())) out.push_back(it.job);
+  return out;
+}
+
+bool JobList::any_running() const {
+  for (const Item& it : items_)
+    if (!it.finished && it.last.running) return true;
+  return false;
 }
 
 void JobList::remove(int id) {
@@ -49,6 +65,7 @@ const std::vector<JobList::Entry>& JobList::update(std::chrono::steady_clock::du
         it.finished = true;
         it.finished_at = now;
         it.poll = nullptr;  // the job may go away now
+        it.job.reset();
       }
     }
   }

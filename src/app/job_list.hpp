@@ -32,6 +32,10 @@ class JobList {
   int add(std::shared_ptr<train::Job> job);
   void remove(int id);
 
+  // Jobs added as train::Jobs that have not ended (for the quit dialog), oldest first.
+  [[nodiscard]] std::vector<std::shared_ptr<train::Job>> running_jobs() const;
+  [[nodiscard]] bool any_running() const;
+
   struct Entry {
     int id;
     std::string label;
@@ -47,6 +51,7 @@ class JobList {
     int id = 0;
     std::string label;
     Poll poll;
+    std::shared_ptr<train::Job> job;  // when added as a train::Job; dropped once it ends
     bool finished = false;
     JobView last;
     std::chrono::steady_clock::time_point finished_at;

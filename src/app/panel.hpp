@@ -6,12 +6,14 @@
 // line to the list in panels/panel_catalog.cpp. Only panels in that list appear in the View menu.
 #include <imgui.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "app/job_list.hpp"
@@ -46,6 +48,22 @@ class AppContext {
   // A message for the status bar (errors in red); also printed to stderr.
   void report(std::string message, bool error = false);
 
+  // Raise the panel `name` at the next frame (an "Explore" button switching to the explorer);
+  // `beside`: in the other pane, splitting the view if needed, so both stay in sight.
+  void show_panel(std::string name, bool beside = false) {
+    show_requests_.push_back({std::move(name), beside});
+  }
+  struct ShowRequest {
+    std::string name;
+    bool beside;
+  };
+  std::vector<ShowRequest> take_show_requests() { return std::exchange(show_requests_, {}); }
+
+  // The window sleeps until input arrives or a job is running; a panel that animates on its own
+  // (the playground's playback) asks for the next frame within `seconds`.
+  void request_frame(double seconds = 0) { frame_within_ = std::min(frame_within_, seconds); }
+  double take_frame_request() { return std::exchange(frame_within_, 1e9); }
+
   struct Capture {
     ImVec2 min, max;
     std::string path;
@@ -64,6 +82,8 @@ class AppContext {
   LaunchInfo launch_;
   std::vector<Capture> captures_;
   std::vector<Message> messages_;
+  std::vector<ShowRequest> show_requests_;
+  double frame_within_ = 1e9;
 };
 
 class Panel {

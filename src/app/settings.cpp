@@ -49,6 +49,7 @@ WindowSettings load_window_settings(const std::filesystem::path& dir, std::strin
       for (auto& [k, v] : j["open"].items())
         if (v.is_boolean()) s.open[k] = v.get<bool>();
     if (j.contains("panels") && j["panels"].is_object()) s.panels = j["panels"];
+    if (j.contains("layout") && j["layout"].is_object()) s.layout = j["layout"];
     if (j.contains("ui_scale") && j["ui_scale"].is_number())
       s.ui_scale = j["ui_scale"].get<float>();
   } catch (const nlohmann::json::exception& e) {
@@ -62,6 +63,7 @@ void save_window_settings(const std::filesystem::path& dir, const WindowSettings
   nlohmann::json j;
   j["version"] = 1;
   j["open"] = s.open;
+  if (!s.layout.is_null()) j["layout"] = s.layout;
   j["panels"] = s.panels;
   j["ui_scale"] = s.ui_scale;
   write_file_atomic(dir / "imgui.ini", s.imgui_ini);

@@ -11,7 +11,8 @@ namespace aelab::app {
 
 struct WindowSettings {
   std::string imgui_ini;                             // ImGui::SaveIniSettingsToMemory()
-  std::map<std::string, bool> open;                  // panel name -> open
+  std::map<std::string, bool> open;                  // panel name -> open (before layouts)
+  nlohmann::json layout;                             // Layout::to_json(); null: none saved
   nlohmann::json panels = nlohmann::json::object();  // panel name -> its settings
   float ui_scale = 0.0f;                             // 0: from the monitor's content scale
 };
