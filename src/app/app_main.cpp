@@ -550,6 +550,7 @@ int run_window(const WindowOptions& opt) {
     }
 
     host.ctx.jobs().update();
+    host.ctx.session().poll();
     draw_menu_bar(host, quit);
     const ImGuiViewport* vp = ImGui::GetMainViewport();
     const float status_h = ImGui::GetFrameHeight() + 6;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "app/job_list.hpp"
+#include "app/session.hpp"
 
 namespace aelab::app {
 
@@ -35,6 +36,7 @@ struct LaunchInfo {
 class AppContext {
  public:
   JobList& jobs() { return jobs_; }
+  Session& session() { return session_; }
   [[nodiscard]] const LaunchInfo& launch() const { return launch_; }
   void set_launch(LaunchInfo launch) { launch_ = std::move(launch); }
 
@@ -79,6 +81,7 @@ class AppContext {
 
  private:
   JobList jobs_;
+  Session session_;
   LaunchInfo launch_;
   std::vector<Capture> captures_;
   std::vector<Message> messages_;

@@ -73,10 +73,11 @@ BlurDisNetPanel::BlurDisNetPanel(AppContext& ctx) : ctx_(ctx) {
   auto out = loaded_;
   const std::string name = dataset_name_;
   const auto dir = ctx_.launch().data_dir;
-  load_job_ = std::make_shared<train::Job>("load " + name, [out, name, dir](train::JobContext& jc) {
-    jc.report_progress(0, "loading " + name);
-    *out = LabSession::get().dataset(name, dir, 0);
-  });
+  load_job_ = std::make_shared<train::Job>(
+      "load " + name, [out, name, dir, cache = ctx_.session().datasets()](train::JobContext& jc) {
+        jc.report_progress(0, "loading " + name);
+        *out = cache->get(name, dir, 0);
+      });
 }
 
 BlurDisNetPanel::~BlurDisNetPanel() = default;
@@ -176,7 +177,7 @@ void BlurDisNetPanel::refresh_runs() {
     for (const runs::RunSummary& s : store.list_runs())
       if ((s.kind == "ae" || s.kind == "adv_ae") && s.status == runs::RunStatus::finished) {
         // Runs ticked here before, ticked in the Runs panel, or named by `--run`.
-        const auto& session_ticks = LabSession::get().compare_runs;
+        const auto& session_ticks = ctx_.session().compare_runs;
         bool ticked =
             s.id == ctx_.launch().run ||
             std::find(session_ticks.begin(), session_ticks.end(), s.id) != session_ticks.end();
@@ -203,12 +204,13 @@ void BlurDisNetPanel::start_disnet() {
   }
   const auto db = ctx_.launch().runs_db, dir = ctx_.launch().data_dir;
   dis_ = Live{};
-  dis_.job = std::make_shared<train::Job>("train dis_net", [cfg, db, dir](train::JobContext& jc) {
-    auto ds = LabSession::get().dataset(cfg.dataset, dir, cfg.limit);
-    (void)train::train_disnet(cfg, *ds, db, jc);
-  });
+  dis_.job = std::make_shared<train::Job>(
+      "train dis_net", [cfg, db, dir, cache = ctx_.session().datasets()](train::JobContext& jc) {
+        auto ds = cache->get(cfg.dataset, dir, cfg.limit);
+        (void)train::train_disnet(cfg, *ds, db, jc);
+      });
   ctx_.jobs().add(dis_.job);
-  ++LabSession::get().runs_changed;
+  ++ctx_.session().runs_changed;
 }
 
 void BlurDisNetPanel::start_scores() {
@@ -226,35 +228,36 @@ void BlurDisNetPanel::start_scores() {
   const int64_t run = hist_run_;
   const int threads = threads_;
   const std::string name = dataset_name_;
-  scores_job_ = std::make_shared<train::Job>("dis_net scores", [=](train::JobContext& jc) {
-    set_num_threads(threads);
-    jc.report_progress(0, "loading dis_net");
-    auto ds = LabSession::get().dataset(name, dir, 0);
-    train::LoadedDisNet dis = train::load_disnet(db, 0);
-    res->disnet_run = dis.run_id;
-    auto to_vec = [](const Tensor& t) {
-      return std::vector<float>(t.data(), t.data() + t.numel());
-    };
-    jc.report_progress(0.2, "clear digits");
-    res->clear = to_vec(train::disnet_scores(dis.net, ds->test_images));
-    jc.checkpoint();
-    jc.report_progress(0.5, "blurred digits");
-    res->blurred =
-        to_vec(train::disnet_scores(dis.net, data::gaussian_blur(ds->test_images, blur)));
-    if (run > 0) {
-      jc.checkpoint();
-      jc.report_progress(0.7, "reconstructions of run " + std::to_string(run));
-      runs::RunStore store = runs::RunStore::open(db);
-      runs::RunRecord rec = store.get_run(run);
-      auto ae = train::load_autoencoder(rec.config, store.load_checkpoint(run, "final"));
-      const train::AeTrainConfig cfg = train::ae_config_from_json(rec.config);
-      const Tensor in =
-          cfg.deblur ? data::gaussian_blur(ds->test_images, cfg.blur) : ds->test_images;
-      res->recon = to_vec(train::disnet_scores(dis.net, train::reconstruct_all(*ae, in)));
-      res->ae_run = run;
-    }
-    jc.report_progress(1, "scored");
-  });
+  scores_job_ = std::make_shared<train::Job>(
+      "dis_net scores", [=, cache = ctx_.session().datasets()](train::JobContext& jc) {
+        set_num_threads(threads);
+        jc.report_progress(0, "loading dis_net");
+        auto ds = cache->get(name, dir, 0);
+        train::LoadedDisNet dis = train::load_disnet(db, 0);
+        res->disnet_run = dis.run_id;
+        auto to_vec = [](const Tensor& t) {
+          return std::vector<float>(t.data(), t.data() + t.numel());
+        };
+        jc.report_progress(0.2, "clear digits");
+        res->clear = to_vec(train::disnet_scores(dis.net, ds->test_images));
+        jc.checkpoint();
+        jc.report_progress(0.5, "blurred digits");
+        res->blurred =
+            to_vec(train::disnet_scores(dis.net, data::gaussian_blur(ds->test_images, blur)));
+        if (run > 0) {
+          jc.checkpoint();
+          jc.report_progress(0.7, "reconstructions of run " + std::to_string(run));
+          runs::RunStore store = runs::RunStore::open(db);
+          runs::RunRecord rec = store.get_run(run);
+          auto ae = train::load_autoencoder(rec.config, store.load_checkpoint(run, "final"));
+          const train::AeTrainConfig cfg = train::ae_config_from_json(rec.config);
+          const Tensor in =
+              cfg.deblur ? data::gaussian_blur(ds->test_images, cfg.blur) : ds->test_images;
+          res->recon = to_vec(train::disnet_scores(dis.net, train::reconstruct_all(*ae, in)));
+          res->ae_run = run;
+        }
+        jc.report_progress(1, "scored");
+      });
   ctx_.jobs().add(scores_job_);
 }
 
@@ -274,12 +277,13 @@ void BlurDisNetPanel::start_adversarial() {
   adv_ = Live{};
   live_lambda_ = cfg.lambda;
   adv_.job = std::make_shared<train::Job>(
-      "train (b) " + train::default_run_name(cfg), [cfg, db, dir](train::JobContext& jc) {
-        auto ds = LabSession::get().dataset(cfg.dataset, dir, cfg.limit);
+      "train (b) " + train::default_run_name(cfg),
+      [cfg, db, dir, cache = ctx_.session().datasets()](train::JobContext& jc) {
+        auto ds = cache->get(cfg.dataset, dir, cfg.limit);
         (void)train::train_autoencoder(cfg, *ds, db, jc);
       });
   ctx_.jobs().add(adv_.job);
-  ++LabSession::get().runs_changed;
+  ++ctx_.session().runs_changed;
 }
 
 void BlurDisNetPanel::start_compare() {
@@ -296,11 +300,12 @@ void BlurDisNetPanel::start_compare() {
   const auto db = ctx_.launch().runs_db, dir = ctx_.launch().data_dir;
   const int threads = threads_;
   const std::string name = dataset_name_;
-  cmp_job_ = std::make_shared<train::Job>("compare runs", [=](train::JobContext& jc) {
-    set_num_threads(threads);
-    auto ds = LabSession::get().dataset(name, dir, 0);
-    *res = report::compare_runs(db, ids, *ds, 0, 0, 10, &jc);
-  });
+  cmp_job_ = std::make_shared<train::Job>(
+      "compare runs", [=, cache = ctx_.session().datasets()](train::JobContext& jc) {
+        set_num_threads(threads);
+        auto ds = cache->get(name, dir, 0);
+        *res = report::compare_runs(db, ids, *ds, 0, 0, 10, &jc);
+      });
   ctx_.jobs().add(cmp_job_);
 }
 
@@ -631,7 +636,7 @@ void BlurDisNetPanel::draw_compare() {
 
 void BlurDisNetPanel::draw() {
   poll_jobs();
-  LabSession& session = LabSession::get();
+  Session& session = ctx_.session();
   if (runs_seen_ != session.runs_changed) runs_seen_ = session.runs_changed, refresh_runs();
   if (ImGui::CollapsingHeader("Gaussian blur", ImGuiTreeNodeFlags_DefaultOpen)) draw_blur();
   if (ImGui::CollapsingHeader("dis_net: blurred or clear?", ImGuiTreeNodeFlags_DefaultOpen))

@@ -70,19 +70,20 @@ void KMeansView::start() {
   const auto db = ctx_.launch().runs_db, dir = ctx_.launch().data_dir;
   auto res = w->result;
   std::string name = run > 0 ? "k-means run " + std::to_string(run) : "k-means pixels";
-  w->job =
-      std::make_shared<train::Job>(name, [res, run, ds_name, cfg, db, dir](train::JobContext& jc) {
+  w->job = std::make_shared<train::Job>(
+      name,
+      [res, run, ds_name, cfg, db, dir, cache = ctx_.session().datasets()](train::JobContext& jc) {
         jc.report_progress(0, "loading");
         Tensor x;
         if (run > 0) {
-          RunCodes rc = load_run_codes(db, dir, run);
+          RunCodes rc = load_run_codes(*cache, db, dir, run);
           res->dataset = rc.dataset;
           res->xy = rc.xy;
           x = std::move(rc.codes);
           res->what = "run " + std::to_string(run) + " (" + rc.name + ") codes, " +
                       std::to_string(x.dim(0)) + " x " + std::to_string(x.dim(1));
         } else {
-          res->dataset = LabSession::get().dataset(ds_name, dir, 0);
+          res->dataset = cache->get(ds_name, dir, 0);
           const int64_t m = res->dataset->test_images.dim(0);
           x = res->dataset->test_images.reshaped({m, 784});
           res->xy = analysis::fit_pca(x, 2).project(x);
@@ -147,7 +148,7 @@ void KMeansView::select_cell(int digit, int column) {
 }
 
 void KMeansView::draw_controls() {
-  LabSession& session = LabSession::get();
+  Session& session = ctx_.session();
   if (runs_seen_ != session.runs_changed) runs_seen_ = session.runs_changed, refresh_runs();
   std::string current = "raw pixels (baseline)";
   for (const auto& [id, label] : runs_)

@@ -58,8 +58,8 @@ void project_codes(RunCodes& run) {
   }
 }
 
-RunCodes load_run_codes(const std::filesystem::path& runs_db, const std::filesystem::path& data_dir,
-                        int64_t run_id) {
+RunCodes load_run_codes(DatasetCache& datasets, const std::filesystem::path& runs_db,
+                        const std::filesystem::path& data_dir, int64_t run_id) {
   runs::RunStore store = runs::RunStore::open(runs_db);
   runs::RunRecord rec = store.get_run(run_id);
   if (rec.summary.kind != "ae")
@@ -81,7 +81,7 @@ RunCodes load_run_codes(const std::filesystem::path& runs_db, const std::filesys
   if (codes.empty() || codes.front().value.rank() != 2)
     throw InputError("run " + std::to_string(run_id) + ": test_codes is not an (M, L) matrix");
   r.codes = std::move(codes.front().value);
-  r.dataset = LabSession::get().dataset(r.config.dataset, data_dir, r.config.limit);
+  r.dataset = datasets.get(r.config.dataset, data_dir, r.config.limit);
   if (r.codes.dim(0) != r.dataset->test_images.dim(0))
     throw InputError("run " + std::to_string(run_id) + " has " + std::to_string(r.codes.dim(0)) +
                      " codes, its dataset " + std::to_string(r.dataset->test_images.dim(0)) +
@@ -150,7 +150,7 @@ void LatentExplorer::refresh_run_list() {
 
 void LatentExplorer::open_run(int64_t run_id) {
   run_id_ = run_id;
-  live_ = LabSession::get().live_run(run_id);
+  live_ = ctx_.session().live_run(run_id);
   snapshot_seen_ = 0;
   status_ = "loading run " + std::to_string(run_id) + "...", status_error_ = false;
   if (live_) {  // codes come from the training job's snapshots (follow_live)
@@ -163,8 +163,9 @@ void LatentExplorer::open_run(int64_t run_id) {
   w->run_id = run_id;
   const auto db = ctx_.launch().runs_db, dir = ctx_.launch().data_dir;
   w->job = std::make_shared<train::Job>(
-      "load run " + std::to_string(run_id), [w, db, dir, run_id](train::JobContext&) {
-        w->run = std::make_shared<RunCodes>(load_run_codes(db, dir, run_id));
+      "load run " + std::to_string(run_id),
+      [w, db, dir, run_id, cache = ctx_.session().datasets()](train::JobContext&) {
+        w->run = std::make_shared<RunCodes>(load_run_codes(*cache, db, dir, run_id));
         w->model = make_model(w->run->config, w->run->weights);
       });
   ctx_.jobs().add(w->job);
@@ -199,14 +200,15 @@ void LatentExplorer::follow_live() {
   const auto dir = ctx_.launch().data_dir;
   w->job = std::make_shared<train::Job>(
       "encode run " + std::to_string(run_id_),
-      [w, base, training = live_->job, dir, need_model](train::JobContext&) {
+      [w, base, training = live_->job, dir, need_model,
+       cache = ctx_.session().datasets()](train::JobContext&) {
         lower_worker_priority();
         set_num_threads(1);  // a small job beside the training: leave it the cores
         const auto t0 = Clock::now();
         std::vector<Tensor>
             weights;  // the latest snapshot, copied here rather than on the UI thread
         (void)training->snapshot().copy_if_newer(weights, base->snapshot);
-        base->dataset = LabSession::get().dataset(base->config.dataset, dir, base->config.limit);
+        base->dataset = cache->get(base->config.dataset, dir, base->config.limit);
         encode_from_snapshot(*base, std::move(weights));
         if (need_model) w->model = make_model(base->config, base->weights);
         base->encode_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
@@ -354,7 +356,7 @@ void LatentExplorer::update_recon_grid() {
   auto w = std::make_shared<Work>();
   Tensor images = gather_rows(run_->dataset->test_images, recon_indices_);
   std::vector<int64_t> others;
-  for (int64_t id : LabSession::get().compare_runs)
+  for (int64_t id : ctx_.session().compare_runs)
     if (id != run_->run_id) others.push_back(id);
   const auto db = ctx_.launch().runs_db;
   w->job = std::make_shared<train::Job>(
@@ -508,7 +510,7 @@ void LatentExplorer::upload_points() {
 }
 
 void LatentExplorer::draw_toolbar() {
-  LabSession& session = LabSession::get();
+  Session& session = ctx_.session();
   if (runs_seen_ != session.runs_changed || runs_listed_ == Clock::time_point{}) {
     runs_seen_ = session.runs_changed;
     refresh_run_list();
@@ -664,7 +666,7 @@ void LatentExplorer::draw_side(float w, float h) {
 }
 
 void LatentExplorer::draw() {
-  LabSession& session = LabSession::get();
+  Session& session = ctx_.session();
   session.poll();
   if (session.explore_serial != explore_seen_) {
     explore_seen_ = session.explore_serial;

@@ -47,7 +47,7 @@ struct RunCodes {
 
 // A finished run's codes and final weights from the store (InputError when the run is unknown, not
 // an autoencoder, or has neither codes nor weights yet). Opens its own store connection.
-[[nodiscard]] RunCodes load_run_codes(const std::filesystem::path& runs_db,
+[[nodiscard]] RunCodes load_run_codes(DatasetCache& datasets, const std::filesystem::path& runs_db,
                                       const std::filesystem::path& data_dir, int64_t run_id);
 // The codes of a training run from a weight snapshot: (re-)encodes the test set.
 void encode_from_snapshot(RunCodes& run, std::vector<Tensor> weights);

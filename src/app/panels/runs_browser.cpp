@@ -47,7 +47,7 @@ void RunsBrowser::commit_deletes(bool all) {
       if (store->has_run(it->first)) store->delete_run(it->first);
       ticked_.erase(it->first);
       it = pending_delete_.erase(it);
-      ++LabSession::get().runs_changed;
+      ++ctx_.session().runs_changed;
     }
   } catch (const std::exception& e) {
     error_ = e.what();
@@ -56,7 +56,7 @@ void RunsBrowser::commit_deletes(bool all) {
 }
 
 void RunsBrowser::draw() {
-  LabSession& session = LabSession::get();
+  Session& session = ctx_.session();
   session.poll();
   commit_deletes(false);
   // Running runs change their status and metrics: list again every 2 s, or when told.

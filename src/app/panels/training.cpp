@@ -1,14 +1,9 @@
-// Training panel and the window's LabSession (see training.hpp).
+// Training panel (see training.hpp).
 //
 // Index
-// [SECTION] LabSession
 // [SECTION] Starting runs
 // [SECTION] Drawing
 #include "app/panels/training.hpp"
-
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -22,52 +17,6 @@
 #include "optim/optimizer.hpp"
 
 namespace aelab::app {
-
-// [SECTION] LabSession ------------------------------------------------------------------------
-
-void lower_worker_priority() {
-  // Linux: nice is per thread (setpriority on a thread id). Failure only costs smoothness.
-  const auto tid = static_cast<id_t>(::syscall(SYS_gettid));
-  errno = 0;
-  const int now = ::getpriority(PRIO_PROCESS, tid);
-  if (errno == 0) (void)::setpriority(PRIO_PROCESS, tid, std::min(now + 10, 19));
-}
-
-LabSession& LabSession::get() {
-  static LabSession session;
-  return session;
-}
-
-void LabSession::poll() {
-  for (auto& r : live) {
-    r->job->metrics().copy_since(r->seen, r->points);
-    if (r->job->info().copy_if_newer(r->info, r->info_version) && r->run_id == 0 &&
-        r->info.contains("run_id")) {
-      r->run_id = r->info["run_id"].get<int64_t>();
-      ++runs_changed;
-      if (r->explore) explore_run = r->run_id, ++explore_serial;
-    }
-  }
-}
-
-std::shared_ptr<LiveRun> LabSession::live_run(int64_t run_id) const {
-  for (const auto& r : live)
-    if (r->run_id == run_id && !train::is_terminal(r->job->state())) return r;
-  return nullptr;
-}
-
-std::shared_ptr<const data::Dataset> LabSession::dataset(const std::string& name,
-                                                         const std::filesystem::path& data_dir,
-                                                         int64_t limit) {
-  // Loading under the lock: two jobs asking for the same set wait for one load, not two.
-  std::lock_guard lock(datasets_mutex_);
-  const std::string key = data_dir.string() + "|" + name + "|" + std::to_string(limit);
-  auto it = datasets_.find(key);
-  if (it != datasets_.end()) return it->second;
-  auto ds = std::make_shared<const data::Dataset>(data::load_dataset(name, data_dir, {}, limit));
-  datasets_[key] = ds;
-  return ds;
-}
 
 // [SECTION] Starting runs ---------------------------------------------------------------------
 
@@ -148,8 +97,8 @@ TrainingPanel::TrainingPanel(AppContext& ctx) : ctx_(ctx) {
 // Closing the panel's window keeps it (and its jobs) alive; it is destroyed only when the window
 // shuts down, and then the runs are cancelled (recorded as cancelled) before the process ends.
 TrainingPanel::~TrainingPanel() {
-  for (auto& r : LabSession::get().live) r->job->cancel();
-  LabSession::get().live.clear();
+  for (auto& r : ctx_.session().live) r->job->cancel();
+  ctx_.session().live.clear();
 }
 
 void TrainingPanel::start(const train::AeTrainConfig& config, bool explore) {
@@ -165,20 +114,21 @@ void TrainingPanel::start(const train::AeTrainConfig& config, bool explore) {
   run->explore = explore;
   const std::filesystem::path data_dir = ctx_.launch().data_dir, db = ctx_.launch().runs_db;
   run->job = std::make_shared<train::Job>(
-      "train " + train::default_run_name(config), [config, data_dir, db](train::JobContext& jc) {
+      "train " + train::default_run_name(config),
+      [config, data_dir, db, cache = ctx_.session().datasets()](train::JobContext& jc) {
         lower_worker_priority();
         jc.report_progress(0, "loading " + config.dataset);
-        auto ds = LabSession::get().dataset(config.dataset, data_dir, config.limit);
+        auto ds = cache->get(config.dataset, data_dir, config.limit);
         (void)train::train_autoencoder(config, *ds, db, jc);
       });
   ctx_.jobs().add(run->job);
-  LabSession::get().live.push_back(run);
-  selected_ = static_cast<int>(LabSession::get().live.size()) - 1;
+  ctx_.session().live.push_back(run);
+  selected_ = static_cast<int>(ctx_.session().live.size()) - 1;
 }
 
 void TrainingPanel::start_next_queued() {
   if (queue_.empty()) return;
-  for (const auto& r : LabSession::get().live)
+  for (const auto& r : ctx_.session().live)
     if (!train::is_terminal(r->job->state())) return;  // one study run at a time
   train::AeTrainConfig c = queue_.front();
   queue_.pop_front();
@@ -368,7 +318,7 @@ void TrainingPanel::draw_run(LiveRun& run) {
 }
 
 void TrainingPanel::draw() {
-  LabSession& session = LabSession::get();
+  Session& session = ctx_.session();
   session.poll();
   start_next_queued();
 

@@ -1,0 +1,52 @@
+// The window's shared state (see session.hpp).
+#include "app/session.hpp"
+
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+namespace aelab::app {
+
+void lower_worker_priority() {
+  // Linux: nice is per thread (setpriority on a thread id). Failure only costs smoothness.
+  const auto tid = static_cast<id_t>(::syscall(SYS_gettid));
+  errno = 0;
+  const int now = ::getpriority(PRIO_PROCESS, tid);
+  if (errno == 0) (void)::setpriority(PRIO_PROCESS, tid, std::min(now + 10, 19));
+}
+
+std::shared_ptr<const data::Dataset> DatasetCache::get(const std::string& name,
+                                                       const std::filesystem::path& data_dir,
+                                                       int64_t limit) {
+  // Loading under the lock: two jobs asking for the same set wait for one load, not two.
+  std::lock_guard lock(mutex_);
+  const std::string key = data_dir.string() + "|" + name + "|" + std::to_string(limit);
+  auto it = sets_.find(key);
+  if (it != sets_.end()) return it->second;
+  auto ds = std::make_shared<const data::Dataset>(data::load_dataset(name, data_dir, {}, limit));
+  sets_[key] = ds;
+  return ds;
+}
+
+void Session::poll() {
+  for (auto& r : live) {
+    r->job->metrics().copy_since(r->seen, r->points);
+    if (r->job->info().copy_if_newer(r->info, r->info_version) && r->run_id == 0 &&
+        r->info.contains("run_id")) {
+      r->run_id = r->info["run_id"].get<int64_t>();
+      store_changed();
+      if (r->explore) explore(r->run_id);
+    }
+  }
+}
+
+std::shared_ptr<LiveRun> Session::live_run(int64_t run_id) const {
+  for (const auto& r : live)
+    if (r->run_id == run_id && !train::is_terminal(r->job->state())) return r;
+  return nullptr;
+}
+
+}  // namespace aelab::app
