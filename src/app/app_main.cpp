@@ -64,6 +64,11 @@ void add_window_options(CLI::App& app, WindowOptions& o) {
       "Window: the latent explorer appends one JSON line per set of codes it shows (for tests)");
   app.add_option("--split", o.split,
                  "Window: open this panel in a second pane beside --panel (" + names + ")");
+  app.add_option("--ui-map", o.ui_map,
+                 "Window: keep a JSON map of named items' screen rects in this file (for tests)");
+  app.add_option(
+      "--state-log", o.state_log,
+      "Window: append a JSON line with the visible panels whenever they change (for tests)");
   app.add_option("--layout-report", o.layout_report,
                  "Window: write a JSON line per panel drawn past its pane, and each pane's rect "
                  "(for tests)");
@@ -138,6 +143,11 @@ Layout default_layout() {
   return l;
 }
 
+struct QuitState {
+  bool asking = false;    // the dialog is open
+  bool stopping = false;  // the user chose to stop; the window closes once every job has ended
+};
+
 struct Host {
   AppContext ctx;
   std::vector<PanelSlot> slots;
@@ -190,6 +200,35 @@ struct Host {
       ctx.report(std::string("settings not saved: ") + e.what(), true);
     }
   }
+  // --ui-map / --state-log (tests): written when they change.
+  std::string ui_map_path, state_log_path, ui_map_written, state_written;
+  void write_test_hooks(const QuitState& quit) {
+    if (!ui_map_path.empty()) {
+      nlohmann::json j = nlohmann::json::object();
+      for (const auto& [k, r] : ctx.ui_map()) j[k] = {r.min.x, r.min.y, r.max.x, r.max.y};
+      std::string text = j.dump();
+      if (text != ui_map_written) {
+        try {
+          write_file_atomic(ui_map_path, text + "\n");
+          ui_map_written = std::move(text);
+        } catch (const std::exception& e) {
+          ctx.report(std::string("--ui-map: ") + e.what(), true);
+          ui_map_path.clear();
+        }
+      }
+    }
+    if (!state_log_path.empty()) {
+      const Layout& l = bench.layout();
+      nlohmann::json j = {{"visible", l.visible()},     {"split", l.split},
+                          {"tabs0", l.panes[0].tabs},   {"tabs1", l.panes[1].tabs},
+                          {"quit_asking", quit.asking}, {"quit_stopping", quit.stopping}};
+      std::string text = j.dump();
+      if (text != state_written) {
+        std::ofstream(state_log_path, std::ios::app) << text << "\n";
+        state_written = std::move(text);
+      }
+    }
+  }
   void save_layout_if_changed() {
     if (persist && bench.layout().to_json().dump() != saved_layout) save();
   }
@@ -200,20 +239,27 @@ struct Host {
 void draw_menu_bar(Host& host, bool& quit) {
   if (!ImGui::BeginMainMenuBar()) return;
   Layout& layout = host.bench.layout();
-  if (ImGui::BeginMenu("File")) {
+  const bool file_open = ImGui::BeginMenu("File");
+  host.ctx.note_item("menu:File");
+  if (file_open) {
     if (ImGui::MenuItem("Save layout and settings")) host.save();
     if (ImGui::MenuItem("Quit", "Ctrl+Q")) quit = true;
+    host.ctx.note_item("file:quit");
     ImGui::EndMenu();
   }
-  if (ImGui::BeginMenu("View")) {
+  const bool view_open = ImGui::BeginMenu("View");
+  host.ctx.note_item("menu:View");
+  if (view_open) {
     // Choosing a panel raises it; it never closes one (close a tab with its x).
     for (const PanelSlot& s : host.slots) {
       const bool shown = layout.is_open(s.info->name);
       if (ImGui::MenuItem(s.info->title, nullptr, shown)) layout.raise(s.info->name);
+      host.ctx.note_item(std::string("view:") + s.info->name);
     }
     ImGui::Separator();
     bool split = layout.split;
     if (ImGui::MenuItem("Split view", "Ctrl+\\", &split)) layout.set_split(split);
+    host.ctx.note_item("view:split");
     if (ImGui::MenuItem("Reset layout")) host.bench.set_layout(default_layout());
     ImGui::EndMenu();
   }
@@ -293,10 +339,7 @@ void draw_status_bar(Host& host, ImVec2 pos, ImVec2 size) {
 // Quitting with work running asks first (DESIGN.md). "Stop and keep" ends every run at its next
 // step as interrupted with its last epoch's checkpoint (resumable); the window closes once all
 // have ended, without blocking the UI meanwhile.
-struct QuitDialog {
-  bool asking = false;
-  bool stopping = false;
-
+struct QuitDialog : QuitState {
   // True when the window may close now.
   bool update(Host& host, bool quit_requested) {
     auto running = host.ctx.jobs().running_jobs();
@@ -321,18 +364,22 @@ struct QuitDialog {
           "Stop and keep: training runs stop now and keep their last epoch's weights; resume "
           "them from the Runs panel or with `aelab train resume ID`.");
       ImGui::Spacing();
-      if (ImGui::Button("Wait (Esc)") || ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape))) {
+      const bool wait = ImGui::Button("Wait (Esc)");
+      host.ctx.note_item("quit:wait");
+      ImGui::SameLine();
+      const bool keep = ImGui::Button("Stop and keep (S)");
+      host.ctx.note_item("quit:keep");
+      ImGui::SameLine();
+      const bool anyway = ImGui::Button("Quit anyway (Q)");
+      host.ctx.note_item("quit:anyway");
+      if (wait || ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape))) {
         asking = false;
         ImGui::CloseCurrentPopup();
-      }
-      ImGui::SameLine();
-      if (ImGui::Button("Stop and keep (S)") || ImGui::IsKeyPressed(GLFW_KEY_S, false)) {
+      } else if (keep || ImGui::IsKeyPressed(GLFW_KEY_S, false)) {
         for (const auto& j : running) j->cancel();  // MERGE: quit reason
         stopping = true;
         ImGui::CloseCurrentPopup();
-      }
-      ImGui::SameLine();
-      if (ImGui::Button("Quit anyway (Q)") || ImGui::IsKeyPressed(GLFW_KEY_Q, false)) {
+      } else if (anyway || ImGui::IsKeyPressed(GLFW_KEY_Q, false)) {
         for (const auto& j : running) j->cancel();
         stopping = true;
         ImGui::CloseCurrentPopup();
@@ -462,6 +509,12 @@ int run_window(const WindowOptions& opt) {
                  opt.runs_db.empty() ? default_runs_db() : std::filesystem::path(opt.runs_db),
                  opt.run, opt.decoded_png, opt.train, opt.codes_log});
   host.persist = !script.active();
+  host.ui_map_path = opt.ui_map;
+  host.state_log_path = opt.state_log;
+  if (!opt.ui_map.empty()) {
+    host.ctx.enable_ui_map();
+    host.bench.note_item = [&host](const std::string& key) { host.ctx.note_item(key); };
+  }
   host.config_dir = default_config_dir();
   if (host.persist) {
     std::string warning;
@@ -586,6 +639,7 @@ int run_window(const WindowOptions& opt) {
       last_layout_check = std::chrono::steady_clock::now();
       host.save_layout_if_changed();
     }
+    host.write_test_hooks(quit_dialog);
     if (last || close_now) break;
   }
   host.save();

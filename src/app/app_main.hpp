@@ -20,6 +20,8 @@ struct WindowOptions {
   std::string codes_log;        // --codes-log: the explorer appends a JSON line per codes it shows
   std::string split;            // --split: open this panel in a second pane beside --panel
   std::string layout_report;    // --layout-report: JSON lines of what drew past its pane
+  std::string ui_map;           // --ui-map: JSON of named items' screen rects (tests click them)
+  std::string state_log;        // --state-log: a JSON line whenever the layout or a quit changes
   std::string data_dir, runs_db;  // resolved by main() from --data-dir / --runs-db
 };
 

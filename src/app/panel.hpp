@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -61,6 +62,17 @@ class AppContext {
   };
   std::vector<ShowRequest> take_show_requests() { return std::exchange(show_requests_, {}); }
 
+  // For tests that click (--ui-map FILE): records the last item's screen rect under `key`
+  // ("tab:training", "training:start"); the host writes the map whenever it changes.
+  void note_item(const std::string& key) {
+    if (ui_map_enabled_) ui_map_[key] = {ImGui::GetItemRectMin(), ImGui::GetItemRectMax()};
+  }
+  void enable_ui_map() { ui_map_enabled_ = true; }
+  struct ItemRect {
+    ImVec2 min, max;
+  };
+  std::map<std::string, ItemRect>& ui_map() { return ui_map_; }
+
   // The window sleeps until input arrives or a job is running; a panel that animates on its own
   // (the playground's playback) asks for the next frame within `seconds`.
   void request_frame(double seconds = 0) { frame_within_ = std::min(frame_within_, seconds); }
@@ -87,6 +99,8 @@ class AppContext {
   std::vector<Message> messages_;
   std::vector<ShowRequest> show_requests_;
   double frame_within_ = 1e9;
+  bool ui_map_enabled_ = false;
+  std::map<std::string, ItemRect> ui_map_;
 };
 
 class Panel {

@@ -232,6 +232,7 @@ void Workbench::draw_pane(int index, ImVec2 size,
       if (select_next_[index] && name == pane.active) f |= ImGuiTabItemFlags_SetSelected;
       const std::string label = title_of(name) + "###" + name;
       const bool selected = ImGui::BeginTabItem(label.c_str(), &open, f);
+      if (note_item) note_item("tab:" + name);
       if (ImGui::BeginPopupContextItem()) {
         if (ImGui::MenuItem(index == 0 ? "Move to the right pane" : "Move to the left pane"))
           action_move = name;
@@ -250,10 +251,12 @@ void Workbench::draw_pane(int index, ImVec2 size,
     if (index == 0 && !layout_.split) {
       if (ImGui::TabItemButton("||", ImGuiTabItemFlags_Trailing | ImGuiTabItemFlags_NoTooltip))
         toggle_split = true;
+      if (note_item) note_item("pane:split");
       if (ImGui::IsItemHovered()) ImGui::SetTooltip("Split: a second pane beside this one");
     } else if (index == 1) {
       if (ImGui::TabItemButton("x", ImGuiTabItemFlags_Trailing | ImGuiTabItemFlags_NoTooltip))
         toggle_split = true;
+      if (note_item) note_item("pane:unsplit");
       if (ImGui::IsItemHovered())
         ImGui::SetTooltip("Unsplit: this pane's tabs go back to the left");
     }

@@ -71,6 +71,9 @@ class Workbench {
   };
   [[nodiscard]] const std::vector<PaneRect>& pane_rects() const { return rects_; }
   [[nodiscard]] const std::string& title_of(const std::string& name) const;
+  // Called after each tab ("tab:NAME") and pane button, for tests that click
+  // (AppContext::note_item).
+  std::function<void(const std::string& key)> note_item;
 
  private:
   void draw_pane(int index, ImVec2 size,
