@@ -19,9 +19,8 @@ fs::path default_export_dir() {
 std::string export_file_name(std::string_view base, std::string_view ext, const std::tm& when) {
   std::string name;
   for (unsigned char c : base) {
-    const bool awkward = c < 0x20 || c == 0x7f || c == ' ' || c == '/' || c == '\\' ||
-                         c == ':' || c == '*' || c == '?' || c == '"' || c == '<' || c == '>' ||
-                         c == '|';
+    const bool awkward = c < 0x20 || c == 0x7f || c == ' ' || c == '/' || c == '\\' || c == ':' ||
+                         c == '*' || c == '?' || c == '"' || c == '<' || c == '>' || c == '|';
     name += awkward ? '-' : static_cast<char>(c);
   }
   if (name.empty()) name = "export";
@@ -89,7 +88,9 @@ ExportResult export_table(const report::Table& table, std::string_view base,
   return export_text(report::to_text(table, format), base, report::extension(format), dir);
 }
 
-void report_export(AppContext& ctx, const ExportResult& r) { ctx.report(r.status_line(), !r.ok()); }
+void report_export(AppContext& ctx, const ExportResult& r) {
+  ctx.report(r.status_line(), !r.ok());
+}
 
 fs::path export_png(AppContext& ctx, const ScreenRect& rect, std::string_view base,
                     const fs::path& dir) {

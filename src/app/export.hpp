@@ -32,8 +32,7 @@ namespace aelab::app {
 // A path in dir that does not exist yet: export_file_name(now), then "-2", "-3", ... before the
 // extension when two exports land in the same minute.
 [[nodiscard]] std::filesystem::path unique_export_path(const std::filesystem::path& dir,
-                                                       std::string_view base,
-                                                       std::string_view ext);
+                                                       std::string_view base, std::string_view ext);
 
 struct ExportResult {
   std::filesystem::path path;  // what was (or would have been) written

@@ -48,9 +48,12 @@ std::string md_field(const std::string& s) {
 
 std::string Cell::text() const {
   switch (kind) {
-    case Kind::text: return s;
-    case Kind::integer: return std::to_string(i);
-    case Kind::real: return real_text(d);
+    case Kind::text:
+      return s;
+    case Kind::integer:
+      return std::to_string(i);
+    case Kind::real:
+      return real_text(d);
   }
   return s;
 }
@@ -65,17 +68,19 @@ Table& Table::add_row(std::vector<Cell> row) {
 
 std::string_view extension(TableFormat f) {
   switch (f) {
-    case TableFormat::csv: return "csv";
-    case TableFormat::markdown: return "md";
-    case TableFormat::json: return "json";
+    case TableFormat::csv:
+      return "csv";
+    case TableFormat::markdown:
+      return "md";
+    case TableFormat::json:
+      return "json";
   }
   return "txt";
 }
 
 std::string to_csv(const Table& t) {
   std::string out;
-  for (size_t c = 0; c < t.columns.size(); ++c)
-    out += (c ? "," : "") + csv_field(t.columns[c]);
+  for (size_t c = 0; c < t.columns.size(); ++c) out += (c ? "," : "") + csv_field(t.columns[c]);
   out += "\r\n";
   for (const auto& row : t.rows) {
     for (size_t c = 0; c < row.size(); ++c) out += (c ? "," : "") + csv_field(row[c].text());
@@ -93,7 +98,8 @@ std::string to_markdown(const Table& t) {
   std::string out = "|";
   for (const auto& name : t.columns) out += " " + md_field(name) + " |";
   out += "\n|";
-  for (size_t c = 0; c < t.columns.size(); ++c) out += numeric[c] && !t.rows.empty() ? " ---: |" : " --- |";
+  for (size_t c = 0; c < t.columns.size(); ++c)
+    out += numeric[c] && !t.rows.empty() ? " ---: |" : " --- |";
   out += "\n";
   for (const auto& row : t.rows) {
     out += "|";
@@ -125,8 +131,10 @@ nlohmann::json to_json(const Table& t) {
 
 std::string to_text(const Table& t, TableFormat f) {
   switch (f) {
-    case TableFormat::csv: return to_csv(t);
-    case TableFormat::markdown: return to_markdown(t);
+    case TableFormat::csv:
+      return to_csv(t);
+    case TableFormat::markdown:
+      return to_markdown(t);
     case TableFormat::json:
       return to_json(t).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   }
@@ -137,11 +145,10 @@ void write_text_atomic(const std::filesystem::path& path, std::string_view text)
   std::error_code ec;
   if (path.has_parent_path()) {
     std::filesystem::create_directories(path.parent_path(), ec);
-    if (ec)
-      throw InputError("cannot create " + path.parent_path().string() + ": " + ec.message());
+    if (ec) throw InputError("cannot create " + path.parent_path().string() + ": " + ec.message());
   }
-  data::write_file_atomic(
-      path, std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+  data::write_file_atomic(path,
+                          std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
 }
 
 void write_table(const std::filesystem::path& path, const Table& t, TableFormat f) {

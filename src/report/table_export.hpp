@@ -33,11 +33,10 @@ struct Cell {
   Cell(const char* t) : s(t) {}
   Cell(std::string_view t) : s(t) {}
   template <class I>
-    requires(std::is_integral_v<I> && !std::is_same_v<I, bool>)
-  Cell(I v) : kind(Kind::integer), i(static_cast<int64_t>(v)) {}
+  requires(std::is_integral_v<I> && !std::is_same_v<I, bool>) Cell(I v)
+      : kind(Kind::integer), i(static_cast<int64_t>(v)) {}
   template <class F>
-    requires std::is_floating_point_v<F>
-  Cell(F v) : kind(Kind::real), d(static_cast<double>(v)) {}
+  requires std::is_floating_point_v<F> Cell(F v) : kind(Kind::real), d(static_cast<double>(v)) {}
   [[nodiscard]] bool is_number() const { return kind != Kind::text; }
   // As written in CSV/Markdown: text as is, whole numbers in decimal, reals in the shortest form
   // that reads back to the same double.
@@ -77,8 +76,7 @@ struct Curve {
   std::span<const double> epochs;
   std::span<const double> values;
 };
-[[nodiscard]] inline Curve curve(std::string run, std::string metric,
-                                 const runs::MetricSeries& s) {
+[[nodiscard]] inline Curve curve(std::string run, std::string metric, const runs::MetricSeries& s) {
   return Curve{std::move(run), std::move(metric), s.steps, s.epochs, s.values};
 }
 // Columns run, metric, step, epoch, value; one row per point, curves one after the other.

@@ -145,9 +145,8 @@ GridLayout fit_grid(int count, float aspect, float width, int columns, const Gri
   float cell = (width - gap * static_cast<float>(g.columns - 1)) / static_cast<float>(g.columns);
   if (fit.max_cell > 0) cell = std::min(cell, fit.max_cell);
   if (fit.max_height > 0) {
-    const float by_height =
-        (fit.max_height - gap * static_cast<float>(g.rows - 1)) / static_cast<float>(g.rows) /
-        aspect;
+    const float by_height = (fit.max_height - gap * static_cast<float>(g.rows - 1)) /
+                            static_cast<float>(g.rows) / aspect;
     cell = std::min(cell, by_height);
   }
   cell = std::max(cell, 1.0f);

@@ -115,11 +115,11 @@ HeatmapHover Heatmap::draw(const char* id, const HeatmapAxes& axes, ImVec2 size)
         if (ts.x > cw - 2) continue;
         const float v = cpu_[static_cast<size_t>(r) * cols_ + c];
         const float t = (v - vmin_) / (vmax_ - vmin_);
-        const ImU32 col = std::isfinite(v) && t > 0.6f ? IM_COL32(20, 20, 20, 255)
-                                                       : IM_COL32(235, 235, 235, 255);
-        dl->AddText(ImVec2(hv.min.x + (c + 0.5f) * cw - ts.x / 2,
-                           hv.min.y + (r + 0.5f) * ch - ts.y / 2),
-                    col, s.c_str());
+        const ImU32 col =
+            std::isfinite(v) && t > 0.6f ? IM_COL32(20, 20, 20, 255) : IM_COL32(235, 235, 235, 255);
+        dl->AddText(
+            ImVec2(hv.min.x + (c + 0.5f) * cw - ts.x / 2, hv.min.y + (r + 0.5f) * ch - ts.y / 2),
+            col, s.c_str());
       }
   }
 

@@ -70,7 +70,8 @@ PlotFrame line_plot(const char* id, std::span<const PlotSeries> series, const Pl
 
   dl->AddRectFilled(f.min, f.max, kFrameBg);
   // [SECTION] ticks and grid
-  auto xt = nice_ticks(xr.lo, xr.hi, std::max(2, static_cast<int>((f.max.x - f.min.x) / (font * 6))));
+  auto xt =
+      nice_ticks(xr.lo, xr.hi, std::max(2, static_cast<int>((f.max.x - f.min.x) / (font * 6))));
   const int ytarget = std::max(2, static_cast<int>((f.max.y - f.min.y) / (font * 3)));
   std::vector<double> yt, yminor;
   if (options.y_log) {

@@ -18,7 +18,9 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+std::string quoted(std::string_view s) {
+  return "'" + std::string(s) + "'";
+}
 
 template <class T>
 std::string check_impl(const NumberRule<T>& r, T v) {
@@ -26,10 +28,10 @@ std::string check_impl(const NumberRule<T>& r, T v) {
   const bool hi_ok = !r.max || (r.max_inclusive ? v <= *r.max : v < *r.max);
   if (!lo_ok || !hi_ok) {
     if (r.min && r.max)
-      return "must be in " + std::string(r.min_inclusive ? "[" : "(") +
-             format_number(*r.min, "") + ", " + format_number(*r.max, "") +
-             (r.max_inclusive ? "]" : ")");
-    if (r.min) return std::string("must be ") + (r.min_inclusive ? ">= " : "> ") + format_number(*r.min, "");
+      return "must be in " + std::string(r.min_inclusive ? "[" : "(") + format_number(*r.min, "") +
+             ", " + format_number(*r.max, "") + (r.max_inclusive ? "]" : ")");
+    if (r.min)
+      return std::string("must be ") + (r.min_inclusive ? ">= " : "> ") + format_number(*r.min, "");
     return std::string("must be ") + (r.max_inclusive ? "<= " : "< ") + format_number(*r.max, "");
   }
   return r.check ? r.check(v) : std::string();
@@ -69,8 +71,12 @@ Parsed<int64_t> parse_int(std::string_view text) {
   return {static_cast<int64_t>(*d.value), ""};
 }
 
-std::string check_rule(const DoubleRule& rule, double v) { return check_impl(rule, v); }
-std::string check_rule(const IntRule& rule, int64_t v) { return check_impl(rule, v); }
+std::string check_rule(const DoubleRule& rule, double v) {
+  return check_impl(rule, v);
+}
+std::string check_rule(const IntRule& rule, int64_t v) {
+  return check_impl(rule, v);
+}
 
 std::string format_number(double v, const std::string& format) {
   char buf[64];
@@ -95,8 +101,12 @@ std::string format_number(int64_t v, const std::string& format) {
 
 namespace {
 
-Parsed<double> parse_as(std::string_view s, double*) { return parse_double(s); }
-Parsed<int64_t> parse_as(std::string_view s, int64_t*) { return parse_int(s); }
+Parsed<double> parse_as(std::string_view s, double*) {
+  return parse_double(s);
+}
+Parsed<int64_t> parse_as(std::string_view s, int64_t*) {
+  return parse_int(s);
+}
 
 }  // namespace
 

@@ -104,14 +104,14 @@ struct NumberField {
     set_value(initial);
   }
 
-  T value{};               // the applied value; changes only through apply() or set_value()
-  NumberRule<T> rule;      // what the field accepts
-  std::string format;      // display format (see format_number)
-  char text[64] = {};      // what the field shows, typed text included
-  std::string error;       // why `text` is refused, "" when it is fine
-  bool pending = false;    // the text was edited and not yet applied
-  bool applied = false;    // a valid text was applied in the last draw
-  std::string shown;       // the text set_value() wrote (an untouched field applies nothing)
+  T value{};             // the applied value; changes only through apply() or set_value()
+  NumberRule<T> rule;    // what the field accepts
+  std::string format;    // display format (see format_number)
+  char text[64] = {};    // what the field shows, typed text included
+  std::string error;     // why `text` is refused, "" when it is fine
+  bool pending = false;  // the text was edited and not yet applied
+  bool applied = false;  // a valid text was applied in the last draw
+  std::string shown;     // the text set_value() wrote (an untouched field applies nothing)
 
   // Sets the value from code (a loaded preset, another control): the text follows, the message
   // and any pending edit go.
