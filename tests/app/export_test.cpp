@@ -38,7 +38,7 @@ TEST_CASE("export folder: AELAB_EXPORT_DIR, else ~/aelab-exports") {
   if (old_dir) ::setenv("AELAB_EXPORT_DIR", saved.c_str(), 1);
 }
 
-TEST_CASE("export file names: base, local minute, extension; awkward characters replaced") {
+TEST_CASE("export file names: base, local minute, extension, awkward characters replaced") {
   std::tm t{};
   t.tm_year = 2026 - 1900;
   t.tm_mon = 11;

@@ -121,7 +121,7 @@ struct Headless {
 
 }  // namespace
 
-TEST_CASE("number field widget: click, type, Enter; invalid text stays with its message") {
+TEST_CASE("number field widget: click, type, Enter, and invalid text stays with its message") {
   Headless ui;
   IntField batch{64, IntRule::at_least(1)};
   bool applied = false;
