@@ -1,5 +1,6 @@
-// Non-GL pieces of the window: colours, axis ticks, the scatter's hover index, settings
-// persistence, the job list, the playground's validation.
+// Non-GL pieces of the window: colours, axis ticks and fitting (linear, log), grid layout, plot
+// markers, the scatter's hover index, settings persistence, the job list, the playground's
+// validation.
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
@@ -11,6 +12,7 @@
 #include "app/settings.hpp"
 #include "app/widgets/axes.hpp"
 #include "app/widgets/colormap.hpp"
+#include "app/widgets/line_plot.hpp"
 #include "app/widgets/point_index.hpp"
 
 using namespace aelab::app;
@@ -192,4 +194,126 @@ TEST_CASE("playground settings: the study's defaults pass, impossible ones are r
   CHECK(c.lr == 0.3);
   CHECK(c.eps == 0);
   CHECK(c.beta2 == 0.999);
+}
+
+TEST_CASE("fit_linear: fitted to the data, not from 0, unless asked") {
+  Extent e;
+  const std::vector<double> loss = {0.13, 0.11, NAN, 0.1, 0.095};
+  e.add(loss);
+  AxisRange r = fit_linear(e);
+  // 5 % of the data span on each side: a curve near 0.1 fills the plot.
+  CHECK(r.lo == Approx(0.095 - 0.035 * 0.05));
+  CHECK(r.hi == Approx(0.13 + 0.035 * 0.05));
+  AxisRange z = fit_linear(e, true);
+  CHECK(z.lo == 0.0);  // from zero: no margin below zero
+  CHECK(z.hi == Approx(0.13 * 1.05));
+  Extent neg;
+  neg.add(-2.0);
+  neg.add(-1.0);
+  AxisRange zn = fit_linear(neg, true);
+  CHECK(zn.hi == 0.0);
+  CHECK(zn.lo == Approx(-2.1));
+  Extent flat;
+  flat.add(0.5);
+  flat.add(0.5);
+  AxisRange f = fit_linear(flat);
+  CHECK(f.lo == Approx(0.45));
+  CHECK(f.hi == Approx(0.55));
+  AxisRange none = fit_linear(Extent{});
+  CHECK(none.lo == 0.0);
+  CHECK(none.hi == 1.0);
+}
+
+TEST_CASE("fit_log and log_ticks: decades, non-positive values skipped") {
+  Extent e;
+  e.positive_only = true;
+  for (double v : {0.0, -1.0, 1e-3, 0.5, 2.0}) e.add(v);
+  CHECK(e.lo == 1e-3);  // 0 and -1 are not on a log axis
+  CHECK(e.hi == 2.0);
+  AxisRange r = fit_log(e);
+  const double decades = std::log10(2.0) + 3;
+  CHECK(std::log10(r.lo) == Approx(-3 - decades * 0.05));
+  CHECK(std::log10(r.hi) == Approx(std::log10(2.0) + decades * 0.05));
+  LogTicks t = log_ticks(r.lo, r.hi, 6);
+  REQUIRE(t.major.size() == 4);  // 1e-3, 1e-2, 1e-1, 1
+  for (int i = 0; i < 4; ++i) CHECK(t.major[i] == Approx(std::pow(10.0, i - 3)));
+  CHECK(t.minor.size() > 20);  // 2..9 of each decade inside
+  for (double m : t.minor) {
+    CHECK(m >= r.lo);
+    CHECK(m <= r.hi);
+  }
+  // Many decades: every n-th power only.
+  LogTicks wide = log_ticks(1e-12, 1e12, 6);
+  REQUIRE(wide.major.size() >= 5);
+  REQUIRE(wide.major.size() <= 7);
+  CHECK(wide.minor.empty());
+  const double step = std::log10(wide.major[1]) - std::log10(wide.major[0]);
+  CHECK(step == Approx(4.0));
+  // Less than a decade: the 2x and 5x multiples become major ticks.
+  LogTicks narrow = log_ticks(0.15, 0.9, 6);
+  REQUIRE(narrow.major.size() == 2);
+  CHECK(narrow.major[0] == Approx(0.2));
+  CHECK(narrow.major[1] == Approx(0.5));
+  CHECK(log_ticks(0, 1).major.empty());
+  CHECK(log_ticks(-1, 1).major.empty());
+  CHECK(log_tick_label(1e-4) == "1e-4");
+  CHECK(log_tick_label(0.01) == "0.01");
+  CHECK(log_tick_label(1) == "1");
+  CHECK(log_tick_label(100) == "100");
+  CHECK(log_tick_label(1e5) == "1e5");
+  CHECK(log_tick_label(0.2) == "0.2");
+  CHECK(fit_log(Extent{}).lo == 1);
+  // The log map puts decades at equal distances and refuses non-positive values.
+  AxisMap m{1e-3, 1e1, 100, 0, true};
+  CHECK(m.to_px(1e-3) == Approx(100));
+  CHECK(m.to_px(1e-1) == Approx(50));
+  CHECK(m.to_data(25) == Approx(1.0));
+  CHECK(std::isnan(m.to_px(0)));
+  CHECK(std::isnan(m.to_px(-2)));
+}
+
+TEST_CASE("fit_grid: wraps to the width, scales, keeps columns when asked") {
+  GridFit fit;  // wrap at 24 px, gap 2
+  // 40 images into 200 px: floor(202 / 26) = 7 columns, 6 rows.
+  GridLayout g = fit_grid(40, 1.0f, 200, 10, fit);
+  CHECK(g.columns == 7);
+  CHECK(g.rows == 6);
+  CHECK(g.width <= 200.0f + 1e-3f);
+  CHECK(g.cell_w == Approx((200 - 6 * 2) / 7.0));
+  // Wide pane, few images: one row, scaled up to max_cell.
+  fit.max_cell = 112;
+  GridLayout w = fit_grid(10, 1.0f, 3000, 10, fit);
+  CHECK(w.columns == 10);
+  CHECK(w.rows == 1);
+  CHECK(w.cell_w == 112);
+  // Keep the columns of a 2-D grid (no wrap), fit its height.
+  GridFit keep;
+  keep.wrap = false;
+  keep.max_height = 300;
+  GridLayout k = fit_grid(400, 1.0f, 1000, 20, keep);
+  CHECK(k.columns == 20);
+  CHECK(k.rows == 20);
+  CHECK(k.height <= 300.0f + 1e-3f);
+  CHECK(k.width <= 1000.0f);
+  CHECK(fit_grid(0, 1.0f, 100, 3, fit).rows == 0);
+  // Many images in a narrow pane never exceed the width.
+  for (float width : {30.0f, 97.0f, 333.0f, 1280.0f}) {
+    GridLayout n = fit_grid(100, 1.5f, width, 100, GridFit{});
+    CHECK(n.width <= width + 1e-3f);
+  }
+}
+
+TEST_CASE("plot markers: one per change of the value, short labels") {
+  const std::vector<double> x = {1, 2, 3, 4, 5};
+  const std::vector<double> lr = {1e-3, 1e-3, 1e-4, 1e-4, 3e-5};
+  auto m = change_markers(x, lr);
+  REQUIRE(m.size() == 2);
+  CHECK(m[0].x == 3);
+  CHECK(m[0].label == "lr 1e-4");
+  CHECK(m[1].x == 5);
+  CHECK(m[1].label == "lr 3e-5");
+  CHECK(change_markers(x, std::vector<double>(5, 0.1)).empty());
+  CHECK(short_number(0.25) == "0.25");
+  CHECK(short_number(2.5e6) == "2.5e6");
+  CHECK(short_number(-1.5e-7) == "-1.5e-7");
 }

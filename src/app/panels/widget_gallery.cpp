@@ -2,9 +2,10 @@
 
 #include <cmath>
 
+#include "app/export.hpp"
 #include "app/widgets/colormap.hpp"
-#include "app/widgets/line_plot.hpp"
 #include "core/rng.hpp"
+#include "report/table_export.hpp"
 
 namespace aelab::app {
 
@@ -12,14 +13,22 @@ WidgetGallery::WidgetGallery(AppContext& ctx) : ctx_(ctx) {
   for (int i = 0; i <= 200; ++i) {
     double x = i * 0.05;
     xs_.push_back(x);
-    sin_.push_back(std::sin(x));
+    sin_.push_back(0.1 + std::sin(x) / 20);
     cos_.push_back(std::cos(x) * std::exp(-x / 8));
+    // A loss curve near 0.1 (a plot from zero would read it as flat) with two lr drops.
+    lr_.push_back(x < 4 ? 1e-3 : x < 7 ? 1e-4 : 1e-5);
+    loss_.push_back(0.1 + 0.05 * std::exp(-x / 2) + 0.002 * std::sin(7 * x) - (x < 4 ? 0 : 0.004) -
+                    (x < 7 ? 0 : 0.002));
   }
 }
 
 void WidgetGallery::load(const nlohmann::json& in) {
   if (in.contains("points") && in["points"].is_number_integer())
     points_ = std::clamp(in["points"].get<int>(), 100, 200000);
+  points_field_.set_value(points_);
+  if (in.contains("from_zero") && in["from_zero"].is_boolean())
+    plot_view_.from_zero = in["from_zero"].get<bool>();
+  if (in.contains("log_y") && in["log_y"].is_boolean()) plot_view_.log_y = in["log_y"].get<bool>();
 }
 
 void WidgetGallery::make_points() {
@@ -43,6 +52,19 @@ void WidgetGallery::make_points() {
       v[r * cols + c] = (c + r) % 17 == 0 ? NAN : std::sin(c * 0.15f) * std::cos(r * 0.2f);
   heatmap_.set_values(cols, rows, v);
 
+  // A 10x10 confusion matrix: mostly diagonal, with 4 and 9 confused like real clusterings.
+  std::vector<float> cm(100);
+  std::vector<std::string> counts(100);
+  for (int r = 0; r < 10; ++r)
+    for (int c = 0; c < 10; ++c) {
+      int n = r == c ? 900 - 37 * r : (r * 7 + c * 3) % 23;
+      if ((r == 4 && c == 9) || (r == 9 && c == 4)) n = 310;
+      cm[r * 10 + c] = static_cast<float>(n);
+      counts[r * 10 + c] = std::to_string(n);
+    }
+  confusion_.set_values(10, 10, cm);
+  confusion_.set_cell_labels(std::move(counts));
+
   // 20 little 28x28 "digits": rings of growing radius.
   std::vector<float> px(20 * 28 * 28);
   for (int i = 0; i < 20; ++i)
@@ -53,21 +75,61 @@ void WidgetGallery::make_points() {
             static_cast<float>(std::exp(-std::pow(rr - 3 - i * 0.4, 2) / 2));
       }
   grid_.set_images(20, 28, 28, px, 10);
+  strip_.set_images(20, 28, 28, px, 20);  // one long strip: draw_fit wraps it to the pane
   made_ = true;
+}
+
+void WidgetGallery::draw_fields() {
+  const float fw = ImGui::GetFontSize() * 6;
+  if (number_field("points", points_field_, fw)) {
+    points_ = static_cast<int>(points_field_.value);
+    make_points();
+  }
+  ImGui::SameLine();
+  ImGui::TextDisabled("(Enter applies; drag to pan, wheel to zoom, double-click to fit)");
+  number_field("batch", batch_, fw);
+  ImGui::SameLine();
+  number_field("lr", rate_, fw);
+  ImGui::SameLine();
+  number_field("beta1", beta_, fw);
+  ImGui::SameLine();
+  number_field("seed", seed_, fw);
+  ImGui::BeginDisabled(!all_valid(batch_, rate_, beta_, seed_));
+  ImGui::SameLine();
+  if (ImGui::Button("Apply all"))
+    ctx_.report("batch " + std::to_string(batch_.value) + ", lr " + short_number(rate_.value) +
+                ", beta1 " + short_number(beta_.value) + ", seed " + std::to_string(seed_.value));
+  ImGui::EndDisabled();
+}
+
+void WidgetGallery::draw_plot(float w, float h) {
+  ImGui::BeginGroup();
+  const float y0 = ImGui::GetCursorPosY();
+  PlotToolbar tb = plot_toolbar("loss", plot_view_);
+  PlotSeries a{"test L1", xs_, loss_, IM_COL32(31, 119, 180, 255)};
+  PlotSeries b{"0.1 + sin(x)/20", xs_, sin_, IM_COL32(255, 127, 14, 255)};
+  PlotSeries series[] = {a, b};
+  PlotOptions o{"epoch", "value"};
+  apply(plot_view_, o);
+  o.markers = change_markers(xs_, lr_);
+  const float used = ImGui::GetCursorPosY() - y0;
+  PlotFrame f = line_plot("plot", series, o, ImVec2(w, std::max(h - used, 40.0f)));
+  ImGui::EndGroup();
+  if (tb.csv) {
+    std::vector<report::Curve> curves = {{"gallery", "test_l1", {}, xs_, loss_},
+                                         {"gallery", "lr", {}, xs_, lr_}};
+    report_export(ctx_, export_table(report::curves_table(curves), "curves-gallery"));
+  }
+  if (tb.png) export_png(ctx_, f.widget, "curves-gallery");
 }
 
 void WidgetGallery::draw() {
   if (!made_) make_points();
-  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 8);
-  if (ImGui::InputInt("points", &points_, 10000, 10000, ImGuiInputTextFlags_EnterReturnsTrue)) {
-    points_ = std::clamp(points_, 100, 200000);
-    make_points();
-  }
-  ImGui::SameLine();
-  ImGui::TextDisabled("drag to pan, wheel to zoom, double-click to fit");
+  draw_fields();
   const float avail = ImGui::GetContentRegionAvail().x;
-  const float half = (avail - ImGui::GetStyle().ItemSpacing.x) / 2;
-  const float h = ImGui::GetContentRegionAvail().y * 0.62f;
+  const float sp = ImGui::GetStyle().ItemSpacing.x;
+  const float half = (avail - sp) / 2;
+  const float h = ImGui::GetContentRegionAvail().y * 0.55f;
   ScatterHover sh = scatter_.draw("scatter", ImVec2(half, h));
   if (sh.index >= 0) {
     ImGui::BeginTooltip();
@@ -75,21 +137,48 @@ void WidgetGallery::draw() {
     ImGui::EndTooltip();
   }
   ImGui::SameLine();
-  ImGui::BeginGroup();
-  PlotSeries a{"sin x", xs_, sin_, IM_COL32(31, 119, 180, 255)};
-  PlotSeries b{"cos x e^(-x/8)", xs_, cos_, IM_COL32(255, 127, 14, 255)};
-  PlotSeries series[] = {a, b};
-  line_plot("plot", series, PlotOptions{"x", "y"}, ImVec2(half, h));
-  ImGui::EndGroup();
+  draw_plot(half, h);
+
+  // Bottom row: heatmap | confusion matrix | image strip, each a third.
+  const float third = (avail - 2 * sp) / 3;
+  const float bh = ImGui::GetContentRegionAvail().y;
   HeatmapAxes ax{"column", "row", 0, 64, 0, 40};
-  HeatmapHover hh = heatmap_.draw("heat", ax, ImVec2(half, ImGui::GetContentRegionAvail().y));
+  HeatmapHover hh = heatmap_.draw("heat", ax, ImVec2(third, bh));
   if (hh.hovered) {
     ImGui::BeginTooltip();
     ImGui::Text("cell (%d, %d) = %.3f", hh.col, hh.row, hh.value);
     ImGui::EndTooltip();
   }
   ImGui::SameLine();
-  grid_.draw("grid", std::min(56.0f, (half - 20) / 10));
+  ImGui::BeginGroup();
+  const bool cm_csv = ImGui::SmallButton("CSV##cm");
+  ImGui::SameLine();
+  const bool cm_png = ImGui::SmallButton("PNG##cm");
+  HeatmapAxes cax{"cluster", "digit", -0.5, 9.5, -0.5, 9.5};
+  const float row = ImGui::GetFrameHeightWithSpacing();
+  confusion_.draw("cm", cax, ImVec2(third, std::max(bh - row, 20.0f)));
+  ImGui::EndGroup();
+  if (cm_csv) {
+    analysis::ConfusionMatrix cm;
+    cm.rows = cm.cols = 10;
+    for (int r = 0; r < 10; ++r)
+      for (int c = 0; c < 10; ++c)
+        cm.counts.push_back(r == c ? 900 - 37 * r : (r * 7 + c * 3) % 23);
+    report_export(ctx_, export_table(report::confusion_table(cm), "confusion-gallery"));
+  }
+  if (cm_png) export_png(ctx_, confusion_.last_rect(), "confusion-gallery");
+  ImGui::SameLine();
+  ImGui::BeginGroup();
+  const bool strip_png = ImGui::SmallButton("PNG##strip");
+  ImGui::SameLine();
+  ImGui::TextDisabled("20 images, wrapped to the width");
+  strip_.draw_fit("strip", third);
+  GridFit keep;  // the 10-column grid keeps its columns and fits the height left
+  keep.wrap = false;
+  keep.max_height = std::max(ImGui::GetContentRegionAvail().y, 20.0f);
+  grid_.draw_fit("grid", third, {}, keep);
+  ImGui::EndGroup();
+  if (strip_png) export_png(ctx_, strip_.last_rect(), "strip-gallery");
 }
 
 }  // namespace aelab::app

@@ -1,6 +1,9 @@
 #pragma once
 // A float grid coloured by heatmap.frag (the shared colormap) into an offscreen texture, shown
 // with ImGui::Image inside axes. NaN cells are drawn in the "missing" colour (e.g. "trapped").
+// It lays out from the size it is given: cells shrink, tick labels thin out, axis labels, the
+// colour bar and cell labels are dropped when there is no room, and nothing is drawn outside
+// that size. last_rect() is the whole widget of the last frame, for PNG export.
 #include <imgui.h>
 
 #include <cmath>
@@ -12,6 +15,7 @@
 #include "app/gl/shader.hpp"
 #include "app/gl/texture.hpp"
 #include "app/widgets/axes.hpp"
+#include "app/widgets/screen_rect.hpp"
 
 namespace aelab::app {
 
@@ -40,8 +44,14 @@ class Heatmap {
   // means "fit to the finite values".
   void set_values(int cols, int rows, std::span<const float> values, float vmin = NAN,
                   float vmax = NAN);
-  // size: whole widget including axes and the colour bar.
+  // Text drawn centred in each cell (rows*cols, row-major like the values; e.g. the counts of a
+  // confusion matrix), dark on bright cells; a label that does not fit its cell is left out.
+  // Empty: none. ShapeError when the count does not match the grid.
+  void set_cell_labels(std::vector<std::string> labels);
+  // size: whole widget including axes and the colour bar; <= 0 fills the available width
+  // (height 3/4 of it).
   HeatmapHover draw(const char* id, const HeatmapAxes& axes, ImVec2 size);
+  [[nodiscard]] const ScreenRect& last_rect() const { return last_rect_; }
   [[nodiscard]] bool empty() const { return cols_ == 0; }
   [[nodiscard]] float vmin() const { return vmin_; }
   [[nodiscard]] float vmax() const { return vmax_; }
@@ -53,6 +63,8 @@ class Heatmap {
   gl::Framebuffer target_;
   GLuint vao_ = 0;
   std::vector<float> cpu_;  // for hover readouts
+  std::vector<std::string> cell_labels_;
+  ScreenRect last_rect_;
   int cols_ = 0, rows_ = 0;
   float vmin_ = 0, vmax_ = 1;
   bool dirty_ = true;
