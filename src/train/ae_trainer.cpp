@@ -17,6 +17,7 @@
 #include "runs/run_store.hpp"
 #include "train/disnet_trainer.hpp"
 #include "train/network_optimizer.hpp"
+#include "train/presets.hpp"
 #include "train/run_ending.hpp"
 
 namespace aelab::train {
@@ -64,14 +65,7 @@ void validate(const AeTrainConfig& c) {
 }
 
 AeTrainConfig clustering_recipe() {
-  AeTrainConfig c;
-  c.model = {"deep", 16};
-  c.loss = "mse";
-  c.epochs = 150;
-  c.augment = {3.0, 15.0};
-  c.cluster_epochs = 30;
-  c.cluster_weight = 1.0;
-  return c;
+  return apply_preset(preset(kClusteringPreset));
 }
 
 nlohmann::json to_json(const AeTrainConfig& c) {

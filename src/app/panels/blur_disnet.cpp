@@ -18,6 +18,7 @@
 #include "core/dnnl_context.hpp"
 #include "core/error.hpp"
 #include "runs/run_store.hpp"
+#include "train/presets.hpp"
 
 namespace aelab::app {
 
@@ -64,10 +65,7 @@ Xy series_of(const std::vector<runs::MetricPoint>& pts, const char* name) {
 
 BlurDisNetPanel::BlurDisNetPanel(AppContext& ctx) : ctx_(ctx) {
   dis_cfg_.blur = blur_;
-  adv_cfg_.adversarial = "frozen";
-  adv_cfg_.model = {"mlp", 16};
-  adv_cfg_.epochs = 15;
-  adv_cfg_.lambda = 0.05;
+  adv_cfg_ = train::apply_preset(train::preset(train::kAdversarialPreset));
   // The dataset loads in a job: the first frame never waits on the disk.
   loaded_ = std::make_shared<std::shared_ptr<const data::Dataset>>();
   auto out = loaded_;
