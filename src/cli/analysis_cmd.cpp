@@ -13,8 +13,7 @@
 #include "cli/command_registry.hpp"
 #include "core/error.hpp"
 #include "data/dataset.hpp"
-#include "runs/run_store.hpp"
-#include "train/ae_trainer.hpp"
+#include "train/run_model.hpp"
 
 namespace aelab::cli {
 namespace {
@@ -28,34 +27,11 @@ struct Points {
 };
 
 Points run_codes(int64_t run_id) {
-  if (run_id <= 0) throw InputError("--run needs a positive run id (see aelab runs list)");
-  runs::RunStore store = runs::RunStore::open(runs_db());
-  if (!store.has_run(run_id))
-    throw InputError("no run with id " + std::to_string(run_id) + " in " + runs_db().string() +
-                     " (see aelab runs list)");
-  runs::RunRecord rec = store.get_run(run_id);
-  if (rec.summary.kind != "ae" && rec.summary.kind != "adv_ae")
-    throw InputError("run " + std::to_string(run_id) + " is a '" + rec.summary.kind +
-                     "' run, not an autoencoder");
-  bool has_codes = false;
-  for (const runs::BlobInfo& b : store.list_artefacts(run_id)) has_codes |= b.name == "test_codes";
-  if (!has_codes)
-    throw InputError("run " + std::to_string(run_id) + " has no test-set codes (status " +
-                     std::string(runs::to_string(rec.summary.status)) +
-                     "; only finished runs have them)");
-  runs::NamedTensors t = store.load_tensor_artefact(run_id, "test_codes");
-  if (t.empty() || t.front().value.rank() != 2)
-    throw InputError("run " + std::to_string(run_id) + ": test_codes is not an (M, L) matrix");
-  train::AeTrainConfig cfg = train::ae_config_from_json(rec.config);
-  data::Dataset ds = data::load_dataset(cfg.dataset, data_dir(), {}, cfg.limit);
+  train::RunModel run = train::load_run_codes(runs_db(), data_dir(), run_id);
   Points p;
-  p.x = std::move(t.front().value);
-  p.labels = ds.test_labels;
-  if (static_cast<size_t>(p.x.dim(0)) != p.labels.size())
-    throw InputError("run " + std::to_string(run_id) + " has " + std::to_string(p.x.dim(0)) +
-                     " codes but its dataset '" + cfg.dataset + "' has " +
-                     std::to_string(p.labels.size()) + " test labels");
-  p.what = "run " + std::to_string(run_id) + " (" + rec.summary.name + ") codes, " +
+  p.x = std::move(run.test_codes);
+  p.labels = run.dataset->test_labels;
+  p.what = "run " + std::to_string(run_id) + " (" + run.summary.name + ") codes, " +
            std::to_string(p.x.dim(0)) + " x " + std::to_string(p.x.dim(1));
   return p;
 }

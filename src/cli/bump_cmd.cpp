@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -10,7 +11,9 @@
 
 #include "cli/command_registry.hpp"
 #include "core/error.hpp"
+#include "optim/optimizer_json.hpp"
 #include "playground/escape.hpp"
+#include "playground/trajectory_text.hpp"
 
 namespace aelab::cli {
 
@@ -31,6 +34,7 @@ struct BumpOptions {
   long steps = -1;  // per command default
   std::vector<double> hs, lrs;
   bool json = false;
+  std::string csv;  // trajectory: also write the rows as CSV here
 };
 
 void add_common(CLI::App* cmd, BumpOptions& o) {
@@ -49,13 +53,6 @@ void add_common(CLI::App* cmd, BumpOptions& o) {
   cmd->add_flag("--json", o.json, "Print one JSON object");
 }
 
-nlohmann::json config_json(const optim::OptimizerConfig& c) {
-  return {{"name", c.name},   {"lr", c.lr},
-          {"beta1", c.beta1}, {"beta2", c.beta2},
-          {"eps", c.eps},     {"momentum", c.momentum},
-          {"rho", c.rho},     {"weight_decay", c.weight_decay}};
-}
-
 nlohmann::json outcome_json(const playground::Outcome& o) {
   nlohmann::json j = {{"fate", playground::fate_name(o.fate)}};
   if (o.fate == Fate::escaped) j["escape_step"] = o.escape_step;
@@ -67,39 +64,26 @@ nlohmann::json outcome_json(const playground::Outcome& o) {
   return j;
 }
 
-std::string outcome_line(const playground::Outcome& o) {
-  char buf[160];
-  switch (o.fate) {
-    case Fate::escaped:
-      std::snprintf(buf, sizeof buf, "escaped at step %ld", o.escape_step);
-      break;
-    case Fate::trapped:
-      if (o.period > 0)
-        std::snprintf(buf, sizeof buf, "trapped: oscillating in [%.6f, %.6f] with period %ld",
-                      o.x_lo, o.x_hi, o.period);
-      else
-        std::snprintf(buf, sizeof buf, "trapped: oscillating in [%.6f, %.6f] (no exact period)",
-                      o.x_lo, o.x_hi);
-      break;
-    case Fate::running:
-      std::snprintf(buf, sizeof buf, "still running (neither escaped nor settled)");
-      break;
-  }
-  return buf;
-}
-
 // [SECTION] trajectory
 
 void run_trajectory(const BumpOptions& o) {
   const long steps = o.steps < 0 ? 30 : o.steps;
   const auto tr = playground::simulate(BumpLoss{o.L, o.h}, o.config, o.x0, steps);
+  if (!o.csv.empty()) {
+    {
+      std::ofstream f(o.csv, std::ios::binary | std::ios::trunc);
+      if (!(f << playground::trajectory_csv(tr)) || !f.flush())
+        throw InputError(o.csv + ": cannot write the CSV");
+    }
+    std::fprintf(stderr, "wrote %zu rows to %s\n", tr.steps.size(), o.csv.c_str());
+  }
   // State columns as the optimiser names them (m, v, m_hat, v_hat, step for the Adam family).
   std::vector<std::string> names;
   if (tr.steps.size() > 1)
     for (const auto& sv : tr.steps[1].state) names.emplace_back(sv.name);
 
   if (o.json) {
-    nlohmann::json j = {{"optimizer", config_json(o.config)},
+    nlohmann::json j = {{"optimizer", optim::to_json(o.config)},
                         {"L", o.L},
                         {"h", o.h},
                         {"x0", o.x0},
@@ -140,7 +124,7 @@ void run_trajectory(const BumpOptions& o) {
     }
     std::printf(" %12.6f\n", s.loss);
   }
-  std::printf("%s\n", outcome_line(tr.outcome).c_str());
+  std::printf("%s\n", playground::verdict_text(tr.outcome, steps).c_str());
 }
 
 // [SECTION] escape-height
@@ -151,7 +135,7 @@ void run_escape_height(const BumpOptions& o) {
   // As many decimals as the tolerance resolves (the solver brackets to tol / 8).
   const int digits = std::clamp(static_cast<int>(std::ceil(-std::log10(o.tol))), 1, 15);
   if (o.json) {
-    nlohmann::json j = {{"optimizer", config_json(o.config)},
+    nlohmann::json j = {{"optimizer", optim::to_json(o.config)},
                         {"L", o.L},
                         {"x0", o.x0},
                         {"steps", steps},
@@ -196,7 +180,7 @@ void run_phase_map(const BumpOptions& o) {
                        {"escape_step", map.at(i, j).escape_step}});
       cells.push_back(std::move(row));
     }
-    std::printf("%s\n", nlohmann::json{{"optimizer", config_json(o.config)},
+    std::printf("%s\n", nlohmann::json{{"optimizer", optim::to_json(o.config)},
                                        {"hs", map.hs},
                                        {"lrs", map.lrs},
                                        {"cells", cells}}
@@ -233,6 +217,7 @@ AELAB_REGISTER_COMMANDS(40) {
   add_common(tr, *tro);
   tr->add_option("--h", tro->h, "Bump height (default 0.5)");
   tr->add_option("--steps", tro->steps, "Updates to run (default 30; stops at escape)");
+  tr->add_option("--csv", tro->csv, "Also write every row as CSV to this file");
   tr->callback([tro] { run_trajectory(*tro); });
 
   auto eso = std::make_shared<BumpOptions>();

@@ -10,6 +10,7 @@
 #include "train/ae_trainer.hpp"
 #include "train/classifier_trainer.hpp"
 #include "train/disnet_trainer.hpp"
+#include "train/presets.hpp"
 
 namespace aelab::cli {
 namespace {
@@ -118,6 +119,15 @@ AELAB_REGISTER_COMMANDS(20) {
   auto o = std::make_shared<TrainAeOptions>();
   auto& c = o->config;
   auto* ae = train->add_subcommand("ae", "Train an autoencoder");
+  // Defined first: CLI11 applies options in the order they are defined, so the file sets the
+  // base and every flag given beside it overrides its value.
+  ae->add_option_function<std::string>(
+        "--preset-file",
+        [o](const std::string& path) {
+          o->config = train::apply_preset(train::read_preset_file(path), o->config);
+        },
+        "JSON preset (see aelab presets list): its config over the defaults; flags override it")
+      ->type_name("FILE");
   ae->add_option("--preset", c.model.preset, "mlp | deep | conv")->capture_default_str();
   ae->add_option("--latent", c.model.latent, "Latent size L")->capture_default_str();
   ae->add_option("--epochs", c.epochs)->capture_default_str();

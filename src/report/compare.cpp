@@ -6,11 +6,11 @@
 
 #include "analysis/sharpness.hpp"
 #include "core/error.hpp"
-#include "data/blur.hpp"
 #include "runs/run_store.hpp"
 #include "train/ae_trainer.hpp"
 #include "train/classifier_trainer.hpp"
 #include "train/disnet_trainer.hpp"
+#include "train/run_model.hpp"
 
 namespace aelab::report {
 
@@ -79,11 +79,7 @@ Comparison compare_runs(const std::filesystem::path& runs_db, std::span<const in
   runs::RunStore store = runs::RunStore::open(runs_db);
   std::vector<runs::RunRecord> records;
   for (int64_t id : run_ids) {
-    if (!store.has_run(id)) throw InputError("there is no run " + std::to_string(id));
-    runs::RunRecord rec = store.get_run(id);
-    if (rec.summary.kind != "ae" && rec.summary.kind != "adv_ae")
-      throw InputError("run " + std::to_string(id) + " (" + rec.summary.name + ") is a '" +
-                       rec.summary.kind + "' run, not an autoencoder (ae or adv_ae)");
+    runs::RunRecord rec = train::check_autoencoder_run(store, id);
     const std::string trained_on = rec.config.value("dataset", std::string(data::kDefaultDataset));
     if (trained_on != ds.name)
       throw InputError("run " + std::to_string(id) + " was trained on '" + trained_on +
@@ -122,13 +118,11 @@ Comparison compare_runs(const std::filesystem::path& runs_db, std::span<const in
     const runs::RunRecord& rec = records[r];
     progress(ctx, (r + 1) / steps,
              "run " + std::to_string(rec.summary.id) + " (" + rec.summary.name + ")");
-    const train::AeTrainConfig cfg = train::ae_config_from_json(rec.config);
-    auto ae = train::load_autoencoder(rec.config, store.load_checkpoint(rec.summary.id, "final"));
+    train::RunModel run = train::load_run_model(store, rec.summary.id);
+    const train::AeTrainConfig& cfg = run.config;
     // A deblurring run's task is blurred in, clear out: give it blurred digits, score against
     // clear.
-    const Tensor recon = cfg.deblur
-                             ? train::reconstruct_all(*ae, data::gaussian_blur(originals, cfg.blur))
-                             : train::reconstruct_all(*ae, originals);
+    const Tensor recon = train::reconstruct_all(*run.model, train::model_input(cfg, originals));
     ComparisonRow row;
     row.run_id = rec.summary.id;
     row.name = rec.summary.name;

@@ -13,9 +13,11 @@
 #include "nn/clustering.hpp"
 #include "nn/loss.hpp"
 #include "nn/params.hpp"
+#include "optim/optimizer_json.hpp"
 #include "runs/run_store.hpp"
 #include "train/disnet_trainer.hpp"
 #include "train/network_optimizer.hpp"
+#include "train/presets.hpp"
 #include "train/run_ending.hpp"
 
 namespace aelab::train {
@@ -63,29 +65,13 @@ void validate(const AeTrainConfig& c) {
 }
 
 AeTrainConfig clustering_recipe() {
-  AeTrainConfig c;
-  c.model = {"deep", 16};
-  c.loss = "mse";
-  c.epochs = 150;
-  c.augment = {3.0, 15.0};
-  c.cluster_epochs = 30;
-  c.cluster_weight = 1.0;
-  return c;
+  return apply_preset(preset(kClusteringPreset));
 }
 
 nlohmann::json to_json(const AeTrainConfig& c) {
-  const auto& o = c.optimizer;
   return {{"model", models::to_json(c.model)},
           {"loss", c.loss},
-          {"optimizer",
-           {{"name", o.name},
-            {"lr", o.lr},
-            {"momentum", o.momentum},
-            {"beta1", o.beta1},
-            {"beta2", o.beta2},
-            {"rho", o.rho},
-            {"eps", o.eps},
-            {"weight_decay", o.weight_decay}}},
+          {"optimizer", optim::to_json(c.optimizer)},
           {"batch", c.batch},
           {"epochs", c.epochs},
           {"seed", c.seed},
@@ -110,18 +96,7 @@ AeTrainConfig ae_config_from_json(const nlohmann::json& j) {
   try {
     c.model = models::autoencoder_spec_from_json(j.at("model"));
     c.loss = j.value("loss", c.loss);
-    if (j.contains("optimizer")) {
-      const auto& o = j.at("optimizer");
-      auto& d = c.optimizer;
-      d.name = o.value("name", d.name);
-      d.lr = o.value("lr", d.lr);
-      d.momentum = o.value("momentum", d.momentum);
-      d.beta1 = o.value("beta1", d.beta1);
-      d.beta2 = o.value("beta2", d.beta2);
-      d.rho = o.value("rho", d.rho);
-      d.eps = o.value("eps", d.eps);
-      d.weight_decay = o.value("weight_decay", d.weight_decay);
-    }
+    if (j.contains("optimizer")) c.optimizer = optim::optimizer_config_from_json(j.at("optimizer"));
     c.batch = j.value("batch", c.batch);
     c.epochs = j.value("epochs", c.epochs);
     c.seed = j.value("seed", c.seed);

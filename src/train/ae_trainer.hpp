@@ -61,6 +61,7 @@ struct AeTrainConfig {
 // The recipe whose 16-D test codes k-means sorts into digits (matched accuracy 0.87-0.89 on
 // mnist-10k; README): the deep preset, MSE, 150 epochs on randomly shifted (<= 3 px) and rotated
 // (<= 15 degrees) digits, then 30 epochs of cluster refinement with KL weight 1, still augmented.
+// The numbers live in assets/presets/clustering.json (kClusteringPreset).
 [[nodiscard]] AeTrainConfig clustering_recipe();
 
 // Throws InputError naming the first impossible setting.

@@ -10,6 +10,7 @@
 #include "models/dis_net.hpp"
 #include "nn/loss.hpp"
 #include "optim/optimizer.hpp"
+#include "optim/optimizer_json.hpp"
 #include "runs/run_store.hpp"
 #include "train/disnet_trainer.hpp"
 #include "train/network_optimizer.hpp"
@@ -35,10 +36,19 @@ void validate(const ClassifierConfig& c) {
     throw InputError("shift must be between 0 and 4 pixels, got " + std::to_string(c.shift));
 }
 
+namespace {
+// The optimiser the trainer runs: Adam with the defaults at the config's rate.
+optim::OptimizerConfig adam_at(double lr) {
+  optim::OptimizerConfig oc;
+  oc.lr = lr;
+  return oc;
+}
+}  // namespace
+
 nlohmann::json to_json(const ClassifierConfig& c) {
   return {{"epochs", c.epochs},
           {"batch", c.batch},
-          {"optimizer", {{"name", "adam"}, {"lr", c.lr}}},
+          {"optimizer", optim::to_json(adam_at(c.lr))},
           {"lr_schedule", c.lr_schedule},
           {"shift", c.shift},
           {"seed", c.seed},
@@ -53,7 +63,7 @@ ClassifierConfig classifier_config_from_json(const nlohmann::json& j) {
   try {
     c.epochs = j.value("epochs", c.epochs);
     c.batch = j.value("batch", c.batch);
-    if (j.contains("optimizer")) c.lr = j.at("optimizer").value("lr", c.lr);
+    if (j.contains("optimizer")) c.lr = optim::optimizer_config_from_json(j.at("optimizer")).lr;
     // Runs recorded before these settings existed trained without them.
     c.lr_schedule = j.value("lr_schedule", std::string("constant"));
     c.shift = j.value("shift", 0);
@@ -163,9 +173,7 @@ ClassifierResult train_classifier(const ClassifierConfig& config, const data::Da
     nn::Sequential net = models::build_digit_classifier(rng);
     net.set_needs_input_grad(false);
     std::vector<nn::Param*> params = net.params();
-    optim::OptimizerConfig oc;
-    oc.lr = config.lr;
-    auto opt = make_network_optimizer(oc, params);
+    auto opt = make_network_optimizer(adam_at(config.lr), params);
     nn::CrossEntropyLoss ce;
     const Tensor all_labels = nn::CrossEntropyLoss::label_tensor(ds.train_labels);
 

@@ -9,6 +9,7 @@
 #include "models/dis_net.hpp"
 #include "nn/loss.hpp"
 #include "optim/optimizer.hpp"
+#include "optim/optimizer_json.hpp"
 #include "train/network_optimizer.hpp"
 #include "train/run_ending.hpp"
 
@@ -30,11 +31,20 @@ void validate(const DisNetConfig& c) {
   if (c.limit < 0) throw InputError("limit must be >= 0");
 }
 
+namespace {
+// The optimiser the trainer runs: Adam with the defaults at the config's rate.
+optim::OptimizerConfig adam_at(double lr) {
+  optim::OptimizerConfig oc;
+  oc.lr = lr;
+  return oc;
+}
+}  // namespace
+
 nlohmann::json to_json(const DisNetConfig& c) {
   return {{"blur", {{"sigma", c.blur.sigma}, {"kernel", c.blur.kernel}}},
           {"epochs", c.epochs},
           {"batch", c.batch},
-          {"optimizer", {{"name", "adam"}, {"lr", c.lr}}},
+          {"optimizer", optim::to_json(adam_at(c.lr))},
           {"seed", c.seed},
           {"threads", c.threads},
           {"dataset", c.dataset},
@@ -51,7 +61,7 @@ DisNetConfig disnet_config_from_json(const nlohmann::json& j) {
     }
     c.epochs = j.value("epochs", c.epochs);
     c.batch = j.value("batch", c.batch);
-    if (j.contains("optimizer")) c.lr = j.at("optimizer").value("lr", c.lr);
+    if (j.contains("optimizer")) c.lr = optim::optimizer_config_from_json(j.at("optimizer")).lr;
     c.seed = j.value("seed", c.seed);
     c.threads = j.value("threads", c.threads);
     c.dataset = j.value("dataset", c.dataset);
@@ -210,9 +220,7 @@ DisNetResult train_disnet(const DisNetConfig& config, const data::Dataset& ds,
     nn::Sequential net = models::build_dis_net(rng);
     net.set_needs_input_grad(false);  // fed with data: no input gradient
     std::vector<nn::Param*> params = net.params();
-    optim::OptimizerConfig oc;
-    oc.lr = config.lr;
-    auto opt = make_network_optimizer(oc, params);
+    auto opt = make_network_optimizer(adam_at(config.lr), params);
     nn::BCEWithLogitsLoss bce;
 
     // Blur both splits once up front; a batch is then two gathers.

@@ -238,7 +238,7 @@ TEST_CASE("compare: runs that are not autoencoders, unknown runs and bad setting
   const int64_t missing[] = {9999};
   CHECK(message_of([&] {
           (void)report::compare_runs(l.db.path, missing, l.ds);
-        }).find("no run 9999") != std::string::npos);
+        }).find("no run with id 9999") != std::string::npos);
   CHECK_THROWS_AS(report::compare_runs(l.db.path, std::span<const int64_t>{}, l.ds), InputError);
   const int64_t ok[] = {l.ae};
   CHECK_THROWS_AS(report::compare_runs(l.db.path, ok, l.ds, 0, 0, -1), InputError);

@@ -18,6 +18,7 @@
 #include "core/dnnl_context.hpp"
 #include "core/error.hpp"
 #include "runs/run_store.hpp"
+#include "train/presets.hpp"
 
 namespace aelab::app {
 
@@ -64,10 +65,7 @@ Xy series_of(const std::vector<runs::MetricPoint>& pts, const char* name) {
 
 BlurDisNetPanel::BlurDisNetPanel(AppContext& ctx) : ctx_(ctx) {
   dis_cfg_.blur = blur_;
-  adv_cfg_.adversarial = "frozen";
-  adv_cfg_.model = {"mlp", 16};
-  adv_cfg_.epochs = 15;
-  adv_cfg_.lambda = 0.05;
+  adv_cfg_ = train::apply_preset(train::preset(train::kAdversarialPreset));
   // The dataset loads in a job: the first frame never waits on the disk.
   loaded_ = std::make_shared<std::shared_ptr<const data::Dataset>>();
   auto out = loaded_;
@@ -224,39 +222,17 @@ void BlurDisNetPanel::start_scores() {
   auto res = std::make_shared<Scores>();
   scores_pending_ = res;
   const auto db = ctx_.launch().runs_db, dir = ctx_.launch().data_dir;
-  const data::BlurSpec blur = blur_;
-  const int64_t run = hist_run_;
   const int threads = threads_;
-  const std::string name = dataset_name_;
+  train::ScoreRequest request;
+  request.ae_run = hist_run_;
+  request.blur = blur_;
   scores_job_ = std::make_shared<train::Job>(
       "dis_net scores", [=, cache = ctx_.session().datasets()](train::JobContext& jc) {
         set_num_threads(threads);
-        jc.report_progress(0, "loading dis_net");
-        auto ds = cache->get(name, dir, 0);
-        train::LoadedDisNet dis = train::load_disnet(db, 0);
-        res->disnet_run = dis.run_id;
-        auto to_vec = [](const Tensor& t) {
-          return std::vector<float>(t.data(), t.data() + t.numel());
-        };
-        jc.report_progress(0.2, "clear digits");
-        res->clear = to_vec(train::disnet_scores(dis.net, ds->test_images));
-        jc.checkpoint();
-        jc.report_progress(0.5, "blurred digits");
-        res->blurred =
-            to_vec(train::disnet_scores(dis.net, data::gaussian_blur(ds->test_images, blur)));
-        if (run > 0) {
-          jc.checkpoint();
-          jc.report_progress(0.7, "reconstructions of run " + std::to_string(run));
-          runs::RunStore store = runs::RunStore::open(db);
-          runs::RunRecord rec = store.get_run(run);
-          auto ae = train::load_autoencoder(rec.config, store.load_checkpoint(run, "final"));
-          const train::AeTrainConfig cfg = train::ae_config_from_json(rec.config);
-          const Tensor in =
-              cfg.deblur ? data::gaussian_blur(ds->test_images, cfg.blur) : ds->test_images;
-          res->recon = to_vec(train::disnet_scores(dis.net, train::reconstruct_all(*ae, in)));
-          res->ae_run = run;
-        }
-        jc.report_progress(1, "scored");
+        *res = train::score_test_digits(
+            runs::RunStore::open(db), request,
+            [&](const std::string& name, int64_t limit) { return cache->get(name, dir, limit); },
+            &jc);
       });
   ctx_.jobs().add(scores_job_);
 }
@@ -460,21 +436,17 @@ void BlurDisNetPanel::draw_histogram() {
   }
   ImGui::Dummy(ImVec2(width, height));
   if (scores_) {
-    auto mean = [](const std::vector<float>& v) {
-      double s = 0;
-      for (float x : v) s += x;
-      return v.empty() ? 0.0 : s / v.size();
-    };
-    ImGui::TextColored(ImColor(kClearColour), "clear %.3f", mean(scores_->clear));
+    ImGui::TextColored(ImColor(kClearColour), "clear %.3f", scores_->clear_mean);
     ImGui::SameLine();
-    ImGui::TextColored(ImColor(kBlurColour), "blurred %.3f", mean(scores_->blurred));
+    ImGui::TextColored(ImColor(kBlurColour), "blurred %.3f", scores_->blurred_mean);
     if (!scores_->recon.empty()) {
       ImGui::SameLine();
       ImGui::TextColored(ImColor(kReconColour), "run #%lld reconstructions %.3f",
-                         (long long)scores_->ae_run, mean(scores_->recon));
+                         (long long)scores_->ae_run, scores_->recon_mean);
     }
     ImGui::SameLine();
-    ImGui::TextDisabled("(mean clear score, dis_net run %lld)", (long long)scores_->disnet_run);
+    ImGui::TextDisabled("(mean clear score, dis_net run %lld; clear vs blurred %.1f%%)",
+                        (long long)scores_->disnet_run, 100 * scores_->accuracy);
   }
 }
 

@@ -16,6 +16,7 @@
 #include "data/dataset.hpp"
 #include "report/compare.hpp"
 #include "train/ae_trainer.hpp"
+#include "train/disnet_scoring.hpp"
 #include "train/disnet_trainer.hpp"
 #include "train/job.hpp"
 
@@ -36,10 +37,7 @@ class BlurDisNetPanel : public Panel {
     std::vector<runs::MetricPoint> points;
     size_t seen = 0;
   };
-  struct Scores {  // dis_net's clear score per test digit; filled by a job
-    std::vector<float> clear, blurred, recon;
-    int64_t disnet_run = 0, ae_run = 0;
-  };
+  using Scores = train::DisNetScores;  // filled by a job
 
   void poll_jobs();
   void refresh_runs();

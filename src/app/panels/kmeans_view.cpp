@@ -12,6 +12,7 @@
 #include "core/error.hpp"
 #include "runs/run_store.hpp"
 #include "train/job.hpp"
+#include "train/run_model.hpp"
 
 namespace aelab::app {
 
@@ -53,7 +54,7 @@ void KMeansView::refresh_runs() {
   try {
     runs::RunStore store = runs::RunStore::open(ctx_.launch().runs_db);
     for (const runs::RunSummary& s : store.list_runs())
-      if (s.kind == "ae" && s.status == runs::RunStatus::finished)
+      if (train::is_autoencoder_kind(s.kind) && s.status == runs::RunStatus::finished)
         runs_.emplace_back(s.id, "#" + std::to_string(s.id) + " " + s.name);
   } catch (const std::exception& e) {
     error_ = e.what();

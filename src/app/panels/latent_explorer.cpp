@@ -21,29 +21,13 @@
 #include "core/error.hpp"
 #include "nn/params.hpp"
 #include "runs/run_store.hpp"
+#include "train/run_model.hpp"
 
 namespace aelab::app {
 
 using Clock = std::chrono::steady_clock;
 
 // [SECTION] Loading a run ---------------------------------------------------------------------
-
-std::unique_ptr<models::Autoencoder> make_model(const train::AeTrainConfig& config,
-                                                const std::vector<Tensor>& weights) {
-  Rng rng(config.seed);
-  auto ae = std::make_unique<models::Autoencoder>(config.model, rng);
-  load_weights(*ae, weights);
-  return ae;
-}
-
-void load_weights(models::Autoencoder& ae, const std::vector<Tensor>& weights) {
-  const size_t n_enc = ae.encoder().params().size();
-  if (weights.size() != n_enc + ae.decoder().params().size())
-    throw ShapeError("weights: " + std::to_string(weights.size()) + " tensors for a model with " +
-                     std::to_string(ae.params().size()));
-  nn::load_values(ae.encoder(), std::vector<Tensor>(weights.begin(), weights.begin() + n_enc));
-  nn::load_values(ae.decoder(), std::vector<Tensor>(weights.begin() + n_enc, weights.end()));
-}
 
 void project_codes(RunCodes& run) {
   const int64_t m = run.codes.dim(0), l = run.codes.dim(1);
@@ -59,39 +43,25 @@ void project_codes(RunCodes& run) {
 }
 
 RunCodes load_run_codes(DatasetCache& datasets, const std::filesystem::path& runs_db,
-                        const std::filesystem::path& data_dir, int64_t run_id) {
-  runs::RunStore store = runs::RunStore::open(runs_db);
-  runs::RunRecord rec = store.get_run(run_id);
-  if (rec.summary.kind != "ae")
-    throw InputError("run " + std::to_string(run_id) + " is a '" + rec.summary.kind +
-                     "' run, not an autoencoder");
+                        const std::filesystem::path& data_dir, int64_t run_id,
+                        std::unique_ptr<models::Autoencoder>* model) {
+  train::RunModel m = train::load_run_codes(
+      runs::RunStore::open(runs_db), run_id,
+      [&](const std::string& name, int64_t limit) { return datasets.get(name, data_dir, limit); });
   RunCodes r;
   r.run_id = run_id;
-  r.name = rec.summary.name;
-  r.config = train::ae_config_from_json(rec.config);
-  bool has_codes = false, has_final = false;
-  for (const auto& b : store.list_artefacts(run_id)) has_codes |= b.name == "test_codes";
-  for (const auto& b : store.list_checkpoints(run_id)) has_final |= b.name == "final";
-  if (!has_codes || !has_final)
-    throw InputError("run " + std::to_string(run_id) + " (" +
-                     std::string(runs::to_string(rec.summary.status)) +
-                     ") has no final weights and codes; only finished runs do");
-  r.weights = runs::values_of(store.load_checkpoint(run_id, "final"));
-  runs::NamedTensors codes = store.load_tensor_artefact(run_id, "test_codes");
-  if (codes.empty() || codes.front().value.rank() != 2)
-    throw InputError("run " + std::to_string(run_id) + ": test_codes is not an (M, L) matrix");
-  r.codes = std::move(codes.front().value);
-  r.dataset = datasets.get(r.config.dataset, data_dir, r.config.limit);
-  if (r.codes.dim(0) != r.dataset->test_images.dim(0))
-    throw InputError("run " + std::to_string(run_id) + " has " + std::to_string(r.codes.dim(0)) +
-                     " codes, its dataset " + std::to_string(r.dataset->test_images.dim(0)) +
-                     " test images");
+  r.name = m.summary.name;
+  r.config = std::move(m.config);
+  r.dataset = std::move(m.dataset);
+  r.codes = std::move(m.test_codes);
+  r.weights = std::move(m.weights);
+  if (model) *model = std::move(m.model);
   project_codes(r);
   return r;
 }
 
 void encode_from_snapshot(RunCodes& run, std::vector<Tensor> weights) {
-  auto ae = make_model(run.config, weights);
+  auto ae = train::make_autoencoder(run.config, weights);
   run.codes = train::encode_all(*ae, run.dataset->test_images);
   run.weights = std::move(weights);
   run.live = true;
@@ -140,7 +110,7 @@ void LatentExplorer::refresh_run_list() {
   try {
     runs::RunStore store = runs::RunStore::open(ctx_.launch().runs_db);
     for (const runs::RunSummary& s : store.list_runs())
-      if (s.kind == "ae")
+      if (train::is_autoencoder_kind(s.kind))
         runs_.emplace_back(s.id, "#" + std::to_string(s.id) + " " + s.name + " (" +
                                      std::string(runs::to_string(s.status)) + ")");
   } catch (const std::exception& e) {
@@ -165,8 +135,7 @@ void LatentExplorer::open_run(int64_t run_id) {
   w->job = std::make_shared<train::Job>(
       "load run " + std::to_string(run_id),
       [w, db, dir, run_id, cache = ctx_.session().datasets()](train::JobContext&) {
-        w->run = std::make_shared<RunCodes>(load_run_codes(*cache, db, dir, run_id));
-        w->model = make_model(w->run->config, w->run->weights);
+        w->run = std::make_shared<RunCodes>(load_run_codes(*cache, db, dir, run_id, &w->model));
       });
   ctx_.jobs().add(w->job);
   load_work_ = w;
@@ -210,7 +179,7 @@ void LatentExplorer::follow_live() {
         (void)training->snapshot().copy_if_newer(weights, base->snapshot);
         base->dataset = cache->get(base->config.dataset, dir, base->config.limit);
         encode_from_snapshot(*base, std::move(weights));
-        if (need_model) w->model = make_model(base->config, base->weights);
+        if (need_model) w->model = train::make_autoencoder(base->config, base->weights);
         base->encode_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
         w->run = base;
       });
@@ -303,9 +272,10 @@ void LatentExplorer::adopt(std::shared_ptr<RunCodes> run,
   status_error_ = false;
   try {
     if (model_ && same_run)
-      load_weights(*model_, run_->weights);  // keeps its oneDNN primitives: ~1 ms for the study MLP
+      train::load_weights(*model_,
+                          run_->weights);  // keeps its oneDNN primitives: ~1 ms for the study MLP
     else {
-      model_ = model ? std::move(model) : make_model(run_->config, run_->weights);
+      model_ = model ? std::move(model) : train::make_autoencoder(run_->config, run_->weights);
       // A new model's first batch-of-one decode builds its oneDNN primitives: do it now, so a
       // click never pays for that.
       (void)decode(std::vector<float>(run_->config.model.latent, 0.0f), 1);
@@ -365,11 +335,10 @@ void LatentExplorer::update_recon_grid() {
         runs::RunStore store = runs::RunStore::open(db);
         for (int64_t id : others) {
           try {
-            runs::RunRecord rec = store.get_run(id);
-            auto ae = train::load_autoencoder(rec.config, store.load_checkpoint(id, "final"));
-            const Tensor& y = ae->forward(images);
+            train::RunModel other = train::load_run_model(store, id);
+            const Tensor& y = other.model->forward(images);
             w->recon.insert(w->recon.end(), y.data(), y.data() + y.numel());
-            w->rows.push_back("#" + std::to_string(id) + " " + rec.summary.name);
+            w->rows.push_back("#" + std::to_string(id) + " " + other.summary.name);
           } catch (const std::exception&) {
             // A run without final weights (still training, cancelled early) has no row.
           }
@@ -465,7 +434,7 @@ void LatentExplorer::update_manifold(bool force) {
   w->job = std::make_shared<train::Job>("manifold", [w, run, z = std::move(z),
                                                      n](train::JobContext&) {
     set_num_threads(1);
-    auto ae = make_model(run->config, run->weights);
+    auto ae = train::make_autoencoder(run->config, run->weights);
     const Tensor& y = ae->decode(Tensor({static_cast<int64_t>(n) * n, 2}, z));  // (n*n, 1, 28, 28)
     w->recon.assign(y.data(), y.data() + y.numel());
   });

@@ -45,18 +45,16 @@ struct RunCodes {
   analysis::Pca pca;                             // when L > 2
 };
 
-// A finished run's codes and final weights from the store (InputError when the run is unknown, not
-// an autoencoder, or has neither codes nor weights yet). Opens its own store connection.
+// An autoencoder run's test codes and final weights through train::load_run_codes (InputError as
+// there), its dataset from the session's cache; `model` (optional) receives the loaded decoder.
+// Opens its own store connection.
 [[nodiscard]] RunCodes load_run_codes(DatasetCache& datasets, const std::filesystem::path& runs_db,
-                                      const std::filesystem::path& data_dir, int64_t run_id);
+                                      const std::filesystem::path& data_dir, int64_t run_id,
+                                      std::unique_ptr<models::Autoencoder>* model = nullptr);
 // The codes of a training run from a weight snapshot: (re-)encodes the test set.
 void encode_from_snapshot(RunCodes& run, std::vector<Tensor> weights);
 // xy and pca from codes: 2-D as they are, wider through the first two principal components.
 void project_codes(RunCodes& run);
-// A model with the given weights (params() order); ShapeError when they do not fit the config.
-[[nodiscard]] std::unique_ptr<models::Autoencoder> make_model(const train::AeTrainConfig& config,
-                                                              const std::vector<Tensor>& weights);
-void load_weights(models::Autoencoder& ae, const std::vector<Tensor>& weights);
 
 // [SECTION] The panel
 

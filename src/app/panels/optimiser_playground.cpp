@@ -17,6 +17,7 @@
 #include "app/widgets/colormap.hpp"
 #include "app/widgets/line_plot.hpp"
 #include "core/error.hpp"
+#include "playground/trajectory_text.hpp"
 #include "train/job.hpp"
 
 namespace aelab::app {
@@ -31,20 +32,6 @@ std::string fmt(const char* f, double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, f, v);
   return buf;
-}
-
-// One line for a run's outcome, as the issue words it.
-std::string outcome_text(const pg::Outcome& o, long max_steps) {
-  switch (o.fate) {
-    case pg::Fate::escaped:
-      return "escaped at step " + std::to_string(o.escape_step);
-    case pg::Fate::trapped:
-      return "trapped (oscillating between " + fmt("%.6g", o.x_lo) + " and " + fmt("%.6g", o.x_hi) +
-             (o.period > 0 ? ", period " + std::to_string(o.period) : "") + ")";
-    case pg::Fate::running:
-      break;
-  }
-  return "undecided after " + std::to_string(max_steps) + " steps";
 }
 
 bool input_double(const char* label, double* v, const char* format = "%.6g") {
@@ -380,7 +367,7 @@ void OptimiserPlayground::draw_traces_list() {
     ImGui::Indent(ImGui::GetFontSize() * 1.6f);
     ImGui::PushTextWrapPos(0);
     ImGui::TextColored(t.outcome.fate == pg::Fate::escaped ? kGreen : kRed, "%s",
-                       outcome_text(t.outcome, s_.max_steps).c_str());
+                       pg::verdict_text(t.outcome, s_.max_steps).c_str());
     ImGui::PopTextWrapPos();
     ImGui::Unindent(ImGui::GetFontSize() * 1.6f);
     ImGui::PopID();
@@ -476,19 +463,7 @@ void OptimiserPlayground::export_csv() {
     return;
   }
   const Trace& t = traces_[selected_];
-  // Header from the state names of the last row (the start row has none).
-  std::vector<std::string> names;
-  for (const auto& sv : t.rows.back().state) names.push_back(sv.name);
-  std::string csv = "optimizer,t,x,g,loss";
-  for (auto& n : names) csv += "," + n;
-  csv += "\n";
-  for (const pg::StepRecord& r : t.rows) {
-    csv += t.optimizer + "," + std::to_string(r.t) + fmt(",%.17g", r.x) + fmt(",%.17g", r.g) +
-           fmt(",%.17g", r.loss);
-    for (size_t k = 0; k < names.size(); ++k)
-      csv += k < r.state.size() ? fmt(",%.17g", r.state[k].value) : ",";
-    csv += "\n";
-  }
+  const std::string csv = pg::trajectory_csv(t.optimizer, t.rows);
   try {
     write_file_atomic(s_.csv_path, csv);
     export_msg_ = "wrote " + std::to_string(t.rows.size()) + " rows to " + s_.csv_path;

@@ -15,6 +15,7 @@
 #include "app/widgets/line_plot.hpp"
 #include "core/error.hpp"
 #include "optim/optimizer.hpp"
+#include "train/presets.hpp"
 
 namespace aelab::app {
 
@@ -224,18 +225,20 @@ void TrainingPanel::draw_form() {
   if (ImGui::Button("Start")) start(edit_, watch_);
   ImGui::SameLine();
   if (ImGui::Button("Study runs")) {
-    for (int l : {2, 16, 256}) {
-      train::AeTrainConfig c = edit_;
-      c.model.preset = "mlp";
-      c.loss = "l1";
-      c.model.latent = l;
-      queue_.push_back(c);
+    try {  // each preset of the study group over the fields' settings
+      std::vector<train::AeTrainConfig> study;
+      for (const train::Preset& p : train::preset_group(train::kStudyGroup))
+        study.push_back(train::apply_preset(p, edit_));
+      queue_.insert(queue_.end(), study.begin(), study.end());
+    } catch (const InputError& e) {
+      error_ = e.what();
     }
   }
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip(
         "Queue the study's three models: mlp, L1 loss, L = 2, 16, 256,\n"
-        "one after another, with the other settings above.");
+        "one after another, with the other settings above\n"
+        "(the presets of group \"study\", aelab presets list).");
   ImGui::SameLine();
   if (ImGui::Button("Clustering recipe")) {
     const train::AeTrainConfig keep = edit_;

@@ -41,7 +41,7 @@ class TrainingPanel : public Panel {
   train::AeTrainConfig edit_;
   std::string error_;
   std::deque<train::AeTrainConfig> queue_;  // study runs waiting for the running one
-  int selected_ = -1;                       // index into LabSession::live
+  int selected_ = -1;                       // index into Session::live
   float smoothing_ = 0.6f;                  // EMA weight of the previous value in the curves
   float lr_edit_ = 1e-3f;
   bool watch_ = true;  // new runs open in the latent explorer
