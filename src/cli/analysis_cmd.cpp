@@ -34,16 +34,14 @@ Points run_codes(int64_t run_id) {
     throw InputError("no run with id " + std::to_string(run_id) + " in " + runs_db().string() +
                      " (see aelab runs list)");
   runs::RunRecord rec = store.get_run(run_id);
-  if (rec.summary.kind != "ae" && rec.summary.kind != "adv_ae")
-    throw InputError("run " + std::to_string(run_id) + " is a '" + rec.summary.kind +
-                     "' run, not an autoencoder");
-  bool has_codes = false;
-  for (const runs::BlobInfo& b : store.list_artefacts(run_id)) has_codes |= b.name == "test_codes";
-  if (!has_codes)
+  if (!runs::is_autoencoder(rec.summary.kind))
+    throw InputError("run " + std::to_string(run_id) + " is a '" +
+                     std::string(runs::to_string(rec.summary.kind)) + "' run, not an autoencoder");
+  if (!rec.summary.has_test_codes)
     throw InputError("run " + std::to_string(run_id) + " has no test-set codes (status " +
                      std::string(runs::to_string(rec.summary.status)) +
                      "; only finished runs have them)");
-  runs::NamedTensors t = store.load_tensor_artefact(run_id, "test_codes");
+  runs::NamedTensors t = store.load_tensor_artefact(run_id, runs::kTestCodesArtefact);
   if (t.empty() || t.front().value.rank() != 2)
     throw InputError("run " + std::to_string(run_id) + ": test_codes is not an (M, L) matrix");
   train::AeTrainConfig cfg = train::ae_config_from_json(rec.config);

@@ -81,9 +81,10 @@ Comparison compare_runs(const std::filesystem::path& runs_db, std::span<const in
   for (int64_t id : run_ids) {
     if (!store.has_run(id)) throw InputError("there is no run " + std::to_string(id));
     runs::RunRecord rec = store.get_run(id);
-    if (rec.summary.kind != "ae" && rec.summary.kind != "adv_ae")
+    if (!runs::is_autoencoder(rec.summary.kind))
       throw InputError("run " + std::to_string(id) + " (" + rec.summary.name + ") is a '" +
-                       rec.summary.kind + "' run, not an autoencoder (ae or adv_ae)");
+                       std::string(runs::to_string(rec.summary.kind)) +
+                       "' run, not an autoencoder (ae or adv_ae)");
     const std::string trained_on = rec.config.value("dataset", std::string(data::kDefaultDataset));
     if (trained_on != ds.name)
       throw InputError("run " + std::to_string(id) + " was trained on '" + trained_on +
@@ -94,7 +95,8 @@ Comparison compare_runs(const std::filesystem::path& runs_db, std::span<const in
   out.dataset = ds.name;
   out.test_count = ds.test_images.dim(0);
   out.disnet_run = train::resolve_disnet_run(store, disnet_run);
-  out.judge_run = train::resolve_finished_run(store, judge_run, "classifier", "classifier (judge)",
+  out.judge_run = train::resolve_finished_run(store, judge_run, runs::RunKind::classifier,
+                                              "classifier (judge)",
                                               "aelab train classifier");
 
   progress(ctx, 0.0, "loading dis_net and the judge");
@@ -123,7 +125,7 @@ Comparison compare_runs(const std::filesystem::path& runs_db, std::span<const in
     progress(ctx, (r + 1) / steps,
              "run " + std::to_string(rec.summary.id) + " (" + rec.summary.name + ")");
     const train::AeTrainConfig cfg = train::ae_config_from_json(rec.config);
-    auto ae = train::load_autoencoder(rec.config, store.load_checkpoint(rec.summary.id, "final"));
+    auto ae = train::load_autoencoder(rec.config, store.load_checkpoint(rec.summary.id, runs::kFinalCheckpoint));
     // A deblurring run's task is blurred in, clear out: give it blurred digits, score against
     // clear.
     const Tensor recon = cfg.deblur
@@ -132,7 +134,7 @@ Comparison compare_runs(const std::filesystem::path& runs_db, std::span<const in
     ComparisonRow row;
     row.run_id = rec.summary.id;
     row.name = rec.summary.name;
-    row.kind = rec.summary.kind;
+    row.kind = runs::to_string(rec.summary.kind);
     row.adversarial = cfg.adversarial;
     row.preset = cfg.model.preset;
     row.latent = cfg.model.latent;

@@ -62,9 +62,9 @@ RunCodes load_run_codes(const std::filesystem::path& runs_db, const std::filesys
                         int64_t run_id) {
   runs::RunStore store = runs::RunStore::open(runs_db);
   runs::RunRecord rec = store.get_run(run_id);
-  if (rec.summary.kind != "ae")
-    throw InputError("run " + std::to_string(run_id) + " is a '" + rec.summary.kind +
-                     "' run, not an autoencoder");
+  if (rec.summary.kind != runs::RunKind::ae)
+    throw InputError("run " + std::to_string(run_id) + " is a '" +
+                     std::string(runs::to_string(rec.summary.kind)) + "' run, not an autoencoder");
   RunCodes r;
   r.run_id = run_id;
   r.name = rec.summary.name;
@@ -140,7 +140,7 @@ void LatentExplorer::refresh_run_list() {
   try {
     runs::RunStore store = runs::RunStore::open(ctx_.launch().runs_db);
     for (const runs::RunSummary& s : store.list_runs())
-      if (s.kind == "ae")
+      if (s.kind == runs::RunKind::ae)
         runs_.emplace_back(s.id, "#" + std::to_string(s.id) + " " + s.name + " (" +
                                      std::string(runs::to_string(s.status)) + ")");
   } catch (const std::exception& e) {
