@@ -1,4 +1,4 @@
-// aelab runs list | show ID | delete ID: the run store from the command line.
+// aelab runs list | show ID | rename ID NAME | delete ID: the run store from the command line.
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -7,6 +7,8 @@
 
 #include "cli/command_registry.hpp"
 #include "runs/run_store.hpp"
+#include "runs/run_summary.hpp"
+#include "runs/run_text.hpp"
 
 namespace aelab::cli {
 
@@ -22,15 +24,20 @@ nlohmann::json number(double v) {
   return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json();
 }
 
+// Stored text that is not UTF-8 (an old row) must not make the whole output fail.
+std::string dump(const nlohmann::json& j) {
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// summary_line's fields, with the stored row's message, times and result.
 nlohmann::json summary_json(const runs::RunSummary& r) {
-  return {{"id", r.id},
-          {"kind", r.kind},
-          {"name", r.name},
-          {"status", std::string(runs::to_string(r.status))},
-          {"message", r.message},
-          {"created_at", r.created_at},
-          {"finished_at", r.finished_at.empty() ? nlohmann::json() : nlohmann::json(r.finished_at)},
-          {"result", r.result}};
+  nlohmann::json j = runs::summary_fields(r);
+  j["summary"] = runs::summary_line(r);
+  j["message"] = runs::printable(r.message);
+  j["created_at"] = r.created_at;
+  j["finished_at"] = r.finished_at.empty() ? nlohmann::json() : nlohmann::json(r.finished_at);
+  j["result"] = r.result;
+  return j;
 }
 
 struct SeriesStats {
@@ -66,28 +73,14 @@ void run_list(bool json) {
   if (json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& r : all) out.push_back(summary_json(r));
-    std::printf("%s\n", out.dump(2).c_str());
+    std::printf("%s\n", dump(out).c_str());
     return;
   }
   if (all.empty()) {
     std::printf("no runs in %s\n", store.path().c_str());
     return;
   }
-  std::printf("%5s  %-10s  %-24s  %-11s  %-19s  %s\n", "id", "kind", "name", "status", "created",
-              "result");
-  for (const auto& r : all) {
-    std::string result;
-    if (auto h = runs::headline_result(r.result)) {
-      char buf[96];
-      std::snprintf(buf, sizeof buf, "%s=%.4g", h->first.c_str(), h->second);
-      result = buf;
-    } else if (r.status != runs::RunStatus::finished && !r.message.empty()) {
-      result = r.message;
-    }
-    std::printf("%5lld  %-10s  %-24s  %-11s  %-19s  %s\n", static_cast<long long>(r.id),
-                r.kind.c_str(), r.name.c_str(), std::string(runs::to_string(r.status)).c_str(),
-                r.created_at.c_str(), result.c_str());
-  }
+  for (const auto& r : all) std::printf("%s\n", runs::summary_line(r).c_str());
 }
 
 void run_show(int64_t id, bool json, bool series) {
@@ -124,17 +117,18 @@ void run_show(int64_t id, bool json, bool series) {
     };
     j["checkpoints"] = blobs(ckpts);
     j["artefacts"] = blobs(arts);
-    std::printf("%s\n", j.dump(2).c_str());
+    std::printf("%s\n", dump(j).c_str());
     return;
   }
   const auto& r = rec.summary;
-  std::printf("run %lld: %s '%s'\n", static_cast<long long>(r.id), r.kind.c_str(), r.name.c_str());
-  std::printf("status   %s%s%s\n", std::string(runs::to_string(r.status)).c_str(),
-              r.message.empty() ? "" : ": ", r.message.c_str());
+  std::printf("%s\n", runs::summary_line(r).c_str());
+  std::printf("status   %s%s\n", runs::status_text(r).c_str(),
+              runs::is_resumable(r) ? "  (resumable: aelab train resume ID)" : "");
   std::printf("created  %s UTC\n", r.created_at.c_str());
   if (!r.finished_at.empty()) std::printf("finished %s UTC\n", r.finished_at.c_str());
-  std::printf("config   %s\n", rec.config.dump().c_str());
-  std::printf("result   %s\n", r.result.dump().c_str());
+  const auto replace = nlohmann::json::error_handler_t::replace;
+  std::printf("config   %s\n", runs::printable(rec.config.dump(-1, ' ', false, replace)).c_str());
+  std::printf("result   %s\n", runs::printable(r.result.dump(-1, ' ', false, replace)).c_str());
   if (!rec.metrics.empty()) {
     std::printf("\n%-20s %7s %9s %11s %11s %11s %11s\n", "metric", "points", "last step", "first",
                 "last", "min", "max");
@@ -158,18 +152,27 @@ void run_delete(int64_t id) {
   auto store = open_store();
   auto rec = store.get_run(id);  // InputError (exit 2) when there is no such run
   store.delete_run(id);
-  std::printf("deleted run %lld (%s '%s')\n", static_cast<long long>(id), rec.summary.kind.c_str(),
-              rec.summary.name.c_str());
+  std::printf("deleted run %lld (%s '%s')\n", static_cast<long long>(id),
+              std::string(runs::to_string(rec.summary.kind)).c_str(),
+              runs::printable(rec.summary.name).c_str());
+}
+
+void run_rename(int64_t id, const std::string& name) {
+  auto store = open_store();
+  const std::string old = store.get_summary(id).name;  // InputError (exit 2) when there is none
+  store.rename_run(id, name);
+  std::printf("run %lld: '%s' -> '%s'\n", static_cast<long long>(id), runs::printable(old).c_str(),
+              runs::printable(name).c_str());
 }
 
 }  // namespace
 
 AELAB_REGISTER_COMMANDS(80) {
-  CLI::App* runs = app.add_subcommand("runs", "The run store: list, show and delete runs");
+  CLI::App* runs = app.add_subcommand("runs", "The run store: list, show, rename and delete runs");
   runs->require_subcommand(1);
 
   auto list_json = std::make_shared<bool>(false);
-  CLI::App* list = runs->add_subcommand("list", "All runs, newest first");
+  CLI::App* list = runs->add_subcommand("list", "All runs, newest first, one line each");
   list->add_flag("--json", *list_json, "Print JSON");
   list->callback([list_json] { run_list(*list_json); });
 
@@ -184,6 +187,16 @@ AELAB_REGISTER_COMMANDS(80) {
   show_cmd->add_flag("--json", show->json, "Print JSON");
   show_cmd->add_flag("--series", show->series, "With --json: include every metric point");
   show_cmd->callback([show] { run_show(show->id, show->json, show->series); });
+
+  struct RenameOptions {
+    int64_t id = 0;
+    std::string name;
+  };
+  auto ren = std::make_shared<RenameOptions>();
+  CLI::App* ren_cmd = runs->add_subcommand("rename", "Give a run a new (unique) name");
+  ren_cmd->add_option("ID", ren->id, "Run id")->required();
+  ren_cmd->add_option("NAME", ren->name, "New name (UTF-8, no control characters)")->required();
+  ren_cmd->callback([ren] { run_rename(ren->id, ren->name); });
 
   auto del_id = std::make_shared<int64_t>(0);
   CLI::App* del = runs->add_subcommand("delete", "Delete a run with its metrics and checkpoints");

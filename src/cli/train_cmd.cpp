@@ -1,4 +1,5 @@
-// aelab train ae | disnet | classifier: headless training, the same code paths as the window.
+// aelab train ae | resume | disnet | classifier: headless training, the same code paths as the
+// window.
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -21,23 +22,15 @@ struct TrainAeOptions {
   bool json = false;
 };
 
-void run_train_ae(const TrainAeOptions& o) {
-  train::validate(o.config);            // refuse bad settings before loading anything
-  if (train::is_adversarial(o.config))  // and a missing dis_net (InputError with the command)
-    (void)train::resolve_disnet_run(runs::RunStore::open(runs_db()), o.config.disnet_run);
-  data::Dataset ds = data::load_dataset(o.config.dataset, data_dir(), o.source_dir, o.config.limit);
-  train::AeResult result;
-  train::Job job("train " + train::default_run_name(o.config), [&](train::JobContext& ctx) {
-    result = train::train_autoencoder(o.config, ds, runs_db(), ctx);
-  });
-  run_job_in_terminal(job, o.json);
-  if (o.json) {
+void print_ae_result(const train::AeTrainConfig& config, const train::AeResult& result,
+                     bool json) {
+  if (json) {
     std::printf("%s\n", result.to_json().dump().c_str());
     return;
   }
   std::printf("run %lld  %s  test L1 %.5f per pixel  (MSE %.5f)\n",
-              static_cast<long long>(result.run_id), train::default_run_name(o.config).c_str(),
-              result.test_l1, result.test_mse);
+              static_cast<long long>(result.run_id), result.name.c_str(), result.test_l1,
+              result.test_mse);
   std::printf("%d epochs in %.1f s, %.0f samples/s\n", result.epochs_done, result.train_seconds,
               result.samples_per_s);
   if (result.test_cluster_accuracy >= 0)
@@ -49,13 +42,45 @@ void run_train_ae(const TrainAeOptions& o) {
     std::printf(
         "adversarial %s, lambda %g, dis_net run %lld: mean clear score of test "
         "reconstructions %.4f\n",
-        o.config.adversarial.c_str(), result.lambda, static_cast<long long>(result.disnet_run),
+        config.adversarial.c_str(), result.lambda, static_cast<long long>(result.disnet_run),
         result.test_clear_score);
   if (result.collapsed)
     std::printf(
         "warning: reconstructions collapsed to a near-constant image (variation %.3f of "
         "the originals')\n",
         result.recon_variation);
+}
+
+void run_train_ae(const TrainAeOptions& o) {
+  train::validate(o.config);            // refuse bad settings before loading anything
+  if (train::is_adversarial(o.config))  // and a missing dis_net (InputError with the command)
+    (void)train::resolve_disnet_run(runs::RunStore::open(runs_db()), o.config.disnet_run);
+  data::Dataset ds = data::load_dataset(o.config.dataset, data_dir(), o.source_dir, o.config.limit);
+  train::AeResult result;
+  train::Job job("train " + train::default_run_name(o.config), [&](train::JobContext& ctx) {
+    result = train::train_autoencoder(o.config, ds, runs_db(), ctx);
+  });
+  run_job_in_terminal(job, o.json);
+  print_ae_result(o.config, result, o.json);
+}
+
+struct ResumeOptions {
+  int64_t run_id = 0;
+  std::string source_dir;
+  bool json = false;
+};
+
+void run_train_resume(const ResumeOptions& o) {
+  // Refused in one line before the dataset is loaded: unknown, finished, running, diverged runs.
+  const train::AeTrainConfig config =
+      train::check_resumable(runs::RunStore::open(runs_db()), o.run_id);
+  data::Dataset ds = data::load_dataset(config.dataset, data_dir(), o.source_dir, config.limit);
+  train::AeResult result;
+  train::Job job("resume run " + std::to_string(o.run_id), [&](train::JobContext& ctx) {
+    result = train::resume_autoencoder(o.run_id, ds, runs_db(), ctx);
+  });
+  run_job_in_terminal(job, o.json);
+  print_ae_result(config, result, o.json);
 }
 
 struct TrainDisNetOptions {
@@ -171,6 +196,15 @@ AELAB_REGISTER_COMMANDS(20) {
       ->capture_default_str();
   ae->add_flag("--json", o->json, "Print one JSON object with the result on the last line");
   ae->callback([o] { run_train_ae(*o); });
+
+  auto r = std::make_shared<ResumeOptions>();
+  auto* resume = train->add_subcommand(
+      "resume", "Continue a cancelled or interrupted autoencoder run from its last epoch");
+  resume->add_option("ID", r->run_id, "Run id (see `aelab runs list`)")->required();
+  resume->add_option("--data", r->source_dir,
+                     "Directory with the four IDX files (for a run on --dataset mnist)");
+  resume->add_flag("--json", r->json, "Print one JSON object with the result on the last line");
+  resume->callback([r] { run_train_resume(*r); });
 
   auto d = std::make_shared<TrainDisNetOptions>();
   auto& dc = d->config;

@@ -1,6 +1,10 @@
 #include "core/rng.hpp"
 
+#include <bit>
 #include <cmath>
+#include <sstream>
+
+#include "core/error.hpp"
 
 namespace aelab {
 
@@ -26,6 +30,25 @@ int64_t Rng::below(int64_t n) {
   do x = engine_();
   while (x >= limit);
   return static_cast<int64_t>(x % un);
+}
+
+std::string Rng::state() const {
+  std::ostringstream out;
+  out << engine_ << ' ' << (has_spare_ ? 1 : 0) << ' ' << std::bit_cast<uint64_t>(spare_);
+  return out.str();
+}
+
+void Rng::set_state(const std::string& text) {
+  std::istringstream in(text);
+  std::mt19937_64 engine;
+  int spare_flag = 0;
+  uint64_t spare_bits = 0;
+  in >> engine >> spare_flag >> spare_bits;
+  if (!in || (spare_flag != 0 && spare_flag != 1))
+    throw InputError("stored random generator state is malformed");
+  engine_ = engine;
+  has_spare_ = spare_flag == 1;
+  spare_ = std::bit_cast<double>(spare_bits);
 }
 
 }  // namespace aelab

@@ -3,6 +3,7 @@
 // from an Rng made from the run's seed, so the same config and seed give the same numbers.
 #include <cstdint>
 #include <random>
+#include <string>
 #include <span>
 
 namespace aelab {
@@ -24,6 +25,10 @@ class Rng {
       std::swap(items[i], items[below(i + 1)]);
   }
   [[nodiscard]] Rng split() { return Rng(engine_() ^ 0x9E3779B97F4A7C15ull); }
+  // The whole state as text (engine and the cached normal), for training checkpoints;
+  // set_state(state()) continues the same stream. InputError on text state() did not write.
+  [[nodiscard]] std::string state() const;
+  void set_state(const std::string& text);
 
  private:
   std::mt19937_64 engine_;

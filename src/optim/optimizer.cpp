@@ -311,6 +311,34 @@ class RuleOptimizer final : public Optimizer {
     return out;
   }
 
+  [[nodiscard]] OptimizerState export_state() const override {
+    OptimizerState out;
+    out.steps = steps_;
+    out.buffers.resize(slots_.size());
+    for (size_t p = 0; p < slots_.size(); ++p)
+      for (int k = 0; k < Rule::kStates; ++k)
+        out.buffers[p].emplace_back(state_[p].buffers[k].begin(), state_[p].buffers[k].end());
+    return out;
+  }
+
+  void import_state(const OptimizerState& in) override {
+    if (in.steps < 0 || in.buffers.size() != slots_.size())
+      throw InputError("stored optimiser state has " + std::to_string(in.buffers.size()) +
+                       " parameters, this optimiser " + std::to_string(slots_.size()));
+    for (size_t p = 0; p < slots_.size(); ++p) {
+      if (in.buffers[p].size() != static_cast<size_t>(Rule::kStates))
+        throw InputError("stored optimiser state does not fit " + config_.name);
+      for (int k = 0; k < Rule::kStates; ++k)
+        if (in.buffers[p][k].size() != slots_[p].value.size())
+          throw InputError("stored optimiser state of parameter " + std::to_string(p) +
+                           " has the wrong size");
+    }
+    for (size_t p = 0; p < slots_.size(); ++p)
+      for (int k = 0; k < Rule::kStates; ++k)
+        std::copy(in.buffers[p][k].begin(), in.buffers[p][k].end(), state_[p].buffers[k].begin());
+    steps_ = in.steps;
+  }
+
  private:
   struct State {
     // The first Rule::kStates are used. Stored in x's own precision, as PyTorch does: float for

@@ -41,6 +41,14 @@ struct StateValue {
   double value;
 };
 
+// What an optimiser has learnt besides the parameters, for training checkpoints: the step count
+// and, per parameter in order, its per-element state buffers (Adam: m, v; momentum: the
+// velocity; SGD: none), each as long as the parameter.
+struct OptimizerState {
+  long steps = 0;
+  std::vector<std::vector<std::vector<float>>> buffers;  // [param][buffer][element]
+};
+
 class Optimizer {
  public:
   virtual ~Optimizer() = default;
@@ -48,6 +56,10 @@ class Optimizer {
   virtual void step() = 0;
   // State of element `index` of parameter `param` after the last step (empty before any step).
   [[nodiscard]] virtual std::vector<StateValue> probe(size_t param, size_t index) const = 0;
+  // A copy of the state, and its restoration (same optimiser, same parameter sizes; InputError
+  // otherwise). After import_state the next step() continues as if never interrupted.
+  [[nodiscard]] virtual OptimizerState export_state() const = 0;
+  virtual void import_state(const OptimizerState& state) = 0;
   // Takes effect at the next step(); the rules read the rate afresh every step.
   void set_lr(double lr) {
     if (!(lr > 0.0) || lr > 1e300) throw_bad_lr(lr);

@@ -90,7 +90,8 @@ Comparison compare_runs(const std::filesystem::path& runs_db, std::span<const in
   out.dataset = ds.name;
   out.test_count = ds.test_images.dim(0);
   out.disnet_run = train::resolve_disnet_run(store, disnet_run);
-  out.judge_run = train::resolve_finished_run(store, judge_run, "classifier", "classifier (judge)",
+  out.judge_run = train::resolve_finished_run(store, judge_run, runs::RunKind::classifier,
+                                              "classifier (judge)",
                                               "aelab train classifier");
 
   progress(ctx, 0.0, "loading dis_net and the judge");
@@ -126,7 +127,7 @@ Comparison compare_runs(const std::filesystem::path& runs_db, std::span<const in
     ComparisonRow row;
     row.run_id = rec.summary.id;
     row.name = rec.summary.name;
-    row.kind = rec.summary.kind;
+    row.kind = runs::to_string(rec.summary.kind);
     row.adversarial = cfg.adversarial;
     row.preset = cfg.model.preset;
     row.latent = cfg.model.latent;

@@ -17,11 +17,14 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <set>
 #include <sstream>
 #include <system_error>
 
 #include "core/error.hpp"
 #include "core/paths.hpp"
+#include "runs/metric_names.hpp"
+#include "runs/run_text.hpp"
 
 namespace aelab::runs {
 
@@ -195,19 +198,34 @@ bool process_alive(const std::string& token) {
   return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
 }
 
+// The flags and the last checkpoint's epoch are index lookups on the blob tables' primary keys.
 constexpr const char* kSummaryColumns =
-    "id, kind, name, status, message, created_at, COALESCE(finished_at, ''), result_json";
+    "id, kind, name, status, message, created_at, COALESCE(finished_at, ''), result_json, "
+    "config_json, "
+    "EXISTS(SELECT 1 FROM checkpoints c WHERE c.run_id = runs.id AND c.tag = 'final'), "
+    "EXISTS(SELECT 1 FROM artefacts a WHERE a.run_id = runs.id AND a.name = 'test_codes'), "
+    "COALESCE((SELECT CASE WHEN json_valid(c.state_json) THEN json_extract(c.state_json, "
+    "'$.epoch') END FROM checkpoints c WHERE c.run_id = runs.id AND c.tag = 'last'), -1)";
 
 RunSummary read_summary(const Stmt& s) {
   RunSummary r;
   r.id = s.column_int(0);
-  r.kind = s.column_text(1);
+  r.kind = parse_run_kind(s.column_text(1));
   r.name = s.column_text(2);
   r.status = parse_run_status(s.column_text(3));
   r.message = s.column_text(4);
   r.created_at = s.column_text(5);
   r.finished_at = s.column_text(6);
   r.result = parse_lenient(s.column_text(7));
+  r.config = parse_lenient(s.column_text(8));
+  if (auto it = r.result.find("epochs_done"); r.result.is_object() && it != r.result.end() &&
+                                              it->is_number_integer() && it->get<int64_t>() >= 0 &&
+                                              it->get<int64_t>() <= 1000000)
+    r.epochs_done = static_cast<int>(it->get<int64_t>());
+  r.has_final_weights = s.column_int(9) != 0;
+  r.has_test_codes = s.column_int(10) != 0;
+  const int64_t last = s.column_int(11);
+  r.last_checkpoint_epoch = last >= 0 && last <= 1000000 ? static_cast<int>(last) : -1;
   return r;
 }
 
@@ -245,10 +263,22 @@ fs::path resolve_runs_db(const std::string& runs_db_flag, const std::string& dat
   return default_runs_db();
 }
 
+void validate_run_name(std::string_view name) {
+  if (name.empty()) throw InputError("a run name cannot be empty");
+  if (name.size() > 200)
+    throw InputError("a run name can have at most 200 bytes, this one has " +
+                     std::to_string(name.size()));
+  if (!is_valid_utf8(name)) throw InputError("run name '" + printable(name) + "' is not UTF-8");
+  if (has_control_chars(name))
+    throw InputError("run name '" + printable(name) +
+                     "' holds control characters (newlines, tabs, escapes)");
+}
+
 std::optional<std::pair<std::string, double>> headline_result(const nlohmann::json& result) {
   if (!result.is_object()) return std::nullopt;
   for (const char* key :
-       {"test_l1", "test_accuracy", "accuracy", "matched_accuracy", "final_loss", "loss"}) {
+       {metric::test_l1, metric::test_accuracy, "accuracy", "matched_accuracy", "final_loss",
+        "loss"}) {
     auto it = result.find(key);
     if (it != result.end() && it->is_number())
       return std::pair{std::string(key), it->get<double>()};
@@ -376,7 +406,36 @@ void RunStore::migrate() {
     )sql");
     version = 1;
   }
-  // Later versions add steps here: `if (version == 1) { ALTER TABLE ...; version = 2; }`.
+  if (version == 1) {
+    exec(db_, path_, "ALTER TABLE checkpoints ADD COLUMN state_json TEXT NOT NULL DEFAULT '{}'");
+    // Names become unique: the first run (by id) keeps a shared name, later ones get "-2", "-3",
+    // ... (never a name another run already has); an empty name becomes "run-ID".
+    std::vector<std::pair<int64_t, std::string>> rows;
+    std::set<std::string> original;
+    {
+      Stmt s(db_, path_, "SELECT id, name FROM runs ORDER BY id");
+      while (s.step()) {
+        rows.emplace_back(s.column_int(0), s.column_text(1));
+        original.insert(rows.back().second);
+      }
+    }
+    std::set<std::string> taken;
+    Stmt u(db_, path_, "UPDATE runs SET name = ? WHERE id = ?");
+    for (const auto& [id, name] : rows) {
+      if (!name.empty() && taken.insert(name).second) continue;
+      const std::string base = name.empty() ? "run-" + std::to_string(id) : name;
+      std::string fresh = base;
+      for (int k = 2; taken.count(fresh) || original.count(fresh); ++k)
+        fresh = base + "-" + std::to_string(k);
+      taken.insert(fresh);
+      u.reset();
+      u.bind_text(1, fresh).bind_int(2, id);
+      u.run();
+    }
+    exec(db_, path_, "CREATE UNIQUE INDEX runs_by_name ON runs(name)");
+    version = 2;
+  }
+  // Later versions add steps here: `if (version == 2) { ALTER TABLE ...; version = 3; }`.
   exec(db_, path_, ("PRAGMA user_version=" + std::to_string(version)).c_str());
   tx.commit();
 }
@@ -394,20 +453,60 @@ bool RunStore::has_run(int64_t run_id) const {
   return s.step();
 }
 
-int64_t RunStore::create_run(const std::string& kind, const std::string& name,
-                             const nlohmann::json& config) {
-  if (kind.empty()) throw InputError("a run needs a kind (ae, disnet, adv_ae, classifier, ...)");
+std::string RunStore::unique_name(const std::string& wanted, int64_t except_id) const {
+  Stmt s(db_, path_, "SELECT 1 FROM runs WHERE name = ? AND id != ?");
+  std::string name = wanted;
+  for (int k = 2;; ++k) {
+    s.reset();
+    s.bind_text(1, name).bind_int(2, except_id);
+    if (!s.step()) return name;
+    name = wanted + "-" + std::to_string(k);
+  }
+}
+
+int64_t RunStore::create_run(RunKind kind, const std::string& name, const nlohmann::json& config) {
+  validate_run_name(name);
+  // The write lock is held from the search for a free name to the insert: no other writer can
+  // take the same name in between (and the unique index would refuse it if one did).
   Transaction tx(db_, path_, true);
+  const std::string unique = unique_name(name, 0);
   Stmt s(db_, path_,
          std::string("INSERT INTO runs(kind, name, config_json, status, created_at, owner) "
                      "VALUES(?, ?, ?, 'running', ") +
              kNow + ", ?)");
-  s.bind_text(1, kind).bind_text(2, name).bind_text(3, dump(config));
+  s.bind_text(1, to_string(kind)).bind_text(2, unique).bind_text(3, dump(config));
   s.bind_text(4, this_process_token());
   s.run();
   int64_t id = sqlite3_last_insert_rowid(db_);
   tx.commit();
   return id;
+}
+
+void RunStore::rename_run(int64_t run_id, const std::string& name) {
+  validate_run_name(name);
+  Transaction tx(db_, path_, true);
+  require_run(run_id);
+  if (unique_name(name, run_id) != name)
+    throw InputError("another run is already named '" + printable(name) + "'");
+  Stmt s(db_, path_, "UPDATE runs SET name = ? WHERE id = ?");
+  s.bind_text(1, name).bind_int(2, run_id);
+  s.run();
+  tx.commit();
+}
+
+void RunStore::reopen_run(int64_t run_id, const std::string& message) {
+  Transaction tx(db_, path_, true);
+  RunSummary s = get_summary(run_id);
+  if (s.status != RunStatus::cancelled && s.status != RunStatus::interrupted &&
+      s.status != RunStatus::failed)
+    throw InputError("run " + std::to_string(run_id) + " is " + std::string(to_string(s.status)) +
+                     "; only a cancelled, interrupted or failed run can be resumed");
+  Stmt u(db_, path_,
+         "UPDATE runs SET status = 'running', message = ?, finished_at = NULL, owner = ? "
+         "WHERE id = ?");
+  u.bind_text(1, message).bind_text(2, this_process_token()).bind_int(3, run_id);
+  u.run();
+  tx.commit();
 }
 
 void RunStore::finish_run(int64_t run_id, RunStatus status, const std::string& message,
@@ -447,20 +546,30 @@ void RunStore::delete_run(int64_t run_id) {
 std::vector<RunSummary> RunStore::list_runs() const {
   Stmt s(db_, path_, std::string("SELECT ") + kSummaryColumns + " FROM runs ORDER BY id DESC");
   std::vector<RunSummary> out;
-  while (s.step()) out.push_back(read_summary(s));
+  while (s.step()) {
+    try {
+      out.push_back(read_summary(s));
+    } catch (const InputError&) {
+      // A row with a kind or status this aelab does not know (hand-edited, or a newer trainer's)
+      // is left out rather than hiding every other run.
+    }
+  }
   return out;
+}
+
+RunSummary RunStore::get_summary(int64_t run_id) const {
+  Stmt s(db_, path_, std::string("SELECT ") + kSummaryColumns + " FROM runs WHERE id = ?");
+  s.bind_int(1, run_id);
+  if (!s.step())
+    throw InputError("no run with id " + std::to_string(run_id) + " in " + path_.string());
+  return read_summary(s);
 }
 
 RunRecord RunStore::get_run(int64_t run_id) const {
   Transaction tx(db_, path_, false);  // one snapshot for the run row and its metrics
-  Stmt s(db_, path_,
-         std::string("SELECT ") + kSummaryColumns + ", config_json FROM runs WHERE id = ?");
-  s.bind_int(1, run_id);
-  if (!s.step())
-    throw InputError("no run with id " + std::to_string(run_id) + " in " + path_.string());
   RunRecord rec;
-  rec.summary = read_summary(s);
-  rec.config = parse_lenient(s.column_text(8));
+  rec.summary = get_summary(run_id);
+  rec.config = rec.summary.config;
   Stmt m(db_, path_,
          "SELECT name, step, epoch, value FROM metrics WHERE run_id = ? "
          "ORDER BY name, step, rowid");
@@ -475,24 +584,31 @@ RunRecord RunStore::get_run(int64_t run_id) const {
   return rec;
 }
 
-std::optional<RunSummary> RunStore::latest_run_of_kind(const std::string& kind,
-                                                       bool finished_only) const {
+std::optional<RunSummary> RunStore::latest_run_of_kind(RunKind kind, bool finished_only) const {
   Stmt s(db_, path_,
          std::string("SELECT ") + kSummaryColumns + " FROM runs WHERE kind = ? " +
              (finished_only ? "AND status = 'finished' " : "") + "ORDER BY id DESC LIMIT 1");
-  s.bind_text(1, kind);
+  s.bind_text(1, to_string(kind));
   if (!s.step()) return std::nullopt;
   return read_summary(s);
 }
 
 int RunStore::mark_stale_runs() {
   // Look first without the write lock: usually nothing is stale and nothing needs writing.
-  std::vector<std::pair<int64_t, std::string>> dead;
+  struct Dead {
+    int64_t id;
+    std::string owner;
+    int64_t epoch;  // of the last checkpoint, -1: none
+  };
+  std::vector<Dead> dead;
   {
-    Stmt s(db_, path_, "SELECT id, owner FROM runs WHERE status = 'running'");
+    Stmt s(db_, path_,
+           "SELECT id, owner, COALESCE((SELECT CASE WHEN json_valid(c.state_json) THEN "
+           "json_extract(c.state_json, '$.epoch') END FROM checkpoints c WHERE c.run_id = "
+           "runs.id AND c.tag = 'last'), -1) FROM runs WHERE status = 'running'");
     while (s.step()) {
       std::string owner = s.column_text(1);
-      if (!process_alive(owner)) dead.emplace_back(s.column_int(0), owner);
+      if (!process_alive(owner)) dead.push_back({s.column_int(0), owner, s.column_int(2)});
     }
   }
   if (dead.empty()) return 0;
@@ -502,11 +618,12 @@ int RunStore::mark_stale_runs() {
   Stmt u(db_, path_,
          std::string("UPDATE runs SET status = 'interrupted', message = ?, finished_at = ") + kNow +
              " WHERE id = ? AND status = 'running'");
-  for (const auto& [id, owner] : dead) {
+  for (const auto& d : dead) {
+    const std::string why = "(its process " + d.owner.substr(0, d.owner.find(':')) + " ended)";
     u.reset();
-    u.bind_text(1, "interrupted: the process that ran it (" + owner.substr(0, owner.find(':')) +
-                       ") ended without finishing it");
-    u.bind_int(2, id);
+    u.bind_text(1, d.epoch >= 0 ? "interrupted at epoch " + std::to_string(d.epoch) + " " + why
+                                : "interrupted before its first epoch ended " + why);
+    u.bind_int(2, d.id);
     u.run();
     marked += sqlite3_changes(db_);
   }
@@ -525,6 +642,27 @@ void RunStore::add_metric(int64_t run_id, long step, double epoch, const std::st
 void RunStore::add_metrics(int64_t run_id, std::span<const MetricPoint> points) {
   Transaction tx(db_, path_, true);
   require_run(run_id);
+  insert_metrics(run_id, points);
+  tx.commit();
+}
+
+void RunStore::record_epoch(int64_t run_id, const EpochRecord& r) {
+  std::vector<std::byte> blob;
+  if (r.checkpoint) blob = encode_tensors(*r.checkpoint);  // before the lock: it takes a while
+  Transaction tx(db_, path_, true);
+  require_run(run_id);
+  insert_metrics(run_id, r.points);
+  if (r.checkpoint) {
+    if (r.checkpoint_tag.empty()) throw InputError("an epoch checkpoint needs a tag");
+    put_blob("checkpoints", run_id, r.checkpoint_tag, "tensors", blob, dump(r.checkpoint_state));
+  }
+  Stmt s(db_, path_, "UPDATE runs SET message = ?, result_json = ? WHERE id = ?");
+  s.bind_text(1, r.message).bind_text(2, dump(r.result)).bind_int(3, run_id);
+  s.run();
+  tx.commit();
+}
+
+void RunStore::insert_metrics(int64_t run_id, std::span<const MetricPoint> points) {
   Stmt s(db_, path_, "INSERT INTO metrics(run_id, step, epoch, name, value) VALUES(?, ?, ?, ?, ?)");
   for (const auto& p : points) {
     if (p.name.empty()) throw InputError("a metric point needs a name");
@@ -533,7 +671,6 @@ void RunStore::add_metrics(int64_t run_id, std::span<const MetricPoint> points) 
     s.bind_double(5, p.value);
     s.run();
   }
-  tx.commit();
 }
 
 MetricSeries RunStore::metric_series(int64_t run_id, const std::string& name) const {
@@ -564,18 +701,26 @@ std::vector<std::string> RunStore::metric_names(int64_t run_id) const {
 
 void RunStore::save_blob(const char* table, int64_t run_id, const std::string& name,
                          const std::string& kind, std::span<const std::byte> data) {
-  if (name.empty()) throw InputError(std::string("a ") + table + " entry needs a name");
-  const bool is_ckpt = std::string_view(table) == "checkpoints";
   Transaction tx(db_, path_, true);
   require_run(run_id);
+  put_blob(table, run_id, name, kind, data, "{}");
+  tx.commit();
+}
+
+void RunStore::put_blob(const char* table, int64_t run_id, const std::string& name,
+                        const std::string& kind, std::span<const std::byte> data,
+                        const std::string& state_json) {
+  if (name.empty()) throw InputError(std::string("a ") + table + " entry needs a name");
+  const bool is_ckpt = std::string_view(table) == "checkpoints";
   Stmt s(db_, path_,
          std::string("INSERT OR REPLACE INTO ") + table + "(run_id, " + (is_ckpt ? "tag" : "name") +
-             ", kind, blob, checksum, bytes, created_at) VALUES(?, ?, ?, ?, ?, ?, " + kNow + ")");
+             ", kind, blob, checksum, bytes, created_at" + (is_ckpt ? ", state_json" : "") +
+             ") VALUES(?, ?, ?, ?, ?, ?, " + kNow + (is_ckpt ? ", ?" : "") + ")");
   s.bind_int(1, run_id).bind_text(2, name).bind_text(3, kind).bind_blob(4, data);
   s.bind_int(5, std::bit_cast<int64_t>(fnv1a64(data)));
   s.bind_int(6, static_cast<int64_t>(data.size()));
+  if (is_ckpt) s.bind_text(7, state_json);
   s.run();
-  tx.commit();
 }
 
 Artefact RunStore::load_blob(const char* table, int64_t run_id, const std::string& name) const {
@@ -596,15 +741,44 @@ Artefact RunStore::load_blob(const char* table, int64_t run_id, const std::strin
   return a;
 }
 
-void RunStore::save_checkpoint(int64_t run_id, const std::string& tag,
-                               const NamedTensors& tensors) {
+void RunStore::save_checkpoint(int64_t run_id, const std::string& tag, const NamedTensors& tensors,
+                               const nlohmann::json& state) {
   auto blob = encode_tensors(tensors);
-  save_blob("checkpoints", run_id, tag, "tensors", blob);
+  Transaction tx(db_, path_, true);
+  require_run(run_id);
+  put_blob("checkpoints", run_id, tag, "tensors", blob, dump(state));
+  tx.commit();
 }
 
 NamedTensors RunStore::load_checkpoint(int64_t run_id, const std::string& tag) const {
   auto a = load_blob("checkpoints", run_id, tag);
   return decode_tensors(a.data, "checkpoint '" + tag + "' of run " + std::to_string(run_id));
+}
+
+Checkpoint RunStore::load_checkpoint_with_state(int64_t run_id, const std::string& tag) const {
+  Transaction tx(db_, path_, false);  // the tensors and their state from one snapshot
+  Checkpoint c;
+  c.tensors = load_checkpoint(run_id, tag);
+  Stmt s(db_, path_, "SELECT state_json FROM checkpoints WHERE run_id = ? AND tag = ?");
+  s.bind_int(1, run_id).bind_text(2, tag);
+  c.state = s.step() ? parse_lenient(s.column_text(0)) : nlohmann::json();
+  if (!c.state.is_object()) c.state = nlohmann::json::object();
+  tx.commit();
+  return c;
+}
+
+bool RunStore::has_checkpoint(int64_t run_id, const std::string& tag) const {
+  Stmt s(db_, path_, "SELECT 1 FROM checkpoints WHERE run_id = ? AND tag = ?");
+  s.bind_int(1, run_id).bind_text(2, tag);
+  return s.step();
+}
+
+void RunStore::delete_checkpoint(int64_t run_id, const std::string& tag) {
+  Transaction tx(db_, path_, true);
+  Stmt s(db_, path_, "DELETE FROM checkpoints WHERE run_id = ? AND tag = ?");
+  s.bind_int(1, run_id).bind_text(2, tag);
+  s.run();
+  tx.commit();
 }
 
 void RunStore::save_artefact(int64_t run_id, const std::string& name, const std::string& kind,

@@ -11,6 +11,8 @@
 //
 // Schema version lives in PRAGMA user_version. open() creates or migrates older files and refuses
 // a file written by a newer aelab (or any other SQLite database) with a message saying so.
+// Version 2: run names are unique (a unique index; older duplicates got "-2", "-3" suffixes) and a
+// checkpoint carries a JSON state beside its tensors (what a resume needs besides weights).
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -21,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "runs/run_kind.hpp"
 #include "runs/tensor_blob.hpp"
 
 struct sqlite3;
@@ -28,7 +31,7 @@ struct sqlite3_stmt;
 
 namespace aelab::runs {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 inline constexpr int kBusyTimeoutMs = 5000;
 
 // 'interrupted': left 'running' by a process that is gone (see mark_stale_runs()).
@@ -39,7 +42,7 @@ enum class RunStatus { running, finished, cancelled, diverged, failed, interrupt
 struct MetricPoint {
   long step = 0;
   double epoch = 0.0;
-  std::string name;    // "train_l1", "test_l1", "lr"
+  std::string name;    // runs::metric::train_l1, test_l1, lr (runs/metric_names.hpp)
   double value = 0.0;  // NaN is stored (as NULL) and read back as NaN
 };
 
@@ -51,20 +54,32 @@ struct MetricSeries {
   [[nodiscard]] size_t size() const { return steps.size(); }
 };
 
+// The checkpoint tags the trainers write.
+inline constexpr const char* kFinalCheckpoint = "final";  // the weights of a finished run
+// Written at the end of every epoch (weights, optimiser state, and its state JSON: epoch, RNG...);
+// a cancelled or interrupted run resumes from it. Removed when the run finishes.
+inline constexpr const char* kLastCheckpoint = "last";
+inline constexpr const char* kTestCodesArtefact = "test_codes";
+
 struct RunSummary {
   int64_t id = 0;
-  std::string kind;  // "ae", "disnet", "adv_ae", "classifier", ...
-  std::string name;
+  RunKind kind = RunKind::ae;
+  std::string name;  // unique in the store
   RunStatus status = RunStatus::running;
   std::string message;
   std::string created_at;   // UTC, "2024-05-01 12:34:56"
   std::string finished_at;  // empty while running
   nlohmann::json result;    // {} until finished
+  nlohmann::json config;    // as recorded by create_run
+  int epochs_done = 0;      // result's epochs_done (updated every epoch), else 0
+  int last_checkpoint_epoch = -1;  // the epoch of the "last" checkpoint; -1: none
+  bool has_final_weights = false;  // a "final" checkpoint
+  bool has_test_codes = false;     // a "test_codes" artefact
 };
 
 struct RunRecord {
   RunSummary summary;
-  nlohmann::json config;
+  nlohmann::json config;  // == summary.config
   std::map<std::string, MetricSeries> metrics;  // by metric name
 };
 
@@ -92,6 +107,27 @@ struct Artefact {
 [[nodiscard]] std::optional<std::pair<std::string, double>> headline_result(
     const nlohmann::json& result);
 
+// What create_run and rename_run accept as a name: 1..200 bytes of valid UTF-8 without control
+// characters. InputError saying why otherwise.
+void validate_run_name(std::string_view name);
+
+// A checkpoint's tensors and the JSON state stored beside them ({} when none was given).
+struct Checkpoint {
+  NamedTensors tensors;
+  nlohmann::json state;
+};
+
+// Everything a trainer records at the end of an epoch, written in one transaction: a kill leaves
+// either the whole epoch (metrics, checkpoint, message) or none of it.
+struct EpochRecord {
+  std::span<const MetricPoint> points;
+  std::string message;          // e.g. "epoch 3/10"
+  nlohmann::json result;        // the result so far
+  std::string checkpoint_tag;   // empty: no checkpoint
+  const NamedTensors* checkpoint = nullptr;
+  nlohmann::json checkpoint_state;
+};
+
 class RunStore {
  public:
   // Opens (creating it and its parent directories if needed) the store at `db`. InputError when
@@ -107,8 +143,16 @@ class RunStore {
   [[nodiscard]] const std::filesystem::path& path() const { return path_; }
 
   // [SECTION] Runs
-  int64_t create_run(const std::string& kind, const std::string& name,
-                     const nlohmann::json& config);
+  // Records a new 'running' run owned by this process. The name (validate_run_name) is made
+  // unique under the write lock: `name`, else `name-2`, `name-3`, ... (read it back with
+  // get_run(id).summary.name). Two processes creating runs at once never get the same name.
+  int64_t create_run(RunKind kind, const std::string& name, const nlohmann::json& config);
+  // InputError for an unknown run, a name validate_run_name refuses, or one another run has.
+  void rename_run(int64_t run_id, const std::string& name);
+  // A cancelled, interrupted or failed run becomes 'running' again, owned by this process (a
+  // resume). InputError when the run is unknown or has another status; atomic, so two resumes of
+  // one run cannot both start.
+  void reopen_run(int64_t run_id, const std::string& message);
   void finish_run(int64_t run_id, RunStatus status, const std::string& message,
                   const nlohmann::json& result);
   // Keeps the run 'running' but records a message (e.g. "epoch 3/10") and partial result.
@@ -117,11 +161,15 @@ class RunStore {
   [[nodiscard]] std::vector<RunSummary> list_runs() const;  // newest first
   [[nodiscard]] RunRecord get_run(int64_t run_id) const;    // InputError if there is none
   [[nodiscard]] bool has_run(int64_t run_id) const;
-  [[nodiscard]] std::optional<RunSummary> latest_run_of_kind(const std::string& kind,
+  [[nodiscard]] RunSummary get_summary(int64_t run_id) const;  // InputError if there is none
+  [[nodiscard]] std::optional<RunSummary> latest_run_of_kind(RunKind kind,
                                                              bool finished_only = false) const;
-  // Runs marked 'running' whose process no longer exists become 'interrupted'. Called by open();
+  // Runs marked 'running' whose process no longer exists become 'interrupted', with the message
+  // "interrupted at epoch E (...)" naming the epoch of their last checkpoint. Called by open();
   // returns how many were marked.
   int mark_stale_runs();
+  // The end of an epoch in one transaction (see EpochRecord).
+  void record_epoch(int64_t run_id, const EpochRecord& record);
 
   // [SECTION] Metrics
   void add_metric(int64_t run_id, long step, double epoch, const std::string& name, double value);
@@ -131,8 +179,13 @@ class RunStore {
 
   // [SECTION] Checkpoints: named tensors under a tag ("final", "epoch_5"); saving a tag again
   // replaces it. load_checkpoint verifies the checksum: InputError on corruption or absence.
-  void save_checkpoint(int64_t run_id, const std::string& tag, const NamedTensors& tensors);
+  void save_checkpoint(int64_t run_id, const std::string& tag, const NamedTensors& tensors,
+                       const nlohmann::json& state = nlohmann::json::object());
   [[nodiscard]] NamedTensors load_checkpoint(int64_t run_id, const std::string& tag) const;
+  // The tensors with their state JSON.
+  [[nodiscard]] Checkpoint load_checkpoint_with_state(int64_t run_id, const std::string& tag) const;
+  [[nodiscard]] bool has_checkpoint(int64_t run_id, const std::string& tag) const;
+  void delete_checkpoint(int64_t run_id, const std::string& tag);  // no-op when absent
   [[nodiscard]] std::vector<BlobInfo> list_checkpoints(int64_t run_id) const;
 
   // [SECTION] Artefacts: small named blobs with a kind (test-set codes, PNG figures, JSON).
@@ -152,6 +205,12 @@ class RunStore {
   RunStore(sqlite3* db, std::filesystem::path path);
   void migrate();
   void require_run(int64_t run_id) const;
+  // The parts of the writes above, for use inside a transaction the caller holds.
+  [[nodiscard]] std::string unique_name(const std::string& wanted, int64_t except_id) const;
+  void insert_metrics(int64_t run_id, std::span<const MetricPoint> points);
+  void put_blob(const char* table, int64_t run_id, const std::string& name,
+                const std::string& kind, std::span<const std::byte> data,
+                const std::string& state_json);
   void save_blob(const char* table, int64_t run_id, const std::string& name,
                  const std::string& kind, std::span<const std::byte> data);
   [[nodiscard]] Artefact load_blob(const char* table, int64_t run_id,

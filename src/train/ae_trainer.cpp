@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <stdexcept>
 
 #include "analysis/cluster_metrics.hpp"
@@ -14,7 +15,9 @@
 #include "nn/loss.hpp"
 #include "nn/params.hpp"
 #include "optim/optimizer_json.hpp"
+#include "runs/metric_names.hpp"
 #include "runs/run_store.hpp"
+#include "runs/run_text.hpp"
 #include "train/disnet_trainer.hpp"
 #include "train/network_optimizer.hpp"
 #include "train/presets.hpp"
@@ -137,7 +140,7 @@ std::string default_run_name(const AeTrainConfig& c) {
   if (c.deblur) name += "-deblur";
   if (c.augment.active()) name += "-aug";
   if (c.cluster_epochs > 0) name += "-idec" + std::to_string(c.cluster_epochs);
-  return name;
+  return name + "-s" + std::to_string(c.seed);
 }
 
 nlohmann::json AeResult::to_json() const {
@@ -380,43 +383,107 @@ double cluster_accuracy(ClusterRefinement& r, models::Autoencoder& ae, const Ten
 
 }  // namespace
 
-AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
-                           const std::filesystem::path& runs_db, JobContext& ctx) {
-  using Clock = std::chrono::steady_clock;
-  validate(config);
-  set_num_threads(config.threads);
+// [SECTION] Epoch checkpoints
+// The "last" checkpoint holds, under these names, everything the loop below carries from one
+// epoch to the next; its state JSON the scalars (epoch, step, RNG streams, lr, lambda, seconds,
+// the result so far). At an epoch's end the batcher has no position of its own: the next epoch's
+// order is drawn from `rng`, whose state is stored.
 
-  runs::RunStore store = runs::RunStore::open(runs_db);
+namespace {
+
+constexpr int kCheckpointFormat = 1;
+
+void put_optimizer(runs::NamedTensors& out, const std::string& prefix,
+                   const optim::Optimizer& opt) {
+  optim::OptimizerState st = opt.export_state();
+  for (size_t p = 0; p < st.buffers.size(); ++p)
+    for (size_t k = 0; k < st.buffers[p].size(); ++k) {
+      const auto& b = st.buffers[p][k];
+      out.push_back({prefix + std::to_string(p) + "." + std::to_string(k),
+                     Tensor({static_cast<int64_t>(b.size())}, b)});
+    }
+}
+
+void put_params(runs::NamedTensors& out, const std::string& prefix,
+                const std::vector<nn::Param*>& params) {
+  for (size_t i = 0; i < params.size(); ++i)
+    out.push_back({prefix + std::to_string(i), params[i]->value});
+}
+
+// The tensors of `ckpt` by name; InputError naming the run when one is missing.
+class CheckpointReader {
+ public:
+  CheckpointReader(const runs::NamedTensors& t, int64_t run_id) : run_id_(run_id) {
+    for (const auto& nt : t) by_name_[nt.name] = &nt.value;
+  }
+  [[nodiscard]] const Tensor& get(const std::string& name) const {
+    auto it = by_name_.find(name);
+    if (it == by_name_.end())
+      throw InputError("the epoch checkpoint of run " + std::to_string(run_id_) + " has no '" +
+                       name + "'; it cannot be resumed");
+    return *it->second;
+  }
+  [[nodiscard]] bool has(const std::string& name) const { return by_name_.count(name) != 0; }
+  void load_params(const std::string& prefix, const std::vector<nn::Param*>& params) const {
+    for (size_t i = 0; i < params.size(); ++i) {
+      const Tensor& t = get(prefix + std::to_string(i));
+      if (t.shape() != params[i]->value.shape())
+        throw InputError("the epoch checkpoint of run " + std::to_string(run_id_) +
+                         " does not fit its model (tensor " + prefix + std::to_string(i) + ")");
+      params[i]->value = t;
+    }
+  }
+  void load_optimizer(const std::string& prefix, optim::Optimizer& opt, long steps) const {
+    optim::OptimizerState st = opt.export_state();  // for the shape: params x buffers
+    st.steps = steps;
+    for (size_t p = 0; p < st.buffers.size(); ++p)
+      for (size_t k = 0; k < st.buffers[p].size(); ++k) {
+        const Tensor& t = get(prefix + std::to_string(p) + "." + std::to_string(k));
+        st.buffers[p][k].assign(t.data(), t.data() + t.numel());
+      }
+    opt.import_state(st);
+  }
+
+ private:
+  int64_t run_id_;
+  std::map<std::string, const Tensor*> by_name_;
+};
+
+bool all_finite(const runs::NamedTensors& tensors) {
+  for (const auto& t : tensors)
+    for (float v : t.value.span())
+      if (!std::isfinite(v)) return false;
+  return true;
+}
+
+void restore_result(AeResult& r, const nlohmann::json& j) {
+  if (!j.is_object()) return;
+  r.epochs_done = j.value("epochs_done", r.epochs_done);
+  r.steps = j.value("steps", r.steps);
+  r.test_l1 = j.value("test_l1", r.test_l1);
+  r.test_mse = j.value("test_mse", r.test_mse);
+  r.train_loss = j.value("train_loss", r.train_loss);
+  r.recon_variation = j.value("recon_variation", r.recon_variation);
+  r.lambda = j.value("lambda", r.lambda);
+  r.test_clear_score = j.value("test_clear_score", r.test_clear_score);
+  r.test_cluster_accuracy = j.value("test_cluster_accuracy", r.test_cluster_accuracy);
+  r.cluster_changes = j.value("cluster_changes", r.cluster_changes);
+}
+
+// Where a run (re)starts: nothing (a new run) or its last epoch checkpoint.
+struct StartPoint {
+  const runs::NamedTensors* init_weights = nullptr;  // --init-run
+  const runs::Checkpoint* resume = nullptr;
+};
+
+AeResult run_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
+                         runs::RunStore& store, AeResult result, LoadedDisNet& dis,
+                         const StartPoint& start, JobContext& ctx) {
+  using Clock = std::chrono::steady_clock;
   const bool adversarial = is_adversarial(config);
   const bool learning = config.adversarial == "learning";
-  // Refused before a run is recorded: an adversarial run without its dis_net.
-  // ... and one that should start from a run that cannot give its weights.
-  runs::NamedTensors init_weights;
-  if (config.init_run > 0) {
-    runs::RunRecord from = store.get_run(config.init_run);
-    if (from.summary.kind != "ae" && from.summary.kind != "adv_ae")
-      throw InputError("run " + std::to_string(config.init_run) + " is a " + from.summary.kind +
-                       " run, not an autoencoder");
-    const models::AutoencoderSpec spec = ae_config_from_json(from.config).model;
-    if (spec.preset != config.model.preset || spec.latent != config.model.latent)
-      throw InputError("run " + std::to_string(config.init_run) + " is a " + spec.preset + " L" +
-                       std::to_string(spec.latent) + " autoencoder, this run wants " +
-                       config.model.preset + " L" + std::to_string(config.model.latent));
-    init_weights = store.load_checkpoint(config.init_run, "final");
-  }
-  LoadedDisNet dis;
-  if (adversarial) {
-    dis = load_disnet(runs_db, config.disnet_run);
-    dis.net.set_needs_input_grad(true);  // its input gradient is what trains the decoder
-  }
-  nlohmann::json recorded = to_json(config);
-  if (adversarial) recorded["disnet_run"] = dis.run_id;  // the run actually used
-  const std::string name = config.name.empty() ? default_run_name(config) : config.name;
-  AeResult result;
-  result.run_id = store.create_run(adversarial ? "adv_ae" : "ae", name, recorded);
-  result.disnet_run = dis.run_id;
-  nlohmann::json info = {{"run_id", result.run_id},
-                         {"epochs", config.epochs + config.cluster_epochs}};
+  const int all_epochs = config.epochs + config.cluster_epochs;
+  nlohmann::json info = {{"run_id", result.run_id}, {"epochs", all_epochs}};
   if (adversarial) info["disnet_run"] = dis.run_id;
   ctx.publish_info(info);
 
@@ -424,10 +491,11 @@ AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
     Rng rng(config.seed);
     models::Autoencoder ae(config.model, rng);
     std::vector<nn::Param*> params = ae.params();
-    if (config.init_run > 0) {
-      if (init_weights.size() != params.size())
+    if (start.init_weights) {
+      if (start.init_weights->size() != params.size())
         throw InputError("run " + std::to_string(config.init_run) + "'s checkpoint does not fit");
-      for (size_t i = 0; i < params.size(); ++i) params[i]->value = init_weights[i].value;
+      for (size_t i = 0; i < params.size(); ++i)
+        params[i]->value = (*start.init_weights)[i].value;
     }
     auto opt = optim::make_optimizer(config.optimizer, param_refs(params));
     std::unique_ptr<nn::Loss> loss;
@@ -452,7 +520,6 @@ AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
 
     data::Batcher batcher(train_x.dim(0), config.batch, rng);
     Rng aug_rng(config.seed + 0x9e3779b97f4a7c15ULL);  // its own stream: same batches either way
-    const int all_epochs = config.epochs + config.cluster_epochs;
     const long total_steps = batcher.batches_per_epoch() * all_epochs;
     const Tensor& train_input = config.deblur ? train_blurred : train_x;
     std::unique_ptr<ClusterRefinement> refine;
@@ -460,9 +527,60 @@ AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
     std::span<const int64_t> idx;
     long step = 0;
     double train_seconds = 0;
+    int first_epoch = 0;
+
+    if (start.resume) {
+      const nlohmann::json& st = start.resume->state;
+      const CheckpointReader ckpt(start.resume->tensors, result.run_id);
+      try {
+        if (st.value("format", 0) != kCheckpointFormat)
+          throw InputError("its checkpoint format is not one this aelab reads");
+        if (st.at("train_samples").get<int64_t>() != train_x.dim(0) ||
+            st.at("test_samples").get<int64_t>() != ds.test_images.dim(0))
+          throw InputError("the dataset has " + std::to_string(train_x.dim(0)) + " + " +
+                           std::to_string(ds.test_images.dim(0)) +
+                           " images, not the ones it trained on");
+        first_epoch = st.at("epoch").get<int>();
+        step = st.at("step").get<long>();
+        train_seconds = st.at("train_seconds").get<double>();
+        lambda = st.at("lambda").get<double>();
+        rng.set_state(st.at("rng").get<std::string>());
+        aug_rng.set_state(st.at("aug_rng").get<std::string>());
+        ckpt.load_params("w.", params);
+        if (st.value("refining", false)) {
+          refine = std::make_unique<ClusterRefinement>(ClusterRefinement{
+              nn::SoftAssignment(config.clusters, config.model.latent), {}, {}, {}, {}, {}, {}});
+          refine->head.set_centres(ckpt.get("centres"));
+          const Tensor& a = ckpt.get("assigned");
+          if (a.numel() != train_x.dim(0)) throw InputError("its cluster assignments do not fit");
+          refine->assigned.assign(a.data(), a.data() + a.numel());
+          std::vector<nn::Param*> all = params;
+          all.push_back(refine->head.params()[0]);
+          opt = optim::make_optimizer(config.optimizer, param_refs(all));
+        }
+        opt->set_lr(st.at("lr").get<double>());
+        ckpt.load_optimizer("m.", *opt, st.at("opt_steps").get<long>());
+        if (learning) {
+          ckpt.load_params("dis.w.", dis.net.params());
+          dis_opt->set_lr(st.at("dis_lr").get<double>());
+          ckpt.load_optimizer("dis.m.", *dis_opt, st.at("dis_opt_steps").get<long>());
+        }
+        restore_result(result, st.value("result", nlohmann::json::object()));
+      } catch (const nlohmann::json::exception& e) {
+        throw InputError("run " + std::to_string(result.run_id) +
+                         ": its epoch checkpoint is incomplete (" + e.what() + ")");
+      } catch (const InputError& e) {
+        throw InputError("run " + std::to_string(result.run_id) + " cannot be resumed: " +
+                         e.what());
+      }
+      if (first_epoch < 0 || first_epoch > all_epochs)
+        throw InputError("run " + std::to_string(result.run_id) + "'s checkpoint is at epoch " +
+                         std::to_string(first_epoch) + " of " + std::to_string(all_epochs));
+      ctx.publish_snapshot(values_of(params));
+    }
     auto last_snapshot = Clock::now();
 
-    for (int epoch = 0; epoch < all_epochs; ++epoch) {
+    for (int epoch = first_epoch; epoch < all_epochs; ++epoch) {
       auto epoch_start = Clock::now();
       if (epoch >= config.epochs) {                        // cluster refinement
         const Tensor codes = encode_all(ae, train_input);  // once an epoch, for k-means and P
@@ -483,11 +601,11 @@ AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
         ctx.checkpoint();
         if (auto lr = ctx.take_lr_request()) {
           opt->set_lr(*lr);
-          ctx.publish_metric({step, double(epoch), "lr", *lr});
+          ctx.publish_metric({step, double(epoch), runs::metric::lr, *lr});
         }
-        if (auto lam = ctx.take_param_request("lambda")) {
+        if (auto lam = ctx.take_param_request(runs::metric::lambda)) {
           if (*lam >= 0 && std::isfinite(*lam)) lambda = *lam;  // a bad value is ignored
-          ctx.publish_metric({step, double(epoch), "lambda", lambda});
+          ctx.publish_metric({step, double(epoch), runs::metric::lambda, lambda});
         }
         gather_rows_into(train_x, idx, batch);
         if (config.augment.active()) {
@@ -541,7 +659,7 @@ AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
         ++step;
         if (step % 10 == 0)
           ctx.publish_metric(
-              {step, epoch + double(seen) / train_x.dim(0), "train_loss_step", total});
+              {step, epoch + double(seen) / train_x.dim(0), runs::metric::train_loss_step, total});
         ctx.report_progress(double(step) / total_steps, "epoch " + std::to_string(epoch + 1) + "/" +
                                                             std::to_string(all_epochs) + ", loss " +
                                                             std::to_string(total));
@@ -561,38 +679,75 @@ AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
       result.test_mse = test.mse;
       result.recon_variation = test.variation;
       const double ep = epoch + 1;
-      std::vector<runs::MetricPoint> points{{step, ep, "train_loss", result.train_loss},
-                                            {step, ep, "test_l1", test.l1},
-                                            {step, ep, "test_mse", test.mse},
-                                            {step, ep, "lr", opt->lr()},
-                                            {step, ep, "seconds", train_seconds}};
+      namespace m = runs::metric;
+      std::vector<runs::MetricPoint> points{{step, ep, m::train_loss, result.train_loss},
+                                            {step, ep, m::test_l1, test.l1},
+                                            {step, ep, m::test_mse, test.mse},
+                                            {step, ep, m::lr, opt->lr()},
+                                            {step, ep, m::seconds, train_seconds}};
       if (adversarial) {
         result.test_clear_score = mean_clear_score(dis.net, recon);
         result.lambda = lambda;
-        points.push_back({step, ep, "train_l1", rec_sum / std::max<int64_t>(seen, 1)});
-        points.push_back({step, ep, "train_adv", adv_sum / std::max<int64_t>(seen, 1)});
-        points.push_back({step, ep, "test_clear_score", result.test_clear_score});
-        points.push_back({step, ep, "lambda", lambda});
+        points.push_back({step, ep, m::train_l1, rec_sum / std::max<int64_t>(seen, 1)});
+        points.push_back({step, ep, m::train_adv, adv_sum / std::max<int64_t>(seen, 1)});
+        points.push_back({step, ep, m::test_clear_score, result.test_clear_score});
+        points.push_back({step, ep, m::lambda, lambda});
         info["test_clear_score"] = result.test_clear_score;
         info["lambda"] = lambda;
       }
       if (refine) {
         result.test_cluster_accuracy = cluster_accuracy(*refine, ae, test_input, ds.test_labels);
-        points.push_back({step, ep, "train_kl", kl_sum / std::max<int64_t>(seen, 1)});
-        points.push_back({step, ep, "test_cluster_acc", result.test_cluster_accuracy});
-        points.push_back({step, ep, "cluster_changes", result.cluster_changes});
+        points.push_back({step, ep, m::train_kl, kl_sum / std::max<int64_t>(seen, 1)});
+        points.push_back({step, ep, m::test_cluster_acc, result.test_cluster_accuracy});
+        points.push_back({step, ep, m::cluster_changes, result.cluster_changes});
         info["test_cluster_acc"] = result.test_cluster_accuracy;
       }
-      store.add_metrics(result.run_id, points);
+
+      // The epoch checkpoint, in the same transaction as the epoch's metrics.
+      runs::NamedTensors ckpt;
+      put_params(ckpt, "w.", params);
+      put_optimizer(ckpt, "m.", *opt);
+      nlohmann::json state = {{"format", kCheckpointFormat},
+                              {"epoch", epoch + 1},
+                              {"step", step},
+                              {"train_seconds", train_seconds},
+                              {"lr", opt->lr()},
+                              {"opt_steps", opt->steps()},
+                              {"lambda", lambda},
+                              {"rng", rng.state()},
+                              {"aug_rng", aug_rng.state()},
+                              {"train_samples", train_x.dim(0)},
+                              {"test_samples", ds.test_images.dim(0)},
+                              {"refining", refine != nullptr},
+                              {"result", result.to_json()}};
+      if (refine) {
+        ckpt.push_back({"centres", refine->head.centres()});
+        Tensor a({static_cast<int64_t>(refine->assigned.size())});
+        for (size_t i = 0; i < refine->assigned.size(); ++i)
+          a[static_cast<int64_t>(i)] = float(refine->assigned[i]);
+        ckpt.push_back({"assigned", std::move(a)});
+      }
+      if (learning) {
+        put_params(ckpt, "dis.w.", dis.net.params());
+        put_optimizer(ckpt, "dis.m.", *dis_opt);
+        state["dis_lr"] = dis_opt->lr();
+        state["dis_opt_steps"] = dis_opt->steps();
+      }
+      runs::EpochRecord record;
+      record.points = points;
+      record.message = "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(all_epochs);
+      record.result = result.to_json();
+      record.checkpoint_tag = runs::kLastCheckpoint;
+      record.checkpoint = &ckpt;
+      record.checkpoint_state = std::move(state);
+      store.record_epoch(result.run_id, record);
+
       ctx.publish_metrics(points);
       ctx.publish_snapshot(values_of(params));
       last_snapshot = Clock::now();
       info["epoch"] = epoch + 1;
       info["test_l1"] = test.l1;
       ctx.publish_info(info);
-      store.update_run(result.run_id,
-                       "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(all_epochs),
-                       result.to_json());
     }
 
     result.train_seconds = train_seconds;
@@ -600,24 +755,116 @@ AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
         train_seconds > 0 ? double(train_x.dim(0)) * result.epochs_done / train_seconds : 0.0;
     result.collapsed = result.recon_variation < kCollapseVariation;
 
-    store.save_checkpoint(result.run_id, "final", runs::name_in_order(values_of(params)));
+    store.save_checkpoint(result.run_id, runs::kFinalCheckpoint,
+                          runs::name_in_order(values_of(params)));
     if (learning)
       store.save_checkpoint(result.run_id, "disnet_final",
                             runs::name_in_order(values_of(dis.net.params())));
     Tensor codes = encode_all(ae, test_input);
-    store.save_tensor_artefact(result.run_id, "test_codes", {{"codes", codes}});
+    store.save_tensor_artefact(result.run_id, runs::kTestCodesArtefact, {{"codes", codes}});
     if (refine)
       store.save_tensor_artefact(result.run_id, "cluster_centres",
                                  {{"centres", refine->head.centres()}});
     store.finish_run(result.run_id, runs::RunStatus::finished,
                      result.collapsed ? "reconstructions collapsed to a near-constant image" : "",
                      result.to_json());
-    ctx.report_progress(1.0, name + ": test L1 " + std::to_string(result.test_l1));
+    // A finished run is not resumed: its epoch checkpoint (weights and moments) only took space.
+    store.delete_checkpoint(result.run_id, runs::kLastCheckpoint);
+    ctx.report_progress(1.0, result.name + ": test L1 " + std::to_string(result.test_l1));
     return result;
   } catch (...) {
     record_run_ending(store, result.run_id, result.to_json());
     throw;
   }
+}
+
+}  // namespace
+
+AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
+                           const std::filesystem::path& runs_db, JobContext& ctx) {
+  validate(config);
+  set_num_threads(config.threads);
+
+  runs::RunStore store = runs::RunStore::open(runs_db);
+  const bool adversarial = is_adversarial(config);
+  // Refused before a run is recorded: an adversarial run without its dis_net.
+  // ... and one that should start from a run that cannot give its weights.
+  runs::NamedTensors init_weights;
+  if (config.init_run > 0) {
+    runs::RunRecord from = store.get_run(config.init_run);
+    if (!runs::is_autoencoder(from.summary.kind))
+      throw InputError("run " + std::to_string(config.init_run) + " is a " +
+                       std::string(runs::to_string(from.summary.kind)) +
+                       " run, not an autoencoder");
+    const models::AutoencoderSpec spec = ae_config_from_json(from.config).model;
+    if (spec.preset != config.model.preset || spec.latent != config.model.latent)
+      throw InputError("run " + std::to_string(config.init_run) + " is a " + spec.preset + " L" +
+                       std::to_string(spec.latent) + " autoencoder, this run wants " +
+                       config.model.preset + " L" + std::to_string(config.model.latent));
+    init_weights = store.load_checkpoint(config.init_run, runs::kFinalCheckpoint);
+  }
+  LoadedDisNet dis;
+  if (adversarial) {
+    dis = load_disnet(runs_db, config.disnet_run);
+    dis.net.set_needs_input_grad(true);  // its input gradient is what trains the decoder
+  }
+  nlohmann::json recorded = to_json(config);
+  if (adversarial) recorded["disnet_run"] = dis.run_id;  // the run actually used
+  AeResult result;
+  result.run_id = store.create_run(adversarial ? runs::RunKind::adv_ae : runs::RunKind::ae,
+                                   config.name.empty() ? default_run_name(config) : config.name,
+                                   recorded);
+  result.name = store.get_summary(result.run_id).name;  // made unique by the store
+  result.disnet_run = dis.run_id;
+  StartPoint start;
+  if (config.init_run > 0) start.init_weights = &init_weights;
+  return run_autoencoder(config, ds, store, std::move(result), dis, start, ctx);
+}
+
+AeTrainConfig check_resumable(const runs::RunStore& store, int64_t run_id) {
+  const runs::RunSummary s = store.get_summary(run_id);  // InputError: no such run
+  const std::string what = "run " + std::to_string(run_id) + " (" + runs::printable(s.name) + ")";
+  if (!runs::is_autoencoder(s.kind))
+    throw InputError(what + " is a " + std::string(runs::to_string(s.kind)) +
+                     " run; only autoencoder runs can be resumed");
+  switch (s.status) {
+    case runs::RunStatus::finished:
+      throw InputError(what + " is finished; there is nothing to resume");
+    case runs::RunStatus::running:
+      throw InputError(what + " is still running");
+    case runs::RunStatus::diverged:
+      throw InputError(what + " diverged; resumed with the same settings it would diverge again");
+    default:
+      break;
+  }
+  if (s.last_checkpoint_epoch < 0)
+    throw InputError(what + " has no epoch checkpoint (it stopped before its first epoch ended)");
+  return ae_config_from_json(s.config);
+}
+
+AeResult resume_autoencoder(int64_t run_id, const data::Dataset& ds,
+                            const std::filesystem::path& runs_db, JobContext& ctx) {
+  runs::RunStore store = runs::RunStore::open(runs_db);
+  const AeTrainConfig config = check_resumable(store, run_id);
+  set_num_threads(config.threads);
+  runs::Checkpoint ckpt = store.load_checkpoint_with_state(run_id, runs::kLastCheckpoint);
+  if (!all_finite(ckpt.tensors))
+    throw InputError("run " + std::to_string(run_id) +
+                     "'s epoch checkpoint holds non-finite weights; it cannot be resumed");
+  LoadedDisNet dis;
+  if (is_adversarial(config)) {
+    dis = load_disnet(runs_db, config.disnet_run);
+    dis.net.set_needs_input_grad(true);
+  }
+  const int epoch = ckpt.state.value("epoch", 0);
+  store.reopen_run(run_id, "resumed at epoch " + std::to_string(epoch));
+  AeResult result;
+  result.run_id = run_id;
+  result.name = store.get_summary(run_id).name;
+  result.disnet_run = dis.run_id;
+  StartPoint start;
+  start.resume = &ckpt;
+  return run_autoencoder(config, ds, store, std::move(result), dis, start, ctx);
 }
 
 }  // namespace aelab::train

@@ -27,7 +27,7 @@ struct AeTrainConfig {
   int64_t limit = 0;  // > 0: at most this many samples per split (quick runs, tests)
   // Random rotations / shifts of each training batch (input and target alike; data/augment.hpp).
   data::AugmentSpec augment;
-  std::string name;  // shown in the run list; a default is made from the config
+  std::string name;  // shown in the run list; empty: default_run_name (the store makes it unique)
 
   // Part (b). With adversarial "frozen" or "learning" the loss is
   //   L1(x_hat, x) + lambda * BCE(dis_net(x_hat), clear = 1),
@@ -68,14 +68,15 @@ struct AeTrainConfig {
 void validate(const AeTrainConfig& config);
 [[nodiscard]] nlohmann::json to_json(const AeTrainConfig& config);
 [[nodiscard]] AeTrainConfig ae_config_from_json(const nlohmann::json& j);
-[[nodiscard]] std::string default_run_name(
-    const AeTrainConfig& config);  // "mlp-L16-l1", "conv-L16-l1-frozen0.05"
+// "mlp-L16-l1-s0", "conv-L16-l1-frozen0.05-s3" (the seed last)
+[[nodiscard]] std::string default_run_name(const AeTrainConfig& config);
 [[nodiscard]] inline bool is_adversarial(const AeTrainConfig& c) {
   return c.adversarial != "none";
 }
 
 struct AeResult {
   int64_t run_id = 0;
+  std::string name;  // as stored (unique in the store; not in to_json)
   int epochs_done = 0;
   long steps = 0;
   double test_l1 = 0;  // mean |x_hat - x| per pixel on the test split
@@ -102,12 +103,27 @@ struct AeResult {
 
 // Trains inside a Job (adversarial runs: see AeTrainConfig; an unknown or missing dis_net run is
 // an InputError before any run is recorded): records the run in the store at runs_db (config,
-// status, metrics per epoch, final weights, test-set codes), publishes metrics and weight snapshots
-// to the UI, follows pause/resume/cancel and lr requests. A non-finite loss ends the run as
-// diverged (the store says so, and a DivergedError carries the step out); a cancel ends it as
-// cancelled.
+// status, final weights, test-set codes, and at the end of every epoch, in one transaction, that
+// epoch's metrics and the checkpoint "last": weights, optimiser moments, RNG streams), publishes
+// metrics and weight snapshots to the UI, follows pause/resume/cancel and lr requests. A
+// non-finite loss ends the run as diverged (the store says so, and a DivergedError carries the
+// step out); Job::cancel(StopReason::user) ends it as cancelled, StopReason::quit as interrupted
+// ("interrupted at epoch E"); both keep "last", so resume_autoencoder can continue them.
 AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& dataset,
                            const std::filesystem::path& runs_db, JobContext& ctx);
+
+// The recorded config of a run resume_autoencoder can continue, or an InputError of one line:
+// unknown run, not an autoencoder, finished, still running, diverged, no epoch checkpoint. The
+// caller loads the dataset the config names, then calls resume_autoencoder.
+[[nodiscard]] AeTrainConfig check_resumable(const runs::RunStore& store, int64_t run_id);
+
+// Continues a cancelled, interrupted or failed autoencoder run from its last epoch checkpoint, in
+// place (same run id; the status is 'running' again), to the same final weights and numbers as
+// an uninterrupted run with the same seed and thread count. Refused (InputError) as
+// check_resumable says, and when the checkpoint holds non-finite weights or `dataset` is not the
+// one the run trained on (sample counts).
+AeResult resume_autoencoder(int64_t run_id, const data::Dataset& dataset,
+                            const std::filesystem::path& runs_db, JobContext& ctx);
 
 // [SECTION] Evaluation (batched, inference only)
 // images: (M, 1, 28, 28). Mean absolute error per pixel and mean squared error.

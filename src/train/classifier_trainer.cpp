@@ -11,6 +11,7 @@
 #include "nn/loss.hpp"
 #include "optim/optimizer.hpp"
 #include "optim/optimizer_json.hpp"
+#include "runs/metric_names.hpp"
 #include "runs/run_store.hpp"
 #include "train/disnet_trainer.hpp"
 #include "train/network_optimizer.hpp"
@@ -115,12 +116,12 @@ double accuracy(std::span<const uint8_t> predicted, std::span<const uint8_t> lab
 LoadedClassifier load_classifier(const std::filesystem::path& runs_db, int64_t run_id) {
   runs::RunStore store = runs::RunStore::open(runs_db);
   LoadedClassifier out;
-  out.run_id = resolve_finished_run(store, run_id, "classifier", "classifier (judge)",
+  out.run_id = resolve_finished_run(store, run_id, runs::RunKind::classifier, "classifier (judge)",
                                     "aelab train classifier");
   ClassifierConfig c = classifier_config_from_json(store.get_run(out.run_id).config);
   Rng rng(c.seed);
   out.net = models::build_digit_classifier(rng);
-  set_weights(out.net, store.load_checkpoint(out.run_id, "final"));
+  set_weights(out.net, store.load_checkpoint(out.run_id, runs::kFinalCheckpoint));
   return out;
 }
 
@@ -162,9 +163,10 @@ ClassifierResult train_classifier(const ClassifierConfig& config, const data::Da
     throw InputError("dataset '" + ds.name + "' has an empty split");
 
   runs::RunStore store = runs::RunStore::open(runs_db);
-  const std::string name = config.name.empty() ? "judge" : config.name;
+  const std::string name =
+      config.name.empty() ? "judge-s" + std::to_string(config.seed) : config.name;
   ClassifierResult result;
-  result.run_id = store.create_run("classifier", name, to_json(config));
+  result.run_id = store.create_run(runs::RunKind::classifier, name, to_json(config));
   nlohmann::json info = {{"run_id", result.run_id}, {"epochs", config.epochs}};
   ctx.publish_info(info);
 
@@ -215,7 +217,7 @@ ClassifierResult train_classifier(const ClassifierConfig& config, const data::Da
         ++step;
         if (step % 10 == 0)
           ctx.publish_metric(
-              {step, epoch + double(seen) / ds.train_images.dim(0), "train_loss_step", l});
+              {step, epoch + double(seen) / ds.train_images.dim(0), runs::metric::train_loss_step, l});
         ctx.report_progress(double(step) / total_steps, "epoch " + std::to_string(epoch + 1) + "/" +
                                                             std::to_string(config.epochs) +
                                                             ", loss " + std::to_string(l));
@@ -226,8 +228,8 @@ ClassifierResult train_classifier(const ClassifierConfig& config, const data::Da
       result.train_loss = loss_sum / std::max<int64_t>(seen, 1);
       result.test_accuracy = accuracy(classify(net, ds.test_images), ds.test_labels);
       std::vector<runs::MetricPoint> points{
-          {step, double(epoch + 1), "train_loss", result.train_loss},
-          {step, double(epoch + 1), "test_accuracy", result.test_accuracy}};
+          {step, double(epoch + 1), runs::metric::train_loss, result.train_loss},
+          {step, double(epoch + 1), runs::metric::test_accuracy, result.test_accuracy}};
       store.add_metrics(result.run_id, points);
       ctx.publish_metrics(points);
       info["epoch"] = epoch + 1;
@@ -242,7 +244,7 @@ ClassifierResult train_classifier(const ClassifierConfig& config, const data::Da
         train_seconds > 0 ? double(ds.train_images.dim(0)) * result.epochs_done / train_seconds : 0;
     std::vector<Tensor> values;
     for (nn::Param* p : params) values.push_back(p->value);
-    store.save_checkpoint(result.run_id, "final", runs::name_in_order(values));
+    store.save_checkpoint(result.run_id, runs::kFinalCheckpoint, runs::name_in_order(values));
     store.finish_run(result.run_id, runs::RunStatus::finished, "", result.to_json());
     ctx.report_progress(1.0, name + ": test accuracy " + std::to_string(result.test_accuracy));
     return result;

@@ -26,7 +26,7 @@ struct ClassifierConfig {
   int threads = 0;
   std::string dataset = data::kDefaultDataset;
   int64_t limit = 0;
-  std::string name;  // default "judge"
+  std::string name;  // default "judge-s<seed>"
 };
 
 void validate(const ClassifierConfig& config);

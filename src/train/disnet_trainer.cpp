@@ -10,6 +10,7 @@
 #include "nn/loss.hpp"
 #include "optim/optimizer.hpp"
 #include "optim/optimizer_json.hpp"
+#include "runs/metric_names.hpp"
 #include "train/network_optimizer.hpp"
 #include "train/run_ending.hpp"
 
@@ -76,7 +77,8 @@ DisNetConfig disnet_config_from_json(const nlohmann::json& j) {
 
 std::string default_run_name(const DisNetConfig& c) {
   char buf[64];
-  std::snprintf(buf, sizeof buf, "disnet-s%g-k%d", c.blur.sigma, c.blur.kernel);
+  std::snprintf(buf, sizeof buf, "disnet-sigma%g-k%d-s%llu", c.blur.sigma, c.blur.kernel,
+                static_cast<unsigned long long>(c.seed));
   return buf;
 }
 
@@ -135,7 +137,7 @@ void set_weights(nn::Sequential& net, const runs::NamedTensors& weights) {
   for (size_t i = 0; i < params.size(); ++i) params[i]->value = weights[i].value;
 }
 
-int64_t resolve_finished_run(const runs::RunStore& store, int64_t run_id, const std::string& kind,
+int64_t resolve_finished_run(const runs::RunStore& store, int64_t run_id, runs::RunKind kind,
                              const std::string& what, const std::string& how) {
   if (run_id <= 0) {
     auto latest = store.latest_run_of_kind(kind, /*finished_only=*/true);
@@ -145,9 +147,10 @@ int64_t resolve_finished_run(const runs::RunStore& store, int64_t run_id, const 
     return latest->id;
   }
   if (!store.has_run(run_id)) throw InputError("there is no run " + std::to_string(run_id));
-  runs::RunSummary s = store.get_run(run_id).summary;
+  runs::RunSummary s = store.get_summary(run_id);
   if (s.kind != kind)
-    throw InputError("run " + std::to_string(run_id) + " is a '" + s.kind + "' run, not a " + what +
+    throw InputError("run " + std::to_string(run_id) + " is a '" +
+                     std::string(runs::to_string(s.kind)) + "' run, not a " + what +
                      " run");
   if (s.status != runs::RunStatus::finished)
     throw InputError("run " + std::to_string(run_id) + " (" + what + ") is " +
@@ -156,7 +159,7 @@ int64_t resolve_finished_run(const runs::RunStore& store, int64_t run_id, const 
 }
 
 int64_t resolve_disnet_run(const runs::RunStore& store, int64_t run_id) {
-  return resolve_finished_run(store, run_id, "disnet", "dis_net", "aelab train disnet");
+  return resolve_finished_run(store, run_id, runs::RunKind::disnet, "dis_net", "aelab train disnet");
 }
 
 LoadedDisNet load_disnet(const std::filesystem::path& runs_db, int64_t run_id) {
@@ -166,7 +169,7 @@ LoadedDisNet load_disnet(const std::filesystem::path& runs_db, int64_t run_id) {
   out.config = disnet_config_from_json(store.get_run(out.run_id).config);
   Rng rng(out.config.seed);
   out.net = models::build_dis_net(rng);
-  set_weights(out.net, store.load_checkpoint(out.run_id, "final"));
+  set_weights(out.net, store.load_checkpoint(out.run_id, runs::kFinalCheckpoint));
   return out;
 }
 
@@ -211,7 +214,7 @@ DisNetResult train_disnet(const DisNetConfig& config, const data::Dataset& ds,
   runs::RunStore store = runs::RunStore::open(runs_db);
   const std::string name = config.name.empty() ? default_run_name(config) : config.name;
   DisNetResult result;
-  result.run_id = store.create_run("disnet", name, to_json(config));
+  result.run_id = store.create_run(runs::RunKind::disnet, name, to_json(config));
   nlohmann::json info = {{"run_id", result.run_id}, {"epochs", config.epochs}};
   ctx.publish_info(info);
 
@@ -245,7 +248,7 @@ DisNetResult train_disnet(const DisNetConfig& config, const data::Dataset& ds,
         ctx.checkpoint();
         if (auto lr = ctx.take_lr_request()) {
           opt->set_lr(*lr);
-          ctx.publish_metric({step, double(epoch), "lr", *lr});
+          ctx.publish_metric({step, double(epoch), runs::metric::lr, *lr});
         }
         // batch: (2n, 1, 28, 28), clear digits first (target 1), then the same digits blurred (0)
         const int64_t n = static_cast<int64_t>(idx.size());
@@ -274,8 +277,9 @@ DisNetResult train_disnet(const DisNetConfig& config, const data::Dataset& ds,
         if (step % 10 == 0) {
           const double ep = epoch + double(seen) / (2.0 * train_clear.dim(0));
           ctx.publish_metrics(std::vector<runs::MetricPoint>{
-              {step, ep, "train_loss_step", l},
-              {step, ep, "train_acc_step", double(correct) / std::max<int64_t>(window_seen, 1)}});
+              {step, ep, runs::metric::train_loss_step, l},
+              {step, ep, runs::metric::train_acc_step,
+               double(correct) / std::max<int64_t>(window_seen, 1)}});
           correct = window_seen = 0;
         }
         ctx.report_progress(double(step) / total_steps, "epoch " + std::to_string(epoch + 1) + "/" +
@@ -294,11 +298,12 @@ DisNetResult train_disnet(const DisNetConfig& config, const data::Dataset& ds,
       result.clear_score_mean = acc.clear_score;
       result.blurred_score_mean = acc.blurred_score;
       const double ep = epoch + 1;
-      std::vector<runs::MetricPoint> points{{step, ep, "train_loss", result.train_loss},
-                                            {step, ep, "test_accuracy", acc.all},
-                                            {step, ep, "clear_score_mean", acc.clear_score},
-                                            {step, ep, "blurred_score_mean", acc.blurred_score},
-                                            {step, ep, "seconds", train_seconds}};
+      namespace m = runs::metric;
+      std::vector<runs::MetricPoint> points{{step, ep, m::train_loss, result.train_loss},
+                                            {step, ep, m::test_accuracy, acc.all},
+                                            {step, ep, m::clear_score_mean, acc.clear_score},
+                                            {step, ep, m::blurred_score_mean, acc.blurred_score},
+                                            {step, ep, m::seconds, train_seconds}};
       store.add_metrics(result.run_id, points);
       ctx.publish_metrics(points);
       ctx.publish_snapshot(values_of(params));
@@ -314,7 +319,8 @@ DisNetResult train_disnet(const DisNetConfig& config, const data::Dataset& ds,
     result.samples_per_s =
         train_seconds > 0 ? 2.0 * double(train_clear.dim(0)) * result.epochs_done / train_seconds
                           : 0.0;
-    store.save_checkpoint(result.run_id, "final", runs::name_in_order(values_of(params)));
+    store.save_checkpoint(result.run_id, runs::kFinalCheckpoint,
+                          runs::name_in_order(values_of(params)));
     store.finish_run(result.run_id, runs::RunStatus::finished, "", result.to_json());
     ctx.report_progress(1.0, name + ": test accuracy " + std::to_string(result.test_accuracy));
     return result;

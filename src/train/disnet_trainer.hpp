@@ -74,10 +74,10 @@ struct LoadedDisNet {
 // The run `run_id` (0: the latest finished "disnet" run) with its final weights. InputError when
 // there is none, it is not a dis_net run, or it has no final weights.
 [[nodiscard]] LoadedDisNet load_disnet(const std::filesystem::path& runs_db, int64_t run_id = 0);
-// A finished run of `kind` ("disnet", "classifier"): `run_id` checked, or the latest one when 0.
+// A finished run of `kind` (disnet, classifier): `run_id` checked, or the latest one when 0.
 // InputError otherwise, naming `what` and the command that trains one (`how`).
 [[nodiscard]] int64_t resolve_finished_run(const runs::RunStore& store, int64_t run_id,
-                                           const std::string& kind, const std::string& what,
+                                           runs::RunKind kind, const std::string& what,
                                            const std::string& how);
 // Just the id load_disnet would use (cheap; for refusing early).
 [[nodiscard]] int64_t resolve_disnet_run(const runs::RunStore& store, int64_t run_id);

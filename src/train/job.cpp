@@ -36,7 +36,7 @@ size_t MetricFeed::size() const {
 
 void JobContext::checkpoint() {
   job_.checkpoints_.fetch_add(1, std::memory_order_relaxed);
-  if (job_.cancel_.load(std::memory_order_acquire)) throw JobCancelled();
+  if (job_.cancel_.load(std::memory_order_acquire)) throw JobCancelled(job_.stop_reason());
   if (!job_.pause_.load(std::memory_order_acquire)) return;
   std::unique_lock lock(job_.mutex_);
   if (job_.pause_ && !job_.cancel_) {
@@ -47,7 +47,7 @@ void JobContext::checkpoint() {
     job_.state_.store(JobState::running, std::memory_order_release);
     job_.cv_.notify_all();
   }
-  if (job_.cancel_) throw JobCancelled();
+  if (job_.cancel_) throw JobCancelled(job_.stop_reason());
 }
 
 bool JobContext::cancel_requested() const {
@@ -100,6 +100,10 @@ long JobContext::checkpoint_count() const {
 
 // [SECTION] Job -----------------------------------------------------------------------------------
 
+std::string_view to_string(StopReason r) {
+  return r == StopReason::quit ? "quit" : "user";
+}
+
 std::string_view to_string(JobState s) {
   switch (s) {
     case JobState::queued:
@@ -124,7 +128,7 @@ Job::Job(std::string name, Work work, bool start_now)
 }
 
 Job::~Job() {
-  cancel();
+  cancel(StopReason::quit);
   if (!thread_.joinable()) return;
   // A work function that drops the last reference to its own job must not join itself.
   if (thread_.get_id() == std::this_thread::get_id()) {
@@ -179,7 +183,7 @@ void Job::run() {
     status_line_ = "failed: " + error_message_;
   } else if (end == JobState::cancelled) {
     std::lock_guard lock(mutex_);
-    status_line_ = "cancelled";
+    status_line_ = stop_reason() == StopReason::quit ? "stopped" : "cancelled";
   }
   set_state(end);
 }
@@ -197,10 +201,12 @@ void Job::resume() {
   cv_.notify_all();
 }
 
-void Job::cancel() {
+void Job::cancel(StopReason reason) {
   {
     // Under the lock, so a worker between its predicate check and its wait cannot miss it.
     std::lock_guard lock(mutex_);
+    if (!cancel_.load(std::memory_order_relaxed))
+      stop_reason_.store(reason, std::memory_order_release);  // before cancel_: readers see both
     cancel_.store(true, std::memory_order_release);
   }
   cv_.notify_all();

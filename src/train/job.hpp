@@ -12,6 +12,7 @@
 //     }
 //   });
 //   job->pause(); job->resume(); job->set_lr(1e-4); job->cancel(); job->wait();
+//   job->cancel(train::StopReason::quit);  // the program is quitting: "stop and keep"
 //
 // Thread rules. The work function runs on the job's own thread and talks to the rest of the
 // program only through its JobContext. Every Job method may be called from any other thread (in
@@ -109,11 +110,24 @@ enum class JobState { queued, running, paused, finished, cancelled, failed };
   return s == JobState::finished || s == JobState::cancelled || s == JobState::failed;
 }
 
+// Why a job was stopped. user: the person pressed Cancel (a trainer records the run as
+// 'cancelled'); quit: the program is going away and keeps what it has ("stop and keep": the run
+// becomes 'interrupted at epoch E'). Both keep the run's last epoch checkpoint.
+enum class StopReason { user, quit };
+[[nodiscard]] std::string_view to_string(StopReason r);
+
 // Thrown by JobContext::checkpoint() after cancel(). The work function may catch it to tidy up
-// (record the run as cancelled) but should rethrow it.
+// (record the run as cancelled or interrupted, see reason()) but should rethrow it.
 class JobCancelled : public std::exception {
  public:
-  [[nodiscard]] const char* what() const noexcept override { return "job cancelled"; }
+  explicit JobCancelled(StopReason reason = StopReason::user) : reason_(reason) {}
+  [[nodiscard]] const char* what() const noexcept override {
+    return reason_ == StopReason::quit ? "job stopped (quit)" : "job cancelled";
+  }
+  [[nodiscard]] StopReason reason() const { return reason_; }
+
+ private:
+  StopReason reason_;
 };
 
 class Job;
@@ -156,7 +170,8 @@ class Job {
 
   // Starts the worker thread now, or with start() when start_now is false (state queued until).
   Job(std::string name, Work work, bool start_now = true);
-  // Cancels and joins: the work ends at its next checkpoint(). Never terminates the program.
+  // Cancels (StopReason::quit, unless cancel() was called before) and joins: the work ends at its
+  // next checkpoint(). Never terminates the program.
   ~Job();
   Job(const Job&) = delete;
   Job& operator=(const Job&) = delete;
@@ -164,7 +179,8 @@ class Job {
   void start();  // once; no-op if started
   void pause();
   void resume();
-  void cancel();
+  // Stops the work at its next checkpoint(). The first call's reason is the one that counts.
+  void cancel(StopReason reason = StopReason::user);
   void set_lr(double lr) { request_param("lr", lr); }
   void request_param(const std::string& name, double value);
 
@@ -176,6 +192,10 @@ class Job {
   [[nodiscard]] JobState state() const { return state_.load(std::memory_order_acquire); }
   [[nodiscard]] bool pause_requested() const { return pause_.load(std::memory_order_acquire); }
   [[nodiscard]] bool cancel_requested() const { return cancel_.load(std::memory_order_acquire); }
+  // Meaningful once cancel_requested().
+  [[nodiscard]] StopReason stop_reason() const {
+    return stop_reason_.load(std::memory_order_acquire);
+  }
   [[nodiscard]] double progress() const { return progress_.load(std::memory_order_relaxed); }
   [[nodiscard]] std::string status_line() const;
   // The exception's text when failed (e.g. "diverged at step 120: loss is nan"), else empty.
@@ -210,6 +230,7 @@ class Job {
   std::atomic<JobState> state_{JobState::queued};
   std::atomic<bool> pause_{false};
   std::atomic<bool> cancel_{false};
+  std::atomic<StopReason> stop_reason_{StopReason::user};
   std::atomic<double> progress_{0.0};
   std::atomic<long> checkpoints_{0};
 

@@ -37,10 +37,6 @@ bool has_blob(const std::vector<runs::BlobInfo>& blobs, const char* name) {
 
 }  // namespace
 
-bool is_autoencoder_kind(std::string_view kind) {
-  return kind == kAutoencoderKind || kind == kAdversarialAutoencoderKind;
-}
-
 // [SECTION] Datasets
 
 DatasetSource datasets_from(const std::filesystem::path& data_dir) {
@@ -69,8 +65,9 @@ runs::RunRecord check_autoencoder_run(const runs::RunStore& store, int64_t run_i
     throw InputError("no run with id " + std::to_string(run_id) + " in " + store.path().string() +
                      " (see aelab runs list)");
   runs::RunRecord rec = store.get_run(run_id);
-  if (!is_autoencoder_kind(rec.summary.kind))
-    throw InputError(run_label(rec.summary) + " is a '" + rec.summary.kind +
+  if (!runs::is_autoencoder(rec.summary.kind))
+    throw InputError(run_label(rec.summary) + " is a '" +
+                     std::string(runs::to_string(rec.summary.kind)) +
                      "' run, not an autoencoder (ae or adv_ae)");
   if (!has_blob(store.list_checkpoints(run_id), kFinalCheckpoint))
     throw InputError(run_label(rec.summary) +

@@ -4,7 +4,7 @@
 // view, `aelab kmeans | project | codes`, the comparison and dis_net scoring all load a run
 // through here, so they accept and refuse the same runs with the same words.
 //
-// Which runs: kind "ae" or "adv_ae" (is_autoencoder_kind), in any status, as long as the run has
+// Which runs: kind "ae" or "adv_ae" (runs::is_autoencoder), in any status, as long as the run has
 // its final weights. Codes come from the stored `test_codes` artefact; a run without it (or with
 // codes that do not fit) is re-encoded from its weights.
 #include <cstdint>
@@ -25,11 +25,10 @@ namespace aelab::train {
 
 // [SECTION] Names in the store
 
-inline constexpr const char* kAutoencoderKind = "ae";
-inline constexpr const char* kAdversarialAutoencoderKind = "adv_ae";
-inline constexpr const char* kFinalCheckpoint = "final";
-inline constexpr const char* kTestCodesArtefact = "test_codes";
-[[nodiscard]] bool is_autoencoder_kind(std::string_view kind);  // "ae" or "adv_ae"
+// Kinds are runs::RunKind (runs::is_autoencoder: ae or adv_ae); blob names are
+// runs::kFinalCheckpoint and runs::kTestCodesArtefact.
+using runs::kFinalCheckpoint;
+using runs::kTestCodesArtefact;
 
 // [SECTION] Datasets
 

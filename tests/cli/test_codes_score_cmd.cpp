@@ -51,10 +51,10 @@ struct Store {
     for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db.string() + suffix);
     aelab::runs::RunStore store = aelab::runs::RunStore::open(db);
     disnet =
-        store.create_run("disnet", "disnet-s1.5-k7", {{"blur", {{"sigma", 1.5}, {"kernel", 7}}}});
+        store.create_run(aelab::runs::RunKind::disnet, "disnet-s1.5-k7", {{"blur", {{"sigma", 1.5}, {"kernel", 7}}}});
     store.finish_run(disnet, aelab::runs::RunStatus::finished, "", {});
     no_weights =
-        store.create_run("ae", "mlp-L2-l1", {{"model", {{"preset", "mlp"}, {"latent", 2}}}});
+        store.create_run(aelab::runs::RunKind::ae, "mlp-L2-l1", {{"model", {{"preset", "mlp"}, {"latent", 2}}}});
     store.finish_run(no_weights, aelab::runs::RunStatus::cancelled, "cancelled", {});
   }
 };

@@ -98,8 +98,8 @@ TEST_CASE("run store round-trips runs, metrics, checkpoints and artefacts", "[ru
   TempDir dir;
   auto store = RunStore::open(dir.path / "sub" / "runs.sqlite");  // parent dirs are created
   nlohmann::json config = {{"latent", 16}, {"lr", 1e-3}, {"optimizer", "adam"}};
-  int64_t a = store.create_run("ae", "ae-16", config);
-  int64_t b = store.create_run("disnet", "dis", {{"epochs", 2}});
+  int64_t a = store.create_run(RunKind::ae, "ae-16", config);
+  int64_t b = store.create_run(RunKind::disnet, "dis", {{"epochs", 2}});
   CHECK(b > a);
 
   std::vector<MetricPoint> pts = {
@@ -111,7 +111,7 @@ TEST_CASE("run store round-trips runs, metrics, checkpoints and artefacts", "[ru
 
   auto rec = store.get_run(a);
   CHECK(rec.summary.id == a);
-  CHECK(rec.summary.kind == "ae");
+  CHECK(rec.summary.kind == RunKind::ae);
   CHECK(rec.summary.name == "ae-16");
   CHECK(rec.summary.status == RunStatus::finished);
   CHECK(rec.summary.message == "done");
@@ -137,10 +137,10 @@ TEST_CASE("run store round-trips runs, metrics, checkpoints and artefacts", "[ru
   CHECK(runs[0].id == b);  // newest first
   CHECK(runs[0].status == RunStatus::running);
   CHECK(runs[0].finished_at.empty());
-  CHECK(store.latest_run_of_kind("ae")->id == a);
-  CHECK(store.latest_run_of_kind("disnet")->id == b);
-  CHECK(!store.latest_run_of_kind("disnet", true).has_value());
-  CHECK(!store.latest_run_of_kind("classifier").has_value());
+  CHECK(store.latest_run_of_kind(RunKind::ae)->id == a);
+  CHECK(store.latest_run_of_kind(RunKind::disnet)->id == b);
+  CHECK(!store.latest_run_of_kind(RunKind::disnet, true).has_value());
+  CHECK(!store.latest_run_of_kind(RunKind::classifier).has_value());
 
   auto w = weights();
   store.save_checkpoint(a, "final", w);
@@ -194,10 +194,10 @@ TEST_CASE("run store round-trips runs, metrics, checkpoints and artefacts", "[ru
 TEST_CASE("run store refuses bad calls with InputError", "[runs]") {
   TempDir dir;
   auto store = RunStore::open(dir.path / "runs.sqlite");
-  CHECK_THROWS_AS(store.create_run("", "x", {}), InputError);
+  CHECK_THROWS_AS(store.create_run(RunKind::ae, "", {}), InputError);
   CHECK_THROWS_AS(store.add_metric(42, 1, 0, "loss", 1), InputError);
   CHECK_THROWS_AS(store.finish_run(42, RunStatus::finished, "", {}), InputError);
-  int64_t id = store.create_run("ae", "x", {});
+  int64_t id = store.create_run(RunKind::ae, "x", {});
   CHECK_THROWS_AS(store.finish_run(id, RunStatus::running, "", {}), InputError);
   CHECK_THROWS_AS(store.save_checkpoint(42, "final", {}), InputError);
   CHECK_THROWS_AS(store.save_artefact(id, "a", "", {}), InputError);
@@ -211,7 +211,7 @@ TEST_CASE("reopening the store keeps everything", "[runs]") {
   int64_t id;
   {
     auto store = RunStore::open(path);
-    id = store.create_run("classifier", "judge", {{"seed", 7}});
+    id = store.create_run(RunKind::classifier, "judge", {{"seed", 7}});
     store.add_metric(id, 10, 1.0, "accuracy", 0.97);
     store.save_checkpoint(id, "final", weights());
     store.finish_run(id, RunStatus::diverged, "diverged at step 10: loss is nan", {});
@@ -235,7 +235,7 @@ TEST_CASE("reopening the store keeps everything", "[runs]") {
 TEST_CASE("a corrupted blob is detected by its checksum", "[runs]") {
   TempDir dir;
   auto store = RunStore::open(dir.path / "runs.sqlite");
-  int64_t id = store.create_run("ae", "x", {});
+  int64_t id = store.create_run(RunKind::ae, "x", {});
   store.save_checkpoint(id, "final", weights());
   store.save_artefact(id, "fig.png", "png", bytes_of("\x89PNG not really an image"));
   {
@@ -279,7 +279,7 @@ TEST_CASE("files that are not an aelab run store are refused by name", "[runs]")
 TEST_CASE("a failing batch leaves nothing behind", "[runs]") {
   TempDir dir;
   auto store = RunStore::open(dir.path / "runs.sqlite");
-  int64_t id = store.create_run("ae", "x", {});
+  int64_t id = store.create_run(RunKind::ae, "x", {});
   store.add_metric(id, 0, 0, "loss", 1.0);
   std::vector<MetricPoint> batch;
   for (int i = 1; i <= 50; ++i) batch.push_back({i, 0.1 * i, "loss", 1.0 / i});
@@ -295,7 +295,7 @@ TEST_CASE("a failing batch leaves nothing behind", "[runs]") {
 TEST_CASE("a writer thread and a reader thread on separate connections", "[runs]") {
   TempDir dir;
   auto path = dir.path / "runs.sqlite";
-  int64_t id = RunStore::open(path).create_run("ae", "live", {});
+  int64_t id = RunStore::open(path).create_run(RunKind::ae, "live", {});
   constexpr int kBatches = 150, kPerBatch = 4;
   std::atomic<bool> done{false};
   std::atomic<int> reads{0};
@@ -341,10 +341,10 @@ TEST_CASE("runs left 'running' by a dead process are marked interrupted", "[runs
   TempDir dir;
   auto path = dir.path / "runs.sqlite";
   auto store = RunStore::open(path);
-  int64_t mine = store.create_run("ae", "mine", {});
-  int64_t gone = store.create_run("ae", "gone", {});
-  int64_t reused = store.create_run("ae", "pid reused", {});
-  int64_t done = store.create_run("ae", "done", {});
+  int64_t mine = store.create_run(RunKind::ae, "mine", {});
+  int64_t gone = store.create_run(RunKind::ae, "gone", {});
+  int64_t reused = store.create_run(RunKind::ae, "pid reused", {});
+  int64_t done = store.create_run(RunKind::ae, "done", {});
   store.finish_run(done, RunStatus::finished, "", {});
   {
     RawDb raw(path);

@@ -101,7 +101,7 @@ TEST_CASE("dis_net learns to tell blurred strokes from sharp ones", "[train][dis
 
   runs::RunStore store = runs::RunStore::open(db.path);
   runs::RunRecord rec = store.get_run(r.run_id);
-  CHECK(rec.summary.kind == "disnet");
+  CHECK(rec.summary.kind == runs::RunKind::disnet);
   CHECK(rec.summary.status == runs::RunStatus::finished);
   CHECK(rec.metrics.at("test_accuracy").values.back() == Approx(r.test_accuracy));
 
@@ -152,7 +152,7 @@ TEST_CASE("the judge classifies clear digits", "[train][classifier]") {
   train::LoadedClassifier judge = train::load_classifier(db.path);
   std::vector<uint8_t> pred = train::classify(judge.net, ds.test_images);
   CHECK(train::accuracy(pred, ds.test_labels) == Approx(r.test_accuracy));
-  CHECK(runs::RunStore::open(db.path).get_run(r.run_id).summary.kind == "classifier");
+  CHECK(runs::RunStore::open(db.path).get_run(r.run_id).summary.kind == runs::RunKind::classifier);
   // A classifier is not a dis_net.
   CHECK_THROWS_AS(train::load_disnet(db.path, r.run_id), InputError);
 }
@@ -295,7 +295,7 @@ TEST_CASE("adversarial training runs in both modes and records its metrics",
         [&](train::JobContext& ctx) { return train::train_autoencoder(c, ds, db.path, ctx); });
     runs::RunStore store = runs::RunStore::open(db.path);
     runs::RunRecord rec = store.get_run(r.run_id);
-    CHECK(rec.summary.kind == "adv_ae");
+    CHECK(rec.summary.kind == runs::RunKind::adv_ae);
     CHECK(rec.config.at("disnet_run") == d.run_id);
     CHECK(r.disnet_run == d.run_id);
     CHECK(r.test_clear_score >= 0.0);

@@ -60,9 +60,9 @@ struct Lab {
             return train::train_autoencoder(b, ds, db.path, ctx);
           }).run_id;
     runs::RunStore store = runs::RunStore::open(db.path);
-    no_weights = store.create_run("ae", "cancelled-early", train::to_json(c));
+    no_weights = store.create_run(runs::RunKind::ae, "cancelled-early", train::to_json(c));
     store.finish_run(no_weights, runs::RunStatus::cancelled, "cancelled", {});
-    no_codes = store.create_run("ae", "weights-only", train::to_json(c));
+    no_codes = store.create_run(runs::RunKind::ae, "weights-only", train::to_json(c));
     store.save_checkpoint(no_codes, "final", store.load_checkpoint(ae, "final"));
     store.finish_run(no_codes, runs::RunStatus::finished, "", {});
   }
@@ -101,7 +101,7 @@ TEST_CASE("run model: ae and adv_ae runs load with their codes, weights and mode
     INFO("run " << id);
     train::RunModel r = train::load_run_codes(store, id, l.datasets());
     CHECK(r.summary.id == id);
-    CHECK(r.summary.kind == (id == l.ae ? "ae" : "adv_ae"));
+    CHECK(r.summary.kind == (id == l.ae ? runs::RunKind::ae : runs::RunKind::adv_ae));
     CHECK(r.config.model.latent == 2);
     REQUIRE(r.model);
     REQUIRE(r.dataset.get() == &l.ds);
@@ -140,7 +140,7 @@ TEST_CASE("run model: other kinds, unknown ids and runs without weights are refu
   CHECK(none.find("has no final weights") != std::string::npos);
   CHECK(none.find("cancelled") != std::string::npos);
   CHECK_THROWS_AS(train::check_autoencoder_run(store, l.no_weights), InputError);
-  CHECK(train::check_autoencoder_run(store, l.adv).summary.kind == "adv_ae");
+  CHECK(train::check_autoencoder_run(store, l.adv).summary.kind == runs::RunKind::adv_ae);
   // A run of another dataset than the one at hand.
   data::Dataset other = l.ds;
   other.name = "fashion";

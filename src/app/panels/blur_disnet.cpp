@@ -173,7 +173,7 @@ void BlurDisNetPanel::refresh_runs() {
   try {
     runs::RunStore store = runs::RunStore::open(ctx_.launch().runs_db);
     for (const runs::RunSummary& s : store.list_runs())
-      if ((s.kind == "ae" || s.kind == "adv_ae") && s.status == runs::RunStatus::finished) {
+      if (runs::is_autoencoder(s.kind) && s.status == runs::RunStatus::finished) {
         // Runs ticked here before, ticked in the Runs panel, or named by `--run`.
         const auto& session_ticks = ctx_.session().compare_runs;
         bool ticked =
@@ -181,7 +181,8 @@ void BlurDisNetPanel::refresh_runs() {
             std::find(session_ticks.begin(), session_ticks.end(), s.id) != session_ticks.end();
         for (const RunItem& o : old) ticked |= o.id == s.id && o.ticked;
         runs_.push_back(
-            {s.id, "#" + std::to_string(s.id) + " " + s.name + " (" + s.kind + ")", ticked});
+            {s.id, "#" + std::to_string(s.id) + " " + s.name + " (" + std::string(runs::to_string(s.kind)) + ")",
+           ticked});
       }
   } catch (const std::exception& e) {
     cmp_error_ = e.what();

@@ -54,7 +54,7 @@ void KMeansView::refresh_runs() {
   try {
     runs::RunStore store = runs::RunStore::open(ctx_.launch().runs_db);
     for (const runs::RunSummary& s : store.list_runs())
-      if (train::is_autoencoder_kind(s.kind) && s.status == runs::RunStatus::finished)
+      if (runs::is_autoencoder(s.kind) && s.status == runs::RunStatus::finished)
         runs_.emplace_back(s.id, "#" + std::to_string(s.id) + " " + s.name);
   } catch (const std::exception& e) {
     error_ = e.what();

@@ -110,7 +110,7 @@ void LatentExplorer::refresh_run_list() {
   try {
     runs::RunStore store = runs::RunStore::open(ctx_.launch().runs_db);
     for (const runs::RunSummary& s : store.list_runs())
-      if (train::is_autoencoder_kind(s.kind))
+      if (runs::is_autoencoder(s.kind))
         runs_.emplace_back(s.id, "#" + std::to_string(s.id) + " " + s.name + " (" +
                                      std::string(runs::to_string(s.status)) + ")");
   } catch (const std::exception& e) {

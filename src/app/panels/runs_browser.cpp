@@ -113,7 +113,7 @@ void RunsBrowser::draw() {
       if (pending) {
         if (ImGui::SmallButton("Undo")) pending_delete_.erase(r.id);
       } else {
-        if (r.kind == "ae" && ImGui::SmallButton("Explore")) {
+        if (r.kind == runs::RunKind::ae && ImGui::SmallButton("Explore")) {
           session.explore_run = r.id;
           ++session.explore_serial;
         }
