@@ -508,6 +508,7 @@ int run_window(const WindowOptions& opt) {
       LaunchInfo{opt.data_dir.empty() ? default_data_dir() : std::filesystem::path(opt.data_dir),
                  opt.runs_db.empty() ? default_runs_db() : std::filesystem::path(opt.runs_db),
                  opt.run, opt.decoded_png, opt.train, opt.codes_log});
+  host.ctx.session().set_runs_db(host.ctx.launch().runs_db);
   host.persist = !script.active();
   host.ui_map_path = opt.ui_map;
   host.state_log_path = opt.state_log;

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 
 namespace aelab::app {
 
@@ -31,7 +32,43 @@ std::shared_ptr<const data::Dataset> DatasetCache::get(const std::string& name,
   return ds;
 }
 
+struct Session::Listing {
+  std::vector<runs::RunSummary> runs;  // before the job: the job (joined first) writes it
+  std::shared_ptr<train::Job> job;
+};
+
+void Session::poll_run_list() {
+  using Clock = std::chrono::steady_clock;
+  const double now = std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
+  if (listing_ && train::is_terminal(listing_->job->state())) {
+    if (listing_->job->state() == train::JobState::finished) {
+      runs_ = std::move(listing_->runs);
+      runs_error_.clear();
+    } else {
+      runs_error_ = listing_->job->error_message();
+    }
+    ++runs_version_;
+    listing_.reset();
+  }
+  if (listing_ || runs_db_.empty()) return;
+  const bool any_running = std::any_of(runs_.begin(), runs_.end(), [](const runs::RunSummary& r) {
+    return r.status == runs::RunStatus::running;
+  });
+  const bool due = listed_changes_ != runs_changed || now - listed_at_ > (any_running ? 2.0 : 5.0);
+  if (!due) return;
+  listed_changes_ = runs_changed;
+  listed_at_ = now;
+  auto l = std::make_shared<Listing>();
+  l->job =
+      std::make_shared<train::Job>("list runs", [l = l.get(), db = runs_db_](train::JobContext&) {
+        if (!std::filesystem::exists(db)) return;  // no run yet: an empty list
+        l->runs = runs::RunStore::open(db).list_runs();
+      });
+  listing_ = std::move(l);
+}
+
 void Session::poll() {
+  poll_run_list();
   for (auto& r : live) {
     r->job->metrics().copy_since(r->seen, r->points);
     if (r->job->info().copy_if_newer(r->info, r->info_version) && r->run_id == 0 &&

@@ -77,8 +77,28 @@ class Session {
 
   [[nodiscard]] const std::shared_ptr<DatasetCache>& datasets() const { return datasets_; }
 
+  // The store's runs (RunStore::list_runs, newest first), read on a worker thread so the UI never
+  // waits on SQLite: again after store_changed(), and every 2 s while a run is running or another
+  // process may be writing. runs_version() grows when a new list arrives; runs_error() says why
+  // the last read failed ("" when it worked).
+  void set_runs_db(std::filesystem::path db) { runs_db_ = std::move(db); }
+  [[nodiscard]] const std::vector<runs::RunSummary>& runs() const { return runs_; }
+  [[nodiscard]] uint64_t runs_version() const { return runs_version_; }
+  [[nodiscard]] const std::string& runs_error() const { return runs_error_; }
+  [[nodiscard]] bool runs_listed() const { return runs_version_ > 0; }
+
  private:
+  void poll_run_list();
+
   std::shared_ptr<DatasetCache> datasets_;
+  std::filesystem::path runs_db_;
+  std::vector<runs::RunSummary> runs_;
+  uint64_t runs_version_ = 0;
+  std::string runs_error_;
+  struct Listing;
+  std::shared_ptr<Listing> listing_;
+  uint64_t listed_changes_ = ~0ull;
+  double listed_at_ = -1e9;
 };
 
 }  // namespace aelab::app
