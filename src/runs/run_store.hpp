@@ -210,7 +210,7 @@ class RunStore {
   void insert_metrics(int64_t run_id, std::span<const MetricPoint> points);
   void put_blob(const char* table, int64_t run_id, const std::string& name,
                 const std::string& kind, std::span<const std::byte> data,
-                const std::string& state_json);
+                const std::string& state_json, std::optional<uint64_t> checksum = std::nullopt);
   void save_blob(const char* table, int64_t run_id, const std::string& name,
                  const std::string& kind, std::span<const std::byte> data);
   [[nodiscard]] Artefact load_blob(const char* table, int64_t run_id,

@@ -881,6 +881,15 @@ AeResult resume_autoencoder(int64_t run_id, const data::Dataset& ds,
     dis = load_disnet(runs_db, config.disnet_run);
     dis.net.set_needs_input_grad(true);
   }
+  // Checked before the run is reopened, so a refusal leaves it as it was.
+  if (ckpt.state.value("train_samples", int64_t{-1}) != ds.train_images.dim(0) ||
+      ckpt.state.value("test_samples", int64_t{-1}) != ds.test_images.dim(0))
+    throw InputError("run " + std::to_string(run_id) + " cannot be resumed: the dataset has " +
+                     std::to_string(ds.train_images.dim(0)) + " + " +
+                     std::to_string(ds.test_images.dim(0)) +
+                     " images, not the ones it trained on (" +
+                     ckpt.state.value("train_samples", nlohmann::json()).dump() + " + " +
+                     ckpt.state.value("test_samples", nlohmann::json()).dump() + ")");
   const int epoch = ckpt.state.value("epoch", 0);
   store.reopen_run(run_id, "resumed at epoch " + std::to_string(epoch));
   AeResult result;

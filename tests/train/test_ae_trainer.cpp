@@ -178,7 +178,7 @@ TEST_CASE("cluster refinement records its clusters and keeps the codes faithful"
   REQUIRE(store.load_tensor_artefact(r.run_id, "cluster_centres").at(0).value.shape() ==
           Shape{2, 2});
   REQUIRE(store.load_tensor_artefact(r.run_id, "test_codes").at(0).value.shape() == Shape{64, 2});
-  REQUIRE(rec.summary.name == "mlp-L2-l1-aug-idec2");
+  REQUIRE(rec.summary.name == "mlp-L2-l1-aug-idec2-s0");
 }
 
 TEST_CASE("impossible cluster refinement settings are refused", "[train][clustering]") {
@@ -239,5 +239,5 @@ TEST_CASE("the clustering recipe is a valid deep L16 run with augmentation and r
   REQUIRE(c.model.latent == 16);
   REQUIRE(c.augment.active());
   REQUIRE(c.cluster_epochs > 0);
-  REQUIRE(train::default_run_name(c) == "deep-L16-mse-aug-idec30");
+  REQUIRE(train::default_run_name(c) == "deep-L16-mse-aug-idec30-s0");
 }
