@@ -96,8 +96,7 @@ Comparison compare_runs(const std::filesystem::path& runs_db, std::span<const in
   out.test_count = ds.test_images.dim(0);
   out.disnet_run = train::resolve_disnet_run(store, disnet_run);
   out.judge_run = train::resolve_finished_run(store, judge_run, runs::RunKind::classifier,
-                                              "classifier (judge)",
-                                              "aelab train classifier");
+                                              "classifier (judge)", "aelab train classifier");
 
   progress(ctx, 0.0, "loading dis_net and the judge");
   train::LoadedDisNet dis = train::load_disnet(runs_db, out.disnet_run);
@@ -125,7 +124,8 @@ Comparison compare_runs(const std::filesystem::path& runs_db, std::span<const in
     progress(ctx, (r + 1) / steps,
              "run " + std::to_string(rec.summary.id) + " (" + rec.summary.name + ")");
     const train::AeTrainConfig cfg = train::ae_config_from_json(rec.config);
-    auto ae = train::load_autoencoder(rec.config, store.load_checkpoint(rec.summary.id, runs::kFinalCheckpoint));
+    auto ae = train::load_autoencoder(
+        rec.config, store.load_checkpoint(rec.summary.id, runs::kFinalCheckpoint));
     // A deblurring run's task is blurred in, clear out: give it blurred digits, score against
     // clear.
     const Tensor recon = cfg.deblur

@@ -287,9 +287,8 @@ void validate_run_name(std::string_view name) {
 
 std::optional<std::pair<std::string, double>> headline_result(const nlohmann::json& result) {
   if (!result.is_object()) return std::nullopt;
-  for (const char* key :
-       {metric::test_l1, metric::test_accuracy, "accuracy", "matched_accuracy", "final_loss",
-        "loss"}) {
+  for (const char* key : {metric::test_l1, metric::test_accuracy, "accuracy", "matched_accuracy",
+                          "final_loss", "loss"}) {
     auto it = result.find(key);
     if (it != result.end() && it->is_number())
       return std::pair{std::string(key), it->get<double>()};

@@ -519,8 +519,7 @@ AeResult run_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
     if (start.init_weights) {
       if (start.init_weights->size() != params.size())
         throw InputError("run " + std::to_string(config.init_run) + "'s checkpoint does not fit");
-      for (size_t i = 0; i < params.size(); ++i)
-        params[i]->value = (*start.init_weights)[i].value;
+      for (size_t i = 0; i < params.size(); ++i) params[i]->value = (*start.init_weights)[i].value;
     }
     auto opt = optim::make_optimizer(config.optimizer, param_refs(params));
     std::unique_ptr<nn::Loss> loss;
@@ -595,8 +594,8 @@ AeResult run_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
         throw InputError("run " + std::to_string(result.run_id) +
                          ": its epoch checkpoint is incomplete (" + e.what() + ")");
       } catch (const InputError& e) {
-        throw InputError("run " + std::to_string(result.run_id) + " cannot be resumed: " +
-                         e.what());
+        throw InputError("run " + std::to_string(result.run_id) +
+                         " cannot be resumed: " + e.what());
       }
       if (first_epoch < 0 || first_epoch > all_epochs)
         throw InputError("run " + std::to_string(result.run_id) + "'s checkpoint is at epoch " +
@@ -836,9 +835,9 @@ AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
   nlohmann::json recorded = to_json(config);
   if (adversarial) recorded["disnet_run"] = dis.run_id;  // the run actually used
   AeResult result;
-  result.run_id = store.create_run(adversarial ? runs::RunKind::adv_ae : runs::RunKind::ae,
-                                   config.name.empty() ? default_run_name(config) : config.name,
-                                   recorded);
+  result.run_id =
+      store.create_run(adversarial ? runs::RunKind::adv_ae : runs::RunKind::ae,
+                       config.name.empty() ? default_run_name(config) : config.name, recorded);
   result.name = store.get_summary(result.run_id).name;  // made unique by the store
   result.disnet_run = dis.run_id;
   StartPoint start;

@@ -44,9 +44,9 @@ data::Dataset tiny_dataset(int64_t n_train, int64_t n_test) {
 struct TempDb {
   fs::path path;
   TempDb() {
-    path = fs::temp_directory_path() /
-           ("aelab-resume-test-" + std::to_string(::getpid()) + "-" +
-            std::to_string(reinterpret_cast<uintptr_t>(this)) + ".sqlite");
+    path =
+        fs::temp_directory_path() / ("aelab-resume-test-" + std::to_string(::getpid()) + "-" +
+                                     std::to_string(reinterpret_cast<uintptr_t>(this)) + ".sqlite");
     fs::remove(path);
   }
   ~TempDb() {
