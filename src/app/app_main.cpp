@@ -376,11 +376,11 @@ struct QuitDialog : QuitState {
         asking = false;
         ImGui::CloseCurrentPopup();
       } else if (keep || ImGui::IsKeyPressed(GLFW_KEY_S, false)) {
-        for (const auto& j : running) j->cancel();  // MERGE: quit reason
+        for (const auto& j : running) j->cancel(train::StopReason::quit);
         stopping = true;
         ImGui::CloseCurrentPopup();
       } else if (anyway || ImGui::IsKeyPressed(GLFW_KEY_Q, false)) {
-        for (const auto& j : running) j->cancel();
+        for (const auto& j : running) j->cancel(train::StopReason::user);
         stopping = true;
         ImGui::CloseCurrentPopup();
       }

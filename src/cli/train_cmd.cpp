@@ -22,8 +22,7 @@ struct TrainAeOptions {
   bool json = false;
 };
 
-void print_ae_result(const train::AeTrainConfig& config, const train::AeResult& result,
-                     bool json) {
+void print_ae_result(const train::AeTrainConfig& config, const train::AeResult& result, bool json) {
   if (json) {
     std::printf("%s\n", result.to_json().dump().c_str());
     return;

@@ -3,8 +3,8 @@
 // from an Rng made from the run's seed, so the same config and seed give the same numbers.
 #include <cstdint>
 #include <random>
-#include <string>
 #include <span>
+#include <string>
 
 namespace aelab {
 

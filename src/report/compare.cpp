@@ -91,8 +91,7 @@ Comparison compare_runs(const std::filesystem::path& runs_db, std::span<const in
   out.test_count = ds.test_images.dim(0);
   out.disnet_run = train::resolve_disnet_run(store, disnet_run);
   out.judge_run = train::resolve_finished_run(store, judge_run, runs::RunKind::classifier,
-                                              "classifier (judge)",
-                                              "aelab train classifier");
+                                              "classifier (judge)", "aelab train classifier");
 
   progress(ctx, 0.0, "loading dis_net and the judge");
   train::LoadedDisNet dis = train::load_disnet(runs_db, out.disnet_run);

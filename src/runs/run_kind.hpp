@@ -1,6 +1,7 @@
 #pragma once
 // What a run trained. Stored in the runs table as text (to_string); parse_run_kind() reads it back.
-// To add a kind: one enumerator, one row in kRunKinds (run_kind.cpp), and the trainer that makes it.
+// To add a kind: one enumerator, one row in kRunKinds (run_kind.cpp), and the trainer that makes
+// it.
 #include <array>
 #include <string>
 #include <string_view>

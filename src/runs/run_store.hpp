@@ -67,11 +67,11 @@ struct RunSummary {
   std::string name;  // unique in the store
   RunStatus status = RunStatus::running;
   std::string message;
-  std::string created_at;   // UTC, "2024-05-01 12:34:56"
-  std::string finished_at;  // empty while running
-  nlohmann::json result;    // {} until finished
-  nlohmann::json config;    // as recorded by create_run
-  int epochs_done = 0;      // result's epochs_done (updated every epoch), else 0
+  std::string created_at;          // UTC, "2024-05-01 12:34:56"
+  std::string finished_at;         // empty while running
+  nlohmann::json result;           // {} until finished
+  nlohmann::json config;           // as recorded by create_run
+  int epochs_done = 0;             // result's epochs_done (updated every epoch), else 0
   int last_checkpoint_epoch = -1;  // the epoch of the "last" checkpoint; -1: none
   bool has_final_weights = false;  // a "final" checkpoint
   bool has_test_codes = false;     // a "test_codes" artefact
@@ -79,7 +79,7 @@ struct RunSummary {
 
 struct RunRecord {
   RunSummary summary;
-  nlohmann::json config;  // == summary.config
+  nlohmann::json config;                        // == summary.config
   std::map<std::string, MetricSeries> metrics;  // by metric name
 };
 
@@ -121,9 +121,9 @@ struct Checkpoint {
 // either the whole epoch (metrics, checkpoint, message) or none of it.
 struct EpochRecord {
   std::span<const MetricPoint> points;
-  std::string message;          // e.g. "epoch 3/10"
-  nlohmann::json result;        // the result so far
-  std::string checkpoint_tag;   // empty: no checkpoint
+  std::string message;         // e.g. "epoch 3/10"
+  nlohmann::json result;       // the result so far
+  std::string checkpoint_tag;  // empty: no checkpoint
   const NamedTensors* checkpoint = nullptr;
   nlohmann::json checkpoint_state;
 };
@@ -208,9 +208,9 @@ class RunStore {
   // The parts of the writes above, for use inside a transaction the caller holds.
   [[nodiscard]] std::string unique_name(const std::string& wanted, int64_t except_id) const;
   void insert_metrics(int64_t run_id, std::span<const MetricPoint> points);
-  void put_blob(const char* table, int64_t run_id, const std::string& name,
-                const std::string& kind, std::span<const std::byte> data,
-                const std::string& state_json);
+  void put_blob(const char* table, int64_t run_id, const std::string& name, const std::string& kind,
+                std::span<const std::byte> data, const std::string& state_json,
+                std::optional<uint64_t> checksum = std::nullopt);
   void save_blob(const char* table, int64_t run_id, const std::string& name,
                  const std::string& kind, std::span<const std::byte> data);
   [[nodiscard]] Artefact load_blob(const char* table, int64_t run_id,

@@ -122,7 +122,7 @@ std::string summary_line(const RunSummary& r) {
   // A finished run's message is a remark (e.g. collapsed reconstructions): `runs show` has it.
   if (r.status == RunStatus::finished)
     line += r.result.is_object() && r.result.value("collapsed", false) ? "  finished (collapsed)"
-                                                                        : "  finished";
+                                                                       : "  finished";
   else
     line += "  " + status_text(r);
   if (f.contains("headline")) {

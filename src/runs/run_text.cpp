@@ -79,7 +79,8 @@ std::string printable(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
     size_t n = utf8_sequence(s, i, &cp);
     if (n == 0 || is_control(cp)) {
-      for (size_t k = 0; k < (n == 0 ? 1 : n); ++k) append_hex(out, static_cast<unsigned char>(s[i + k]));
+      for (size_t k = 0; k < (n == 0 ? 1 : n); ++k)
+        append_hex(out, static_cast<unsigned char>(s[i + k]));
       i += n == 0 ? 1 : n;
       continue;
     }

@@ -494,8 +494,7 @@ AeResult run_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
     if (start.init_weights) {
       if (start.init_weights->size() != params.size())
         throw InputError("run " + std::to_string(config.init_run) + "'s checkpoint does not fit");
-      for (size_t i = 0; i < params.size(); ++i)
-        params[i]->value = (*start.init_weights)[i].value;
+      for (size_t i = 0; i < params.size(); ++i) params[i]->value = (*start.init_weights)[i].value;
     }
     auto opt = optim::make_optimizer(config.optimizer, param_refs(params));
     std::unique_ptr<nn::Loss> loss;
@@ -570,8 +569,8 @@ AeResult run_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
         throw InputError("run " + std::to_string(result.run_id) +
                          ": its epoch checkpoint is incomplete (" + e.what() + ")");
       } catch (const InputError& e) {
-        throw InputError("run " + std::to_string(result.run_id) + " cannot be resumed: " +
-                         e.what());
+        throw InputError("run " + std::to_string(result.run_id) +
+                         " cannot be resumed: " + e.what());
       }
       if (first_epoch < 0 || first_epoch > all_epochs)
         throw InputError("run " + std::to_string(result.run_id) + "'s checkpoint is at epoch " +
@@ -811,9 +810,9 @@ AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
   nlohmann::json recorded = to_json(config);
   if (adversarial) recorded["disnet_run"] = dis.run_id;  // the run actually used
   AeResult result;
-  result.run_id = store.create_run(adversarial ? runs::RunKind::adv_ae : runs::RunKind::ae,
-                                   config.name.empty() ? default_run_name(config) : config.name,
-                                   recorded);
+  result.run_id =
+      store.create_run(adversarial ? runs::RunKind::adv_ae : runs::RunKind::ae,
+                       config.name.empty() ? default_run_name(config) : config.name, recorded);
   result.name = store.get_summary(result.run_id).name;  // made unique by the store
   result.disnet_run = dis.run_id;
   StartPoint start;
@@ -856,6 +855,15 @@ AeResult resume_autoencoder(int64_t run_id, const data::Dataset& ds,
     dis = load_disnet(runs_db, config.disnet_run);
     dis.net.set_needs_input_grad(true);
   }
+  // Checked before the run is reopened, so a refusal leaves it as it was.
+  if (ckpt.state.value("train_samples", int64_t{-1}) != ds.train_images.dim(0) ||
+      ckpt.state.value("test_samples", int64_t{-1}) != ds.test_images.dim(0))
+    throw InputError("run " + std::to_string(run_id) + " cannot be resumed: the dataset has " +
+                     std::to_string(ds.train_images.dim(0)) + " + " +
+                     std::to_string(ds.test_images.dim(0)) +
+                     " images, not the ones it trained on (" +
+                     ckpt.state.value("train_samples", nlohmann::json()).dump() + " + " +
+                     ckpt.state.value("test_samples", nlohmann::json()).dump() + ")");
   const int epoch = ckpt.state.value("epoch", 0);
   store.reopen_run(run_id, "resumed at epoch " + std::to_string(epoch));
   AeResult result;

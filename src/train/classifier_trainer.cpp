@@ -216,8 +216,8 @@ ClassifierResult train_classifier(const ClassifierConfig& config, const data::Da
         seen += static_cast<int64_t>(idx.size());
         ++step;
         if (step % 10 == 0)
-          ctx.publish_metric(
-              {step, epoch + double(seen) / ds.train_images.dim(0), runs::metric::train_loss_step, l});
+          ctx.publish_metric({step, epoch + double(seen) / ds.train_images.dim(0),
+                              runs::metric::train_loss_step, l});
         ctx.report_progress(double(step) / total_steps, "epoch " + std::to_string(epoch + 1) + "/" +
                                                             std::to_string(config.epochs) +
                                                             ", loss " + std::to_string(l));

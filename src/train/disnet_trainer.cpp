@@ -150,8 +150,7 @@ int64_t resolve_finished_run(const runs::RunStore& store, int64_t run_id, runs::
   runs::RunSummary s = store.get_summary(run_id);
   if (s.kind != kind)
     throw InputError("run " + std::to_string(run_id) + " is a '" +
-                     std::string(runs::to_string(s.kind)) + "' run, not a " + what +
-                     " run");
+                     std::string(runs::to_string(s.kind)) + "' run, not a " + what + " run");
   if (s.status != runs::RunStatus::finished)
     throw InputError("run " + std::to_string(run_id) + " (" + what + ") is " +
                      std::string(runs::to_string(s.status)) + ", not finished");
@@ -159,7 +158,8 @@ int64_t resolve_finished_run(const runs::RunStore& store, int64_t run_id, runs::
 }
 
 int64_t resolve_disnet_run(const runs::RunStore& store, int64_t run_id) {
-  return resolve_finished_run(store, run_id, runs::RunKind::disnet, "dis_net", "aelab train disnet");
+  return resolve_finished_run(store, run_id, runs::RunKind::disnet, "dis_net",
+                              "aelab train disnet");
 }
 
 LoadedDisNet load_disnet(const std::filesystem::path& runs_db, int64_t run_id) {

@@ -105,7 +105,8 @@ TEST_CASE("runs created at once from two connections never share a name", "[runs
   for (int k = 0; k < 2; ++k)
     t[k] = std::thread([&, k] {
       auto store = RunStore::open(path);
-      for (int i = 0; i < kPerThread; ++i) ids[k].push_back(store.create_run(RunKind::ae, "same", {}));
+      for (int i = 0; i < kPerThread; ++i)
+        ids[k].push_back(store.create_run(RunKind::ae, "same", {}));
     });
   for (auto& th : t) th.join();
   auto store = RunStore::open(path);
@@ -139,8 +140,8 @@ TEST_CASE("rename_run refuses empty, non-UTF-8, control-character and taken name
 TEST_CASE("stored text is printed with control characters and bad bytes escaped", "[runs]") {
   CHECK(is_valid_utf8("plain \xc3\xa9"));
   CHECK(!is_valid_utf8("\xff\xfe\xc3"));
-  CHECK(!is_valid_utf8("\xc0\xaf"));          // overlong '/'
-  CHECK(!is_valid_utf8("\xed\xa0\x80"));      // a surrogate
+  CHECK(!is_valid_utf8("\xc0\xaf"));      // overlong '/'
+  CHECK(!is_valid_utf8("\xed\xa0\x80"));  // a surrogate
   CHECK(printable("a\x1b[31mb\n") == "a\\x1b[31mb\\x0a");
   CHECK(printable("ok \xc3\xa9 \xff") == "ok \xc3\xa9 \\xff");
   CHECK(printable("\xc2\x9b") == "\\xc2\\x9b");  // C1 control (CSI)
@@ -186,8 +187,7 @@ TEST_CASE("a schema 1 store migrates: names made unique, checkpoints get a state
   // The new checkpoint state works on the migrated file, and the unique index holds.
   store.save_checkpoint(1, kLastCheckpoint, one_tensor(1), {{"epoch", 7}});
   CHECK(store.load_checkpoint_with_state(1, kLastCheckpoint).state["epoch"] == 7);
-  CHECK(raw_exec_rc(path, "UPDATE runs SET name = 'mlp-L16-l1' WHERE id = 2") ==
-        SQLITE_CONSTRAINT);
+  CHECK(raw_exec_rc(path, "UPDATE runs SET name = 'mlp-L16-l1' WHERE id = 2") == SQLITE_CONSTRAINT);
   auto again = RunStore::open(path);  // and opens again without migrating twice
   CHECK(again.list_runs().size() == 5);
 }
@@ -279,8 +279,8 @@ TEST_CASE("summary_line names everything that tells runs apart", "[runs]") {
   CHECK_THAT(line, Catch::Contains("adv_ae mlp L2 l1 frozen lambda 0.05  12/30 ep  lr 3e-4"));
   CHECK_THAT(line, Catch::Contains("cancelled at epoch 12"));
   CHECK(line.find("cancelled: cancelled") == std::string::npos);
-  raw_exec(store.path(), "UPDATE runs SET name = 'evil' || char(27) || '[2J' WHERE id = " +
-                             std::to_string(a));
+  raw_exec(store.path(),
+           "UPDATE runs SET name = 'evil' || char(27) || '[2J' WHERE id = " + std::to_string(a));
   CHECK_THAT(summary_line(store.get_summary(a)), Catch::Contains("evil\\x1b[2J"));
 }
 

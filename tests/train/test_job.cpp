@@ -278,3 +278,41 @@ TEST_CASE("destroying a running or paused job cancels and joins it", "[job]") {
     CHECK(std::chrono::steady_clock::now() - t0 < 500ms);
   }
 }
+
+TEST_CASE("a stop carries its reason: user cancel or quit, the first one counts", "[job]") {
+  for (StopReason reason : {StopReason::user, StopReason::quit}) {
+    std::atomic<int> seen{-1};
+    Job job("stop", [&](JobContext& ctx) {
+      try {
+        endless(ctx);
+      } catch (const JobCancelled& e) {
+        seen = static_cast<int>(e.reason());
+        throw;
+      }
+    });
+    REQUIRE(eventually([&] { return job.checkpoint_count() > 3; }));
+    job.cancel(reason);
+    job.cancel(reason == StopReason::user ? StopReason::quit : StopReason::user);  // ignored
+    job.wait();
+    CHECK(job.state() == JobState::cancelled);
+    CHECK(job.stop_reason() == reason);
+    CHECK(seen == static_cast<int>(reason));
+    CHECK(job.status_line() == (reason == StopReason::quit ? "stopped" : "cancelled"));
+  }
+  CHECK(to_string(StopReason::quit) == "quit");
+}
+
+TEST_CASE("destroying a running job stops it as a quit", "[job]") {
+  auto seen = std::make_shared<std::atomic<int>>(-1);
+  auto job = std::make_unique<Job>("doomed", [seen](JobContext& ctx) {
+    try {
+      endless(ctx);
+    } catch (const JobCancelled& e) {
+      *seen = static_cast<int>(e.reason());
+      throw;
+    }
+  });
+  REQUIRE(eventually([&] { return job->checkpoint_count() > 3; }));
+  job.reset();
+  CHECK(*seen == static_cast<int>(StopReason::quit));
+}

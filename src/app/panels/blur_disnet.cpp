@@ -180,9 +180,10 @@ void BlurDisNetPanel::refresh_runs() {
             s.id == ctx_.launch().run ||
             std::find(session_ticks.begin(), session_ticks.end(), s.id) != session_ticks.end();
         for (const RunItem& o : old) ticked |= o.id == s.id && o.ticked;
-        runs_.push_back(
-            {s.id, "#" + std::to_string(s.id) + " " + s.name + " (" + std::string(runs::to_string(s.kind)) + ")",
-           ticked});
+        runs_.push_back({s.id,
+                         "#" + std::to_string(s.id) + " " + s.name + " (" +
+                             std::string(runs::to_string(s.kind)) + ")",
+                         ticked});
       }
   } catch (const std::exception& e) {
     cmp_error_ = e.what();

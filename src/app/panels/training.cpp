@@ -98,7 +98,7 @@ TrainingPanel::TrainingPanel(AppContext& ctx) : ctx_(ctx) {
 // Closing the panel's window keeps it (and its jobs) alive; it is destroyed only when the window
 // shuts down, and then the runs are cancelled (recorded as cancelled) before the process ends.
 TrainingPanel::~TrainingPanel() {
-  for (auto& r : ctx_.session().live) r->job->cancel();
+  for (auto& r : ctx_.session().live) r->job->cancel(train::StopReason::quit);
   ctx_.session().live.clear();
 }
 
