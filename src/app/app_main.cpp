@@ -340,6 +340,7 @@ void draw_status_bar(Host& host, ImVec2 pos, ImVec2 size) {
 // step as interrupted with its last epoch's checkpoint (resumable); the window closes once all
 // have ended, without blocking the UI meanwhile.
 struct QuitDialog : QuitState {
+  int frames_open = 0;  // shortcuts count from the frame after the one that opened the dialog
   // True when the window may close now.
   bool update(Host& host, bool quit_requested) {
     auto running = host.ctx.jobs().running_jobs();
@@ -347,6 +348,7 @@ struct QuitDialog : QuitState {
     if (quit_requested && !asking) {
       if (running.empty()) return true;
       asking = true;
+      frames_open = 0;
       ImGui::OpenPopup("Quit aelab?");
     }
     if (!asking) return false;
@@ -372,14 +374,16 @@ struct QuitDialog : QuitState {
       ImGui::SameLine();
       const bool anyway = ImGui::Button("Quit anyway (Q)");
       host.ctx.note_item("quit:anyway");
-      if (wait || ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape))) {
+      // The Ctrl+Q that opened the dialog must not also answer it.
+      const bool keys = frames_open++ > 0 && !ImGui::GetIO().KeyCtrl;
+      if (wait || (keys && ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape)))) {
         asking = false;
         ImGui::CloseCurrentPopup();
-      } else if (keep || ImGui::IsKeyPressed(GLFW_KEY_S, false)) {
+      } else if (keep || (keys && ImGui::IsKeyPressed(GLFW_KEY_S, false))) {
         for (const auto& j : running) j->cancel(train::StopReason::quit);
         stopping = true;
         ImGui::CloseCurrentPopup();
-      } else if (anyway || ImGui::IsKeyPressed(GLFW_KEY_Q, false)) {
+      } else if (anyway || (keys && ImGui::IsKeyPressed(GLFW_KEY_Q, false))) {
         for (const auto& j : running) j->cancel(train::StopReason::user);
         stopping = true;
         ImGui::CloseCurrentPopup();
