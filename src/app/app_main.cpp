@@ -343,7 +343,10 @@ struct QuitDialog : QuitState {
   int frames_open = 0;  // shortcuts count from the frame after the one that opened the dialog
   // True when the window may close now.
   bool update(Host& host, bool quit_requested) {
+    // Only work that records a run (trainers publish its run_id) is worth asking about; listing,
+    // encoding or clustering jobs are simply cancelled.
     auto running = host.ctx.jobs().running_jobs();
+    std::erase_if(running, [](const auto& j) { return !j->info().get().contains("run_id"); });
     if (stopping) return running.empty();
     if (quit_requested && !asking) {
       if (running.empty()) return true;
@@ -402,6 +405,7 @@ struct QuitDialog : QuitState {
                      ImGuiWindowFlags_NoSavedSettings);
     ImGui::Text("Stopping %zu job(s) and saving their state...",
                 host.ctx.jobs().running_jobs().size());
+    host.ctx.request_frame(0.1);
     ImGui::End();
   }
 };

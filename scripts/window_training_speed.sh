@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Does a run train as fast in the window as headless? The same autoencoder run, alternately
+# headless (`aelab train ae`) and started in the real window (`aelab --train`, the latent explorer
+# beside it following the run, the UI drawing as a person would see it: no scripted frames), ROUNDS
+# times each. Prints each run's samples/s (as the trainer records it), the window/headless ratio
+# of the medians, and the UI's frame times (CPU per frame) while the window trained.
+#
+# Usage: scripts/window_training_speed.sh [AELAB_BINARY] [ROUNDS] [EPOCHS] [SPEC_EXTRA]
+#   defaults: build/src/aelab, 3, 8, "" (e.g. ",threads=1"). Starts a private Xvfb when DISPLAY
+#   is unset. Needs xdotool.
+set -euo pipefail
+aelab="$(realpath "${1:-build/src/aelab}")"
+rounds="${2:-3}"
+epochs="${3:-8}"
+extra="${4:-}"
+work="$(mktemp -d)"
+xvfb_pid=""
+cleanup() {
+  [ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+if [ -z "${DISPLAY:-}" ]; then
+  for n in $(seq 90 99); do [ -e "/tmp/.X11-unix/X$n" ] || break; done
+  Xvfb ":$n" -screen 0 1920x1080x24 >/dev/null 2>&1 &
+  xvfb_pid=$!
+  export DISPLAY=":$n"
+  sleep 1
+fi
+db="$work/runs.sqlite"
+spec="preset=mlp,latent=16,epochs=$epochs$extra"
+flags=$(echo "$spec" | tr ',' '\n' | sed 's/^/--/; s/=/ /' | tr '\n' ' ')
+speed_of() {  # run name -> samples/s once finished, else empty
+  "$aelab" --runs-db "$db" runs list --json 2>/dev/null | python3 -c "
+import json, sys
+for r in json.load(sys.stdin):
+    if r['name'] == sys.argv[1] and r['status'] == 'finished':
+        print(r['result']['samples_per_s'])" "$1"
+}
+head_speeds=() win_speeds=()
+for i in $(seq "$rounds"); do
+  # shellcheck disable=SC2086
+  "$aelab" --runs-db "$db" train ae $flags --name "headless-$i" >/dev/null 2>&1
+  head_speeds+=("$(speed_of "headless-$i")")
+
+  AELAB_CONFIG_DIR="$work/config" "$aelab" --runs-db "$db" --panel training --split latent_explorer \
+    --train "$spec,name=window-$i" --width 1280 --height 720 --frame-times "$work/frames-$i.csv" \
+    >/dev/null 2>"$work/window-$i.log" &
+  win=$!
+  for _ in $(seq 1200); do
+    s="$(speed_of "window-$i")"
+    [ -n "$s" ] && break
+    kill -0 "$win" 2>/dev/null || break
+    sleep 0.25
+  done
+  win_speeds+=("${s:-0}")
+  # Quit like a person (Ctrl+Q; nothing runs any more, so no dialog), then make sure it is gone.
+  wid="$(xdotool search --pid "$win" 2>/dev/null | sed -n 1p || true)"
+  [ -n "$wid" ] && xdotool key --window "$wid" ctrl+q 2>/dev/null || true
+  for _ in $(seq 40); do kill -0 "$win" 2>/dev/null || break; sleep 0.25; done
+  kill "$win" 2>/dev/null || true
+  wait "$win" 2>/dev/null || true
+  printf 'round %d: headless %.0f samples/s, window %.0f samples/s\n' "$i" "${head_speeds[-1]}" "${win_speeds[-1]}"
+done
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+mh=$(median "${head_speeds[@]}")
+mw=$(median "${win_speeds[@]}")
+cat "$work"/frames-*.csv | grep -v frame | cut -d, -f2 | sort -g >"$work/sorted"
+n=$(wc -l <"$work/sorted")
+pick() { awk -v q="$1" -v n="$n" 'NR == int(q * (n - 1)) + 1 {print; exit}' "$work/sorted"; }
+printf 'median: headless %.0f, window %.0f samples/s: window/headless %.2f (target >= 0.85)\n' "$mh" "$mw" \
+  "$(awk -v a="$mw" -v b="$mh" 'BEGIN{print (b > 0) ? a / b : 0}')"
+printf 'UI frames while the window trained: %d frames, p50 %.2f ms, p95 %.2f ms (target p95 <= 10 ms)\n' \
+  "$n" "$(pick 0.5)" "$(pick 0.95)"
