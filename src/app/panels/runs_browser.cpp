@@ -222,7 +222,11 @@ void RunsBrowser::draw_table() {
     ImGui::Text("%lld", static_cast<long long>(r.id));
     ImGui::TableNextColumn();
     if (rename_id_ == r.id) {
-      if (rename_focus_) ImGui::SetKeyboardFocusHere(), rename_focus_ = false;
+      if (rename_focus_) {
+        ImGui::SetKeyboardFocusHere();
+        rename_focus_ = false;
+        ctx_.request_frame();  // the focus lands in the next frame: draw it without waiting
+      }
       ImGui::SetNextItemWidth(font * 14);
       const bool enter = ImGui::InputText("##rename", rename_buf_, sizeof rename_buf_,
                                           ImGuiInputTextFlags_EnterReturnsTrue);
