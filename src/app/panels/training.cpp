@@ -9,12 +9,18 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <span>
 #include <type_traits>
 
+#include "app/export.hpp"
 #include "app/widgets/colormap.hpp"
 #include "app/widgets/line_plot.hpp"
+#include "app/widgets/run_picker.hpp"
 #include "core/error.hpp"
 #include "optim/optimizer.hpp"
+#include "report/table_export.hpp"
+#include "runs/metric_names.hpp"
+#include "runs/run_summary.hpp"
 #include "train/presets.hpp"
 
 namespace aelab::app {
@@ -91,7 +97,7 @@ train::AeTrainConfig parse_training_spec(const std::string& spec) {
 TrainingPanel::TrainingPanel(AppContext& ctx) : ctx_(ctx) {
   edit_.model.latent = 2;
   edit_.epochs = 20;
-  lr_edit_ = static_cast<float>(edit_.optimizer.lr);
+  to_fields();
   if (!ctx_.launch().train.empty()) start(parse_training_spec(ctx_.launch().train), true);
 }
 
@@ -100,6 +106,36 @@ TrainingPanel::TrainingPanel(AppContext& ctx) : ctx_(ctx) {
 TrainingPanel::~TrainingPanel() {
   for (auto& r : ctx_.session().live) r->job->cancel(train::StopReason::quit);
   ctx_.session().live.clear();
+}
+
+void TrainingPanel::to_fields() {
+  Fields& f = fields_;
+  f.latent.set_value(edit_.model.latent);
+  f.lr.set_value(edit_.optimizer.lr);
+  f.batch.set_value(edit_.batch);
+  f.epochs.set_value(edit_.epochs);
+  f.seed.set_value(static_cast<int64_t>(edit_.seed));
+  f.threads.set_value(edit_.threads);
+  f.shift.set_value(edit_.augment.shift);
+  f.rotate.set_value(edit_.augment.rotate);
+  f.cluster_epochs.set_value(edit_.cluster_epochs);
+  f.clusters.set_value(edit_.clusters);
+  f.cluster_weight.set_value(edit_.cluster_weight);
+}
+
+void TrainingPanel::from_fields() {
+  const Fields& f = fields_;
+  edit_.model.latent = f.latent.value;
+  edit_.optimizer.lr = f.lr.value;
+  edit_.batch = f.batch.value;
+  edit_.epochs = static_cast<int>(f.epochs.value);
+  edit_.seed = static_cast<uint64_t>(f.seed.value);
+  edit_.threads = static_cast<int>(f.threads.value);
+  edit_.augment.shift = f.shift.value;
+  edit_.augment.rotate = f.rotate.value;
+  edit_.cluster_epochs = static_cast<int>(f.cluster_epochs.value);
+  edit_.clusters = static_cast<int>(f.clusters.value);
+  edit_.cluster_weight = f.cluster_weight.value;
 }
 
 void TrainingPanel::start(const train::AeTrainConfig& config, bool explore) {
@@ -140,6 +176,8 @@ void TrainingPanel::save(nlohmann::json& out) const {
   out["config"] = train::to_json(edit_);
   out["smoothing"] = smoothing_;
   out["watch"] = watch_;
+  out["curves_from_zero"] = curves_view_.from_zero;
+  out["curves_log_y"] = curves_view_.log_y;
 }
 
 void TrainingPanel::load(const nlohmann::json& in) {
@@ -147,9 +185,12 @@ void TrainingPanel::load(const nlohmann::json& in) {
     if (in.contains("config")) edit_ = train::ae_config_from_json(in["config"]);
     smoothing_ = std::clamp(in.value("smoothing", smoothing_), 0.0f, 0.99f);
     watch_ = in.value("watch", watch_);
+    curves_view_.from_zero = in.value("curves_from_zero", curves_view_.from_zero);
+    curves_view_.log_y = in.value("curves_log_y", curves_view_.log_y);
   } catch (const std::exception&) {
     // An old or hand-edited settings file: keep the defaults.
   }
+  to_fields();
 }
 
 // [SECTION] Drawing ---------------------------------------------------------------------------
@@ -184,78 +225,177 @@ const char* state_text(train::JobState s) {
   return "";
 }
 
+// SameLine() when an item `width` wide still fits on the current line, else a new line.
+void same_line_if_fits(float width) {
+  const float right_edge = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+  const float next_x = ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x;
+  if (next_x + width <= right_edge) ImGui::SameLine();
+}
+
+float button_width(const char* label) {
+  return ImGui::CalcTextSize(label, nullptr, true).x + 2 * ImGui::GetStyle().FramePadding.x;
+}
+
+// A button with `label`, on the current line when it fits.
+bool flow_button(const char* label) {
+  same_line_if_fits(button_width(label));
+  return ImGui::Button(label);
+}
+
+// A row that can be selected, showing `text` wrapped to the width left, in `colour`.
+bool wrapped_selectable(const char* id, const std::string& text, bool selected, ImVec4 colour) {
+  const float w = ImGui::GetContentRegionAvail().x;
+  const ImVec2 size = ImGui::CalcTextSize(text.c_str(), nullptr, false, w);
+  const bool clicked = ImGui::Selectable(id, selected, 0, ImVec2(0, size.y));
+  ImGui::GetWindowDrawList()->AddText(ImGui::GetFont(), ImGui::GetFontSize(),
+                                      ImGui::GetItemRectMin(), ImGui::GetColorU32(colour),
+                                      text.c_str(), nullptr, w);
+  return clicked;
+}
+
+// The Training panel offers the presets that train plain autoencoders (part (b)'s adversarial
+// defaults belong to the Blur & dis_net panel).
+bool is_plain_autoencoder_preset(const train::Preset& p) {
+  return !p.config.contains("adversarial") || p.config["adversarial"] == "none";
+}
+
+// The run's learning rate now: the last lr it reported, else the one it started with.
+double current_lr(const LiveRun& run) {
+  for (auto it = run.points.rbegin(); it != run.points.rend(); ++it)
+    if (it->name == runs::metric::lr) return it->value;
+  return run.config.optimizer.lr;
+}
+
+// One metric of a live run as parallel arrays (for the plot and the CSV).
+struct LiveSeries {
+  std::vector<long> steps;
+  std::vector<double> epochs, values;
+};
+
 }  // namespace
 
 void TrainingPanel::draw_form() {
-  const float w = ImGui::GetFontSize() * 9;
-  ImGui::PushItemWidth(w);
-  combo("preset", edit_.model.preset, models::autoencoder_presets());
-  int latent = static_cast<int>(edit_.model.latent);
-  if (ImGui::InputInt("latent L", &latent)) edit_.model.latent = std::clamp(latent, 1, 4096);
-  for (int l : {2, 16, 256}) {
-    ImGui::SameLine();
-    if (ImGui::SmallButton(std::to_string(l).c_str())) edit_.model.latent = l;
+  const float font = ImGui::GetFontSize();
+  const float w = font * 7;
+  Fields& f = fields_;
+  bool edited = false;
+
+  // Presets from assets/presets over the fields.
+  ImGui::SetNextItemWidth(font * 9);
+  if (ImGui::BeginCombo("preset##experiment", "choose...")) {
+    for (const train::Preset& p : train::presets()) {
+      if (!is_plain_autoencoder_preset(p)) continue;
+      if (ImGui::Selectable(p.name.c_str())) {
+        try {
+          edit_ = train::apply_preset(p, edit_);
+          to_fields();
+          error_.clear();
+        } catch (const InputError& e) {
+          error_ = e.what();
+        }
+      }
+      if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", p.title.c_str());
+    }
+    ImGui::EndCombo();
   }
-  combo("loss", edit_.loss, {"l1", "mse"});
-  combo("optimiser", edit_.optimizer.name, optim::optimizer_names());
-  ImGui::InputDouble("lr", &edit_.optimizer.lr, 0, 0, "%.2e");
-  int batch = static_cast<int>(edit_.batch), threads = edit_.threads;
-  if (ImGui::InputInt("batch", &batch)) edit_.batch = std::max(1, batch);
-  ImGui::InputInt("epochs", &edit_.epochs);
-  int seed = static_cast<int>(edit_.seed);
-  if (ImGui::InputInt("seed", &seed)) edit_.seed = static_cast<uint64_t>(std::max(0, seed));
-  combo("dataset", edit_.dataset, data::dataset_names());
-  if (ImGui::InputInt("threads", &threads)) edit_.threads = std::max(0, threads);
+  ImGui::SetNextItemWidth(font * 9);
+  edited |= combo("model", edit_.model.preset, models::autoencoder_presets());
+  edited |= number_field("latent L", f.latent, w);
+  if (f.latent.ok()) ctx_.note_item("training:latent");
+  for (int l : {2, 16, 256}) {
+    const std::string label = std::to_string(l);
+    same_line_if_fits(button_width(label.c_str()));
+    if (ImGui::SmallButton(label.c_str())) {
+      f.latent.set_value(l);
+      edited = true;
+    }
+  }
+  ImGui::SetNextItemWidth(font * 9);
+  edited |= combo("loss", edit_.loss, {"l1", "mse"});
+  ImGui::SetNextItemWidth(font * 9);
+  edited |= combo("optimiser", edit_.optimizer.name, optim::optimizer_names());
+  edited |= number_field("lr", f.lr, w);
+  edited |= number_field("batch", f.batch, w);
+  ctx_.note_item(f.batch.ok() ? "training:batch" : "training:batch-error");
+  edited |= number_field("epochs", f.epochs, w);
+  edited |= number_field("seed", f.seed, w);
+  ImGui::SetNextItemWidth(font * 9);
+  edited |= combo("dataset", edit_.dataset, data::dataset_names());
+  edited |= number_field("threads", f.threads, w);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("0 = every core");
   if (ImGui::TreeNode("Augmentation and cluster refinement")) {
-    ImGui::InputDouble("shift (px)", &edit_.augment.shift, 0, 0, "%.2g");
-    ImGui::InputDouble("rotate (deg)", &edit_.augment.rotate, 0, 0, "%.2g");
+    edited |= number_field("shift (px)", f.shift, w);
+    edited |= number_field("rotate (deg)", f.rotate, w);
     if (ImGui::IsItemHovered())
       ImGui::SetTooltip("Each training digit randomly moved and turned by up to this much.");
-    ImGui::InputInt("cluster epochs", &edit_.cluster_epochs);
+    edited |= number_field("cluster epochs", f.cluster_epochs, w);
     if (ImGui::IsItemHovered())
       ImGui::SetTooltip(
           "After the epochs above, this many more in which a KL term pulls the\n"
           "codes towards learnt cluster centres (0 = none).");
-    ImGui::InputInt("clusters", &edit_.clusters);
-    ImGui::InputDouble("cluster weight", &edit_.cluster_weight, 0, 0, "%.3g");
+    edited |= number_field("clusters", f.clusters, w);
+    edited |= number_field("cluster weight", f.cluster_weight, w);
     ImGui::TreePop();
+  } else if (!all_valid(f.shift, f.rotate, f.cluster_epochs, f.clusters, f.cluster_weight)) {
+    ImGui::TextColored(ImVec4(1, 0.43f, 0.39f, 1), "(a setting in here is refused)");
   }
-  ImGui::PopItemWidth();
+  if (edited) {
+    from_fields();
+    error_.clear();  // the input changed: the old refusal no longer applies
+  }
 
-  if (ImGui::Button("Start")) start(edit_, watch_);
-  ImGui::SameLine();
-  if (ImGui::Button("Study runs")) {
+  const bool valid = f.valid();
+  ImGui::BeginDisabled(!valid);
+  const bool start_clicked = ImGui::Button("Start");
+  ImGui::EndDisabled();
+  ctx_.note_item(valid ? "training:start" : "training:start-disabled");
+  if (!valid && ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
+    ImGui::SetTooltip("A setting above is refused (see its message).");
+  if (start_clicked && valid) start(edit_, watch_);
+
+  ImGui::BeginDisabled(!valid);
+  const bool study = flow_button("Study runs");
+  ImGui::EndDisabled();
+  if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) {
+    std::string tip =
+        "Queue one run per preset of group \"study\", one after another,\n"
+        "with the other settings above:";
+    for (const train::Preset& p : train::preset_group(train::kStudyGroup))
+      tip += "\n  " + p.name + ": " + p.title;
+    ImGui::SetTooltip("%s", tip.c_str());
+  }
+  if (study && valid) {
     try {  // each preset of the study group over the fields' settings
-      std::vector<train::AeTrainConfig> study;
+      std::vector<train::AeTrainConfig> runs;
       for (const train::Preset& p : train::preset_group(train::kStudyGroup))
-        study.push_back(train::apply_preset(p, edit_));
-      queue_.insert(queue_.end(), study.begin(), study.end());
+        runs.push_back(train::apply_preset(p, edit_));
+      queue_.insert(queue_.end(), runs.begin(), runs.end());
+    } catch (const InputError& e) {
+      error_ = e.what();
+    }
+  }
+  if (flow_button("Clustering recipe")) {
+    try {  // the preset over the defaults; where the data comes from and how it runs stay
+      train::AeTrainConfig base;
+      base.dataset = edit_.dataset;
+      base.threads = edit_.threads;
+      base.seed = edit_.seed;
+      edit_ = train::apply_preset(train::preset(train::kClusteringPreset), base);
+      to_fields();
+      error_.clear();
     } catch (const InputError& e) {
       error_ = e.what();
     }
   }
   if (ImGui::IsItemHovered())
-    ImGui::SetTooltip(
-        "Queue the study's three models: mlp, L1 loss, L = 2, 16, 256,\n"
-        "one after another, with the other settings above\n"
-        "(the presets of group \"study\", aelab presets list).");
-  ImGui::SameLine();
-  if (ImGui::Button("Clustering recipe")) {
-    const train::AeTrainConfig keep = edit_;
-    edit_ = train::clustering_recipe();
-    edit_.dataset = keep.dataset;
-    edit_.threads = keep.threads;
-    edit_.seed = keep.seed;
-  }
-  if (ImGui::IsItemHovered())
-    ImGui::SetTooltip(
-        "Fill in the deep preset whose 16-D codes k-means sorts into digits:\n"
-        "MSE, 150 epochs on shifted and rotated digits, then 30 epochs of\n"
-        "cluster refinement (IDEC, KL weight 1). About 5 minutes on 2 cores.");
+    ImGui::SetTooltip("Fill in the preset \"%s\":\n%s", train::kClusteringPreset,
+                      train::preset(train::kClusteringPreset).title.c_str());
   if (!queue_.empty()) {
-    ImGui::SameLine();
-    ImGui::TextDisabled("%zu queued", queue_.size());
-    ImGui::SameLine();
+    char q[32];
+    std::snprintf(q, sizeof q, "%zu queued", queue_.size());
+    same_line_if_fits(ImGui::CalcTextSize(q).x);
+    ImGui::TextDisabled("%s", q);
+    same_line_if_fits(button_width("clear"));
     if (ImGui::SmallButton("clear")) queue_.clear();
   }
   ImGui::Checkbox("watch in the latent explorer", &watch_);
@@ -263,94 +403,181 @@ void TrainingPanel::draw_form() {
     ImGui::SetTooltip(
         "The explorer switches to each run started here and follows its weights\n"
         "while it trains (codes re-encoded off the UI thread, under once a second).");
-  if (!error_.empty()) ImGui::TextColored(ImVec4(1, 0.35f, 0.3f, 1), "%s", error_.c_str());
+  if (!error_.empty()) {
+    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 0.43f, 0.39f, 1));
+    ImGui::TextWrapped("%s", error_.c_str());
+    ImGui::PopStyleColor();
+  }
 }
 
-void TrainingPanel::draw_run(LiveRun& run) {
+void TrainingPanel::draw_run_list() {
+  Session& session = ctx_.session();
+  ImGui::TextUnformatted("Runs started in this window");
+  for (int i = static_cast<int>(session.live.size()) - 1; i >= 0; --i) {
+    const LiveRun& r = *session.live[i];
+    const train::JobState st = r.job->state();
+    // The store's summary of the run once it exists (its name is the one the store gave it).
+    const runs::RunSummary* s = r.run_id > 0 ? find_run(session.runs(), r.run_id) : nullptr;
+    std::string line;
+    ImVec4 colour = ImGui::GetStyleColorVec4(ImGuiCol_Text);
+    if (s) {
+      line = runs::summary_line(*s);
+      colour = status_colour(s->status);
+      if (st == train::JobState::paused) line += "  (paused)";
+    } else {
+      line = train::default_run_name(r.config) + "  " + state_text(st);
+      if (st == train::JobState::failed) colour = status_colour(runs::RunStatus::failed);
+    }
+    char id[32];
+    std::snprintf(id, sizeof id, "##live%d", i);
+    if (wrapped_selectable(id, line, selected_ == i, colour)) selected_ = i;
+  }
+  if (session.live.empty()) ImGui::TextWrapped("None yet. Finished runs are in the Runs panel.");
+}
+
+void TrainingPanel::draw_run(LiveRun& run, float curves_min_h) {
+  Session& session = ctx_.session();
   train::Job& job = *run.job;
   const train::JobState st = job.state();
-  ImGui::Text("%s  run %lld  %s", job.name().c_str(), static_cast<long long>(run.run_id),
-              state_text(st));
-  ImGui::SameLine();
-  ImGui::ProgressBar(static_cast<float>(job.progress()), ImVec2(ImGui::GetFontSize() * 8, 0));
-  ImGui::TextDisabled("%s", st == train::JobState::failed ? job.error_message().c_str()
-                                                          : job.status_line().c_str());
+  const runs::RunSummary* summary = run.run_id > 0 ? find_run(session.runs(), run.run_id) : nullptr;
+  const std::string name = summary ? summary->name : train::default_run_name(run.config);
+  if (summary)
+    ImGui::TextWrapped("#%lld %s  %s", static_cast<long long>(run.run_id), name.c_str(),
+                       state_text(st));
+  else
+    ImGui::TextWrapped("%s  %s", name.c_str(), state_text(st));
+  ImGui::ProgressBar(
+      static_cast<float>(job.progress()),
+      ImVec2(std::min(ImGui::GetContentRegionAvail().x, ImGui::GetFontSize() * 12), 0));
+  ImGui::PushStyleColor(ImGuiCol_Text, st == train::JobState::failed
+                                           ? status_colour(runs::RunStatus::failed)
+                                           : ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+  ImGui::TextWrapped("%s", st == train::JobState::failed ? job.error_message().c_str()
+                                                         : job.status_line().c_str());
+  ImGui::PopStyleColor();
+
+  // The lr field belongs to this run and starts at its current lr.
+  if (lr_edit_run_ != &run) {
+    lr_edit_.set_value(current_lr(run));
+    lr_edit_run_ = &run;
+  }
   ImGui::BeginDisabled(train::is_terminal(st));
   if (st == train::JobState::paused) {
     if (ImGui::Button("Resume")) job.resume();
   } else if (ImGui::Button("Pause")) {
     job.pause();
   }
-  ImGui::SameLine();
-  if (ImGui::Button("Cancel")) {
+  if (flow_button("Cancel")) {
     job.cancel();
     queue_.clear();  // cancelling a study run stops the study
   }
-  ImGui::SameLine();
-  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6);
-  ImGui::InputFloat("##lr", &lr_edit_, 0, 0, "%.2e");
-  ImGui::SameLine();
-  if (ImGui::Button("Set lr") && lr_edit_ > 0 && std::isfinite(lr_edit_)) job.set_lr(lr_edit_);
+  same_line_if_fits(ImGui::GetFontSize() * 9);
+  ImGui::BeginGroup();
+  number_field("lr##run", lr_edit_, ImGui::GetFontSize() * 6);
+  ImGui::EndGroup();
+  ImGui::BeginDisabled(!lr_edit_.ok());
+  if (flow_button("Set lr") && lr_edit_.ok()) job.set_lr(lr_edit_.value);
   ImGui::EndDisabled();
+  ImGui::EndDisabled();
+  ImGui::BeginDisabled(run.run_id <= 0);
+  if (flow_button("Explore")) {
+    session.explore(run.run_id);
+    ctx_.show_panel("latent_explorer", true);
+  }
+  ImGui::EndDisabled();
+  if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
+    ImGui::SetTooltip("Show this run in the latent explorer, beside this panel.");
 
   // Curves against epochs: the step loss smoothed by an EMA, per-epoch train loss and test L1.
-  std::vector<double> sx, sy, ex, ey, tx, ty;
+  LiveSeries step, epoch, test, lr;
+  std::vector<double> smooth;
   double ema = NAN;
   for (const runs::MetricPoint& p : run.points) {
-    if (p.name == "train_loss_step") {
+    LiveSeries* s = p.name == runs::metric::train_loss_step ? &step
+                    : p.name == runs::metric::train_loss    ? &epoch
+                    : p.name == runs::metric::test_l1       ? &test
+                    : p.name == runs::metric::lr            ? &lr
+                                                            : nullptr;
+    if (!s) continue;
+    s->steps.push_back(p.step), s->epochs.push_back(p.epoch), s->values.push_back(p.value);
+    if (s == &step) {
       ema = std::isnan(ema) ? p.value : smoothing_ * ema + (1 - smoothing_) * p.value;
-      sx.push_back(p.epoch), sy.push_back(ema);
-    } else if (p.name == "train_loss") {
-      ex.push_back(p.epoch), ey.push_back(p.value);
-    } else if (p.name == "test_l1") {
-      tx.push_back(p.epoch), ty.push_back(p.value);
+      smooth.push_back(ema);
     }
   }
-  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 10);
+  const PlotToolbar tb = plot_toolbar("curves", curves_view_);
+  same_line_if_fits(ImGui::GetFontSize() * 14);
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
   ImGui::SliderFloat("smoothing", &smoothing_, 0.0f, 0.99f, "%.2f");
   const auto& pal = digit_palette();
   std::vector<PlotSeries> ser;
-  ser.push_back({"train loss (steps)", sx, sy, pack_rgba(pal[0], 0.8f), 1.2f});
-  ser.push_back({"train loss (epoch)", ex, ey, pack_rgba(pal[1]), 2.0f, true, true});
-  ser.push_back({"test L1", tx, ty, pack_rgba(pal[3]), 2.0f, true, true});
+  ser.push_back({"train loss (steps)", step.epochs, smooth, pack_rgba(pal[0], 0.8f), 1.2f});
+  ser.push_back(
+      {"train loss (epoch)", epoch.epochs, epoch.values, pack_rgba(pal[1]), 2.0f, true, true});
+  ser.push_back({"test L1", test.epochs, test.values, pack_rgba(pal[3]), 2.0f, true, true});
   PlotOptions o;
   o.x_label = "epoch";
   o.y_label = run.config.loss == "l1" ? "L1 per pixel" : "loss";
-  ImVec2 avail = ImGui::GetContentRegionAvail();
-  line_plot("curves", ser, o, ImVec2(avail.x, std::max(avail.y, ImGui::GetFontSize() * 12)));
+  apply(curves_view_, o);
+  o.markers = change_markers(lr.epochs, lr.values, runs::metric::lr);
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  const PlotFrame frame =
+      line_plot("curves", ser, o, ImVec2(avail.x, std::max(avail.y, curves_min_h)));
+  const std::string base = "curves-run" + std::to_string(run.run_id);
+  if (tb.csv) {
+    const std::string label = summary ? "#" + std::to_string(run.run_id) + " " + name : name;
+    std::vector<report::Curve> curves = {
+        {label, runs::metric::train_loss_step, step.steps, step.epochs, step.values},
+        {label, runs::metric::train_loss, epoch.steps, epoch.epochs, epoch.values},
+        {label, runs::metric::test_l1, test.steps, test.epochs, test.values},
+        {label, runs::metric::lr, lr.steps, lr.epochs, lr.values}};
+    report_export(ctx_, export_table(report::curves_table(curves), base));
+  }
+  if (tb.png) export_png(ctx_, frame.widget, base);
 }
 
 void TrainingPanel::draw() {
   Session& session = ctx_.session();
   session.poll();
   start_next_queued();
+  // A run the explorer is to follow: raise the explorer beside this panel once its id is known.
+  for (const auto& r : session.live)
+    if (r->explore && r->run_id > 0 && shown_in_explorer_.insert(r->run_id).second)
+      ctx_.show_panel("latent_explorer", true);
 
-  // Wide enough for "latent L" with its 2 / 16 / 256 shortcuts on one line.
-  const float form_w = ImGui::GetFontSize() * 23;
-  ImGui::BeginChild("form", ImVec2(form_w, 0), true);
-  draw_form();
-  ImGui::Separator();
-  ImGui::TextUnformatted("Runs started in this window");
-  for (int i = static_cast<int>(session.live.size()) - 1; i >= 0; --i) {
-    const LiveRun& r = *session.live[i];
-    char label[160];
-    std::snprintf(label, sizeof label, "%s  (%s)##%d", r.job->name().c_str() + 6,
-                  state_text(r.job->state()), i);
-    if (ImGui::Selectable(label, selected_ == i)) selected_ = i;
+  const float font = ImGui::GetFontSize();
+  const float form_w = font * 23;
+  const bool side_by_side = ImGui::GetContentRegionAvail().x >= form_w + font * 24;
+  LiveRun* run = selected_ >= 0 && selected_ < static_cast<int>(session.live.size())
+                     ? session.live[selected_].get()
+                     : nullptr;
+  auto draw_curves_pane = [&](float min_h) {
+    if (run) {
+      draw_run(*run, min_h);
+    } else {
+      ImGui::TextWrapped("Start a run to see its loss curves here.");
+      const ImVec2 p = ImGui::GetCursorScreenPos(), a = ImGui::GetContentRegionAvail();
+      ImGui::GetWindowDrawList()->AddRectFilled(p, ImVec2(p.x + a.x, p.y + a.y),
+                                                IM_COL32(24, 26, 30, 255));
+    }
+  };
+  if (side_by_side) {
+    ImGui::BeginChild("form", ImVec2(form_w, 0), true);
+    draw_form();
+    ImGui::Separator();
+    draw_run_list();
+    ImGui::EndChild();
+    ImGui::SameLine();
+    ImGui::BeginChild("run", ImVec2(0, 0), false);
+    draw_curves_pane(font * 10);
+    ImGui::EndChild();
+  } else {  // a narrow pane: the form above the curves, the pane scrolls
+    draw_form();
+    ImGui::Separator();
+    draw_run_list();
+    ImGui::Separator();
+    draw_curves_pane(font * 16);
   }
-  if (session.live.empty()) ImGui::TextWrapped("None yet. Finished runs are in the Runs panel.");
-  ImGui::EndChild();
-  ImGui::SameLine();
-  ImGui::BeginChild("run", ImVec2(0, 0), false);
-  if (selected_ >= 0 && selected_ < static_cast<int>(session.live.size()))
-    draw_run(*session.live[selected_]);
-  else {
-    ImGui::TextDisabled("Start a run to see its loss curves here.");
-    const ImVec2 p = ImGui::GetCursorScreenPos(), a = ImGui::GetContentRegionAvail();
-    ImGui::GetWindowDrawList()->AddRectFilled(p, ImVec2(p.x + a.x, p.y + a.y),
-                                              IM_COL32(24, 26, 30, 255));
-  }
-  ImGui::EndChild();
 }
 
 }  // namespace aelab::app
