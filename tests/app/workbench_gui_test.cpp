@@ -1,6 +1,7 @@
 // The workbench in a real window, driven with xdotool: View raises a panel and never closes it,
 // the split button opens a second pane, and quitting with a training job running asks first; "Stop
-// and keep" leaves the run interrupted with its last epoch, and `aelab train resume` continues it.
+// and keep" leaves the run interrupted with its last epoch, and the Runs panel's Resume continues
+// it.
 #include <array>
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -87,7 +88,8 @@ TEST_CASE(
   INFO(ui.log());
   auto run_json = [&]() -> nlohmann::json {
     const fs::path out = dir / "runs.json";
-    if (sh(bin + store + " runs list --json >'" + out.string() + "' 2>/dev/null") != 0) return nlohmann::json::object();
+    if (sh(bin + store + " runs list --json >'" + out.string() + "' 2>/dev/null") != 0)
+      return nlohmann::json::object();
     try {
       auto j = nlohmann::json::parse(slurp(out));
       for (const auto& r : j)
@@ -112,18 +114,30 @@ TEST_CASE(
   const int done = r.value("epochs_done", 0);
   CHECK(done >= 2);
   CHECK(done < 400);
-  // `aelab train resume` continues the same run (a few epochs are enough to see it move on).
+  // The Runs panel resumes it in the window; it trains on from its checkpoint, and a second quit
+  // keeps it resumable again.
   const int64_t id = r.value("id", int64_t{0});
   REQUIRE(id > 0);
-  // Resume runs the remaining epochs; stop it early through its own run store once it moved on.
-  REQUIRE(sh(bin + store + " train resume " + std::to_string(id) + " >'" +
-             (dir / "resume.txt").string() + "' 2>&1 & echo $! >'" + (dir / "rpid").string() +
-             "'") == 0);
+  fs::create_directories(dir / "again");
+  UiDriver again(dir / "again", bin + store + " --panel runs --width 1024 --height 640");
+  REQUIRE(again.ok());
+  INFO(again.log());
+  REQUIRE(again.rect("runs:resume:" + std::to_string(id), 20));
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // the list has settled
+  REQUIRE(again.click("runs:resume:" + std::to_string(id)));
   CHECK(wait_until(
       [&] {
         const auto j = run_json();
         return j.value("status", "") == "running" && j.value("epochs_done", 0) > done;
       },
       60));
-  sh("kill $(cat '" + (dir / "rpid").string() + "') 2>/dev/null");
+  REQUIRE(again.key("ctrl+q"));
+  REQUIRE(again.state([](const auto& s) { return s["quit_asking"] == true; }));
+  REQUIRE(again.click("quit:keep"));
+  REQUIRE(again.wait_exit(30));
+  const nlohmann::json r2 = run_json();
+  INFO(r2.dump());
+  CHECK(r2.value("status", "") == "interrupted");
+  CHECK(r2.value("epochs_done", 0) > done);
+  CHECK(r2.value("resumable", false));
 }

@@ -14,6 +14,7 @@
 #include "core/error.hpp"
 #include "runs/metric_names.hpp"
 #include "runs/run_summary.hpp"
+#include "train/ae_trainer.hpp"
 
 namespace aelab::app {
 
@@ -106,9 +107,36 @@ void RunsBrowser::start_rename(int64_t id, const std::string& name) {
 }
 
 void RunsBrowser::resume_run(int64_t id) {
-  // Wired by the lead once train::resume_autoencoder lands: start it as a training job of the
-  // session (like the Training panel's runs) and call store_changed().
-  ctx_.report("resuming run " + std::to_string(id) + " is not available in the window yet", true);
+  Session& session = ctx_.session();
+  const runs::RunSummary* r = find_run(session.runs(), id);
+  if (!r) return;
+  auto run = std::make_shared<LiveRun>();
+  try {
+    run->config = train::ae_config_from_json(r->config);
+  } catch (const std::exception& e) {
+    ctx_.report("run " + std::to_string(id) + " cannot be resumed: " + e.what(), true);
+    return;
+  }
+  run->run_id = id;
+  run->explore = true;
+  // Like a run started in the Training panel: the session lists it there, the explorer follows.
+  run->job = std::make_shared<train::Job>(
+      "resume " + r->name, [id, db = ctx_.launch().runs_db, dir = ctx_.launch().data_dir,
+                            cache = session.datasets()](train::JobContext& jc) {
+        lower_worker_priority();
+        jc.report_progress(0, "checking the checkpoint");
+        train::AeTrainConfig cfg;
+        {
+          runs::RunStore store = runs::RunStore::open(db);
+          cfg = train::check_resumable(store, id);  // InputError: why it cannot continue
+        }
+        auto ds = cache->get(cfg.dataset, dir, cfg.limit);
+        (void)train::resume_autoencoder(id, *ds, db, jc);
+      });
+  ctx_.jobs().add(run->job);
+  session.live.push_back(run);
+  session.store_changed();
+  ctx_.show_panel("training");
 }
 
 void RunsBrowser::load_curves() {
@@ -297,13 +325,13 @@ void RunsBrowser::draw_table() {
       }
       if (runs::is_resumable(r)) {
         ImGui::SameLine();
-        ImGui::BeginDisabled(!resume_available());
+        ImGui::BeginDisabled(!resume_available() || write_.running());
         if (ImGui::SmallButton("Resume")) resume_run(r.id);
+        ctx_.note_item("runs:resume:" + std::to_string(r.id));
         ImGui::EndDisabled();
         if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
-          ImGui::SetTooltip(
-              "Continue from the checkpoint of epoch %d%s", r.last_checkpoint_epoch,
-              resume_available() ? "" : "\n(not available in the window yet: aelab train resume)");
+          ImGui::SetTooltip("Continue from the checkpoint of epoch %d (as aelab train resume %lld)",
+                            r.last_checkpoint_epoch, static_cast<long long>(r.id));
       }
       ImGui::SameLine();
       ImGui::BeginDisabled(r.status == runs::RunStatus::running);

@@ -41,9 +41,9 @@ class RunsBrowser : public Panel {
 
   void commit_deletes(bool all);
   void start_rename(int64_t id, const std::string& name);
-  // Continues a stopped run from its last epoch checkpoint (train::resume_autoencoder); not wired
-  // yet: the Resume button stays disabled while resume_available() is false.
-  [[nodiscard]] static bool resume_available() { return false; }
+  // Continues a stopped run from its last epoch checkpoint (train::resume_autoencoder) as a
+  // training job of the session: the Training panel shows it and the explorer follows it.
+  [[nodiscard]] static bool resume_available() { return true; }
   void resume_run(int64_t id);
   void load_curves();
   void draw_table();
