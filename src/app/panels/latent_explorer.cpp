@@ -1008,6 +1008,7 @@ void LatentExplorer::draw_side(ImVec2 size) {
   ImGui::BeginChild("side", size, false);
   if (!run_) {
     ImGui::EndChild();
+    ctx_.note_item("latent_explorer:side");
     return;
   }
   if (ImGui::BeginTabBar("side_tabs", ImGuiTabBarFlags_FittingPolicyScroll)) {
@@ -1030,6 +1031,7 @@ void LatentExplorer::draw_side(ImVec2 size) {
     ImGui::EndTabBar();
   }
   ImGui::EndChild();
+  ctx_.note_item("latent_explorer:side");
 }
 
 void LatentExplorer::draw() {
