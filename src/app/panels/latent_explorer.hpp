@@ -1,24 +1,33 @@
 #pragma once
 // The latent explorer: the test-set codes of one run as a scatter (one colour per digit,
 // a legend that hides digits, pan and zoom), 2-D codes as they are and wider ones through PCA
-// (instant) or t-SNE (a Job). Hover shows the digit and its reconstruction; a click decodes that
+// (instant) or t-SNE (a job). Hover shows the digit and its reconstruction; a click decodes that
 // latent point (for wider codes the PCA point lifted back, and beside it the nearest real code's
 // decoding). For 2-D runs a manifold grid over the visible region; interpolation between two
-// picked digits; a reconstruction grid of the selected runs. While the run trains, the codes
-// follow the latest weight snapshot: a small Job re-encodes the test set at most every 0.7 s (never
-// two at once) and the UI thread swaps the result in; the view refits each time unless the user
-// has panned or zoomed, so the whole cloud stays in sight as it spreads.
+// picked digits; a reconstruction grid of the runs ticked in the Runs panel. While the run trains,
+// the codes follow the latest weight snapshot: a small job re-encodes the test set at most every
+// 0.7 s (never two at once) and the UI thread swaps the result in; the view refits each time
+// unless the user has panned or zoomed, so the whole cloud stays in sight as it spreads.
 //
-// Decoding runs on the UI thread through a model owned by the panel (DESIGN.md "Threads").
+// Every result names what it came from: the scatter's caption says run and projection (a t-SNE
+// result its perplexity, marked stale when the perplexity or the codes changed, cleared when the
+// run changes), the decoded point says its point and run. All work runs through JobSlots; the
+// layout is side by side in a wide pane and stacked (side panel under the scatter) in a narrow one.
+//
+// Decoding single points runs on the UI thread through a model owned by the panel (DESIGN.md
+// "Threads").
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "analysis/pca.hpp"
+#include "app/job_slot.hpp"
 #include "app/panel.hpp"
 #include "app/widgets/image_grid.hpp"
+#include "app/widgets/number_field.hpp"
 #include "app/widgets/scatter.hpp"
 #include "data/dataset.hpp"
 #include "models/autoencoder.hpp"
@@ -66,78 +75,119 @@ class LatentExplorer : public Panel {
   void save(nlohmann::json& out) const override;
   void load(const nlohmann::json& in) override;
 
- private:
-  struct Work;  // what the loading / encoding / t-SNE jobs hand back
+  // What the scatter shows.
+  enum class Shown { nothing, codes, pca, tsne };
 
-  void refresh_run_list();
+ private:
+  // What the load and live-encode jobs hand back.
+  struct Loaded {
+    std::shared_ptr<RunCodes> run;
+    std::shared_ptr<models::Autoencoder> model;  // the UI's decoder, built on the worker
+  };
+  struct TsneResult {
+    int64_t run_id = 0;
+    uint64_t codes_serial = 0;  // adopt() count of the codes it was computed from
+    double perplexity = 0;
+    Tensor xy;  // (M, 2)
+  };
+  struct GridResult {  // manifold and reconstruction grids: decodings in rows
+    int64_t run_id = 0;
+    int columns = 0;
+    std::vector<float> pixels;         // (rows * columns, 784)
+    std::vector<std::string> rows;     // reconstructions: one label per row
+    std::vector<std::string> skipped;  // reconstructions: compared runs without weights, why
+    Scatter::ViewRect view{};          // manifold: the region decoded
+  };
+
   void open_run(int64_t run_id);
+  void reset_results();  // everything computed for the shown run
   void poll_jobs();
   void follow_live();
-  // Swaps in codes from a job; `model` (built on the worker) replaces the decoder on a run change.
-  void adopt(std::shared_ptr<RunCodes> run, std::unique_ptr<models::Autoencoder> model);
+  // Swaps in codes from a job; `model` replaces the decoder on a run change.
+  void adopt(std::shared_ptr<RunCodes> run, std::shared_ptr<models::Autoencoder> model);
   void upload_points();
+  [[nodiscard]] Shown wanted_projection() const;
+  [[nodiscard]] const Tensor* shown_xy() const;
   void start_tsne();
+  [[nodiscard]] std::string tsne_inputs() const;
   void decode_at(double x, double y, int nearest);
   void write_decoded_png(const std::vector<float>& img28);
-  void update_manifold(bool force);
+  void update_manifold();
   void update_interpolation();
   void update_recon_grid();
+  [[nodiscard]] std::string recon_inputs() const;
+  [[nodiscard]] std::string run_label(int64_t run_id) const;  // the run's summary line
+  void export_codes(bool train_split);
   void draw_toolbar();
-  void draw_side(float w, float h);
-  void log_codes(double adopt_ms);                                               // --codes-log
+  void draw_caption();
+  void draw_scatter(ImVec2 size);
+  void draw_side(ImVec2 size);
+  void draw_decode_tab();
+  void draw_manifold_tab();
+  void draw_interpolation_tab();
+  void draw_recon_tab();
+  void log_codes(const char* event, double adopt_ms);                            // --codes-log
   [[nodiscard]] std::vector<float> decode(std::span<const float> z, int count);  // (count, 784)
 
   AppContext& ctx_;
-  std::vector<std::pair<int64_t, std::string>> runs_;  // ae runs in the store: id, label
-  std::chrono::steady_clock::time_point runs_listed_{};
-  uint64_t runs_seen_ = ~0ull, explore_seen_ = 0;
+  JobList quiet_jobs_;  // small frequent jobs (live encodes, grids) kept off the status bar
+  uint64_t explore_seen_ = 0;
   int64_t run_id_ = 0;  // selected
-  std::string status_;  // "loading run 3..." or an error
-  bool status_error_ = false;
+  std::string decoder_error_;
+  int64_t logged_run_ = 0;
 
   std::shared_ptr<RunCodes> run_;               // shown (the UI thread only reads it)
-  std::unique_ptr<models::Autoencoder> model_;  // the UI thread's decoder (and encoder for hover)
+  std::shared_ptr<models::Autoencoder> model_;  // the UI thread's decoder (and encoder for hover)
   std::shared_ptr<LiveRun> live_;               // the training job it follows, if any
   uint64_t snapshot_seen_ = 0;
   std::chrono::steady_clock::time_point last_encode_{};
   std::chrono::steady_clock::time_point created_ = std::chrono::steady_clock::now();
-  int live_updates_ = 0;  // live codes swapped in for the run shown
+  int live_updates_ = 0;       // live codes swapped in for the run shown
+  uint64_t codes_serial_ = 0;  // adopt() count
 
-  std::shared_ptr<Work> load_work_, encode_work_, tsne_work_, recon_work_, manifold_work_;
-  int method_ = 0;  // 0 PCA, 1 t-SNE (wider codes)
-  float perplexity_ = 30;
-  Tensor tsne_xy_;  // (M, 2) for run_ (empty until computed)
-  int64_t tsne_run_ = 0;
+  JobSlot<Loaded> load_, encode_;
+  JobSlot<TsneResult> tsne_;
+  JobSlot<GridResult> manifold_, recon_;
+  JobSlot<std::filesystem::path> export_;
+
+  int method_ = 0;  // the radio: 0 PCA, 1 t-SNE (codes wider than 2)
+  DoubleField perplexity_{30, DoubleRule::in(2, 100), "%.4g"};
+  IntField manifold_n_{12, IntRule::integer_in(2, 32)};
+  IntField interp_steps_{10, IntRule::integer_in(2, 32)};
 
   Scatter scatter_;
+  ScreenRect scatter_rect_;
   bool shown_digit_[10] = {true, true, true, true, true, true, true, true, true, true};
   std::vector<int> shown_index_;  // scatter point -> test index
+  Shown shown_ = Shown::nothing;
+  std::string shown_tsne_;  // inputs of the t-SNE result shown
   bool points_dirty_ = false, keep_view_ = false;
 
   int hover_index_ = -1;
   ImageGrid hover_grid_;  // original | reconstruction
-  ImageGrid decoded_;     // the clicked point decoded (and the nearest code's decoding)
+
+  // The clicked point decoded (and the nearest code's decoding), for the run and projection
+  // it was clicked in.
+  ImageGrid decoded_;
   bool has_decoded_ = false;
+  Shown decoded_in_ = Shown::nothing;
   double decode_ms_ = 0;
   int clicked_nearest_ = -1;
   double clicked_x_ = 0, clicked_y_ = 0;
-  int decode_count_ = 0;
 
   int pick_a_ = -1, pick_b_ = -1;  // test indices for the interpolation
-  int interp_steps_ = 10;
   ImageGrid interp_grid_;
+  std::string interp_for_;
 
-  bool manifold_ = true;
-  int manifold_n_ = 12;
+  bool manifold_follow_ = true;
   ImageGrid manifold_grid_;
-  Scatter::ViewRect manifold_view_{};
-  uint64_t codes_serial_ = 0, manifold_serial_ = 0;  // adopt() counts; the grid's decoder's count
   std::chrono::steady_clock::time_point manifold_at_{};
 
   std::vector<int64_t> recon_indices_;  // the test digits in the grid
-  ImageGrid recon_grid_;
-  std::vector<std::string> recon_rows_;
-  bool recon_dirty_ = true;
+  std::vector<ImageGrid> recon_grids_;  // one per row: originals, this run, compared runs
+  ScreenRect recon_rect_;
+  std::chrono::steady_clock::time_point recon_at_{};
+
   bool wrote_rect_ = false;
   int shown_frames_ = 0;
 };
