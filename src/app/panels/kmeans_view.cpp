@@ -355,6 +355,10 @@ void KMeansView::draw_results() {
     if (km_.error().empty() && !km_.running())
       ImGui::TextWrapped(
           "Pick an input and run k-means (k-means++ seeding, the best of the restarts).");
+    // Where the matrix and the scatters will be (drawn only, it takes no layout space).
+    const ImVec2 p = ImGui::GetCursorScreenPos(), a = ImGui::GetContentRegionAvail();
+    ImGui::GetWindowDrawList()->AddRectFilled(p, ImVec2(p.x + a.x, p.y + a.y),
+                                              IM_COL32(24, 26, 30, 255));
     return;
   }
   const Result& r = *shown_;

@@ -701,9 +701,9 @@ void OptimiserPlayground::draw_map(float w, float h) {
     DoubleField* d;
     IntField* i;
   };
-  const F fields[] = {{"h from", &map_h_lo_, nullptr},   {"to##h", &map_h_hi_, nullptr},
-                      {"lr from", &map_lr_lo_, nullptr}, {"to##lr", &map_lr_hi_, nullptr},
-                      {"cols", nullptr, &map_cols_},     {"rows", nullptr, &map_rows_}};
+  const F fields[] = {{"h min", &map_h_lo_, nullptr},   {"h max", &map_h_hi_, nullptr},
+                      {"lr min", &map_lr_lo_, nullptr}, {"lr max", &map_lr_hi_, nullptr},
+                      {"cols", nullptr, &map_cols_},    {"rows", nullptr, &map_rows_}};
   bool changed = false;
   for (const F& f : fields) {
     fits(field_width(f.label, fw));
