@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "app/export.hpp"
 #include "app/settings.hpp"
 #include "app/widgets/colormap.hpp"
 #include "app/widgets/line_plot.hpp"
@@ -27,6 +28,7 @@ namespace pg = aelab::playground;
 namespace {
 const ImVec4 kRed(1.0f, 0.38f, 0.33f, 1.0f);
 const ImVec4 kGreen(0.45f, 0.85f, 0.45f, 1.0f);
+const ImVec4 kStale(0.95f, 0.8f, 0.3f, 1.0f);
 
 std::string fmt(const char* f, double v) {
   char buf[64];
@@ -34,11 +36,38 @@ std::string fmt(const char* f, double v) {
   return buf;
 }
 
-bool input_double(const char* label, double* v, const char* format = "%.6g") {
-  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
-  return ImGui::InputDouble(label, v, 0, 0, format);
+std::string num(double v) {
+  return fmt("%g", v);
+}
+
+// SameLine when an item `w` pixels wide still fits left of the window's right edge.
+void same_line_if_fits(float w) {
+  const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+  const float x = ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x;
+  if (x + w <= right) ImGui::SameLine();
+}
+
+// The width a number field with `label` takes (input + label).
+float field_width(const char* label, float input_w) {
+  return input_w + ImGui::GetStyle().ItemInnerSpacing.x +
+         ImGui::CalcTextSize(label, nullptr, true).x;
 }
 }  // namespace
+
+// The optimiser and the hyper-parameters it uses.
+static std::string optimizer_text(const PlaygroundSettings& s, const std::string& name) {
+  std::string t = name + "  lr " + num(s.lr);
+  if (name == "adam" || name == "adamw" || name == "amsgrad")
+    t += "  beta1 " + num(s.beta1) + "  beta2 " + num(s.beta2) + "  eps " + num(s.eps);
+  else if (name == "momentum" || name == "nesterov")
+    t += "  momentum " + num(s.momentum);
+  else if (name == "rmsprop")
+    t += "  rho " + num(s.rho) + "  eps " + num(s.eps);
+  else if (name == "adagrad")
+    t += "  eps " + num(s.eps);
+  return t;
+}
+namespace {}  // namespace
 
 // [SECTION] Settings: validation, config, persistence --------------------------------------
 
@@ -62,6 +91,23 @@ std::string validate(const PlaygroundSettings& s) {
   if (s.map_cols < 2 || s.map_cols > 400 || s.map_rows < 2 || s.map_rows > 400)
     return "phase map: 2 to 400 cells per side";
   return "";
+}
+
+std::string escape_inputs(const PlaygroundSettings& s) {
+  return optimizer_text(s, s.escape_optimizer) + "  L " + num(s.L) + "  x0 " + num(s.x0) + "  " +
+         std::to_string(s.max_steps) + " steps";
+}
+
+std::string map_inputs(const PlaygroundSettings& s) {
+  std::string t = optimizer_text(s, s.map_optimizer);
+  // The map's lr axis replaces the lr setting.
+  const size_t lr = t.find("  lr ");
+  const size_t end = t.find("  ", lr + 5);
+  t.erase(lr, end == std::string::npos ? std::string::npos : end - lr);
+  return t + "  L " + num(s.L) + "  x0 " + num(s.x0) + "  " + std::to_string(s.max_steps) +
+         " steps  h " + num(s.map_h_lo) + "-" + num(s.map_h_hi) + "  lr " + num(s.map_lr_lo) + "-" +
+         num(s.map_lr_hi) + "  " + std::to_string(s.map_cols) + "x" + std::to_string(s.map_rows) +
+         " cells";
 }
 
 optim::OptimizerConfig config_for(const PlaygroundSettings& s, const std::string& name) {
@@ -97,9 +143,6 @@ void OptimiserPlayground::save(nlohmann::json& j) const {
        {"map_cols", s.map_cols},
        {"map_rows", s.map_rows},
        {"escape_optimizer", s.escape_optimizer},
-       {"csv_path", s.csv_path},
-       {"plot_png", s.plot_png},
-       {"map_png", s.map_png},
        {"speed", speed_}};
 }
 
@@ -119,8 +162,6 @@ void OptimiserPlayground::load(const nlohmann::json& j) {
     s.map_lr_hi = j.value("map_lr_hi", s.map_lr_hi);
     s.map_cols = j.value("map_cols", s.map_cols), s.map_rows = j.value("map_rows", s.map_rows);
     s.escape_optimizer = j.value("escape_optimizer", s.escape_optimizer);
-    s.csv_path = j.value("csv_path", s.csv_path), s.plot_png = j.value("plot_png", s.plot_png);
-    s.map_png = j.value("map_png", s.map_png);
     speed_ = std::clamp(j.value("speed", speed_), 0.5f, 500.0f);
   } catch (const nlohmann::json::exception&) {
     return;  // a hand-edited file with wrong types: keep the defaults
@@ -130,21 +171,47 @@ void OptimiserPlayground::load(const nlohmann::json& j) {
     return std::find(names.begin(), names.end(), n) == names.end();
   });
   if (!validate(s).empty()) return;
-  s_ = edit_ = s;
+  s_ = s;
+  map_optimizer_edit_ = s.map_optimizer;
+  sync_fields();
   reset_traces();
   step_all(10);
+  start_map();  // the map of the loaded settings, not the defaults' map started at construction
+}
+
+void OptimiserPlayground::sync_fields() {
+  L_.set_value(s_.L), h_.set_value(s_.h), lr_.set_value(s_.lr), x0_.set_value(s_.x0);
+  beta1_.set_value(s_.beta1), beta2_.set_value(s_.beta2), eps_.set_value(s_.eps);
+  momentum_.set_value(s_.momentum), rho_.set_value(s_.rho);
+  max_steps_.set_value(s_.max_steps);
+  map_h_lo_.set_value(s_.map_h_lo), map_h_hi_.set_value(s_.map_h_hi);
+  map_lr_lo_.set_value(s_.map_lr_lo), map_lr_hi_.set_value(s_.map_lr_hi);
+  map_cols_.set_value(s_.map_cols), map_rows_.set_value(s_.map_rows);
+}
+
+void OptimiserPlayground::apply_fields() {
+  PlaygroundSettings next = s_;
+  next.L = L_.value, next.h = h_.value, next.lr = lr_.value, next.x0 = x0_.value;
+  next.beta1 = beta1_.value, next.beta2 = beta2_.value, next.eps = eps_.value;
+  next.momentum = momentum_.value, next.rho = rho_.value;
+  next.max_steps = static_cast<int>(max_steps_.value);
+  error_ = validate(next);
+  if (!error_.empty()) return;
+  s_ = next;
+  reset_traces();
+}
+
+PlaygroundSettings OptimiserPlayground::map_candidate() const {
+  PlaygroundSettings next = s_;
+  next.map_optimizer = map_optimizer_edit_;
+  next.map_h_lo = map_h_lo_.value, next.map_h_hi = map_h_hi_.value;
+  next.map_lr_lo = map_lr_lo_.value, next.map_lr_hi = map_lr_hi_.value;
+  next.map_cols = static_cast<int>(map_cols_.value);
+  next.map_rows = static_cast<int>(map_rows_.value);
+  return next;
 }
 
 // [SECTION] Workers (phase map, escape height) ----------------------------------------------
-
-struct OptimiserPlayground::MapWork {
-  std::atomic<bool> cancel{false};
-  pg::PhaseMap result;  // written by the worker; read once the job is terminal
-};
-struct OptimiserPlayground::EscapeWork {
-  pg::EscapeResult result;
-  pg::Trajectory escaped, trapped;
-};
 
 namespace {
 // Leave a core to the UI thread: the map's OpenMP loop would otherwise take every core.
@@ -154,96 +221,94 @@ void limit_worker_threads() {
 }  // namespace
 
 void OptimiserPlayground::start_map() {
-  if (map_job_ && !train::is_terminal(map_job_->state())) return;
-  map_ = std::make_shared<MapWork>();
-  map_settings_ = s_;
   const PlaygroundSettings s = s_;
-  auto work = map_;
-  map_job_ = std::make_shared<train::Job>(
-      "phase map (" + s.map_optimizer + ")", [s, work](train::JobContext& ctx) {
-        limit_worker_threads();
-        std::vector<double> hs(s.map_cols), lrs(s.map_rows);
-        for (int i = 0; i < s.map_cols; ++i)
-          hs[i] = s.map_h_lo + (i + 0.5) * (s.map_h_hi - s.map_h_lo) / s.map_cols;
-        for (int i = 0; i < s.map_rows; ++i)
-          lrs[i] = s.map_lr_lo + (i + 0.5) * (s.map_lr_hi - s.map_lr_lo) / s.map_rows;
-        const size_t cells = hs.size() * lrs.size();
-        work->result =
-            pg::phase_map(config_for(s, s.map_optimizer), s.L, s.x0, hs, lrs, s.max_steps,
-                          &work->cancel, [&](double f) {
-                            ctx.report_progress(f, std::to_string(static_cast<size_t>(f * cells)) +
-                                                       "/" + std::to_string(cells) + " cells");
-                          });
-        if (work->result.cancelled) throw train::JobCancelled();
-      });
-  ctx_.jobs().add(map_job_);
+  map_settings_ = s;
+  map_.start(ctx_.jobs(), "phase map (" + s.map_optimizer + ")", map_inputs(s),
+             [s](train::JobContext& ctx) {
+               limit_worker_threads();
+               std::vector<double> hs(s.map_cols), lrs(s.map_rows);
+               for (int i = 0; i < s.map_cols; ++i)
+                 hs[i] = s.map_h_lo + (i + 0.5) * (s.map_h_hi - s.map_h_lo) / s.map_cols;
+               for (int i = 0; i < s.map_rows; ++i)
+                 lrs[i] = s.map_lr_lo + (i + 0.5) * (s.map_lr_hi - s.map_lr_lo) / s.map_rows;
+               const size_t cells = hs.size() * lrs.size();
+               std::atomic<bool> cancel{false};
+               pg::PhaseMap m = pg::phase_map(
+                   config_for(s, s.map_optimizer), s.L, s.x0, hs, lrs, s.max_steps, &cancel,
+                   [&](double f) {
+                     if (ctx.cancel_requested()) cancel = true;
+                     ctx.report_progress(f, std::to_string(static_cast<size_t>(f * cells)) + "/" +
+                                                std::to_string(cells) + " cells");
+                   });
+               if (m.cancelled) throw train::JobCancelled();
+               return m;
+             });
 }
 
 void OptimiserPlayground::start_escape() {
-  if (escape_job_ && !train::is_terminal(escape_job_->state())) return;
-  escape_ = std::make_shared<EscapeWork>();
   const PlaygroundSettings s = s_;
-  auto work = escape_;
-  escape_job_ = std::make_shared<train::Job>(
-      "escape height (" + s.escape_optimizer + ")", [s, work](train::JobContext& ctx) {
+  escape_.start(
+      ctx_.jobs(), "escape height (" + s.escape_optimizer + ")", escape_inputs(s),
+      [s](train::JobContext& ctx) {
         const auto config = config_for(s, s.escape_optimizer);
-        work->result = pg::escape_height(config, s.L, s.x0, s.max_steps, 1e-6);
+        EscapeOut out;
+        out.result = pg::escape_height(config, s.L, s.x0, s.max_steps, 1e-6);
         ctx.report_progress(0.9, "boundary trajectories");
         const long n = std::min<long>(s.max_steps, 400);  // enough to show the cycle
-        work->escaped = pg::simulate(pg::BumpLoss{s.L, work->result.h_max}, config, s.x0, n);
-        work->trapped = pg::simulate(pg::BumpLoss{s.L, work->result.h_trapped}, config, s.x0, n);
+        out.escaped = pg::simulate(pg::BumpLoss{s.L, out.result.h_max}, config, s.x0, n);
+        out.trapped = pg::simulate(pg::BumpLoss{s.L, out.result.h_trapped}, config, s.x0, n);
         ctx.report_progress(1.0, "done");
+        return out;
       });
-  ctx_.jobs().add(escape_job_);
 }
 
 void OptimiserPlayground::poll_workers() {
-  if (map_job_ && train::is_terminal(map_job_->state())) {
-    if (map_job_->state() == train::JobState::finished) {
-      map_result_ = std::move(map_->result);
+  if (map_.poll()) {
+    if (const pg::PhaseMap* m = map_.result()) {
       // Heatmap: columns = h, rows = lr with the largest lr at the top; value = steps to
       // escape, NaN where the walker is trapped (drawn grey).
-      const size_t nh = map_result_.hs.size(), nl = map_result_.lrs.size();
+      const size_t nh = m->hs.size(), nl = m->lrs.size();
       std::vector<float> v(nh * nl);
       for (size_t il = 0; il < nl; ++il)
         for (size_t ih = 0; ih < nh; ++ih) {
-          const pg::PhaseCell& c = map_result_.at(ih, il);
+          const pg::PhaseCell& c = m->at(ih, il);
           v[(nl - 1 - il) * nh + ih] =
               c.fate == pg::Fate::escaped ? static_cast<float>(c.escape_step) : NAN;
         }
       heatmap_.set_values(static_cast<int>(nh), static_cast<int>(nl), v);
-    } else if (map_job_->state() == train::JobState::failed) {
-      ctx_.report("phase map: " + map_job_->error_message(), true);
     }
-    map_job_.reset();
   }
-  if (escape_job_ && train::is_terminal(escape_job_->state())) {
-    if (escape_job_->state() == train::JobState::finished) {
-      escape_result_ = escape_->result;
-      boundary_escaped_ = std::move(escape_->escaped);
-      boundary_trapped_ = std::move(escape_->trapped);
-      has_escape_ = true;
-    } else if (escape_job_->state() == train::JobState::failed) {
-      ctx_.report("escape height: " + escape_job_->error_message(), true);
-    }
-    escape_job_.reset();
-  }
+  escape_.poll();
 }
 
 // [SECTION] Traces: reset, stepping -----------------------------------------------------------
 
-OptimiserPlayground::OptimiserPlayground(AppContext& ctx) : ctx_(ctx) {
+OptimiserPlayground::OptimiserPlayground(AppContext& ctx)
+    : ctx_(ctx),
+      L_{1, DoubleRule::positive()},
+      h_{0.5, DoubleRule::at_least(0)},
+      lr_{0.3, DoubleRule::positive()},
+      x0_{0},
+      beta1_{0.9, DoubleRule::in_half_open(0, 1)},
+      beta2_{0.999, DoubleRule::in_half_open(0, 1)},
+      eps_{0, DoubleRule::at_least(0)},
+      momentum_{0.9, DoubleRule::in_half_open(0, 1)},
+      rho_{0.9, DoubleRule::in_half_open(0, 1)},
+      max_steps_{2000, IntRule::integer_in(1, 1000000)},
+      map_h_lo_{0, DoubleRule::at_least(0)},
+      map_h_hi_{1.5, DoubleRule::positive()},
+      map_lr_lo_{0.02, DoubleRule::positive()},
+      map_lr_hi_{0.6, DoubleRule::positive()},
+      map_cols_{60, IntRule::integer_in(2, 400)},
+      map_rows_{40, IntRule::integer_in(2, 400)} {
+  sync_fields();
   reset_traces();
   step_all(10);  // open on the story's first steps (GD: 0.3, 0.6, 0.9, 1.2, 0.9, ...)
   start_map();   // the default map is cheap and makes the panel useful at once
 }
 
-OptimiserPlayground::~OptimiserPlayground() {
-  // The jobs may outlive the panel in the status bar's list; make them stop soon.
-  if (map_) map_->cancel = true;
-  if (map_job_) map_job_->cancel();
-  if (escape_job_) escape_job_->cancel();
-}
+// The slots cancel their jobs (which may outlive the panel in the status bar's list).
+OptimiserPlayground::~OptimiserPlayground() = default;
 
 void OptimiserPlayground::reset_traces() {
   traces_.clear();
@@ -295,38 +360,43 @@ void OptimiserPlayground::step_all(int n) {
 
 void OptimiserPlayground::draw_settings() {
   ImGui::TextUnformatted("Loss and optimiser");
-  bool changed = false;
-  changed |= input_double("L", &edit_.L);
-  ImGui::SameLine();
-  changed |= input_double("h (bump)", &edit_.h);
-  changed |= input_double("a (lr)", &edit_.lr);
-  ImGui::SameLine();
-  changed |= input_double("x0 (start)", &edit_.x0);
-  changed |= input_double("beta1", &edit_.beta1);
-  ImGui::SameLine();
-  changed |= input_double("beta2", &edit_.beta2);
-  changed |= input_double("eps", &edit_.eps);
-  ImGui::SameLine();
-  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
-  changed |= ImGui::InputInt("max steps", &edit_.max_steps, 0, 0);
+  const float fw = ImGui::GetFontSize() * 6;
+  bool changed = false, first = true;
+  auto field = [&](const char* label, auto& f, const char* key = nullptr) {
+    if (!first) same_line_if_fits(field_width(label, fw));
+    first = false;
+    changed |= number_field(label, f, fw);
+    if (key) ctx_.note_item(key);
+  };
+  field("L", L_);
+  field("h (bump)", h_, "playground:h");
+  field("a (lr)", lr_, "playground:lr");
+  field("x0 (start)", x0_);
+  field("beta1", beta1_);
+  field("beta2", beta2_);
+  field("eps", eps_);
+  field("max steps", max_steps_);
   if (ImGui::TreeNode("momentum, RMSProp")) {
-    changed |= input_double("momentum", &edit_.momentum);
-    ImGui::SameLine();
-    changed |= input_double("rho", &edit_.rho);
+    first = true;
+    field("momentum", momentum_);
+    field("rho", rho_);
     ImGui::TreePop();
   }
-  if (changed) {
-    error_ = validate(edit_);
-    if (error_.empty()) {
-      s_ = edit_;
-      reset_traces();
-    }
+  if (changed) apply_fields();
+  if (!error_.empty()) {
+    ImGui::PushStyleColor(ImGuiCol_Text, kRed);
+    ImGui::TextWrapped("Refused: %s", error_.c_str());
+    ImGui::PopStyleColor();
   }
-  if (!error_.empty()) ImGui::TextColored(kRed, "Refused: %s", error_.c_str());
   if (ImGui::Button("Defaults")) {
     PlaygroundSettings d;
     d.traces = s_.traces;
-    s_ = edit_ = d;
+    d.escape_optimizer = s_.escape_optimizer;
+    d.map_optimizer = s_.map_optimizer;
+    d.map_h_lo = s_.map_h_lo, d.map_h_hi = s_.map_h_hi, d.map_lr_lo = s_.map_lr_lo;
+    d.map_lr_hi = s_.map_lr_hi, d.map_cols = s_.map_cols, d.map_rows = s_.map_rows;
+    s_ = d;
+    sync_fields();
     error_.clear();
     reset_traces();
   }
@@ -374,7 +444,6 @@ void OptimiserPlayground::draw_traces_list() {
   }
   if (remove >= 0) {
     s_.traces.erase(s_.traces.begin() + remove);
-    edit_.traces = s_.traces;
     reset_traces();
   }
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 8);
@@ -382,7 +451,6 @@ void OptimiserPlayground::draw_traces_list() {
     for (const std::string& n : optim::optimizer_names())
       if (ImGui::Selectable(n.c_str())) {
         s_.traces.push_back(n);
-        edit_.traces = s_.traces;
         reset_traces();
         selected_ = static_cast<int>(traces_.size()) - 1;
       }
@@ -419,93 +487,89 @@ void OptimiserPlayground::draw_playback() {
 
 void OptimiserPlayground::draw_escape() {
   ImGui::Separator();
-  ImGui::TextUnformatted("Escape height (sup of h escaped, bisection to 1e-6)");
+  ImGui::TextWrapped("Escape height (sup of h escaped, bisection to 1e-6)");
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 8);
   if (ImGui::BeginCombo("##esc", s_.escape_optimizer.c_str())) {
     for (const std::string& n : optim::optimizer_names())
-      if (ImGui::Selectable(n.c_str(), n == s_.escape_optimizer))
-        s_.escape_optimizer = edit_.escape_optimizer = n;
+      if (ImGui::Selectable(n.c_str(), n == s_.escape_optimizer)) s_.escape_optimizer = n;
     ImGui::EndCombo();
   }
   ImGui::SameLine();
-  const bool busy = escape_job_ != nullptr;
-  ImGui::BeginDisabled(busy);
+  const bool busy = escape_.running();
+  ImGui::BeginDisabled(busy || !error_.empty());
   if (ImGui::Button("Compute##esc")) start_escape();
+  ctx_.note_item("playground:escape-compute");
   ImGui::EndDisabled();
   if (busy) {
     ImGui::SameLine();
     ImGui::TextDisabled("computing...");
   }
-  if (!has_escape_) return;
-  const pg::EscapeResult& r = escape_result_;
-  ImGui::Text("%s: h_max = %.9f", boundary_escaped_.config.name.c_str(), r.h_max);
+  if (!escape_.error().empty()) {
+    ImGui::PushStyleColor(ImGuiCol_Text, kRed);
+    ImGui::TextWrapped("failed (%s): %s", escape_.error_inputs().c_str(), escape_.error().c_str());
+    ImGui::PopStyleColor();
+  }
+  const EscapeOut* out = escape_.result();
+  if (!out) return;
+  const std::string now = escape_inputs(s_);
+  const bool stale = escape_.stale(now);
+  ImGui::PushTextWrapPos(0);
+  ImGui::TextDisabled("for %s", escape_.inputs().c_str());
+  if (stale) {
+    ImGui::TextColored(kStale, "stale: the settings are now %s. Compute again.", now.c_str());
+    ctx_.note_item("playground:escape-stale");
+  }
+  const pg::EscapeResult& r = out->result;
+  ImGui::BeginDisabled(stale);
+  ImGui::Text("%s: h_max = %.9f", out->escaped.config.name.c_str(), r.h_max);
+  ctx_.note_item("playground:escape-result");
   ImGui::Text("trapped at h = %.9f (escape in %ld steps at h_max)", r.h_trapped, r.escape_step);
-  if (!r.note.empty()) ImGui::TextWrapped("%s", r.note.c_str());
+  if (!r.note.empty()) ImGui::TextUnformatted(r.note.c_str());
+  ImGui::EndDisabled();
+  ImGui::PopTextWrapPos();
   // The trajectories on both sides of the boundary.
   std::vector<double> ta, tb;
-  auto xa = boundary_escaped_.xs(), xb = boundary_trapped_.xs();
+  auto xa = out->escaped.xs(), xb = out->trapped.xs();
   for (size_t i = 0; i < xa.size(); ++i) ta.push_back(static_cast<double>(i));
   for (size_t i = 0; i < xb.size(); ++i) tb.push_back(static_cast<double>(i));
   std::string la = "h = " + fmt("%.7f", r.h_max) + " (escapes)";
   std::string lb = "h = " + fmt("%.7f", r.h_trapped) + " (trapped)";
   PlotSeries ser[] = {{lb, tb, xb, IM_COL32(214, 39, 40, 255), 1.5f},
                       {la, ta, xa, IM_COL32(44, 160, 44, 255), 1.5f}};
-  double x_hi = s_.L + 2 * r.h_trapped + 0.3;
+  double x_hi = out->escaped.loss.L + 2 * r.h_trapped + 0.3;
   size_t n = std::max(xa.size(), xb.size());
   PlotOptions o{"t", "x"};
   o.x_min = 0, o.x_max = static_cast<double>(std::min<size_t>(n, 60)), o.y_max = x_hi;
-  line_plot("boundary", ser, o, ImVec2(0, ImGui::GetFontSize() * 12));
+  line_plot("boundary", ser, o,
+            ImVec2(ImGui::GetContentRegionAvail().x, ImGui::GetFontSize() * 12));
 }
 
 void OptimiserPlayground::export_csv() {
   if (traces_.empty()) {
-    export_msg_ = "no trace to export", export_failed_ = true;
+    ctx_.report("no trace to export", true);
     return;
   }
   const Trace& t = traces_[selected_];
-  const std::string csv = pg::trajectory_csv(t.optimizer, t.rows);
-  try {
-    write_file_atomic(s_.csv_path, csv);
-    export_msg_ = "wrote " + std::to_string(t.rows.size()) + " rows to " + s_.csv_path;
-    export_failed_ = false;
-  } catch (const std::exception& e) {
-    export_msg_ = e.what(), export_failed_ = true;
-  }
+  report_export(ctx_, export_text(pg::trajectory_csv(t.optimizer, t.rows),
+                                  "bump-trajectory-" + t.optimizer, "csv"));
 }
 
 void OptimiserPlayground::draw_exports() {
   ImGui::Separator();
   ImGui::TextUnformatted("Export");
-  auto path_field = [](const char* label, std::string& path) {
-    char buf[512];
-    std::snprintf(buf, sizeof buf, "%s", path.c_str());
-    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 16);
-    if (ImGui::InputText(label, buf, sizeof buf)) path = buf;
-  };
-  path_field("##csv", s_.csv_path);
   ImGui::SameLine();
   if (ImGui::Button("Trajectory CSV")) export_csv();
-  path_field("##plot", s_.plot_png);
-  ImGui::SameLine();
-  auto done = [this](const std::string& what, const std::string& path) {
-    return [this, what, path](const std::string& err) {
-      export_failed_ = !err.empty();
-      export_msg_ = err.empty() ? "wrote " + what + " to " + path : err;
-    };
-  };
-  if (ImGui::Button("Plots PNG"))
-    ctx_.request_capture(plot_min_, plot_max_, s_.plot_png, done("the plots", s_.plot_png));
-  path_field("##map", s_.map_png);
-  ImGui::SameLine();
-  if (ImGui::Button("Map PNG")) {
-    if (heatmap_.empty())
-      export_msg_ = "no phase map computed yet", export_failed_ = true;
-    else
-      ctx_.request_capture(map_min_, map_max_, s_.map_png, done("the phase map", s_.map_png));
-  }
-  edit_.csv_path = s_.csv_path, edit_.plot_png = s_.plot_png, edit_.map_png = s_.map_png;
-  if (!export_msg_.empty())
-    ImGui::TextColored(export_failed_ ? kRed : kGreen, "%s", export_msg_.c_str());
+  const float pad = ImGui::GetStyle().FramePadding.x * 2;
+  same_line_if_fits(ImGui::CalcTextSize("Plots PNG").x + pad);
+  if (ImGui::Button("Plots PNG")) export_png(ctx_, ScreenRect{plot_min_, plot_max_}, "bump-plots");
+  same_line_if_fits(ImGui::CalcTextSize("Map PNG").x + pad);
+  ImGui::BeginDisabled(heatmap_.empty() || !map_.result());
+  if (ImGui::Button("Map PNG"))
+    export_png(ctx_, heatmap_.last_rect(), "phase-map-" + map_settings_.map_optimizer);
+  ImGui::EndDisabled();
+  ImGui::PushTextWrapPos(0);
+  ImGui::TextDisabled("(into %s)", default_export_dir().string().c_str());
+  ImGui::PopTextWrapPos();
 }
 
 // [SECTION] Right column: plots, step table, phase map ----------------------------------------
@@ -557,22 +621,28 @@ void OptimiserPlayground::draw_plots(float w, float h) {
 
 void OptimiserPlayground::draw_table(float w, float h) {
   ImGui::BeginGroup();
+  const float top = ImGui::GetCursorScreenPos().y;
   if (traces_.empty()) {
     ImGui::TextDisabled("no traces: add one on the left");
     ImGui::EndGroup();
     return;
   }
   const Trace& t = traces_[selected_];
+  const float x0 = ImGui::GetCursorPosX();
+  ImGui::PushTextWrapPos(x0 + w);
   ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(t.colour), "%s", t.optimizer.c_str());
   ImGui::SameLine();
-  ImGui::Text("step by step (row t: g = gradient at x_{t-1}, state after update t)");
+  ImGui::TextWrapped("step by step (row t: g = gradient at x_{t-1}, state after update t)");
+  ImGui::PopTextWrapPos();
   std::vector<const char*> names;
   for (const auto& sv : t.rows.back().state) names.push_back(sv.name);
   const int cols = 4 + static_cast<int>(names.size());
   ImGuiTableFlags flags = ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg |
                           ImGuiTableFlags_BordersOuter | ImGuiTableFlags_BordersV |
-                          ImGuiTableFlags_SizingStretchSame;
-  if (ImGui::BeginTable("steps", cols, flags, ImVec2(w, h - ImGui::GetFrameHeightWithSpacing()))) {
+                          ImGuiTableFlags_ScrollX | ImGuiTableFlags_SizingFixedFit;
+  const float table_h =
+      std::max(ImGui::GetFontSize() * 6, h - (ImGui::GetCursorScreenPos().y - top));
+  if (ImGui::BeginTable("steps", cols, flags, ImVec2(w, table_h))) {
     ImGui::TableSetupScrollFreeze(0, 1);
     ImGui::TableSetupColumn("t", ImGuiTableColumnFlags_WidthFixed, ImGui::GetFontSize() * 3);
     ImGui::TableSetupColumn("x");
@@ -610,53 +680,59 @@ void OptimiserPlayground::draw_table(float w, float h) {
 
 void OptimiserPlayground::draw_map(float w, float h) {
   ImGui::BeginGroup();
+  const ImVec2 top = ImGui::GetCursorScreenPos();
   const float fs = ImGui::GetFontSize();
+  const float fw = fs * 4.5f;
+  // The controls wrap inside w (the group is narrower than the window in the wide layout).
+  const float right = top.x + w;
+  auto fits = [&](float item_w) {
+    const float x = ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x;
+    if (x + item_w <= right) ImGui::SameLine();
+  };
   ImGui::SetNextItemWidth(fs * 6);
-  if (ImGui::BeginCombo("##mapopt", edit_.map_optimizer.c_str())) {
+  if (ImGui::BeginCombo("##mapopt", map_optimizer_edit_.c_str())) {
     for (const std::string& n : optim::optimizer_names())
-      if (ImGui::Selectable(n.c_str(), n == edit_.map_optimizer)) edit_.map_optimizer = n;
+      if (ImGui::Selectable(n.c_str(), n == map_optimizer_edit_)) map_optimizer_edit_ = n;
     ImGui::EndCombo();
   }
-  ImGui::SameLine();
-  ImGui::SetNextItemWidth(fs * 5.5f);
-  ImGui::InputDouble("##hlo", &edit_.map_h_lo, 0, 0, "h %.3g");
-  ImGui::SameLine();
-  ImGui::SetNextItemWidth(fs * 5.5f);
-  ImGui::InputDouble("##hhi", &edit_.map_h_hi, 0, 0, "to %.3g");
-  ImGui::SameLine();
-  ImGui::SetNextItemWidth(fs * 5.5f);
-  ImGui::InputDouble("##llo", &edit_.map_lr_lo, 0, 0, "lr %.3g");
-  ImGui::SameLine();
-  ImGui::SetNextItemWidth(fs * 5.5f);
-  ImGui::InputDouble("##lhi", &edit_.map_lr_hi, 0, 0, "to %.3g");
-  int cells[2] = {edit_.map_cols, edit_.map_rows};
-  ImGui::SetNextItemWidth(fs * 6);
-  if (ImGui::InputInt2("cells", cells)) edit_.map_cols = cells[0], edit_.map_rows = cells[1];
-  const bool busy = map_job_ != nullptr;
-  ImGui::BeginDisabled(busy);
+  ctx_.note_item("playground:map-optimizer");
+  struct F {
+    const char* label;
+    DoubleField* d;
+    IntField* i;
+  };
+  const F fields[] = {{"h min", &map_h_lo_, nullptr},   {"h max", &map_h_hi_, nullptr},
+                      {"lr min", &map_lr_lo_, nullptr}, {"lr max", &map_lr_hi_, nullptr},
+                      {"cols", nullptr, &map_cols_},    {"rows", nullptr, &map_rows_}};
+  bool changed = false;
+  for (const F& f : fields) {
+    fits(field_width(f.label, fw));
+    changed |= f.d ? number_field(f.label, *f.d, fw) : number_field(f.label, *f.i, fw);
+  }
+  const PlaygroundSettings next = map_candidate();
+  if (changed) map_error_ = validate(next);
+  const bool fields_ok =
+      all_valid(map_h_lo_, map_h_hi_, map_lr_lo_, map_lr_hi_, map_cols_, map_rows_) &&
+      error_.empty() && map_error_.empty();
+  const bool busy = map_.running();
+  fits(fs * 7);
+  ImGui::BeginDisabled(busy || !fields_ok);
   if (ImGui::Button("Compute map")) {
-    PlaygroundSettings next = s_;
-    next.map_optimizer = edit_.map_optimizer;
-    next.map_h_lo = edit_.map_h_lo, next.map_h_hi = edit_.map_h_hi;
-    next.map_lr_lo = edit_.map_lr_lo, next.map_lr_hi = edit_.map_lr_hi;
-    next.map_cols = edit_.map_cols, next.map_rows = edit_.map_rows;
-    error_ = validate(next);
-    if (error_.empty()) {
+    map_error_ = validate(next);
+    if (map_error_.empty()) {
       s_ = next;
       start_map();
     }
   }
+  ctx_.note_item("playground:map-compute");
   ImGui::EndDisabled();
-  ImGui::SameLine();
   if (busy) {
-    if (ImGui::Button("Cancel")) {
-      map_->cancel = true;
-      map_job_->cancel();
-    }
+    fits(fs * 11);
+    if (ImGui::Button("Cancel")) map_.cancel();
     ImGui::SameLine();
-    ImGui::ProgressBar(static_cast<float>(map_job_->progress()), ImVec2(fs * 8, 0));
-    ImGui::SameLine();
+    ImGui::ProgressBar(static_cast<float>(map_.progress()), ImVec2(fs * 6, 0));
   }
+  fits(fs * 8);
   ImGui::Checkbox("log colour", &map_log_);
   ImGui::SameLine();
   ImGui::TextDisabled("(?)");
@@ -664,17 +740,34 @@ void OptimiserPlayground::draw_map(float w, float h) {
     ImGui::SetTooltip(
         "colour: steps to escape; grey: trapped or undecided\nwhite ring: the current h and "
         "lr\nclick a cell to use its h and lr");
-
+  ImGui::PushTextWrapPos(right - ImGui::GetWindowPos().x);
+  if (!map_error_.empty()) ImGui::TextColored(kRed, "Refused: %s", map_error_.c_str());
+  if (!map_.error().empty())
+    ImGui::TextColored(kRed, "phase map failed (%s): %s", map_.error_inputs().c_str(),
+                       map_.error().c_str());
+  const pg::PhaseMap* m = map_.result();
+  const std::string now = map_inputs(next);
+  if (m) {
+    ImGui::TextDisabled("map of %s", map_.inputs().c_str());
+    if (map_.stale(now)) {
+      ImGui::TextColored(kStale, "stale: the settings are now %s. Compute map again.", now.c_str());
+      ctx_.note_item("playground:map-stale");
+    }
+  } else if (!busy) {
+    ImGui::TextDisabled("no phase map yet: Compute map");
+  }
+  ImGui::PopTextWrapPos();
+  if (!m) {
+    ImGui::EndGroup();
+    return;
+  }
   const PlaygroundSettings& ms = map_settings_;
   HeatmapAxes ax{"h (bump height)", "learning rate", ms.map_h_lo, ms.map_h_hi,
                  ms.map_lr_lo,      ms.map_lr_hi,    map_log_};
-  const ImVec2 start = ImGui::GetCursorScreenPos();
-  const float mh =
-      h - (ImGui::GetCursorScreenPos().y - plot_max_.y) + ImGui::GetStyle().ItemSpacing.y;
-  HeatmapHover hv = heatmap_.draw("map", ax, ImVec2(w, std::max(mh, fs * 8)));
-  map_min_ = start;
-  map_max_ = ImVec2(start.x + w, start.y + std::max(mh, fs * 8));
-  if (!heatmap_.empty()) {  // where the current settings sit on the map
+  const float used = ImGui::GetCursorScreenPos().y - top.y;
+  const float mh = std::max(h - used, fs * 8);
+  HeatmapHover hv = heatmap_.draw("map", ax, ImVec2(w, mh));
+  {  // where the current settings sit on the map
     const float px =
         hv.min.x + static_cast<float>((s_.h - ms.map_h_lo) / (ms.map_h_hi - ms.map_h_lo)) *
                        (hv.max.x - hv.min.x);
@@ -687,13 +780,12 @@ void OptimiserPlayground::draw_map(float w, float h) {
       dl->AddCircle(ImVec2(px, py), 6, IM_COL32_WHITE, 16, 1.5f);
     }
   }
-  if (hv.hovered && !map_result_.cells.empty()) {
-    const size_t nl = map_result_.lrs.size();
+  if (hv.hovered && hv.col >= 0 && hv.row >= 0 && !m->cells.empty()) {
+    const size_t nl = m->lrs.size();
     const size_t ih = static_cast<size_t>(hv.col), il = nl - 1 - static_cast<size_t>(hv.row);
-    const pg::PhaseCell& c = map_result_.at(ih, il);
+    const pg::PhaseCell& c = m->at(ih, il);
     ImGui::BeginTooltip();
-    ImGui::Text("h = %.4g, lr = %.4g (%s)", map_result_.hs[ih], map_result_.lrs[il],
-                ms.map_optimizer.c_str());
+    ImGui::Text("h = %.4g, lr = %.4g (%s)", m->hs[ih], m->lrs[il], ms.map_optimizer.c_str());
     if (c.fate == pg::Fate::escaped)
       ImGui::TextColored(kGreen, "escaped at step %ld", c.escape_step);
     else
@@ -701,13 +793,9 @@ void OptimiserPlayground::draw_map(float w, float h) {
     ImGui::TextDisabled("click: use this h and lr");
     ImGui::EndTooltip();
     if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) {
-      edit_.h = map_result_.hs[ih], edit_.lr = map_result_.lrs[il];
-      if (validate(edit_).empty()) {
-        PlaygroundSettings next = s_;
-        next.h = edit_.h, next.lr = edit_.lr;
-        s_ = next;
-        reset_traces();
-      }
+      h_.set_value(m->hs[ih]);
+      lr_.set_value(m->lrs[il]);
+      apply_fields();
     }
   }
   ImGui::EndGroup();
@@ -717,8 +805,25 @@ void OptimiserPlayground::draw_map(float w, float h) {
 
 void OptimiserPlayground::draw() {
   poll_workers();
+  if (playing_) ctx_.request_frame(0);
   const float fs = ImGui::GetFontSize();
-  const float left_w = fs * 31;
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  const float gap = ImGui::GetStyle().ItemSpacing.x;
+  if (avail.x < fs * 62) {
+    // Narrow (a split pane): one column that scrolls.
+    draw_settings();
+    draw_traces_list();
+    draw_playback();
+    draw_escape();
+    draw_exports();
+    ImGui::Separator();
+    const float w = ImGui::GetContentRegionAvail().x;
+    draw_plots(w, fs * 14);
+    draw_table(w, fs * 14);
+    draw_map(w, fs * 22);
+    return;
+  }
+  const float left_w = std::min(fs * 31, avail.x * 0.4f);
   ImGui::BeginChild("controls", ImVec2(left_w, 0), false);
   draw_settings();
   draw_traces_list();
@@ -728,14 +833,14 @@ void OptimiserPlayground::draw() {
   ImGui::EndChild();
   ImGui::SameLine();
   ImGui::BeginChild("views", ImVec2(0, 0), false);
-  const ImVec2 avail = ImGui::GetContentRegionAvail();
-  const float top_h = std::max(fs * 12, avail.y * 0.5f);
-  draw_plots(avail.x, top_h);
-  const float bottom_h = ImGui::GetContentRegionAvail().y;
-  const float table_w = (avail.x - ImGui::GetStyle().ItemSpacing.x) * 0.45f;
+  const ImVec2 va = ImGui::GetContentRegionAvail();
+  const float top_h = std::max(fs * 12, va.y * 0.45f);
+  draw_plots(va.x, top_h);
+  const float bottom_h = std::max(fs * 16, ImGui::GetContentRegionAvail().y);
+  const float table_w = (va.x - gap) * 0.42f;
   draw_table(table_w, bottom_h);
   ImGui::SameLine();
-  draw_map(ImGui::GetContentRegionAvail().x, bottom_h);
+  draw_map(va.x - table_w - gap, bottom_h);
   ImGui::EndChild();
 }
 

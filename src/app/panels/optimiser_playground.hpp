@@ -8,14 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "app/job_slot.hpp"
 #include "app/panel.hpp"
 #include "app/widgets/heatmap.hpp"
+#include "app/widgets/number_field.hpp"
 #include "playground/escape.hpp"
 #include "playground/trajectory.hpp"
-
-namespace aelab::train {
-class Job;
-}
 
 namespace aelab::app {
 
@@ -30,8 +28,6 @@ struct PlaygroundSettings {
   double map_h_lo = 0, map_h_hi = 1.5, map_lr_lo = 0.02, map_lr_hi = 0.6;
   int map_cols = 60, map_rows = 40;
   std::string escape_optimizer = "adam";
-  std::string csv_path = "bump_trajectory.csv", plot_png = "bump_plot.png",
-              map_png = "phase_map.png";
 };
 
 // "" when valid, else a sentence naming the first bad setting (lr <= 0, beta outside [0, 1),
@@ -40,6 +36,10 @@ struct PlaygroundSettings {
 // The optimiser config for `name` at these settings.
 [[nodiscard]] optim::OptimizerConfig config_for(const PlaygroundSettings& s,
                                                 const std::string& name);
+// What the escape height and the phase map are computed from, as one line ("adam  lr 0.3  beta1
+// 0.9 ...  L 1  x0 0  2000 steps"): shown with each result and compared to mark it stale.
+[[nodiscard]] std::string escape_inputs(const PlaygroundSettings& s);
+[[nodiscard]] std::string map_inputs(const PlaygroundSettings& s);
 
 class OptimiserPlayground : public Panel {
  public:
@@ -58,11 +58,16 @@ class OptimiserPlayground : public Panel {
     std::vector<double> ts, xs, losses;  // for the plots
     playground::Outcome outcome;         // of the whole run (max_steps), computed at reset
   };
-  struct MapWork;  // shared with the phase map's worker
-  struct EscapeWork;
+  struct EscapeOut {
+    playground::EscapeResult result;
+    playground::Trajectory escaped, trapped;
+  };
 
   void reset_traces();
   void step_all(int n);
+  void sync_fields();
+  void apply_fields();
+  [[nodiscard]] PlaygroundSettings map_candidate() const;
   void draw_settings();
   void draw_traces_list();
   void draw_playback();
@@ -77,8 +82,15 @@ class OptimiserPlayground : public Panel {
   void export_csv();
 
   AppContext& ctx_;
-  PlaygroundSettings s_, edit_;  // s_: what the traces use; edit_: what the fields show
-  std::string error_;            // why edit_ was refused
+  PlaygroundSettings s_;  // what the traces use (the applied fields)
+  std::string error_;     // why the fields together were refused (e.g. x0 >= L)
+  // The fields (each validates itself; apply_fields checks them together).
+  DoubleField L_, h_, lr_, x0_, beta1_, beta2_, eps_, momentum_, rho_;
+  IntField max_steps_;
+  DoubleField map_h_lo_, map_h_hi_, map_lr_lo_, map_lr_hi_;
+  IntField map_cols_, map_rows_;
+  std::string map_optimizer_edit_ = "adam";
+  std::string map_error_;
   std::vector<Trace> traces_;
   int selected_ = 0;
   bool playing_ = false;
@@ -86,22 +98,14 @@ class OptimiserPlayground : public Panel {
   double step_debt_ = 0;
   std::vector<double> curve_x_, curve_y_;  // the loss curve
 
-  std::shared_ptr<MapWork> map_;
-  std::shared_ptr<train::Job> map_job_;
-  playground::PhaseMap map_result_;
+  JobSlot<playground::PhaseMap> map_;
   PlaygroundSettings map_settings_;  // what the shown map was computed with
   Heatmap heatmap_;
   bool map_log_ = true;
 
-  std::shared_ptr<EscapeWork> escape_;
-  std::shared_ptr<train::Job> escape_job_;
-  bool has_escape_ = false;
-  playground::EscapeResult escape_result_;
-  playground::Trajectory boundary_escaped_, boundary_trapped_;
+  JobSlot<EscapeOut> escape_;
 
-  ImVec2 plot_min_, plot_max_, map_min_, map_max_;  // last drawn rects, for PNG exports
-  std::string export_msg_;
-  bool export_failed_ = false;
+  ImVec2 plot_min_, plot_max_;  // last drawn rect of the plots, for the PNG export
 };
 
 }  // namespace aelab::app
