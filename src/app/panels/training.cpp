@@ -207,24 +207,6 @@ bool combo(const char* label, std::string& value, const std::vector<std::string>
   return changed;
 }
 
-const char* state_text(train::JobState s) {
-  switch (s) {
-    case train::JobState::queued:
-      return "queued";
-    case train::JobState::running:
-      return "running";
-    case train::JobState::paused:
-      return "paused";
-    case train::JobState::finished:
-      return "finished";
-    case train::JobState::cancelled:
-      return "cancelled";
-    case train::JobState::failed:
-      return "failed";
-  }
-  return "";
-}
-
 // SameLine() when an item `width` wide still fits on the current line, else a new line.
 void same_line_if_fits(float width) {
   const float right_edge = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
@@ -425,7 +407,7 @@ void TrainingPanel::draw_run_list() {
       colour = status_colour(s->status);
       if (st == train::JobState::paused) line += "  (paused)";
     } else {
-      line = train::default_run_name(r.config) + "  " + state_text(st);
+      line = train::default_run_name(r.config) + "  " + std::string(train::to_string(st));
       if (st == train::JobState::failed) colour = status_colour(runs::RunStatus::failed);
     }
     char id[32];
@@ -443,9 +425,9 @@ void TrainingPanel::draw_run(LiveRun& run, float curves_min_h) {
   const std::string name = summary ? summary->name : train::default_run_name(run.config);
   if (summary)
     ImGui::TextWrapped("#%lld %s  %s", static_cast<long long>(run.run_id), name.c_str(),
-                       state_text(st));
+                       std::string(train::to_string(st)).c_str());
   else
-    ImGui::TextWrapped("%s  %s", name.c_str(), state_text(st));
+    ImGui::TextWrapped("%s  %s", name.c_str(), std::string(train::to_string(st)).c_str());
   ImGui::ProgressBar(
       static_cast<float>(job.progress()),
       ImVec2(std::min(ImGui::GetContentRegionAvail().x, ImGui::GetFontSize() * 12), 0));
