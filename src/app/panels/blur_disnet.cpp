@@ -221,6 +221,7 @@ void BlurDisNetPanel::load(const nlohmann::json& in) {
       disnet_run_ = in["runs"].value("disnet", disnet_run_);
       judge_run_ = in["runs"].value("judge", judge_run_);
       a_run_ = in["runs"].value("a", a_run_);
+      a_run_saved_ = in["runs"].contains("a");
     }
   } catch (const nlohmann::json::exception&) {
     // Settings of another version: what was read so far stays, the rest keeps its defaults.
@@ -252,6 +253,8 @@ void BlurDisNetPanel::preselect_runs() {
   for (const runs::RunSummary& r : s.runs()) {
     if (disnet_run_ == 0 && runs::is_finished_disnet(r)) disnet_run_ = r.id;
     if (judge_run_ == 0 && runs::is_finished_classifier(r)) judge_run_ = r.id;
+    // (b) retrains (a), as the study does: the newest (a) run unless a choice was saved.
+    if (a_run_ == 0 && !a_run_saved_ && is_a_run(r)) a_run_ = r.id;
   }
 }
 
@@ -454,6 +457,7 @@ void BlurDisNetPanel::draw_settings() {
   ctx_.note_item("blur_disnet:limit");
   same_line_if_fits(field_width("threads (0: all)", fw));
   number_field("threads (0: all)", threads_, fw);
+  ctx_.note_item("blur_disnet:threads");
   hint_line(
       "The limit applies to the training runs started here; scores and comparisons use the "
       "whole test split.");
@@ -611,6 +615,7 @@ void BlurDisNetPanel::draw_histogram() {
   const train::DisNetScores* sc = scores_.result();
   if (sc) {
     ImGui::TextWrapped("computed with %s", scores_.inputs().c_str());
+    ctx_.note_item("blur_disnet:scores_caption");
     if (scores_.stale(scores_key())) {
       wrapped(kStale, "stale: the settings are now " + scores_key() + " - Score again");
       ctx_.note_item("blur_disnet:scores_stale");
@@ -791,9 +796,8 @@ void BlurDisNetPanel::draw_compare() {
   std::vector<const runs::RunSummary*> offered;
   for (const runs::RunSummary& r : runs)
     if (runs::is_autoencoder_with_codes(r)) offered.push_back(&r);
-  // Ticked runs that left the store are dropped (a comparison of them would fail).
-  if (ctx_.session().runs_listed())
-    std::erase_if(ticked_, [&](int64_t id) { return find_run(runs, id) == nullptr; });
+  // Ticked runs stay ticked while the run list catches up with the store (a run that was
+  // deleted makes compare fail with a line naming it).
   if (offered.empty()) {
     hint_line("No finished autoencoder runs yet (above, the Training panel, or `aelab train ae`).");
   } else {
@@ -881,7 +885,6 @@ void BlurDisNetPanel::draw_compare_result() {
     }
     ImGui::EndTable();
   }
-  table_rect_ = {ImGui::GetItemRectMin(), ImGui::GetItemRectMax()};
   ctx_.note_item("blur_disnet:table");
 
   ImGui::TextDisabled("columns: original, then each run in the order above; one row per digit");

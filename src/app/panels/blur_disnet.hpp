@@ -107,7 +107,8 @@ class BlurDisNetPanel : public Panel {
   std::string adv_mode_ = "frozen";
   std::string adv_preset_ = "mlp";  // used when starting from fresh weights
   bool deblur_ = false;
-  int64_t a_run_ = 0;  // 0: fresh weights (no reference then)
+  int64_t a_run_ = 0;         // 0: fresh weights (no reference then)
+  bool a_run_saved_ = false;  // the settings chose a_run_ (even "fresh weights")
   IntField adv_epochs_, adv_batch_, latent_;
   DoubleField adv_lr_, lambda_;
   Training<train::AeResult> adv_, ref_;
@@ -117,7 +118,6 @@ class BlurDisNetPanel : public Panel {
   std::vector<int64_t> ticked_;
   JobSlot<report::Comparison> cmp_;
   ImageGrid cmp_grid_;
-  ScreenRect table_rect_;
 
   bool preselected_ = false;
   bool launch_started_ = false;  // `--run ID`: scores and comparison started once
