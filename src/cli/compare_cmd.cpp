@@ -27,6 +27,7 @@ struct CompareOptions {
   int scale = 2;
   bool json = false;
   std::string png;
+  std::string csv, markdown;  // the table as files (report::comparison_table)
 };
 
 // The strip as an 8-bit grayscale PNG, each pixel repeated scale x scale.
@@ -63,6 +64,10 @@ void run_compare(const CompareOptions& o) {
   data::Dataset ds = data::load_dataset(dataset, data_dir());
   report::Comparison c = report::compare_runs(runs_db(), o.runs, ds, o.disnet, o.judge, o.digits);
   if (!o.png.empty()) write_strip_png(c, o.png, o.scale);
+  if (!o.csv.empty())
+    report::write_table(o.csv, report::comparison_table(c), report::TableFormat::csv);
+  if (!o.markdown.empty())
+    report::write_table(o.markdown, report::comparison_table(c), report::TableFormat::markdown);
   if (o.json) {
     std::printf("%s\n", report::to_json(c).dump().c_str());
   } else {
@@ -93,6 +98,8 @@ AELAB_REGISTER_COMMANDS(55) {
   cmp->add_flag("--json", o->json, "Print one JSON object");
   cmp->add_option("--png", o->png,
                   "Write the image strip (columns: original, each run) to this PNG");
+  cmp->add_option("--csv", o->csv, "Write the table to this CSV file");
+  cmp->add_option("--markdown", o->markdown, "Write the table to this Markdown file");
   cmp->add_option("--scale", o->scale, "PNG pixels per image pixel")->capture_default_str();
   cmp->callback([o] { run_compare(*o); });
 }

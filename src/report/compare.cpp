@@ -184,6 +184,34 @@ Tensor strip_image(const Comparison& c, int gap) {
   return img;
 }
 
+std::string model_label(const ComparisonRow& r) {
+  if (r.kind == "original") return "-";
+  std::string model = r.preset + " L" + std::to_string(r.latent) + " " +
+                      (r.adversarial == "none" ? std::string("(a)") : "(b) " + r.adversarial);
+  if (r.deblur) model += " deblur";
+  return model;
+}
+
+Table comparison_table(const Comparison& c) {
+  Table t;
+  t.columns = {"run",
+               "name",
+               "model",
+               "test_l1",
+               "clear_score",
+               "sharpness_ratio",
+               "judge_accuracy",
+               "dataset",
+               "test_count",
+               "disnet_run",
+               "judge_run"};
+  for (const ComparisonRow& r : c.rows)
+    t.add_row({r.run_id ? Cell(r.run_id) : Cell("-"), r.name, model_label(r), r.test_l1,
+               r.clear_score, r.sharpness_ratio, r.judge_accuracy, c.dataset, c.test_count,
+               c.disnet_run, c.judge_run});
+  return t;
+}
+
 std::string format_table(const Comparison& c) {
   size_t name_w = 4;
   for (const ComparisonRow& r : c.rows) name_w = std::max(name_w, r.name.size());
@@ -196,12 +224,7 @@ std::string format_table(const Comparison& c) {
   std::string s = line("%5s  %-*s  %-22s  %8s  %11s  %9s  %8s", "run", nw, "name", "model",
                        "test L1", "clear score", "sharpness", "judge %");
   for (const ComparisonRow& r : c.rows) {
-    std::string model = "-";
-    if (r.kind != "original") {
-      model = r.preset + " L" + std::to_string(r.latent) + " " +
-              (r.adversarial == "none" ? std::string("(a)") : "(b) " + r.adversarial);
-      if (r.deblur) model += " deblur";
-    }
+    const std::string model = model_label(r);
     const std::string id = r.run_id ? std::to_string(r.run_id) : "-";
     s += "\n" + line("%5s  %-*s  %-22s  %8.4f  %11.3f  %9.3f  %8.2f", id.c_str(), nw,
                      r.name.c_str(), model.c_str(), r.test_l1, r.clear_score, r.sharpness_ratio,

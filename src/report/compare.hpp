@@ -12,6 +12,7 @@
 
 #include "core/tensor.hpp"
 #include "data/dataset.hpp"
+#include "report/table_export.hpp"
 #include "train/job.hpp"
 
 namespace aelab::report {
@@ -58,6 +59,15 @@ struct Comparison {
 // The strip tiled into one grayscale image (H, W) in [0, 1]: one column per row of the
 // comparison (original, run, run, ...), one row per digit, `gap` pixels of mid-grey between.
 [[nodiscard]] Tensor strip_image(const Comparison& c, int gap = 2);
+
+// "mlp L16 (a)", "conv L2 (b) frozen deblur"; "-" for the originals.
+[[nodiscard]] std::string model_label(const ComparisonRow& r);
+
+// The comparison as a Table for CSV / Markdown (`aelab compare --csv/--markdown`, the window's
+// export): one row per comparison row with columns run, name, model, test_l1, clear_score,
+// sharpness_ratio, judge_accuracy (a fraction), then what every row was measured with: dataset,
+// test_count, disnet_run, judge_run.
+[[nodiscard]] Table comparison_table(const Comparison& c);
 
 // The aligned text table `aelab compare` prints (one line per row, a header, no trailing newline).
 [[nodiscard]] std::string format_table(const Comparison& c);

@@ -286,3 +286,32 @@ TEST_CASE("compare: the strip image tiles originals and runs in columns with gre
   CHECK(img[3 * w + 28] == 0.5f);  // the gap between the columns
   CHECK(img[3 * w + 3] == 0.0f);
 }
+
+TEST_CASE(
+    "compare: the comparison as a table names every row's model and what it was measured "
+    "with",
+    "[report]") {
+  Lab& l = lab();
+  const int64_t ids[] = {l.ae};
+  const report::Comparison c = report::compare_runs(l.db.path, ids, l.ds);
+  const report::Table t = report::comparison_table(c);
+  REQUIRE(t.rows.size() == c.rows.size());
+  REQUIRE(t.columns.size() == 11);
+  CHECK(t.columns[0] == "run");
+  CHECK(t.columns[3] == "test_l1");
+  CHECK(t.columns[9] == "disnet_run");
+  CHECK(t.rows[0][0].text() == "-");
+  CHECK(t.rows[0][2].text() == "-");
+  CHECK(t.rows[1][0].i == l.ae);
+  CHECK(t.rows[1][2].text() == report::model_label(c.rows[1]));
+  CHECK(t.rows[1][2].text().find("L8 (a)") != std::string::npos);
+  CHECK(t.rows[1][3].d == c.rows[1].test_l1);
+  CHECK(t.rows[1][6].d == c.rows[1].judge_accuracy);
+  CHECK(t.rows[1][9].i == c.disnet_run);
+  CHECK(t.rows[1][10].i == c.judge_run);
+  // The CSV and Markdown forms carry the same cells.
+  const std::string csv = report::to_csv(t);
+  CHECK(csv.rfind("run,name,model,test_l1,", 0) == 0);
+  CHECK(csv.find(report::Cell(c.rows[1].test_l1).text()) != std::string::npos);
+  CHECK(report::to_markdown(t).find("| judge_run |") != std::string::npos);
+}

@@ -1,24 +1,27 @@
 #pragma once
-// Blur & dis_net (the study's part b): Gaussian blur settings with a live preview of
-// clear against blurred digits; training dis_net (live loss and accuracy); a histogram of its
+// Blur & dis_net (the study's part b) end to end: Gaussian blur settings with a preview of clear
+// against blurred digits; training dis_net and the judge classifier; a histogram of dis_net's
 // "clear" score on clear, blurred and reconstructed test digits; training the adversarial
-// autoencoder (frozen or learning dis_net, lambda editable mid-run); and (a) against (b): the
-// same test digits through two or more runs, with the numbers of `aelab compare`.
-// All work runs in train::Jobs; the UI thread only copies what they publish.
+// autoencoder (b) from an (a) run together with its fair reference, the same run trained the same
+// epochs with L1 only; and (a), reference and (b) side by side with the numbers of
+// `aelab compare`, using the dis_net and judge runs chosen here.
+// All work runs in JobSlots; the run lists come from the session (read off the UI thread).
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "app/job_slot.hpp"
 #include "app/panel.hpp"
 #include "app/widgets/image_grid.hpp"
-#include "data/blur.hpp"
+#include "app/widgets/line_plot.hpp"
+#include "app/widgets/number_field.hpp"
 #include "data/dataset.hpp"
 #include "report/compare.hpp"
 #include "train/ae_trainer.hpp"
+#include "train/classifier_trainer.hpp"
 #include "train/disnet_scoring.hpp"
 #include "train/disnet_trainer.hpp"
-#include "train/job.hpp"
 
 namespace aelab::app {
 
@@ -31,74 +34,93 @@ class BlurDisNetPanel : public Panel {
   void load(const nlohmann::json& in) override;
 
  private:
-  // A job with its live metric copy (what line_plot draws) and an error line.
-  struct Live {
-    std::shared_ptr<train::Job> job;
+  // A training job with the UI thread's copy of the metric points it published (for plots).
+  template <class Result>
+  struct Training {
+    JobSlot<Result> slot;
     std::vector<runs::MetricPoint> points;
     size_t seen = 0;
+    void copy_points() {
+      if (slot.job()) slot.job()->metrics().copy_since(seen, points);
+    }
   };
-  using Scores = train::DisNetScores;  // filled by a job
 
   void poll_jobs();
-  void refresh_runs();
+  void preselect_runs();
   void update_preview();
+  void draw_settings();
   void draw_blur();
   void draw_disnet();
+  void draw_judge();
   void draw_histogram();
   void draw_adversarial();
   void draw_compare();
+  void draw_compare_result();
   void start_disnet();
+  void start_judge();
   void start_scores();
-  void start_adversarial();
+  void start_adversarial(bool with_reference);
   void start_compare();
 
-  AppContext& ctx_;
-  std::string dataset_name_ = data::kDefaultDataset;
-  int threads_ = 0;
+  // What the results are computed from, as their JobSlot inputs (stale when these change).
+  [[nodiscard]] std::string scores_key() const;
+  [[nodiscard]] std::string compare_key() const;
+  [[nodiscard]] data::BlurSpec blur() const;
+  // The (b) config from the fields, the chosen (a) run and dis_net; error names what is missing.
+  [[nodiscard]] train::AeTrainConfig adversarial_config(std::string& error) const;
 
-  // Dataset, loaded in a job.
-  std::shared_ptr<train::Job> load_job_;
-  std::shared_ptr<std::shared_ptr<const data::Dataset>> loaded_;
-  std::shared_ptr<const data::Dataset> ds_;
-  std::string ds_error_;
+  AppContext& ctx_;
+  train::AeTrainConfig b_defaults_;  // train::kAdversarialPreset
+  std::string dataset_name_ = data::kDefaultDataset;
+
+  // Settings shared by the training jobs.
+  IntField limit_{0, IntRule::at_least(0)};  // samples per split; 0: all
+  IntField threads_{0, IntRule::integer_in(0, 256)};
+
+  // Dataset (the test split for the preview), loaded in a job.
+  JobSlot<std::shared_ptr<const data::Dataset>> data_;
 
   // Blur and its preview.
-  data::BlurSpec blur_{1.5, 7};
-  std::string blur_error_;
-  bool preview_dirty_ = true;
-  ImageGrid clear_grid_, blurred_grid_;
+  DoubleField sigma_;
+  IntField kernel_;
+  data::BlurSpec preview_blur_{0, 0};  // what the preview shows
+  ImageGrid preview_grid_;
 
-  // dis_net training.
-  train::DisNetConfig dis_cfg_;
-  Live dis_;
-  std::string dis_error_;
+  // dis_net training, and the dis_net every (b) run, score and comparison here uses.
+  IntField dis_epochs_, dis_batch_;
+  DoubleField dis_lr_;
+  Training<train::DisNetResult> dis_;
+  int64_t disnet_run_ = 0;
+
+  // The judge classifier (compare's digit reader).
+  IntField judge_epochs_, judge_batch_;
+  DoubleField judge_lr_;
+  Training<train::ClassifierResult> judge_;
+  int64_t judge_run_ = 0;
 
   // Histogram.
   int64_t hist_run_ = 0;  // 0: clear and blurred only
-  std::shared_ptr<train::Job> scores_job_;
-  std::shared_ptr<Scores> scores_pending_, scores_;
-  std::string scores_error_;
+  JobSlot<train::DisNetScores> scores_;
+  PlotView hist_view_;
 
-  // Adversarial autoencoder (b).
-  train::AeTrainConfig adv_cfg_;
-  Live adv_;
-  std::string adv_error_;
-  double live_lambda_ = 0;
+  // Adversarial autoencoder (b) and its L1-only reference, both from the (a) run a_run_.
+  std::string adv_mode_ = "frozen";
+  std::string adv_preset_ = "mlp";  // used when starting from fresh weights
+  bool deblur_ = false;
+  int64_t a_run_ = 0;         // 0: fresh weights (no reference then)
+  bool a_run_saved_ = false;  // the settings chose a_run_ (even "fresh weights")
+  IntField adv_epochs_, adv_batch_, latent_;
+  DoubleField adv_lr_, lambda_;
+  Training<train::AeResult> adv_, ref_;
+  int64_t pair_a_ = 0;  // the (a) run of the (b) + reference pair in flight (0: none)
 
-  // Runs for the pickers (finished ae / adv_ae).
-  struct RunItem {
-    int64_t id;
-    std::string label;
-    bool ticked;
-  };
-  std::vector<RunItem> runs_;
-  uint64_t runs_seen_ = ~0ull;
-
-  // Comparison.
-  std::shared_ptr<train::Job> cmp_job_;
-  std::shared_ptr<report::Comparison> cmp_pending_, cmp_;
-  std::string cmp_error_;
+  // (a) against (b).
+  std::vector<int64_t> ticked_;
+  JobSlot<report::Comparison> cmp_;
   ImageGrid cmp_grid_;
+
+  bool preselected_ = false;
+  bool launch_started_ = false;  // `--run ID`: scores and comparison started once
 };
 
 }  // namespace aelab::app
