@@ -6,6 +6,7 @@
 #include "app/workbench.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace aelab::app {
 
@@ -180,7 +181,9 @@ void Workbench::draw(ImVec2 pos, ImVec2 size,
   ImGui::Begin("##workbench", nullptr, host_flags);
   ImGui::PopStyleVar(3);
 
-  const float splitter = std::max(4.0f, ImGui::GetFontSize() * 0.4f);
+  // Whole pixels: fractional pane widths round differently inside and outside, a pixel off.
+  const float splitter = std::floor(std::max(4.0f, ImGui::GetFontSize() * 0.4f));
+  size = ImVec2(std::floor(size.x), std::floor(size.y));
   if (!layout_.split) {
     draw_pane(0, size, draw_panel);
   } else {
@@ -201,7 +204,7 @@ void Workbench::draw(ImVec2 pos, ImVec2 size,
                            : hovered ? ImGuiCol_SeparatorHovered
                                      : ImGuiCol_Separator));
     ImGui::SameLine(0, 0);
-    draw_pane(1, ImVec2(std::max(1.0f, usable - w0), size.y), draw_panel);
+    draw_pane(1, ImVec2(std::max(1.0f, std::floor(usable - w0)), size.y), draw_panel);
   }
   ImGui::End();
   layout_.normalise();

@@ -85,8 +85,13 @@ void WidgetGallery::draw_fields() {
     points_ = static_cast<int>(points_field_.value);
     make_points();
   }
-  ImGui::SameLine();
-  ImGui::TextDisabled("(Enter applies; drag to pan, wheel to zoom, double-click to fit)");
+  const char* hint = "(Enter applies; drag to pan, wheel to zoom, double-click to fit)";
+  if (ImGui::GetContentRegionAvail().x - ImGui::GetItemRectSize().x >
+      ImGui::CalcTextSize(hint).x + ImGui::GetFontSize() * 12)
+    ImGui::SameLine();
+  ImGui::PushTextWrapPos(0);
+  ImGui::TextDisabled("%s", hint);
+  ImGui::PopTextWrapPos();
   number_field("batch", batch_, fw);
   ImGui::SameLine();
   number_field("lr", rate_, fw);
@@ -171,7 +176,10 @@ void WidgetGallery::draw() {
   ImGui::BeginGroup();
   const bool strip_png = ImGui::SmallButton("PNG##strip");
   ImGui::SameLine();
+  ImGui::PushTextWrapPos(ImGui::GetCursorPosX() +
+                         std::max(1.0f, third - ImGui::GetItemRectSize().x));
   ImGui::TextDisabled("20 images, wrapped to the width");
+  ImGui::PopTextWrapPos();
   strip_.draw_fit("strip", third);
   GridFit keep;  // the 10-column grid keeps its columns and fits the height left
   keep.wrap = false;
