@@ -437,14 +437,17 @@ void run_captures(AppContext& ctx, GLFWwindow* window) {
 }
 
 // How long the loop may sleep waiting for input: not at all right after input (ImGui settles
-// over a few frames), at ~30 fps while work runs (progress, live curves), else until an event.
+// over a few frames), 4 frames a second while work runs and nobody touches the window (progress,
+// live curves; a panel that animates asks for more), else until an event. Each frame under a
+// software GL takes CPU from the training job: at 30 fps a run trained at 0.55 of its headless
+// speed on 2 cores, at 4 fps at 0.71 (scripts/window_training_speed.sh).
 double wait_seconds(Host& host, int& hot_frames) {
   const double asked = host.ctx.take_frame_request();
   if (hot_frames > 0) {
     --hot_frames;
     return 0;
   }
-  double wait = host.ctx.jobs().any_running() ? 1.0 / 30 : 0.5;
+  double wait = host.ctx.jobs().any_running() ? 0.25 : 0.5;
   return std::max(0.0, std::min(wait, asked));
 }
 
