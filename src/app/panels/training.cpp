@@ -151,7 +151,7 @@ void TrainingPanel::start(const train::AeTrainConfig& config, bool explore) {
   run->explore = explore;
   const std::filesystem::path data_dir = ctx_.launch().data_dir, db = ctx_.launch().runs_db;
   run->job = std::make_shared<train::Job>(
-      "train " + train::default_run_name(config),
+      "train " + (config.name.empty() ? train::default_run_name(config) : config.name),
       [config, data_dir, db, cache = ctx_.session().datasets()](train::JobContext& jc) {
         lower_worker_priority();
         jc.report_progress(0, "loading " + config.dataset);
