@@ -18,12 +18,18 @@ fi
 fetch_mnist_10k "$build/src/aelab"
 cd "$build"
 # GUI tests need a display: start a private Xvfb when there is none.
+# Xvfb picks a free display number itself (-displayfd), so two test runs on one machine never
+# share, or kill, each other's display.
 if [ -z "${DISPLAY:-}" ] && command -v Xvfb >/dev/null; then
-  display=:$((90 + RANDOM % 9))
-  Xvfb "$display" -screen 0 1600x1000x24 -nolisten tcp >/dev/null 2>&1 &
+  displayfile="$(mktemp)"
+  Xvfb -displayfd 3 -screen 0 1920x1080x24 -nolisten tcp 3>"$displayfile" >/dev/null 2>&1 &
   xvfb_pid=$!
-  trap 'kill $xvfb_pid 2>/dev/null || true' EXIT
-  export DISPLAY=$display
-  sleep 1
+  trap 'kill $xvfb_pid 2>/dev/null || true; rm -f "$displayfile"' EXIT
+  for _ in $(seq 50); do [ -s "$displayfile" ] && break; sleep 0.1; done
+  if [ -s "$displayfile" ]; then
+    export DISPLAY=":$(head -1 "$displayfile")"
+  else
+    echo "aelab tests: Xvfb did not start; the window tests will be skipped" >&2
+  fi
 fi
 ctest --output-on-failure --parallel "$(nproc)" "$@"
