@@ -17,6 +17,7 @@
 
 #include "app/export.hpp"
 #include "app/widgets/run_picker.hpp"
+#include "app/widgets/text_wrap.hpp"
 #include "core/dnnl_context.hpp"
 #include "core/error.hpp"
 #include "runs/metric_names.hpp"
@@ -66,7 +67,7 @@ float checkbox_width(const char* label) {
 void wrapped(const ImVec4& colour, const std::string& text) {
   if (text.empty()) return;
   ImGui::PushStyleColor(ImGuiCol_Text, colour);
-  ImGui::TextWrapped("%s", text.c_str());
+  text_wrapped("%s", text.c_str());
   ImGui::PopStyleColor();
 }
 void error_line(const std::string& e) {
@@ -75,7 +76,7 @@ void error_line(const std::string& e) {
 void hint_line(const std::string& text) {
   if (text.empty()) return;
   ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-  ImGui::TextWrapped("%s", text.c_str());
+  text_wrapped("%s", text.c_str());
   ImGui::PopStyleColor();
 }
 
@@ -535,8 +536,8 @@ void BlurDisNetPanel::draw_disnet() {
   job_status(dis_.slot, "dis");
   error_line(dis_.slot.error());
   if (const auto* r = dis_.slot.result())
-    ImGui::TextWrapped("run #%lld (%s): %.2f %% right on clear and blurred test digits",
-                       (long long)r->run_id, dis_.slot.inputs().c_str(), 100 * r->test_accuracy);
+    text_wrapped("run #%lld (%s): %.2f %% right on clear and blurred test digits",
+                 (long long)r->run_id, dis_.slot.inputs().c_str(), 100 * r->test_accuracy);
 
   run_picker("dis_net run", disnet_run_, ctx_.session().runs(), runs::is_finished_disnet, nullptr,
              picker_width("dis_net run"));
@@ -586,8 +587,8 @@ void BlurDisNetPanel::draw_judge() {
   job_status(judge_.slot, "judge");
   error_line(judge_.slot.error());
   if (const auto* r = judge_.slot.result())
-    ImGui::TextWrapped("run #%lld: %.2f %% right on clear test digits (%s)", (long long)r->run_id,
-                       100 * r->test_accuracy, judge_.slot.inputs().c_str());
+    text_wrapped("run #%lld: %.2f %% right on clear test digits (%s)", (long long)r->run_id,
+                 100 * r->test_accuracy, judge_.slot.inputs().c_str());
   run_picker("judge run", judge_run_, ctx_.session().runs(), runs::is_finished_classifier, nullptr,
              picker_width("judge run"));
   ctx_.note_item("blur_disnet:judge_run");
@@ -614,7 +615,7 @@ void BlurDisNetPanel::draw_histogram() {
   error_line(scores_.error());
   const train::DisNetScores* sc = scores_.result();
   if (sc) {
-    ImGui::TextWrapped("computed with %s", scores_.inputs().c_str());
+    text_wrapped("computed with %s", scores_.inputs().c_str());
     ctx_.note_item("blur_disnet:scores_caption");
     if (scores_.stale(scores_key())) {
       wrapped(kStale, "stale: the settings are now " + scores_key() + " - Score again");
@@ -768,8 +769,8 @@ void BlurDisNetPanel::draw_adversarial() {
       ImGui::NewLine();
       error_line(r.t.slot.error());
     } else if (const auto* res = r.t.slot.result()) {
-      ImGui::TextWrapped("run #%lld %s: %s, test L1 %.4f", (long long)res->run_id,
-                         res->name.c_str(), r.t.slot.inputs().c_str(), res->test_l1);
+      text_wrapped("run #%lld %s: %s, test L1 %.4f", (long long)res->run_id, res->name.c_str(),
+                   r.t.slot.inputs().c_str(), res->test_l1);
     }
     ImGui::PopID();
   }
@@ -837,8 +838,8 @@ void BlurDisNetPanel::draw_compare() {
 
 void BlurDisNetPanel::draw_compare_result() {
   const report::Comparison& c = *cmp_.result();
-  ImGui::TextWrapped("%s test split, %lld digits; %s", c.dataset.c_str(), (long long)c.test_count,
-                     cmp_.inputs().c_str());
+  text_wrapped("%s test split, %lld digits; %s", c.dataset.c_str(), (long long)c.test_count,
+               cmp_.inputs().c_str());
   if (cmp_.stale(compare_key())) {
     wrapped(kStale, "stale: now " + compare_key() + " - Compare again");
     ctx_.note_item("blur_disnet:compare_stale");

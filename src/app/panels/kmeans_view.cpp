@@ -12,6 +12,7 @@
 #include "app/panels/latent_explorer.hpp"
 #include "app/widgets/colormap.hpp"
 #include "app/widgets/run_picker.hpp"
+#include "app/widgets/text_wrap.hpp"
 #include "core/error.hpp"
 #include "report/table_export.hpp"
 #include "runs/run_summary.hpp"
@@ -243,7 +244,7 @@ void KMeansView::draw_controls() {
   }
   if (!km_.error().empty()) {
     ImGui::PushStyleColor(ImGuiCol_Text, kRed);
-    ImGui::TextWrapped("k-means failed (%s): %s", km_.error_inputs().c_str(), km_.error().c_str());
+    text_wrapped("k-means failed (%s): %s", km_.error_inputs().c_str(), km_.error().c_str());
     ImGui::PopStyleColor();
     ctx_.note_item("kmeans:error");
   }
@@ -313,7 +314,7 @@ void KMeansView::draw_confusion(float w, float h) {
                 r.scores.match.column_order[sel_column_]);
     thumbs_.draw_fit("thumbs", w);
   } else {
-    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + w);
+    push_text_wrap(ImGui::GetCursorPosX() + w);
     ImGui::TextDisabled("click a cell: its digits are highlighted and shown here");
     ImGui::PopTextWrapPos();
   }
@@ -330,7 +331,7 @@ void KMeansView::draw_scatters(float w, float h) {
   for (int s = 0; s < 2; ++s) {
     if (s) ImGui::SameLine();
     ImGui::BeginGroup();
-    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + sw);
+    push_text_wrap(ImGui::GetCursorPosX() + sw);
     ImGui::TextUnformatted(titles[s]);
     ImGui::PopTextWrapPos();
     ScatterHover hover = sc[s]->draw(s ? "by_cluster" : "by_digit", ImVec2(sw, sh));
@@ -353,8 +354,7 @@ void KMeansView::draw_scatters(float w, float h) {
 void KMeansView::draw_results() {
   if (!shown_) {
     if (km_.error().empty() && !km_.running())
-      ImGui::TextWrapped(
-          "Pick an input and run k-means (k-means++ seeding, the best of the restarts).");
+      text_wrapped("Pick an input and run k-means (k-means++ seeding, the best of the restarts).");
     // Where the matrix and the scatters will be (drawn only, it takes no layout space).
     const ImVec2 p = ImGui::GetCursorScreenPos(), a = ImGui::GetContentRegionAvail();
     ImGui::GetWindowDrawList()->AddRectFilled(p, ImVec2(p.x + a.x, p.y + a.y),
@@ -364,7 +364,7 @@ void KMeansView::draw_results() {
   const Result& r = *shown_;
   const std::string now = current_inputs();
   const bool stale = km_.stale(now) || !all_valid(k_, restarts_, max_iter_, tol_, seed_);
-  ImGui::PushTextWrapPos(0);
+  push_text_wrap(0);
   const runs::RunSummary* run = r.run > 0 ? find_run(ctx_.session().runs(), r.run) : nullptr;
   ImGui::TextDisabled("computed from %s (%s)",
                       run ? runs::summary_line(*run).c_str() : r.what.c_str(), r.shape.c_str());

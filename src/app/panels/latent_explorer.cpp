@@ -18,6 +18,7 @@
 #include "app/png.hpp"
 #include "app/widgets/colormap.hpp"
 #include "app/widgets/run_picker.hpp"
+#include "app/widgets/text_wrap.hpp"
 #include "core/dnnl_context.hpp"
 #include "core/error.hpp"
 #include "nn/params.hpp"
@@ -32,6 +33,10 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 const ImVec4 kStale(0.95f, 0.8f, 0.3f, 1), kError(1, 0.35f, 0.3f, 1), kLive(0.55f, 0.85f, 0.55f, 1);
+constexpr const char* kTabDecode = "Decode";
+constexpr const char* kTabManifold = "Manifold";
+constexpr const char* kTabInterpolation = "Interpolation";
+constexpr const char* kTabRecon = "Reconstructions";
 
 const char* shown_key(LatentExplorer::Shown s) {
   switch (s) {
@@ -68,11 +73,21 @@ float check_width(const char* label) {
 }
 void wrapped(const ImVec4& colour, const std::string& text) {
   ImGui::PushStyleColor(ImGuiCol_Text, colour);
-  ImGui::TextWrapped("%s", text.c_str());
+  text_wrapped("%s", text.c_str());
   ImGui::PopStyleColor();
 }
 void wrapped_dim(const std::string& text) {
   wrapped(ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled), text);
+}
+// The width a tab bar needs to show every tab in full (ImGui sizes a tab without a close button
+// as its label, the frame padding either side and one pixel, at most 20 font sizes).
+float tabs_width(const std::vector<const char*>& labels) {
+  const ImGuiStyle& st = ImGui::GetStyle();
+  float w = 0;
+  for (const char* l : labels)
+    w += std::min(ImGui::CalcTextSize(l, nullptr, true).x + 2 * st.FramePadding.x + 1,
+                  ImGui::GetFontSize() * 20);
+  return std::ceil(w + st.ItemInnerSpacing.x * static_cast<float>(labels.size() - 1));
 }
 // A button placed after the last item when it fits, else on the next line.
 bool flow_button(const char* label) {
@@ -753,7 +768,7 @@ void LatentExplorer::draw_caption() {
       wrapped_dim("run #" + std::to_string(run_id_) +
                   " is training: waiting for its first weight snapshot...");
     else if (!load_.running() && load_.error().empty())
-      ImGui::TextWrapped(
+      text_wrapped(
           "Pick a finished autoencoder run above, or train one in the Training panel "
           "(the explorer follows it while it trains).");
     return;
@@ -779,7 +794,7 @@ void LatentExplorer::draw_caption() {
                : std::string("not computed yet (compute t-SNE above)"));
       break;
   }
-  ImGui::TextWrapped("%s: %s", run_label(run_->run_id).c_str(), what.c_str());
+  text_wrapped("%s: %s", run_label(run_->run_id).c_str(), what.c_str());
   ctx_.note_item("latent_explorer:caption");
   if (run_->live && live_) {  // what the scatter shows of the run that trains
     const std::string line = live_->job->status_line();  // "epoch 2/3, loss 0.1"
@@ -892,7 +907,7 @@ void LatentExplorer::draw_scatter(ImVec2 size) {
 
 void LatentExplorer::draw_decode_tab() {
   if (!has_decoded_) {
-    ImGui::TextWrapped(
+    text_wrapped(
         "Click anywhere in the scatter to decode that latent point. "
         "Right-click a digit to pick it for the interpolation.");
     return;
@@ -907,7 +922,7 @@ void LatentExplorer::draw_decode_tab() {
            ") lifted back (mean + components); right: the nearest real code";
   else
     what = "the nearest real code (t-SNE has no inverse)";
-  ImGui::TextWrapped("Decoded by run %s: %s", run_label(run_->run_id).c_str(), what.c_str());
+  text_wrapped("Decoded by run %s: %s", run_label(run_->run_id).c_str(), what.c_str());
   ctx_.note_item("latent_explorer:decoded_caption");
   const float font = ImGui::GetFontSize();
   GridFit fit;
@@ -958,7 +973,7 @@ void LatentExplorer::draw_interpolation_tab() {
                  : "#" + std::to_string(i) + " (a " +
                        std::to_string(run_->dataset->test_labels[i]) + ")";
   };
-  ImGui::TextWrapped("A %s   B %s", pick_text(pick_a_).c_str(), pick_text(pick_b_).c_str());
+  text_wrapped("A %s   B %s", pick_text(pick_a_).c_str(), pick_text(pick_b_).c_str());
   wrapped_dim("right-click digits in the scatter to pick A, then B");
   if (number_field("steps", interp_steps_, ImGui::GetFontSize() * 3)) update_interpolation();
   ctx_.note_item("latent_explorer:steps");
@@ -1004,6 +1019,14 @@ void LatentExplorer::draw_recon_tab() {
   for (const std::string& s : g->skipped) wrapped_dim("no row for " + s);
 }
 
+std::vector<const char*> LatentExplorer::side_tabs() const {
+  std::vector<const char*> tabs = {kTabDecode};
+  if (run_ && run_->config.model.latent == 2) tabs.push_back(kTabManifold);
+  tabs.push_back(kTabInterpolation);
+  tabs.push_back(kTabRecon);
+  return tabs;
+}
+
 void LatentExplorer::draw_side(ImVec2 size) {
   ImGui::BeginChild("side", size, false);
   if (!run_) {
@@ -1011,21 +1034,15 @@ void LatentExplorer::draw_side(ImVec2 size) {
     ctx_.note_item("latent_explorer:side");
     return;
   }
-  if (ImGui::BeginTabBar("side_tabs", ImGuiTabBarFlags_FittingPolicyScroll)) {
-    if (ImGui::BeginTabItem("Decode")) {
-      draw_decode_tab();
-      ImGui::EndTabItem();
-    }
-    if (run_->config.model.latent == 2 && ImGui::BeginTabItem("Manifold")) {
-      draw_manifold_tab();
-      ImGui::EndTabItem();
-    }
-    if (ImGui::BeginTabItem("Interpolation")) {
-      draw_interpolation_tab();
-      ImGui::EndTabItem();
-    }
-    if (ImGui::BeginTabItem("Reconstructions")) {
-      draw_recon_tab();
+  // The layout gives the column room for the tabs in full; narrower, they shrink (never scroll
+  // past the column).
+  if (ImGui::BeginTabBar("side_tabs", ImGuiTabBarFlags_FittingPolicyResizeDown)) {
+    for (const char* tab : side_tabs()) {
+      if (!ImGui::BeginTabItem(tab)) continue;
+      if (tab == kTabDecode) draw_decode_tab();
+      if (tab == kTabManifold) draw_manifold_tab();
+      if (tab == kTabInterpolation) draw_interpolation_tab();
+      if (tab == kTabRecon) draw_recon_tab();
       ImGui::EndTabItem();
     }
     ImGui::EndTabBar();
@@ -1060,10 +1077,11 @@ void LatentExplorer::draw() {
   const ImVec2 avail = ImGui::GetContentRegionAvail(), start = ImGui::GetCursorScreenPos();
   const bool narrow = avail.x < font * 52;
   if (!narrow) {
-    const float side_w = std::clamp(avail.x * 0.36f, font * 20, font * 36);
+    const float side_w = std::max(std::floor(std::clamp(avail.x * 0.36f, font * 20, font * 36)),
+                                  tabs_width(side_tabs()));
     const float scatter_w = avail.x - side_w - gap;
     ImGui::BeginGroup();
-    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + scatter_w);
+    push_text_wrap(ImGui::GetCursorPosX() + scatter_w);
     draw_caption();
     ImGui::PopTextWrapPos();
     const float rest = start.y + avail.y - ImGui::GetCursorScreenPos().y;

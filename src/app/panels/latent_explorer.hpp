@@ -122,6 +122,7 @@ class LatentExplorer : public Panel {
   void draw_caption();
   void draw_scatter(ImVec2 size);
   void draw_side(ImVec2 size);
+  [[nodiscard]] std::vector<const char*> side_tabs() const;  // the side column's tabs, in order
   void draw_decode_tab();
   void draw_manifold_tab();
   void draw_interpolation_tab();

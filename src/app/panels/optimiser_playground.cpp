@@ -17,6 +17,7 @@
 #include "app/settings.hpp"
 #include "app/widgets/colormap.hpp"
 #include "app/widgets/line_plot.hpp"
+#include "app/widgets/text_wrap.hpp"
 #include "core/error.hpp"
 #include "playground/trajectory_text.hpp"
 #include "train/job.hpp"
@@ -385,7 +386,7 @@ void OptimiserPlayground::draw_settings() {
   if (changed) apply_fields();
   if (!error_.empty()) {
     ImGui::PushStyleColor(ImGuiCol_Text, kRed);
-    ImGui::TextWrapped("Refused: %s", error_.c_str());
+    text_wrapped("Refused: %s", error_.c_str());
     ImGui::PopStyleColor();
   }
   if (ImGui::Button("Defaults")) {
@@ -404,7 +405,7 @@ void OptimiserPlayground::draw_settings() {
   ImGui::TextDisabled("(?)");
   if (ImGui::IsItemHovered()) {
     ImGui::BeginTooltip();
-    ImGui::PushTextWrapPos(ImGui::GetFontSize() * 32);
+    push_text_wrap(ImGui::GetFontSize() * 32);
     ImGui::TextUnformatted(
         "loss(x) = -x + 2 clamp(x - L, 0, h): slope -1 up to L, +1 on [L, L+h], -1 after.\n\n"
         "Gradient at the kinks: the RIGHT derivative. At x = L (foot of the bump) g = +1: landing "
@@ -435,7 +436,7 @@ void OptimiserPlayground::draw_traces_list() {
     ImGui::SameLine();
     if (ImGui::SmallButton("remove")) remove = static_cast<int>(i);
     ImGui::Indent(ImGui::GetFontSize() * 1.6f);
-    ImGui::PushTextWrapPos(0);
+    push_text_wrap(0);
     ImGui::TextColored(t.outcome.fate == pg::Fate::escaped ? kGreen : kRed, "%s",
                        pg::verdict_text(t.outcome, s_.max_steps).c_str());
     ImGui::PopTextWrapPos();
@@ -487,7 +488,7 @@ void OptimiserPlayground::draw_playback() {
 
 void OptimiserPlayground::draw_escape() {
   ImGui::Separator();
-  ImGui::TextWrapped("Escape height (sup of h escaped, bisection to 1e-6)");
+  text_wrapped("Escape height (sup of h escaped, bisection to 1e-6)");
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 8);
   if (ImGui::BeginCombo("##esc", s_.escape_optimizer.c_str())) {
     for (const std::string& n : optim::optimizer_names())
@@ -506,14 +507,14 @@ void OptimiserPlayground::draw_escape() {
   }
   if (!escape_.error().empty()) {
     ImGui::PushStyleColor(ImGuiCol_Text, kRed);
-    ImGui::TextWrapped("failed (%s): %s", escape_.error_inputs().c_str(), escape_.error().c_str());
+    text_wrapped("failed (%s): %s", escape_.error_inputs().c_str(), escape_.error().c_str());
     ImGui::PopStyleColor();
   }
   const EscapeOut* out = escape_.result();
   if (!out) return;
   const std::string now = escape_inputs(s_);
   const bool stale = escape_.stale(now);
-  ImGui::PushTextWrapPos(0);
+  push_text_wrap(0);
   ImGui::TextDisabled("for %s", escape_.inputs().c_str());
   if (stale) {
     ImGui::TextColored(kStale, "stale: the settings are now %s. Compute again.", now.c_str());
@@ -567,7 +568,7 @@ void OptimiserPlayground::draw_exports() {
   if (ImGui::Button("Map PNG"))
     export_png(ctx_, heatmap_.last_rect(), "phase-map-" + map_settings_.map_optimizer);
   ImGui::EndDisabled();
-  ImGui::PushTextWrapPos(0);
+  push_text_wrap(0);
   ImGui::TextDisabled("(into %s)", default_export_dir().string().c_str());
   ImGui::PopTextWrapPos();
 }
@@ -629,10 +630,10 @@ void OptimiserPlayground::draw_table(float w, float h) {
   }
   const Trace& t = traces_[selected_];
   const float x0 = ImGui::GetCursorPosX();
-  ImGui::PushTextWrapPos(x0 + w);
+  push_text_wrap(x0 + w);
   ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(t.colour), "%s", t.optimizer.c_str());
   ImGui::SameLine();
-  ImGui::TextWrapped("step by step (row t: g = gradient at x_{t-1}, state after update t)");
+  text_wrapped("step by step (row t: g = gradient at x_{t-1}, state after update t)");
   ImGui::PopTextWrapPos();
   std::vector<const char*> names;
   for (const auto& sv : t.rows.back().state) names.push_back(sv.name);
@@ -727,12 +728,16 @@ void OptimiserPlayground::draw_map(float w, float h) {
   ctx_.note_item("playground:map-compute");
   ImGui::EndDisabled();
   if (busy) {
-    fits(fs * 11);
+    fits(ImGui::CalcTextSize("Cancel").x + 2 * ImGui::GetStyle().FramePadding.x +
+         ImGui::GetStyle().ItemSpacing.x + fs * 6);  // the button and its progress bar
     if (ImGui::Button("Cancel")) map_.cancel();
     ImGui::SameLine();
     ImGui::ProgressBar(static_cast<float>(map_.progress()), ImVec2(fs * 6, 0));
   }
-  fits(fs * 8);
+  // The checkbox and its "(?)" stay on one line.
+  const ImGuiStyle& st = ImGui::GetStyle();
+  fits(ImGui::GetFrameHeight() + st.ItemInnerSpacing.x + ImGui::CalcTextSize("log colour").x +
+       st.ItemSpacing.x + ImGui::CalcTextSize("(?)").x);
   ImGui::Checkbox("log colour", &map_log_);
   ImGui::SameLine();
   ImGui::TextDisabled("(?)");
@@ -740,7 +745,7 @@ void OptimiserPlayground::draw_map(float w, float h) {
     ImGui::SetTooltip(
         "colour: steps to escape; grey: trapped or undecided\nwhite ring: the current h and "
         "lr\nclick a cell to use its h and lr");
-  ImGui::PushTextWrapPos(right - ImGui::GetWindowPos().x);
+  push_text_wrap(right - ImGui::GetWindowPos().x);
   if (!map_error_.empty()) ImGui::TextColored(kRed, "Refused: %s", map_error_.c_str());
   if (!map_.error().empty())
     ImGui::TextColored(kRed, "phase map failed (%s): %s", map_.error_inputs().c_str(),

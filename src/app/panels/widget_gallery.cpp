@@ -4,10 +4,27 @@
 
 #include "app/export.hpp"
 #include "app/widgets/colormap.hpp"
+#include "app/widgets/text_wrap.hpp"
 #include "core/rng.hpp"
 #include "report/table_export.hpp"
 
 namespace aelab::app {
+
+namespace {
+
+// SameLine when an item `width` pixels wide still fits right of the last one, else a new line.
+void same_line_if_fits(float width) {
+  const float right = ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x + width;
+  if (right <= ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x) ImGui::SameLine();
+}
+float field_width(const char* label, float field) {
+  return field + ImGui::GetStyle().ItemInnerSpacing.x + ImGui::CalcTextSize(label, nullptr, true).x;
+}
+float button_width(const char* label) {
+  return ImGui::CalcTextSize(label, nullptr, true).x + 2 * ImGui::GetStyle().FramePadding.x;
+}
+
+}  // namespace
 
 WidgetGallery::WidgetGallery(AppContext& ctx) : ctx_(ctx) {
   for (int i = 0; i <= 200; ++i) {
@@ -89,18 +106,18 @@ void WidgetGallery::draw_fields() {
   if (ImGui::GetContentRegionAvail().x - ImGui::GetItemRectSize().x >
       ImGui::CalcTextSize(hint).x + ImGui::GetFontSize() * 12)
     ImGui::SameLine();
-  ImGui::PushTextWrapPos(0);
+  push_text_wrap(0);
   ImGui::TextDisabled("%s", hint);
   ImGui::PopTextWrapPos();
   number_field("batch", batch_, fw);
-  ImGui::SameLine();
+  same_line_if_fits(field_width("lr", fw));
   number_field("lr", rate_, fw);
-  ImGui::SameLine();
+  same_line_if_fits(field_width("beta1", fw));
   number_field("beta1", beta_, fw);
-  ImGui::SameLine();
+  same_line_if_fits(field_width("seed", fw));
   number_field("seed", seed_, fw);
+  same_line_if_fits(button_width("Apply all"));
   ImGui::BeginDisabled(!all_valid(batch_, rate_, beta_, seed_));
-  ImGui::SameLine();
   if (ImGui::Button("Apply all"))
     ctx_.report("batch " + std::to_string(batch_.value) + ", lr " + short_number(rate_.value) +
                 ", beta1 " + short_number(beta_.value) + ", seed " + std::to_string(seed_.value));
@@ -133,7 +150,7 @@ void WidgetGallery::draw() {
   draw_fields();
   const float avail = ImGui::GetContentRegionAvail().x;
   const float sp = ImGui::GetStyle().ItemSpacing.x;
-  const float half = (avail - sp) / 2;
+  const float half = std::floor((avail - sp) / 2);
   const float h = ImGui::GetContentRegionAvail().y * 0.55f;
   ScatterHover sh = scatter_.draw("scatter", ImVec2(half, h));
   if (sh.index >= 0) {
@@ -145,7 +162,7 @@ void WidgetGallery::draw() {
   draw_plot(half, h);
 
   // Bottom row: heatmap | confusion matrix | image strip, each a third.
-  const float third = (avail - 2 * sp) / 3;
+  const float third = std::floor((avail - 2 * sp) / 3);
   const float bh = ImGui::GetContentRegionAvail().y;
   HeatmapAxes ax{"column", "row", 0, 64, 0, 40};
   HeatmapHover hh = heatmap_.draw("heat", ax, ImVec2(third, bh));
@@ -174,10 +191,10 @@ void WidgetGallery::draw() {
   if (cm_png) export_png(ctx_, confusion_.last_rect(), "confusion-gallery");
   ImGui::SameLine();
   ImGui::BeginGroup();
+  const float strip_x = ImGui::GetCursorPosX();
   const bool strip_png = ImGui::SmallButton("PNG##strip");
   ImGui::SameLine();
-  ImGui::PushTextWrapPos(ImGui::GetCursorPosX() +
-                         std::max(1.0f, third - ImGui::GetItemRectSize().x));
+  push_text_wrap(std::max(ImGui::GetCursorPosX() + 1, strip_x + third));
   ImGui::TextDisabled("20 images, wrapped to the width");
   ImGui::PopTextWrapPos();
   strip_.draw_fit("strip", third);
