@@ -40,11 +40,6 @@ constexpr const char* kModes[] = {"frozen", "learning"};
 // [SECTION] Layout helpers
 
 // SameLine when an item `width` pixels wide still fits right of the last one, else a new line.
-void same_line_if_fits(float width) {
-  const float right = ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x + width;
-  const float limit = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
-  if (right <= limit) ImGui::SameLine();
-}
 float label_width(const char* label) {
   return ImGui::CalcTextSize(label, nullptr, true).x;
 }

@@ -26,11 +26,6 @@ const ImVec4 kRed(1.0f, 0.38f, 0.33f, 1.0f);
 const ImVec4 kStale(0.95f, 0.8f, 0.3f, 1.0f);
 
 // SameLine when an item `w` pixels wide still fits left of the window's right edge.
-void same_line_if_fits(float w) {
-  const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
-  const float x = ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x;
-  if (x + w <= right) ImGui::SameLine();
-}
 
 float labelled_width(const char* label, float input_w) {
   return input_w + ImGui::GetStyle().ItemInnerSpacing.x +

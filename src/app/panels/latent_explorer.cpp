@@ -59,11 +59,6 @@ std::string num(double v) {
 }
 
 // Keeps the next item on this line when `w` pixels still fit before the right edge.
-void same_line_if_fits(float w, float spacing = -1) {
-  const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
-  const float gap = spacing >= 0 ? spacing : ImGui::GetStyle().ItemSpacing.x;
-  if (ImGui::GetItemRectMax().x + gap + w <= right) ImGui::SameLine(0, spacing);
-}
 float button_width(const char* label) {
   return ImGui::CalcTextSize(label, nullptr, true).x + ImGui::GetStyle().FramePadding.x * 2;
 }

@@ -42,11 +42,6 @@ std::string num(double v) {
 }
 
 // SameLine when an item `w` pixels wide still fits left of the window's right edge.
-void same_line_if_fits(float w) {
-  const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
-  const float x = ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x;
-  if (x + w <= right) ImGui::SameLine();
-}
 
 // The width a number field with `label` takes (input + label).
 float field_width(const char* label, float input_w) {

@@ -16,6 +16,7 @@
 #include "app/widgets/colormap.hpp"
 #include "app/widgets/line_plot.hpp"
 #include "app/widgets/run_picker.hpp"
+#include "app/widgets/text_wrap.hpp"
 #include "core/error.hpp"
 #include "optim/optimizer.hpp"
 #include "report/table_export.hpp"
@@ -208,11 +209,6 @@ bool combo(const char* label, std::string& value, const std::vector<std::string>
 }
 
 // SameLine() when an item `width` wide still fits on the current line, else a new line.
-void same_line_if_fits(float width) {
-  const float right_edge = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
-  const float next_x = ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x;
-  if (next_x + width <= right_edge) ImGui::SameLine();
-}
 
 float button_width(const char* label) {
   return ImGui::CalcTextSize(label, nullptr, true).x + 2 * ImGui::GetStyle().FramePadding.x;

@@ -24,4 +24,10 @@ void text_wrapped(const char* fmt, ...) {
   if (own) ImGui::PopTextWrapPos();
 }
 
+void same_line_if_fits(float width, float spacing) {
+  const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+  const float gap = spacing >= 0 ? spacing : ImGui::GetStyle().ItemSpacing.x;
+  if (ImGui::GetItemRectMax().x + gap + width <= right) ImGui::SameLine(0, spacing);
+}
+
 }  // namespace aelab::app

@@ -20,6 +20,11 @@ namespace aelab::app {
 // PushTextWrapPos takes them; 0 = the content region's right edge). Pop with PopTextWrapPos.
 void push_text_wrap(float local_x = 0);
 
+// ImGui::SameLine() when an item `width` wide still fits on the current line after the last item
+// (with `spacing`, < 0: the style's item spacing), else nothing: the next item starts a new line.
+// Rows of fields and buttons wrap this way instead of running past a narrow pane.
+void same_line_if_fits(float width, float spacing = -1);
+
 // TextWrapped that ends inside the wrap position: an enclosing push_text_wrap's, else the content
 // region's right edge.
 void text_wrapped(const char* fmt, ...) IM_FMTARGS(1);
