@@ -510,24 +510,33 @@ void BlurDisNetPanel::draw_blur() {
 
 // [SECTION] dis_net and the judge
 
-void BlurDisNetPanel::draw_disnet() {
+bool BlurDisNetPanel::draw_training_row(const char* id, const char* key, IntField& epochs,
+                                        IntField& batch, DoubleField& lr, bool running,
+                                        bool others_valid, const char* button) {
   const float fw = ImGui::GetFontSize() * 4.5f;
-  const bool running = dis_.slot.running();
+  const std::string tag = std::string("##") + id;
   ImGui::BeginDisabled(running);
-  number_field("epochs##dis", dis_epochs_, fw);
-  ctx_.note_item("blur_disnet:disnet_epochs");
-  same_line_if_fits(field_width("batch##dis", fw));
-  number_field("batch##dis", dis_batch_, fw);
-  same_line_if_fits(field_width("lr##dis", fw));
-  number_field("lr##dis", dis_lr_, fw);
+  number_field(("epochs" + tag).c_str(), epochs, fw);
+  ctx_.note_item(std::string("blur_disnet:") + key + "_epochs");
+  same_line_if_fits(field_width(("batch" + tag).c_str(), fw));
+  number_field(("batch" + tag).c_str(), batch, fw);
+  same_line_if_fits(field_width(("lr" + tag).c_str(), fw));
+  number_field(("lr" + tag).c_str(), lr, fw);
   ImGui::EndDisabled();
-  const bool valid = all_valid(dis_epochs_, dis_batch_, dis_lr_, sigma_, kernel_, limit_, threads_);
-  same_line_if_fits(button_width("Train dis_net"));
+  const bool valid = others_valid && all_valid(epochs, batch, lr, limit_, threads_);
+  same_line_if_fits(button_width(button));
   ImGui::BeginDisabled(running || !valid);
-  if (ImGui::Button("Train dis_net")) start_disnet();
-  ctx_.note_item("blur_disnet:train_disnet");
+  const bool clicked = ImGui::Button(button);
+  ctx_.note_item(std::string("blur_disnet:train_") + key);
   ImGui::EndDisabled();
   if (!valid && !running) hint_line("fix the fields in red first");
+  return clicked;
+}
+
+void BlurDisNetPanel::draw_disnet() {
+  if (draw_training_row("dis", "disnet", dis_epochs_, dis_batch_, dis_lr_, dis_.slot.running(),
+                        all_valid(sigma_, kernel_), "Train dis_net"))
+    start_disnet();
   job_status(dis_.slot, "dis");
   error_line(dis_.slot.error());
   if (const auto* r = dis_.slot.result())
@@ -562,23 +571,9 @@ void BlurDisNetPanel::draw_disnet() {
 }
 
 void BlurDisNetPanel::draw_judge() {
-  const float fw = ImGui::GetFontSize() * 4.5f;
-  const bool running = judge_.slot.running();
-  ImGui::BeginDisabled(running);
-  number_field("epochs##judge", judge_epochs_, fw);
-  ctx_.note_item("blur_disnet:judge_epochs");
-  same_line_if_fits(field_width("batch##judge", fw));
-  number_field("batch##judge", judge_batch_, fw);
-  same_line_if_fits(field_width("lr##judge", fw));
-  number_field("lr##judge", judge_lr_, fw);
-  ImGui::EndDisabled();
-  const bool valid = all_valid(judge_epochs_, judge_batch_, judge_lr_, limit_, threads_);
-  same_line_if_fits(button_width("Train judge"));
-  ImGui::BeginDisabled(running || !valid);
-  if (ImGui::Button("Train judge")) start_judge();
-  ctx_.note_item("blur_disnet:train_judge");
-  ImGui::EndDisabled();
-  if (!valid && !running) hint_line("fix the fields in red first");
+  if (draw_training_row("judge", "judge", judge_epochs_, judge_batch_, judge_lr_,
+                        judge_.slot.running(), true, "Train judge"))
+    start_judge();
   job_status(judge_.slot, "judge");
   error_line(judge_.slot.error());
   if (const auto* r = judge_.slot.result())

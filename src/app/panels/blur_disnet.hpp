@@ -50,6 +50,9 @@ class BlurDisNetPanel : public Panel {
   void update_preview();
   void draw_settings();
   void draw_blur();
+  // The epochs / batch / lr fields of a trainer and its button; true when the button was clicked.
+  bool draw_training_row(const char* id, const char* key, IntField& epochs, IntField& batch,
+                         DoubleField& lr, bool running, bool others_valid, const char* button);
   void draw_disnet();
   void draw_judge();
   void draw_histogram();
