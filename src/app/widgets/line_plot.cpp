@@ -58,21 +58,14 @@ PlotFrame line_plot(const char* id, std::span<const PlotSeries> series, const Pl
   // Margins: y tick labels on the left, x tick labels and the x label below. A plot too small
   // for them drops them rather than drawing the data area inside out.
   const bool compact = size.x < font * 10 || size.y < font * 7;
-  const float left = compact ? 2 : font * 4.0f, bottom = compact ? 2 : font * 2.8f,
-              top = compact ? 2 : font * 0.6f, right = compact ? 2 : font * 0.8f;
-  f.min = ImVec2(origin.x + left, origin.y + top);
-  f.max = ImVec2(std::max(f.min.x + 1, origin.x + size.x - right),
-                 std::max(f.min.y + 1, origin.y + size.y - bottom));
+  const float bottom = compact ? 2 : font * 2.8f, top = compact ? 2 : font * 0.6f,
+              right = compact ? 2 : font * 0.8f;
+  const float top_px = origin.y + top;
+  const float bottom_px = std::max(top_px + 1, origin.y + size.y - bottom);
   const AxisRange xr = fit_x(series, options.x_min, options.x_max);
   const AxisRange yr = fit_y(series, options);
-  f.x = AxisMap{xr.lo, xr.hi, f.min.x, f.max.x};
-  f.y = AxisMap{yr.lo, yr.hi, f.max.y, f.min.y, options.y_log};  // y grows upwards
-
-  dl->AddRectFilled(f.min, f.max, kFrameBg);
   // [SECTION] ticks and grid
-  auto xt =
-      nice_ticks(xr.lo, xr.hi, std::max(2, static_cast<int>((f.max.x - f.min.x) / (font * 6))));
-  const int ytarget = std::max(2, static_cast<int>((f.max.y - f.min.y) / (font * 3)));
+  const int ytarget = std::max(2, static_cast<int>((bottom_px - top_px) / (font * 3)));
   std::vector<double> yt, yminor;
   if (options.y_log) {
     LogTicks lt = log_ticks(yr.lo, yr.hi, ytarget);
@@ -81,7 +74,23 @@ PlotFrame line_plot(const char* id, std::span<const PlotSeries> series, const Pl
   } else {
     yt = nice_ticks(yr.lo, yr.hi, ytarget);
   }
-  const double xs = xt.size() > 1 ? xt[1] - xt[0] : 1, ys = yt.size() > 1 ? yt[1] - yt[0] : 1;
+  const double ys = yt.size() > 1 ? yt[1] - yt[0] : 1;
+  // The left margin fits the widest y tick label (a narrow range needs more digits).
+  float widest = 0;
+  for (double t : yt)
+    widest = std::max(
+        widest,
+        ImGui::CalcTextSize((options.y_log ? log_tick_label(t) : tick_label(t, ys)).c_str()).x);
+  const float left = compact ? 2 : std::clamp(widest + font * 0.9f, font * 2.5f, size.x * 0.4f);
+  f.min = ImVec2(origin.x + left, top_px);
+  f.max = ImVec2(std::max(f.min.x + 1, origin.x + size.x - right), bottom_px);
+  f.x = AxisMap{xr.lo, xr.hi, f.min.x, f.max.x};
+  f.y = AxisMap{yr.lo, yr.hi, f.max.y, f.min.y, options.y_log};  // y grows upwards
+
+  dl->AddRectFilled(f.min, f.max, kFrameBg);
+  auto xt =
+      nice_ticks(xr.lo, xr.hi, std::max(2, static_cast<int>((f.max.x - f.min.x) / (font * 6))));
+  const double xs = xt.size() > 1 ? xt[1] - xt[0] : 1;
   for (double t : yminor) {
     const float py = f.y.to_px(t);
     dl->AddLine(ImVec2(f.min.x, py), ImVec2(f.max.x, py), kGridMinor);
