@@ -356,7 +356,6 @@ struct QuitDialog : QuitState {
     }
     if (!asking) return false;
     if (running.empty()) return true;  // the work ended while the dialog was open
-    bool close_now = false;
     ImGui::SetNextWindowPos(ImGui::GetMainViewport()->GetCenter(), ImGuiCond_Always,
                             ImVec2(0.5f, 0.5f));
     if (ImGui::BeginPopupModal("Quit aelab?", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) {
@@ -393,7 +392,7 @@ struct QuitDialog : QuitState {
       }
       ImGui::EndPopup();
     }
-    return close_now;
+    return false;  // asked; the answer comes in a later frame
   }
 
   void draw_stopping(Host& host) {
