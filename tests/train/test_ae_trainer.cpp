@@ -4,46 +4,15 @@
 #include "core/error.hpp"
 #include "runs/run_store.hpp"
 #include "train/ae_trainer.hpp"
+#include "train/train_test_util.hpp"
 
 using namespace aelab;
 namespace fs = std::filesystem;
 
 namespace {
 
-// Two kinds of synthetic "digits": a bright square top-left or bottom-right, plus noise.
-data::Dataset tiny_dataset(int64_t n_train, int64_t n_test) {
-  data::Dataset ds;
-  ds.name = "tiny";
-  Rng rng(11);
-  auto make = [&](int64_t n, Tensor& x, std::vector<uint8_t>& y) {
-    x = Tensor({n, 1, 28, 28});
-    for (int64_t i = 0; i < n; ++i) {
-      uint8_t label = static_cast<uint8_t>(i % 2);
-      y.push_back(label);
-      for (int r = 0; r < 28; ++r)
-        for (int c = 0; c < 28; ++c) {
-          bool on = label ? (r >= 14 && c >= 14) : (r < 14 && c < 14);
-          x[i * 784 + r * 28 + c] = on ? 0.8f + 0.2f * float(rng.uniform()) : 0.0f;
-        }
-    }
-  };
-  make(n_train, ds.train_images, ds.train_labels);
-  make(n_test, ds.test_images, ds.test_labels);
-  return ds;
-}
-
-struct TempDb {
-  fs::path path;
-  TempDb() {
-    path =
-        fs::temp_directory_path() / ("aelab-test-" + std::to_string(::getpid()) + "-" +
-                                     std::to_string(reinterpret_cast<uintptr_t>(this)) + ".sqlite");
-    fs::remove(path);
-  }
-  ~TempDb() {
-    for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path.string() + suffix);
-  }
-};
+using test::TempDb;
+using test::tiny_dataset;
 
 train::AeTrainConfig tiny_config() {
   train::AeTrainConfig c;

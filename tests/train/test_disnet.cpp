@@ -16,11 +16,15 @@
 #include "train/ae_trainer.hpp"
 #include "train/classifier_trainer.hpp"
 #include "train/disnet_trainer.hpp"
+#include "train/train_test_util.hpp"
 
 using namespace aelab;
 namespace fs = std::filesystem;
 
 namespace {
+
+using test::run_job;
+using test::TempDb;
 
 // Sharp "digits": two or three 2-px-wide strokes between random points; class = which of ten
 // 7x7 tiles holds an extra solid block, so a classifier has something to learn too.
@@ -54,28 +58,6 @@ data::Dataset stroke_dataset(int64_t n_train, int64_t n_test, uint64_t seed = 3)
   make(n_train, ds.train_images, ds.train_labels);
   make(n_test, ds.test_images, ds.test_labels);
   return ds;
-}
-
-struct TempDb {
-  fs::path path;
-  TempDb() {
-    path =
-        fs::temp_directory_path() / ("aelab-disnet-test-" + std::to_string(::getpid()) + "-" +
-                                     std::to_string(reinterpret_cast<uintptr_t>(this)) + ".sqlite");
-    fs::remove(path);
-  }
-  ~TempDb() {
-    for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path.string() + suffix);
-  }
-};
-
-template <class R, class F>
-R run_job(F&& f) {
-  R result;
-  train::Job job("test", [&](train::JobContext& ctx) { result = f(ctx); });
-  job.wait();
-  if (job.error()) std::rethrow_exception(job.error());
-  return result;
 }
 
 train::DisNetConfig small_disnet_config() {

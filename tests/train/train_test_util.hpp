@@ -1,6 +1,7 @@
 #pragma once
 // Helpers for tests that need trained runs in a throwaway store: synthetic stroke "digits" that
-// blur visibly, a temporary store path, and a Job run to completion.
+// blur visibly, squares top-left or bottom-right (tiny_dataset), a temporary store path, and a Job
+// run to completion.
 #include <unistd.h>
 
 #include <algorithm>
@@ -49,9 +50,32 @@ inline data::Dataset stroke_dataset(int64_t n_train, int64_t n_test, uint64_t se
   return ds;
 }
 
+// Two kinds of synthetic "digits": a bright square top-left or bottom-right, plus noise.
+inline data::Dataset tiny_dataset(int64_t n_train, int64_t n_test) {
+  data::Dataset ds;
+  ds.name = "tiny";
+  Rng rng(11);
+  auto make = [&](int64_t n, Tensor& x, std::vector<uint8_t>& y) {
+    x = Tensor({n, 1, 28, 28});
+    for (int64_t i = 0; i < n; ++i) {
+      uint8_t label = static_cast<uint8_t>(i % 2);
+      y.push_back(label);
+      for (int r = 0; r < 28; ++r)
+        for (int c = 0; c < 28; ++c) {
+          bool on = label ? (r >= 14 && c >= 14) : (r < 14 && c < 14);
+          x[i * 784 + r * 28 + c] = on ? 0.8f + 0.2f * float(rng.uniform()) : 0.0f;
+        }
+    }
+  };
+  make(n_train, ds.train_images, ds.train_labels);
+  make(n_test, ds.test_images, ds.test_labels);
+  return ds;
+}
+
+// A temporary store path, removed (with its WAL files) at the end of the test.
 struct TempDb {
   std::filesystem::path path;
-  explicit TempDb(const std::string& tag) {
+  explicit TempDb(const std::string& tag = "test") {
     path = std::filesystem::temp_directory_path() /
            ("aelab-" + tag + "-" + std::to_string(::getpid()) + "-" +
             std::to_string(reinterpret_cast<uintptr_t>(this)) + ".sqlite");
