@@ -24,41 +24,9 @@ namespace fs = std::filesystem;
 namespace {
 
 using test::run_job;
+using test::stroke_dataset;
 using test::TempDb;
 
-// Sharp "digits": two or three 2-px-wide strokes between random points; class = which of ten
-// 7x7 tiles holds an extra solid block, so a classifier has something to learn too.
-data::Dataset stroke_dataset(int64_t n_train, int64_t n_test, uint64_t seed = 3) {
-  data::Dataset ds;
-  ds.name = "strokes";
-  Rng rng(seed);
-  auto make = [&](int64_t n, Tensor& x, std::vector<uint8_t>& y) {
-    x = Tensor({n, 1, 28, 28});
-    for (int64_t i = 0; i < n; ++i) {
-      float* img = x.data() + i * 784;
-      int strokes = 2 + int(rng.below(2));
-      for (int s = 0; s < strokes; ++s) {
-        double x0 = rng.uniform(4, 24), y0 = rng.uniform(4, 24), x1 = rng.uniform(4, 24),
-               y1 = rng.uniform(4, 24);
-        double dx = x1 - x0, dy = y1 - y0, len2 = std::max(dx * dx + dy * dy, 1e-9);
-        for (int r = 0; r < 28; ++r)
-          for (int c = 0; c < 28; ++c) {
-            double t = std::clamp(((c - x0) * dx + (r - y0) * dy) / len2, 0.0, 1.0);
-            double ex = c - (x0 + t * dx), ey = r - (y0 + t * dy);
-            if (ex * ex + ey * ey <= 1.0) img[r * 28 + c] = 1.0f;
-          }
-      }
-      uint8_t label = static_cast<uint8_t>(i % 10);
-      int tr = 7 * (label / 4), tc = 7 * (label % 4);
-      for (int r = tr + 1; r < tr + 6; ++r)
-        for (int c = tc + 1; c < tc + 6; ++c) img[r * 28 + c] = 1.0f;
-      y.push_back(label);
-    }
-  };
-  make(n_train, ds.train_images, ds.train_labels);
-  make(n_test, ds.test_images, ds.test_labels);
-  return ds;
-}
 
 train::DisNetConfig small_disnet_config() {
   train::DisNetConfig c;
