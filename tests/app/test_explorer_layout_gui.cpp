@@ -21,14 +21,6 @@ using aelab::test::slurp;
 
 namespace {
 
-std::vector<nlohmann::json> json_lines(const fs::path& p) {
-  std::vector<nlohmann::json> out;
-  std::istringstream in(slurp(p));
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) out.push_back(nlohmann::json::parse(line));
-  return out;
-}
-
 // Trains a one-epoch autoencoder on 2,000 digits into the store; returns its run id.
 int64_t train_run(const std::string& common, const fs::path& dir, int latent) {
   const fs::path out = dir / ("train-" + std::to_string(latent) + ".json");
@@ -85,7 +77,7 @@ TEST_CASE("explorer: nothing past its pane at 1024x640, 1920x1080 and as half of
                    map.string() + "' --screenshot '" + (dir / (tag + ".png")).string() +
                    "' >/dev/null 2>'" + err.string() + "'") == 0);
         INFO(slurp(err));
-        const auto lines = json_lines(report);
+        const auto lines = aelab::test::read_json_lines(report);
         std::vector<float> pane;
         for (const auto& j : lines) {
           if (j.value("panel", "") != "latent_explorer") continue;

@@ -22,20 +22,6 @@ using aelab::test::wait_until;
 
 namespace {
 
-std::vector<nlohmann::json> read_log(const fs::path& p) {
-  std::vector<nlohmann::json> out;
-  std::istringstream in(slurp(p));
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty()) continue;
-    try {
-      out.push_back(nlohmann::json::parse(line));
-    } catch (const nlohmann::json::exception&) {
-      break;  // a line still being written
-    }
-  }
-  return out;
-}
-
 int64_t train_run(const std::string& common, const fs::path& out) {
   REQUIRE(sh(common + " train ae --latent 8 --epochs 1 --limit 600 --threads 2 --json >'" +
              out.string() + "' 2>/dev/null") == 0);
@@ -82,9 +68,9 @@ TEST_CASE("explorer: t-SNE of run A is not shown for run B, and the radio matche
              "' & echo $! >'" + pid.string() + "'") == 0);
   REQUIRE(win.adopt(pid));
   INFO(slurp(window_log));
-  REQUIRE(wait_until([&] { return !read_log(log).empty(); }, 30));
+  REQUIRE(wait_until([&] { return !aelab::test::read_json_lines(log).empty(); }, 30));
   {
-    const auto first = read_log(log).front();
+    const auto first = aelab::test::read_json_lines(log).front();
     CHECK(first.at("run").get<int64_t>() == a);
     CHECK(first.at("method") == "pca");
     CHECK(first.at("radio") == "pca");
@@ -116,18 +102,18 @@ TEST_CASE("explorer: t-SNE of run A is not shown for run B, and the radio matche
   REQUIRE(click((tsne[0] + tsne[2]) / 2, (tsne[1] + tsne[3]) / 2) == 0);
   REQUIRE(wait_until(
       [&] {
-        const auto l = read_log(log);
+        const auto l = aelab::test::read_json_lines(log);
         return !l.empty() && l.back().at("method") == "tsne";
       },
       30));
   {
-    const auto last = read_log(log).back();
+    const auto last = aelab::test::read_json_lines(log).back();
     CHECK(last.at("run").get<int64_t>() == a);
     CHECK(last.at("tsne_run").get<int64_t>() == a);
     CHECK(last.at("radio") == "tsne");
     CHECK(last.at("perplexity").get<double>() == Approx(30));
   }
-  const size_t before_switch = read_log(log).size();
+  const size_t before_switch = aelab::test::read_json_lines(log).size();
 
   // Run B from the combo: open it, click its first entry (the newest run).
   const auto combo = rect("latent_explorer:run");
@@ -135,12 +121,12 @@ TEST_CASE("explorer: t-SNE of run A is not shown for run B, and the radio matche
   REQUIRE(click(combo[0] + 150, combo[3] + 15) == 0);
   REQUIRE(wait_until(
       [&] {
-        const auto l = read_log(log);
+        const auto l = aelab::test::read_json_lines(log);
         return l.size() > before_switch && l.back().at("run").get<int64_t>() == b &&
                l.back().at("method") == "tsne";
       },
       40));
-  const auto l = read_log(log);
+  const auto l = aelab::test::read_json_lines(log);
   // Every line after the switch: B's codes, the radio on t-SNE, and a scatter that shows either
   // nothing (B's t-SNE computing) or B's own t-SNE, never PCA and never A's map.
   bool saw_b = false;

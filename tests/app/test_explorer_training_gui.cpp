@@ -25,19 +25,6 @@ using aelab::test::wait_until;
 namespace {
 
 // The explorer's --codes-log: one JSON object per set of codes it showed.
-std::vector<nlohmann::json> read_codes_log(const fs::path& p) {
-  std::vector<nlohmann::json> out;
-  std::istringstream in(slurp(p));
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty()) continue;
-    try {
-      out.push_back(nlohmann::json::parse(line));
-    } catch (const nlohmann::json::exception&) {
-      break;  // a line still being written
-    }
-  }
-  return out;
-}
 
 std::vector<nlohmann::json> live_lines(const std::vector<nlohmann::json>& log) {
   std::vector<nlohmann::json> out;
@@ -123,8 +110,8 @@ TEST_CASE(
   INFO(slurp(window_log));
 
   // The first live codes: the explorer switched to the new run and encoded a snapshot.
-  REQUIRE(wait_until([&] { return !live_lines(read_codes_log(log)).empty(); }, 120));
-  const nlohmann::json first = live_lines(read_codes_log(log)).front();
+  REQUIRE(wait_until([&] { return !live_lines(aelab::test::read_json_lines(log)).empty(); }, 120));
+  const nlohmann::json first = live_lines(aelab::test::read_json_lines(log)).front();
   CHECK(first.at("points").get<int>() == 2004);  // mnist-10k's test split, all shown
   CHECK(first.at("latent").get<int>() == 2);
   CHECK(first.at("snapshot").get<int>() >= 1);
@@ -150,7 +137,7 @@ TEST_CASE(
   REQUIRE(wait_until([&] { return fs::exists(decoded) && fs::file_size(decoded) > 8; }, 10));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));  // let the write finish
   const std::string decoded_first = slurp(decoded);
-  const size_t lines_at_click = read_codes_log(log).size();
+  const size_t lines_at_click = aelab::test::read_json_lines(log).size();
   // Move the pointer off the scatter so that hovering does not keep the scatter busy.
   sh("xdotool mousemove --window " + wid + " 2 2 >/dev/null 2>&1");
 
@@ -158,11 +145,11 @@ TEST_CASE(
   // And the same latent point decodes to a different image with the newer weights, unclicked.
   REQUIRE(wait_until(
       [&] {
-        auto live = live_lines(read_codes_log(log));
-        return live.size() >= 3 && read_codes_log(log).size() > lines_at_click;
+        auto live = live_lines(aelab::test::read_json_lines(log));
+        return live.size() >= 3 && aelab::test::read_json_lines(log).size() > lines_at_click;
       },
       120));
-  const auto live = live_lines(read_codes_log(log));
+  const auto live = live_lines(aelab::test::read_json_lines(log));
   const nlohmann::json& later = live.back();
   CHECK(later.at("snapshot").get<int>() > first.at("snapshot").get<int>());
   CHECK(max_diff(first.at("head"), later.at("head")) > 1e-3);
@@ -176,11 +163,11 @@ TEST_CASE(
   // Once the run ends, the explorer shows its final codes from the run store (live = false).
   REQUIRE(wait_until(
       [&] {
-        const auto all = read_codes_log(log);
+        const auto all = aelab::test::read_json_lines(log);
         return !all.empty() && !all.back().at("live").get<bool>();
       },
       300));
-  const auto all = read_codes_log(log);
+  const auto all = aelab::test::read_json_lines(log);
   CHECK(all.back().at("points").get<int>() == 2004);
   CHECK(all.back().at("run").get<int>() == first.at("run").get<int>());
   CHECK(win.running());

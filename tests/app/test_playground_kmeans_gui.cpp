@@ -24,20 +24,6 @@ using aelab::test::wait_until;
 
 namespace {
 
-std::vector<nlohmann::json> read_lines(const fs::path& p) {
-  std::vector<nlohmann::json> out;
-  std::istringstream in(slurp(p));
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty()) continue;
-    try {
-      out.push_back(nlohmann::json::parse(line));
-    } catch (const nlohmann::json::exception&) {
-      break;  // a line still being written
-    }
-  }
-  return out;
-}
-
 nlohmann::json read_map(const fs::path& p) {
   try {
     return nlohmann::json::parse(slurp(p));
@@ -91,7 +77,7 @@ int64_t train_small_run(const fs::path& dir) {
 std::vector<nlohmann::json> overflows(const fs::path& report, const std::string& panel) {
   std::vector<nlohmann::json> out;
   bool pane = false;
-  for (const auto& j : read_lines(report)) {
+  for (const auto& j : aelab::test::read_json_lines(report)) {
     if (j.value("panel", "") != panel) continue;
     if (j.contains("pane")) pane = true;
     if (j.value("right", 0.0) > 0 || j.value("bottom", 0.0) > 0) out.push_back(j);
@@ -166,7 +152,7 @@ TEST_CASE("playground and k-means: nothing drawn past the pane at 1024x640, 1920
                log.string() + "'") == 0);
     INFO(slurp(log));
     if (c.panel == "kmeans") {  // the result was on screen in the frames checked
-      const auto lines = read_lines(state);
+      const auto lines = aelab::test::read_json_lines(state);
       REQUIRE(!lines.empty());
       CHECK(!lines.back().at("result").get<std::string>().empty());
     }
@@ -218,7 +204,7 @@ TEST_CASE("k-means: a refused k shows its message and no old result") {
   REQUIRE(win.adopt(pid));
   INFO(slurp(log));
   auto last = [&] {
-    const auto lines = read_lines(state);
+    const auto lines = aelab::test::read_json_lines(state);
     return lines.empty() ? nlohmann::json::object() : lines.back();
   };
   // The run's clusters at launch: a current result.

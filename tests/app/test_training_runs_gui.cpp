@@ -176,6 +176,11 @@ TEST_CASE("training: batch -5 typed into the form is refused with its message, n
   const std::string wid = window_id(win, dir);
   REQUIRE(!wid.empty());
   sh("xdotool windowraise " + wid + " >/dev/null 2>&1");
+  // Under load the first frames may still move the form (the run list arrives): let it settle,
+  // then take the field's rect again.
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  ui = wait_for_key(map, "training:batch", 5);
+  REQUIRE(ui.contains("training:batch"));
   REQUIRE(sh("xdotool mousemove --window " + wid + " " + centre(ui["training:batch"]) +
              " sleep 0.3 click 1 sleep 0.3 keydown ctrl keydown a sleep 0.15 keyup a keyup ctrl"
              " sleep 0.1 key --delay 120 BackSpace BackSpace BackSpace BackSpace") == 0);

@@ -7,9 +7,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace aelab::test {
 
@@ -23,6 +25,22 @@ inline std::string slurp(const std::filesystem::path& p) {
 inline int sh(const std::string& cmd) {
   int rc = std::system(cmd.c_str());
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+// The JSON lines of a log the window appends to (--codes-log, --layout-report), up to a line
+// still being written.
+inline std::vector<nlohmann::json> read_json_lines(const std::filesystem::path& p) {
+  std::vector<nlohmann::json> out;
+  std::istringstream in(slurp(p));
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    try {
+      out.push_back(nlohmann::json::parse(line));
+    } catch (const nlohmann::json::exception&) {
+      break;
+    }
+  }
+  return out;
 }
 
 // Polls `ready` every 100 ms for up to `seconds`.
