@@ -12,6 +12,7 @@
 #include "runs/run_store.hpp"
 #include "runs/run_summary.hpp"
 #include "runs/run_text.hpp"
+#include "runs/runs_test_util.hpp"
 
 using namespace aelab;
 using namespace aelab::runs;
@@ -19,19 +20,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() /
-           ("aelab_names_test_" + std::to_string(::getpid()) + "_" + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using test::TempDir;
 
 // SQL on a second, raw connection: what an older aelab or a hand edit could do to the file.
 int raw_exec_rc(const fs::path& db, const std::string& sql, std::string* msg = nullptr) {

@@ -12,6 +12,7 @@
 
 #include "core/error.hpp"
 #include "runs/run_store.hpp"
+#include "runs/runs_test_util.hpp"
 
 using namespace aelab;
 using namespace aelab::runs;
@@ -19,19 +20,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() /
-           ("aelab_runs_test_" + std::to_string(::getpid()) + "_" + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using test::TempDir;
 
 // A second, raw connection: what another process (or a disk fault) could do to the file.
 struct RawDb {
