@@ -11,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "app/ui_driver.hpp"
 #include "app/window_process.hpp"
 #include "core/paths.hpp"
 
@@ -21,21 +22,9 @@ using aelab::test::slurp;
 using aelab::test::wait_until;
 
 TEST_CASE("explorer: clicking two places of the scatter decodes two different digits") {
-  const char* display = std::getenv("DISPLAY");
-  if (!display || !*display) {
-    WARN("DISPLAY is not set: explorer GUI test skipped (scripts/test.sh starts Xvfb)");
-    return;
-  }
-  if (sh("command -v xdotool >/dev/null") != 0) {
-    WARN("xdotool is not installed: explorer GUI test skipped");
-    return;
-  }
-  const fs::path data_dir = aelab::default_data_dir();
-  if (!fs::exists(data_dir / "datasets" / "mnist-10k")) {
-    WARN("mnist-10k is not imported in " + data_dir.string() +
-         ": explorer GUI test skipped (scripts/test.sh imports it)");
-    return;
-  }
+  const auto found = aelab::test::window_test_data_dir();
+  if (!found) return;
+  const fs::path data_dir = *found;
   const fs::path dir =
       fs::temp_directory_path() / ("aelab_explorer_gui_" + std::to_string(::getpid()));
   fs::remove_all(dir);

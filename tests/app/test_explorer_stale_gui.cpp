@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "app/ui_driver.hpp"
 #include "app/window_process.hpp"
 #include "core/paths.hpp"
 
@@ -35,20 +36,9 @@ int64_t train_run(const std::string& common, const fs::path& out) {
 }  // namespace
 
 TEST_CASE("explorer: t-SNE of run A is not shown for run B, and the radio matches the scatter") {
-  const char* display = std::getenv("DISPLAY");
-  if (!display || !*display) {
-    WARN("DISPLAY is not set: explorer stale test skipped (scripts/test.sh starts Xvfb)");
-    return;
-  }
-  if (sh("command -v xdotool >/dev/null") != 0) {
-    WARN("xdotool is not installed: explorer stale test skipped");
-    return;
-  }
-  const fs::path data_dir = aelab::default_data_dir();
-  if (!fs::exists(data_dir / "datasets" / "mnist-10k")) {
-    WARN("mnist-10k is not imported in " + data_dir.string() + ": explorer stale test skipped");
-    return;
-  }
+  const auto found = aelab::test::window_test_data_dir();
+  if (!found) return;
+  const fs::path data_dir = *found;
   const fs::path dir =
       fs::temp_directory_path() / ("aelab_explorer_stale_gui_" + std::to_string(::getpid()));
   fs::remove_all(dir);

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "app/window_process.hpp"
+#include "core/paths.hpp"
 
 namespace aelab::test {
 
@@ -27,6 +28,19 @@ inline bool can_drive_windows() {
     return false;
   }
   return true;
+}
+
+// The data directory holding mnist-10k, or nullopt (with a WARN) when the window tests that need
+// a display, xdotool and the embedded data cannot run here.
+inline std::optional<std::filesystem::path> window_test_data_dir() {
+  if (!can_drive_windows()) return std::nullopt;
+  const std::filesystem::path dir = aelab::default_data_dir();
+  if (!std::filesystem::exists(dir / "datasets" / "mnist-10k")) {
+    WARN("mnist-10k is not imported in " + dir.string() +
+         ": GUI test skipped (scripts/test.sh imports it)");
+    return std::nullopt;
+  }
+  return dir;
 }
 
 class UiDriver {
