@@ -5,8 +5,11 @@
 #include <cstdlib>
 #include <exception>
 #include <map>
+#include <nlohmann/json.hpp>
+#include <string>
 
 #include "cli/command_registry.hpp"
+#include "cli/exit_codes.hpp"
 #include "core/error.hpp"
 #include "core/paths.hpp"
 
@@ -103,14 +106,18 @@ int main(int argc, char** argv) {
       return 0;
     }
 #endif
+  } catch (const CLI::Success& e) {
+    return app.exit(e);  // --help, --version: printed to stdout, exit 0
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    return cli::report_error(cli::ErrorKind::parse, e.what(), cli::command_path(app));
   } catch (const InputError& e) {
-    std::fprintf(stderr, "aelab: %s\n", e.what());
-    return 2;
+    return cli::report_error(cli::ErrorKind::input, e.what());
+  } catch (const nlohmann::json::exception& e) {
+    // JSON only ever comes from outside (preset files, flags, rows of the run store); the readers
+    // turn what they check into InputError, the rest is still the input's fault.
+    return cli::report_error(cli::ErrorKind::input, std::string("malformed JSON: ") + e.what());
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "aelab: error: %s\n", e.what());
-    return 1;
+    return cli::report_error(cli::ErrorKind::unexpected, e.what());
   }
   return 0;
 }
