@@ -3,10 +3,13 @@
 // the problem; nothing on stdout. --help and --version still exit 0.
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "cli/cli_test_util.hpp"
+#include "core/tensor.hpp"
+#include "runs/run_store.hpp"
 
 using aelab::test::lines;
 using aelab::test::Out;
@@ -82,4 +85,49 @@ TEST_CASE("bad command lines exit 2 with one line on stderr") {
   Out v = s.run("--version");
   CHECK(v.code == 0);
   CHECK_THAT(v.out, Catch::Contains("aelab"));
+}
+
+TEST_CASE("stored numbers out of range and negative seeds are refused with one line") {
+  Store s;
+  const nlohmann::json base = {{"model", {{"preset", "mlp"}, {"latent", 2}}},
+                               {"loss", "l1"},
+                               {"epochs", 2},
+                               {"batch", 64},
+                               {"seed", 0}};
+  struct Bad {
+    const char* path;
+    nlohmann::json value;
+    const char* says;
+  };
+  const std::vector<Bad> bad = {{"/model/latent", 1e300, "latent"},
+                                {"/batch", 7.7e103, "batch"},
+                                {"/epochs", -1e19, "epochs"},
+                                {"/seed", -1, "seed"},
+                                {"/model/latent", 2.5, "latent"}};
+  {
+    auto store = aelab::runs::RunStore::open(s.db());
+    for (const auto& b : bad) {
+      nlohmann::json config = base;
+      config[nlohmann::json::json_pointer(b.path)] = b.value;
+      int64_t id = store.create_run(aelab::runs::RunKind::ae, "bad", config);
+      store.save_checkpoint(id, aelab::runs::kLastCheckpoint, {{"w.0", aelab::Tensor({2}, 0.5f)}},
+                            {{"epoch", 1}});
+      store.finish_run(id, aelab::runs::RunStatus::cancelled, "cancelled at epoch 1", {});
+    }
+  }
+  for (size_t i = 0; i < bad.size(); ++i) {
+    Out r = s.aelab("train resume " + std::to_string(i + 1));
+    INFO(bad[i].path << " = " << bad[i].value.dump() << " -> " << r.err);
+    CHECK(r.code == 2);
+    CHECK(lines(r.err) == 1);
+    CHECK_THAT(r.err, Catch::Contains(bad[i].says));
+  }
+  for (const char* cmd : {"train ae --seed -1", "train disnet --seed -1",
+                          "train classifier --seed -5", "train ae --seed 1e3"}) {
+    Out r = s.aelab(cmd);
+    INFO(cmd << " -> " << r.err);
+    CHECK(r.code == 2);
+    CHECK(lines(r.err) == 1);
+    CHECK_THAT(r.err, Catch::Contains("--seed"));
+  }
 }
