@@ -12,6 +12,7 @@
 #include "cli/exit_codes.hpp"
 #include "core/error.hpp"
 #include "core/paths.hpp"
+#include "runs/store_wait.hpp"
 
 #ifdef AELAB_HAS_APP
 #include "app/app_main.hpp"
@@ -92,6 +93,16 @@ int main(int argc, char** argv) {
     for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
       headless |= sub->check_name(argv[i]);
   choose_openmp_wait_policy(argc, argv, headless);
+  // A command that waits for a busy run store says so on a terminal (one line, overwritten; a
+  // training shows it in its progress line instead).
+  if (isatty(STDERR_FILENO))
+    runs::set_default_store_wait_listener([](const runs::StoreWait& w) {
+      if (w.done)
+        std::fputs("\r\033[K", stderr);
+      else
+        std::fprintf(stderr, "\raelab: %s\033[K", runs::store_wait_text(w).c_str());
+      std::fflush(stderr);
+    });
   try {
     app.parse(argc, argv);
 #ifdef AELAB_HAS_APP

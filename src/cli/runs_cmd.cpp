@@ -17,9 +17,10 @@ namespace aelab::cli {
 
 namespace {
 
-runs::RunStore open_store() {
+// list and show only read: they work on a store they cannot write (a read-only directory).
+runs::RunStore open_store(runs::OpenMode mode = runs::OpenMode::write) {
   const auto& g = global_options();
-  return runs::RunStore::open(runs::resolve_runs_db(g.runs_db, g.data_dir));
+  return runs::RunStore::open(runs::resolve_runs_db(g.runs_db, g.data_dir), mode);
 }
 
 // JSON has no NaN: a diverged loss prints as null.
@@ -71,7 +72,7 @@ SeriesStats stats_of(const runs::MetricSeries& s) {
 }
 
 void run_list(bool json) {
-  auto store = open_store();
+  auto store = open_store(runs::OpenMode::read);
   auto all = store.list_runs();
   if (json) {
     nlohmann::json out = nlohmann::json::array();
@@ -91,7 +92,7 @@ void run_list(bool json) {
 }
 
 void run_show(int64_t id, bool json, bool series) {
-  auto store = open_store();
+  auto store = open_store(runs::OpenMode::read);
   auto rec = store.get_run(id);
   auto ckpts = store.list_checkpoints(id);
   auto arts = store.list_artefacts(id);
