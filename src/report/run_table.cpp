@@ -163,6 +163,12 @@ Cell c_kmeans_accuracy(const runs::RunSummary& r) {
   Cell c = result_cell(r, "test_cluster_accuracy");
   return is_blank(c) ? result_cell(r, "matched_accuracy") : c;
 }
+Cell c_tags(const runs::RunSummary& r) {
+  return Cell(runs::tags_text(r));
+}
+Cell c_note(const runs::RunSummary& r) {
+  return Cell(runs::note_preview(r));
+}
 Cell c_created(const runs::RunSummary& r) {
   return Cell(r.created_at);
 }
@@ -194,6 +200,8 @@ constexpr RunColumn kRunColumns[] = {
     {"kmeans_accuracy", "k-means acc", G::measure, B::higher, c_kmeans_accuracy},
     {"duration_s", "duration s", G::measure, B::lower, c_duration},
     {"samples_per_s", "samples/s", G::measure, B::higher, c_samples_per_s},
+    {"tags", "tags", G::identity, B::none, c_tags},
+    {"note", "note", G::identity, B::none, c_note},
     {"created_at", "created", G::identity, B::none, c_created},
 };
 
@@ -272,6 +280,8 @@ bool matches(const runs::RunSummary& run, const RunFilter& f) {
   std::string hay = run.name + " " + std::string(runs::to_string(run.kind)) + " " +
                     c_preset(run).text() + " " + c_loss(run).text() + " " +
                     std::string(runs::status_label(run.status)) + " #" + std::to_string(run.id);
+  for (const std::string& t : run.tags) hay += " " + t;
+  hay += " " + run.note;
   return lower(hay).find(needle) != std::string::npos;
 }
 

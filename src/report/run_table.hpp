@@ -31,7 +31,7 @@ namespace aelab::report {
 // [SECTION] Columns
 
 enum class ColumnGroup {
-  identity,  // id, kind, name, status, tags: who the run is
+  identity,  // id, kind, name, status, tags, note: who the run is
   setting,   // preset, L, loss, optimiser, lr, ...: what it was asked to do
   measure,   // test L1, clear score, duration ...: what came out (numbers; deltas, group stats)
 };

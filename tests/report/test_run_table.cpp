@@ -123,6 +123,16 @@ TEST_CASE("run table: the filter matches text in any case and kinds and statuses
   CHECK_FALSE(report::matches(a, {.kinds = {runs::RunKind::disnet}}));
   CHECK_FALSE(report::matches(a, {.statuses = {runs::RunStatus::diverged}}));
   CHECK(report::matches(b, {.statuses = {runs::RunStatus::diverged}}));
+  // Tags and the note are searched too.
+  a.tags = {"baseline", "study"};
+  a.note = "first try\nwith the new init";
+  CHECK(report::matches(a, {.text = "Baseline"}));
+  CHECK(report::matches(a, {.text = "new init"}));
+  CHECK_FALSE(report::matches(b, {.text = "baseline"}));
+  const std::vector<runs::RunSummary> one = {a};
+  const auto rows = report::run_rows(one);
+  CHECK(cell(rows, 0, "tags").text() == "baseline, study");
+  CHECK(cell(rows, 0, "note").text().rfind("first try", 0) == 0);
 }
 
 TEST_CASE("config diff: only the keys that differ (absent counts), all on request", "[report]") {

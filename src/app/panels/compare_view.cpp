@@ -126,6 +126,7 @@ void CompareView::draw_table(const report::RunComparison& c) {
     for (const auto& r : c.runs) {
       ImGui::PushID(int(r.id));
       if (ImGui::Selectable(run_label(r).c_str(), baseline_ == r.id)) baseline_ = r.id;
+      ctx_.note_item("compare:baseline:" + std::to_string(r.id));
       ImGui::PopID();
     }
     ImGui::EndCombo();
@@ -222,6 +223,12 @@ void CompareView::draw_table(const report::RunComparison& c) {
   for (size_t r = 0; r < rows_n; ++r) order[r] = r;
   if (sort_column_ >= 0 && sort_column_ < cols)
     order = report::sort_rows(cells, size_t(sort_column_), sort_descending_);
+  {
+    // The shown order as one key (tests read it from the ui map: "compare:order:3,1,2").
+    std::string ord;
+    for (size_t r : order) ord += (ord.empty() ? "" : ",") + shown[r][0];
+    ctx_.note_item("compare:order:" + ord);
+  }
   for (size_t pos = 0; pos < rows_n; ++pos) {
     const size_t r = order[pos];
     ImGui::TableNextRow();

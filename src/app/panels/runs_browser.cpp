@@ -89,6 +89,30 @@ void RunsBrowser::start_rename(int64_t id, const std::string& name) {
                });
 }
 
+void RunsBrowser::start_tags(int64_t id, const std::string& tags_text, const std::string& note) {
+  std::vector<std::string> tags;
+  std::string word;
+  for (char ch : tags_text + " ") {
+    if (ch == ' ' || ch == ',' || ch == '\t') {
+      if (!word.empty()) tags.push_back(word);
+      word.clear();
+    } else {
+      word += ch;
+    }
+  }
+  const std::string what = "tagged run " + std::to_string(id);
+  rename_error_id_ = 0;
+  write_.start(ctx_.jobs(), "tag run " + std::to_string(id), what,
+               [db = ctx_.launch().runs_db, id, tags, note, what](train::JobContext&) {
+                 runs::RunStore store = runs::RunStore::open(db);
+                 for (const std::string& t : tags) runs::validate_tag(t);  // before any write
+                 runs::validate_note(note);
+                 store.set_tags(id, tags);
+                 store.set_note(id, note);
+                 return StoreWrite{what};
+               });
+}
+
 void RunsBrowser::resume_run(int64_t id) {
   Session& session = ctx_.session();
   const runs::RunSummary* r = find_run(session.runs(), id);
@@ -280,8 +304,8 @@ void RunsBrowser::draw_table() {
   const ImGuiStyle& st = ImGui::GetStyle();
   const size_t name_col = size_t(report::find_column("name") - cols.data());
   const size_t status_col = size_t(report::find_column("status") - cols.data());
-  const float actions = ImGui::CalcTextSize("Rename Explore Resume Delete").x +
-                        8 * st.FramePadding.x + 3 * st.ItemSpacing.x;
+  const float actions = ImGui::CalcTextSize("Rename Explore Resume Tags Delete").x +
+                        10 * st.FramePadding.x + 4 * st.ItemSpacing.x;
   // The content width, known before the first frame draws it, so a pane too narrow for the table
   // shows the horizontal scrollbar from the table's first frame on.
   float inner = ImGui::GetFrameHeight() + actions + 4 * st.CellPadding.x + st.ScrollbarSize + font;
@@ -424,6 +448,36 @@ void RunsBrowser::draw_actions(const runs::RunSummary& r, bool pending) {
     if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
       ImGui::SetTooltip("Continue from the checkpoint of epoch %d (as aelab train resume %lld)",
                         r.last_checkpoint_epoch, static_cast<long long>(r.id));
+  }
+  ImGui::SameLine();
+  ImGui::BeginDisabled(write_.running());
+  if (ImGui::SmallButton("Tags")) {
+    tags_id_ = r.id;
+    std::snprintf(tags_buf_, sizeof tags_buf_, "%s", runs::tags_text(r).c_str());
+    std::snprintf(note_buf_, sizeof note_buf_, "%s", r.note.c_str());
+    ImGui::OpenPopup("tags");
+  }
+  ctx_.note_item("runs:tags:" + idk);
+  ImGui::EndDisabled();
+  if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
+    ImGui::SetTooltip("Tags and a note for this run (stored in the run store)");
+  if (ImGui::BeginPopup("tags")) {
+    const float font = ImGui::GetFontSize();
+    ImGui::Text("Run %lld (%s)", static_cast<long long>(tags_id_), runs::printable(r.name).c_str());
+    ImGui::SetNextItemWidth(font * 22);
+    ImGui::InputTextWithHint("tags", "words, separated by spaces or commas", tags_buf_,
+                             sizeof tags_buf_);
+    ctx_.note_item("runs:tags-field");
+    ImGui::InputTextMultiline("note", note_buf_, sizeof note_buf_, ImVec2(font * 22, font * 5));
+    ctx_.note_item("runs:note-field");
+    if (ImGui::Button("Save")) {
+      start_tags(tags_id_, tags_buf_, note_buf_);
+      ImGui::CloseCurrentPopup();
+    }
+    ctx_.note_item("runs:tags-save");
+    ImGui::SameLine();
+    if (ImGui::Button("Cancel")) ImGui::CloseCurrentPopup();
+    ImGui::EndPopup();
   }
   ImGui::SameLine();
   ImGui::BeginDisabled(r.status == runs::RunStatus::running);

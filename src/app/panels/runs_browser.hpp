@@ -4,8 +4,9 @@
 // menu), a text filter and kind / status filters; rename in place, tick runs and press Compare to
 // see them side by side in the Compare panel (their curves also appear below the table, their
 // reconstructions in the explorer), open one in the latent explorer, resume one that stopped
-// early, delete with a confirmation and an undo window (the delete happens after 8 s, or at exit).
-// Store writes and curve reads run as jobs; the table exports CSV, the curves CSV and PNG.
+// early, edit its tags and note, delete with a confirmation and an undo window (the delete happens
+// after 8 s, or at exit). Store writes and curve reads run as jobs; the table exports CSV, the
+// curves CSV and PNG.
 //
 // A new column: one entry in report/run_table.cpp's kRunColumns; this panel shows it.
 #include <chrono>
@@ -42,6 +43,8 @@ class RunsBrowser : public Panel {
 
   void commit_deletes(bool all);
   void start_rename(int64_t id, const std::string& name);
+  // Replaces the run's tags (words separated by spaces or commas) and note.
+  void start_tags(int64_t id, const std::string& tags, const std::string& note);
   // Continues a stopped run from its last epoch checkpoint (train::resume_autoencoder) as a
   // training job of the session: the Training panel shows it and the explorer follows it.
   [[nodiscard]] static bool resume_available() { return true; }
@@ -71,6 +74,10 @@ class RunsBrowser : public Panel {
   int64_t rename_id_ = 0;  // the run whose name is being edited (0: none)
   char rename_buf_[256] = {};
   bool rename_focus_ = false;
+  // Tags and note editing (a popup).
+  int64_t tags_id_ = 0;
+  char tags_buf_[512] = {};
+  char note_buf_[4096] = {};
   int64_t rename_error_id_ = 0;  // the run the last rename failure belongs to
   PlotView curves_view_;
   // The table.
