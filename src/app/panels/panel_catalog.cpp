@@ -6,6 +6,7 @@
 #include "app/panels/latent_explorer.hpp"
 #include "app/panels/optimiser_playground.hpp"
 #include "app/panels/runs_browser.hpp"
+#include "app/panels/study_report.hpp"
 #include "app/panels/training.hpp"
 #include "app/panels/widget_gallery.hpp"
 
@@ -23,6 +24,7 @@ const std::vector<PanelInfo>& panel_catalog() {
       {"blur_disnet", "Blur & dis_net",
        [](AppContext& ctx) { return std::make_unique<BlurDisNetPanel>(ctx); }},
       {"runs", "Runs", [](AppContext& ctx) { return std::make_unique<RunsBrowser>(ctx); }},
+      {"report", "Report", [](AppContext& ctx) { return std::make_unique<StudyReportPanel>(ctx); }},
       {"widgets", "Widget gallery",
        [](AppContext& ctx) { return std::make_unique<WidgetGallery>(ctx); }},
   };
