@@ -163,6 +163,16 @@ train::ClassifierConfig study_judge_config(const StudyContext& ctx) {
   return c;
 }
 
+train::DatasetSource report_datasets(const StudyContext& ctx) {
+  const data::Dataset& ds = ctx.dataset();
+  return [&ds](const std::string& name, int64_t) {
+    if (name != ds.name)
+      throw InputError("a run of this report was trained on '" + name + "', not on '" + ds.name +
+                       "'");
+    return std::shared_ptr<const data::Dataset>(std::shared_ptr<const data::Dataset>(), &ds);
+  };
+}
+
 // [SECTION] Finding or training a run
 
 std::string config_hash(const nlohmann::json& config) {

@@ -14,6 +14,7 @@
 #include "train/ae_trainer.hpp"
 #include "train/classifier_trainer.hpp"
 #include "train/disnet_trainer.hpp"
+#include "train/run_model.hpp"
 
 namespace aelab::report {
 
@@ -43,6 +44,11 @@ struct StudyRun {
                                                   int64_t disnet_run);
 [[nodiscard]] train::DisNetConfig study_disnet_config(const StudyContext& ctx);
 [[nodiscard]] train::ClassifierConfig study_judge_config(const StudyContext& ctx);
+
+// The report's dataset for the library's loaders: every run the report uses was trained on it.
+// Any limit asked for is answered with the report's own split (dis_net scoring asks for the full
+// test split, limit 0: with --limit the report scores the limited one, as everywhere else).
+[[nodiscard]] train::DatasetSource report_datasets(const StudyContext& ctx);
 
 // [SECTION] Finding or training a run
 

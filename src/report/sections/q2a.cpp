@@ -112,7 +112,7 @@ void section_q2a(StudyContext& ctx, SectionResult& out) {
   const std::vector<int64_t> strip_idx = pick_strip(ds.test_labels, 10);
   const Tensor strip_originals = take(ds.test_images, strip_idx);
   runs::RunStore store = runs::RunStore::open(ctx.options().runs_db);
-  const train::DatasetSource source = train::datasets_fixed(ds, ctx.options().limit);
+  const train::DatasetSource source = report_datasets(ctx);
   for (size_t i = 0; i < runs.size(); ++i) {
     Measured& m = runs[i];
     ctx.progress(0.8 + 0.1 * i / runs.size(), "measuring run #" + std::to_string(m.run_id));

@@ -61,8 +61,7 @@ void section_q2b(StudyContext& ctx, SectionResult& out) {
   runs::RunStore store = runs::RunStore::open(db);
   train::ScoreRequest sr;
   sr.disnet_run = dis.id;
-  const train::DisNetScores sc =
-      train::score_test_digits(store, sr, train::datasets_fixed(ds, ctx.options().limit));
+  const train::DisNetScores sc = train::score_test_digits(store, sr, report_datasets(ctx));
   out.paragraph("dis_net (run #" + std::to_string(dis.id) + ", " + std::to_string(dc.epochs) +
                 " epochs) on the test digits: clear ones called clear " +
                 fixed(100 * sc.clear_accuracy, 1) + " %, blurred ones called blurred " +
