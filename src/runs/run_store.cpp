@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <cmath>
@@ -216,7 +217,23 @@ constexpr const char* kSummaryColumns =
     "EXISTS(SELECT 1 FROM checkpoints c WHERE c.run_id = runs.id AND c.tag = 'final'), "
     "EXISTS(SELECT 1 FROM artefacts a WHERE a.run_id = runs.id AND a.name = 'test_codes'), "
     "COALESCE((SELECT CASE WHEN json_valid(c.state_json) THEN json_extract(c.state_json, "
-    "'$.epoch') END FROM checkpoints c WHERE c.run_id = runs.id AND c.tag = 'last'), -1)";
+    "'$.epoch') END FROM checkpoints c WHERE c.run_id = runs.id AND c.tag = 'last'), -1), "
+    "note, "
+    "(SELECT group_concat(t.tag, char(31)) FROM run_tags t WHERE t.run_id = runs.id)";
+
+// Tags never hold control characters (validate_tag), so the unit separator splits them.
+std::vector<std::string> split_tags(const std::string& joined) {
+  std::vector<std::string> tags;
+  for (size_t start = 0; start < joined.size();) {
+    size_t end = joined.find('\x1f', start);
+    if (end == std::string::npos) end = joined.size();
+    if (end > start) tags.push_back(joined.substr(start, end - start));
+    start = end + 1;
+  }
+  std::sort(tags.begin(), tags.end());
+  tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
+  return tags;
+}
 
 RunSummary read_summary(const Stmt& s) {
   RunSummary r;
@@ -237,6 +254,8 @@ RunSummary read_summary(const Stmt& s) {
   r.has_test_codes = s.column_int(10) != 0;
   const int64_t last = s.column_int(11);
   r.last_checkpoint_epoch = last >= 0 && last <= 1000000 ? static_cast<int>(last) : -1;
+  r.note = s.column_text(12);
+  r.tags = split_tags(s.column_text(13));
   return r;
 }
 
@@ -283,6 +302,31 @@ void validate_run_name(std::string_view name) {
   if (has_control_chars(name))
     throw InputError("run name '" + printable(name) +
                      "' holds control characters (newlines, tabs, escapes)");
+}
+
+void validate_tag(std::string_view tag) {
+  if (tag.empty()) throw InputError("a tag cannot be empty");
+  if (tag.size() > 64)
+    throw InputError("a tag can have at most 64 bytes, '" + printable(tag.substr(0, 64)) +
+                     "...' has " + std::to_string(tag.size()));
+  if (!is_valid_utf8(tag)) throw InputError("tag '" + printable(tag) + "' is not UTF-8");
+  if (has_control_chars(tag))
+    throw InputError("tag '" + printable(tag) +
+                     "' holds control characters (newlines, tabs, escapes)");
+  if (tag.find_first_of(" ,") != std::string_view::npos)
+    throw InputError("tag '" + printable(tag) + "' holds a space or a comma; a tag is one word");
+}
+
+void validate_note(std::string_view note) {
+  if (note.size() > 4000)
+    throw InputError("a note can have at most 4000 bytes, this one has " +
+                     std::to_string(note.size()));
+  if (!is_valid_utf8(note)) throw InputError("the note is not UTF-8");
+  std::string rest;  // the note without its newlines and tabs
+  for (char c : note)
+    if (c != '\n' && c != '\t') rest += c;
+  if (has_control_chars(rest))
+    throw InputError("the note holds control characters (escapes); only newlines and tabs may");
 }
 
 std::optional<std::pair<std::string, double>> headline_result(const nlohmann::json& result) {
@@ -448,7 +492,18 @@ void RunStore::migrate() {
     exec(db_, path_, "CREATE UNIQUE INDEX runs_by_name ON runs(name)");
     version = 2;
   }
-  // Later versions add steps here: `if (version == 2) { ALTER TABLE ...; version = 3; }`.
+  if (version == 2) {
+    exec(db_, path_, R"sql(
+      ALTER TABLE runs ADD COLUMN note TEXT NOT NULL DEFAULT '';
+      CREATE TABLE run_tags(
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        tag TEXT NOT NULL,
+        PRIMARY KEY(run_id, tag)) WITHOUT ROWID;
+      CREATE INDEX run_tags_by_tag ON run_tags(tag, run_id);
+    )sql");
+    version = 3;
+  }
+  // Later versions add steps here: `if (version == 3) { ALTER TABLE ...; version = 4; }`.
   exec(db_, path_, ("PRAGMA user_version=" + std::to_string(version)).c_str());
   tx.commit();
 }
@@ -553,6 +608,53 @@ void RunStore::delete_run(int64_t run_id) {
   Stmt s(db_, path_, "DELETE FROM runs WHERE id = ?");  // ON DELETE CASCADE takes the rest
   s.bind_int(1, run_id);
   s.run();
+  tx.commit();
+}
+
+void RunStore::set_tags(int64_t run_id, const std::vector<std::string>& tags) {
+  for (const auto& t : tags) validate_tag(t);
+  Transaction tx(db_, path_, true);
+  require_run(run_id);
+  Stmt d(db_, path_, "DELETE FROM run_tags WHERE run_id = ?");
+  d.bind_int(1, run_id);
+  d.run();
+  Stmt ins(db_, path_, "INSERT OR IGNORE INTO run_tags(run_id, tag) VALUES(?, ?)");
+  for (const auto& t : tags) {
+    ins.reset();
+    ins.bind_int(1, run_id).bind_text(2, t);
+    ins.run();
+  }
+  tx.commit();
+}
+
+void RunStore::add_tag(int64_t run_id, const std::string& tag) {
+  validate_tag(tag);
+  Transaction tx(db_, path_, true);
+  require_run(run_id);
+  Stmt ins(db_, path_, "INSERT OR IGNORE INTO run_tags(run_id, tag) VALUES(?, ?)");
+  ins.bind_int(1, run_id).bind_text(2, tag);
+  ins.run();
+  tx.commit();
+}
+
+bool RunStore::remove_tag(int64_t run_id, const std::string& tag) {
+  Transaction tx(db_, path_, true);
+  require_run(run_id);
+  Stmt d(db_, path_, "DELETE FROM run_tags WHERE run_id = ? AND tag = ?");
+  d.bind_int(1, run_id).bind_text(2, tag);
+  d.run();
+  const bool removed = sqlite3_changes(db_) > 0;
+  tx.commit();
+  return removed;
+}
+
+void RunStore::set_note(int64_t run_id, const std::string& note) {
+  validate_note(note);
+  Transaction tx(db_, path_, true);
+  require_run(run_id);
+  Stmt u(db_, path_, "UPDATE runs SET note = ? WHERE id = ?");
+  u.bind_text(1, note).bind_int(2, run_id);
+  u.run();
   tx.commit();
 }
 

@@ -13,6 +13,7 @@
 // a file written by a newer aelab (or any other SQLite database) with a message saying so.
 // Version 2: run names are unique (a unique index; older duplicates got "-2", "-3" suffixes) and a
 // checkpoint carries a JSON state beside its tensors (what a resume needs besides weights).
+// Version 3: a note per run (runs.note, '' when none) and tags (table run_tags, one row per tag).
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -31,7 +32,7 @@ struct sqlite3_stmt;
 
 namespace aelab::runs {
 
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 inline constexpr int kBusyTimeoutMs = 5000;
 
 // 'interrupted': left 'running' by a process that is gone (see mark_stale_runs()).
@@ -75,6 +76,8 @@ struct RunSummary {
   int last_checkpoint_epoch = -1;  // the epoch of the "last" checkpoint; -1: none
   bool has_final_weights = false;  // a "final" checkpoint
   bool has_test_codes = false;     // a "test_codes" artefact
+  std::vector<std::string> tags;   // sorted, no duplicates (validate_tag)
+  std::string note;                // free text, may hold newlines; empty: none (validate_note)
 };
 
 struct RunRecord {
@@ -110,6 +113,11 @@ struct Artefact {
 // What create_run and rename_run accept as a name: 1..200 bytes of valid UTF-8 without control
 // characters. InputError saying why otherwise.
 void validate_run_name(std::string_view name);
+// A tag is one word: 1..64 bytes of valid UTF-8 without control characters, spaces or commas.
+void validate_tag(std::string_view tag);
+// A note: at most 4000 bytes of valid UTF-8; newlines and tabs are allowed, other control
+// characters (escapes) are not. Empty clears the note.
+void validate_note(std::string_view note);
 
 // A checkpoint's tensors and the JSON state stored beside them ({} when none was given).
 struct Checkpoint {
@@ -157,7 +165,13 @@ class RunStore {
                   const nlohmann::json& result);
   // Keeps the run 'running' but records a message (e.g. "epoch 3/10") and partial result.
   void update_run(int64_t run_id, const std::string& message, const nlohmann::json& result);
-  void delete_run(int64_t run_id);  // with its metrics, checkpoints and artefacts
+  void delete_run(int64_t run_id);  // with its metrics, checkpoints, artefacts and tags
+  // Tags and the note (read back in RunSummary::tags and ::note). InputError for an unknown run
+  // or a tag / note the validators refuse; each call is one transaction.
+  void set_tags(int64_t run_id, const std::vector<std::string>& tags);  // replaces all of them
+  void add_tag(int64_t run_id, const std::string& tag);                 // no-op when present
+  bool remove_tag(int64_t run_id, const std::string& tag);  // false when the run had no such tag
+  void set_note(int64_t run_id, const std::string& note);   // "" clears it
   [[nodiscard]] std::vector<RunSummary> list_runs() const;  // newest first
   [[nodiscard]] RunRecord get_run(int64_t run_id) const;    // InputError if there is none
   [[nodiscard]] bool has_run(int64_t run_id) const;
