@@ -5,17 +5,24 @@
 // Thread rules. A RunStore is one SQLite connection and is used by one thread at a time: the UI
 // thread and a training worker each open their own RunStore on the same file. The database is in
 // WAL mode, so readers never block the writer and see only committed transactions; writers take
-// the write lock up front (BEGIN IMMEDIATE) and wait up to kBusyTimeoutMs for each other. Every
+// the write lock up front (BEGIN IMMEDIATE) and, when another process holds it, wait and retry for
+// up to kStoreWriteWaitSeconds, telling the thread's StoreWaitListener (runs/store_wait.hpp). Every
 // write is one transaction: a crash or a kill mid-write leaves the previous state, never half a
 // batch of metrics or half a checkpoint.
+//
+// Readers (`runs list`, `runs show`, the window's lists) open with OpenMode::read: read-write when
+// they can (so stale runs get marked), else read-only, so a store in a read-only directory or on a
+// read-only mount still lists and shows its runs.
 //
 // Schema version lives in PRAGMA user_version. open() creates or migrates older files and refuses
 // a file written by a newer aelab (or any other SQLite database) with a message saying so.
 // Version 2: run names are unique (a unique index; older duplicates got "-2", "-3" suffixes) and a
 // checkpoint carries a JSON state beside its tensors (what a resume needs besides weights).
+// Version 3: a note per run (runs.note, '' when none) and tags (table run_tags, one row per tag).
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
@@ -31,8 +38,12 @@ struct sqlite3_stmt;
 
 namespace aelab::runs {
 
-inline constexpr int kSchemaVersion = 2;
-inline constexpr int kBusyTimeoutMs = 5000;
+inline constexpr int kSchemaVersion = 3;
+
+// write: create, migrate and write (the default). read: only reads will be made; opens read-only
+// when the file or its directory cannot be written (then stale runs are not marked and an older
+// schema is read as it is), and never waits long for the write lock.
+enum class OpenMode { write, read };
 
 // 'interrupted': left 'running' by a process that is gone (see mark_stale_runs()).
 enum class RunStatus { running, finished, cancelled, diverged, failed, interrupted };
@@ -75,6 +86,8 @@ struct RunSummary {
   int last_checkpoint_epoch = -1;  // the epoch of the "last" checkpoint; -1: none
   bool has_final_weights = false;  // a "final" checkpoint
   bool has_test_codes = false;     // a "test_codes" artefact
+  std::vector<std::string> tags;   // sorted, no duplicates (validate_tag)
+  std::string note;                // free text, may hold newlines; empty: none (validate_note)
 };
 
 struct RunRecord {
@@ -110,6 +123,11 @@ struct Artefact {
 // What create_run and rename_run accept as a name: 1..200 bytes of valid UTF-8 without control
 // characters. InputError saying why otherwise.
 void validate_run_name(std::string_view name);
+// A tag is one word: 1..64 bytes of valid UTF-8 without control characters, spaces or commas.
+void validate_tag(std::string_view tag);
+// A note: at most 4000 bytes of valid UTF-8; newlines and tabs are allowed, other control
+// characters (escapes) are not. Empty clears the note.
+void validate_note(std::string_view note);
 
 // A checkpoint's tensors and the JSON state stored beside them ({} when none was given).
 struct Checkpoint {
@@ -132,7 +150,7 @@ class RunStore {
  public:
   // Opens (creating it and its parent directories if needed) the store at `db`. InputError when
   // the file is not a SQLite database, is another program's database, or has a newer schema.
-  static RunStore open(const std::filesystem::path& db);
+  static RunStore open(const std::filesystem::path& db, OpenMode mode = OpenMode::write);
 
   RunStore(RunStore&& other) noexcept;
   RunStore& operator=(RunStore&& other) noexcept;
@@ -141,6 +159,10 @@ class RunStore {
   ~RunStore();
 
   [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+  // Opened read-only (OpenMode::read on a store that cannot be written): every write throws
+  // InputError saying so.
+  [[nodiscard]] bool read_only() const { return read_only_; }
+  struct Busy;  // the busy handler's state, inside run_store.cpp (a stable address for SQLite)
 
   // [SECTION] Runs
   // Records a new 'running' run owned by this process. The name (validate_run_name) is made
@@ -157,7 +179,16 @@ class RunStore {
                   const nlohmann::json& result);
   // Keeps the run 'running' but records a message (e.g. "epoch 3/10") and partial result.
   void update_run(int64_t run_id, const std::string& message, const nlohmann::json& result);
-  void delete_run(int64_t run_id);  // with its metrics, checkpoints and artefacts
+  // With its metrics, checkpoints, artefacts and tags. InputError for an unknown run and for a
+  // running one whose process is alive (cancel it first). On a full disk it frees the space the
+  // store keeps in reserve (<db>.reserve) to make room, or says how to free some.
+  void delete_run(int64_t run_id);
+  // Tags and the note (read back in RunSummary::tags and ::note). InputError for an unknown run
+  // or a tag / note the validators refuse; each call is one transaction.
+  void set_tags(int64_t run_id, const std::vector<std::string>& tags);  // replaces all of them
+  void add_tag(int64_t run_id, const std::string& tag);                 // no-op when present
+  bool remove_tag(int64_t run_id, const std::string& tag);  // false when the run had no such tag
+  void set_note(int64_t run_id, const std::string& note);   // "" clears it
   [[nodiscard]] std::vector<RunSummary> list_runs() const;  // newest first
   [[nodiscard]] RunRecord get_run(int64_t run_id) const;    // InputError if there is none
   [[nodiscard]] bool has_run(int64_t run_id) const;
@@ -203,6 +234,7 @@ class RunStore {
 
  private:
   RunStore(sqlite3* db, std::filesystem::path path);
+  static RunStore open_connection(const std::filesystem::path& db, int flags, OpenMode mode);
   void migrate();
   void require_run(int64_t run_id) const;
   // The parts of the writes above, for use inside a transaction the caller holds.
@@ -218,6 +250,9 @@ class RunStore {
 
   sqlite3* db_ = nullptr;
   std::filesystem::path path_;
+  std::unique_ptr<Busy> busy_;
+  bool read_only_ = false;
+  int schema_ = kSchemaVersion;  // of the file (older only when read-only)
 };
 
 }  // namespace aelab::runs

@@ -20,7 +20,7 @@ std::optional<T> field(const nlohmann::json& j, std::initializer_list<const char
     at = &*it;
   }
   if constexpr (std::is_same_v<T, std::string>) {
-    if (at->is_string()) return at->get<std::string>();
+    if (at->is_string()) return printable(at->get<std::string>());  // only ever shown
   } else if constexpr (std::is_same_v<T, double>) {
     if (at->is_number()) return at->get<double>();
   } else {
@@ -67,7 +67,10 @@ int epochs_total(const RunSummary& r) {
 
 std::string status_text(const RunSummary& r) {
   const std::string label(status_label(r.status));
-  const std::string message = printable(r.message);
+  std::string message = printable(r.message);
+  // A message that already says "interrupted: ..." (an older aelab wrote some) is not prefixed
+  // again, however many times it says it.
+  while (message.rfind(label + ": ", 0) == 0) message.erase(0, label.size() + 2);
   if (message.empty() || (r.status == RunStatus::running && message.rfind("epoch ", 0) == 0))
     return label;
   if (message.rfind(label, 0) == 0) return message;  // "interrupted at epoch 3 ..."
@@ -85,6 +88,10 @@ nlohmann::json summary_fields(const RunSummary& r) {
                       {"has_final_weights", r.has_final_weights},
                       {"resumable", is_resumable(r)}};
   if (r.last_checkpoint_epoch >= 0) j["last_checkpoint_epoch"] = r.last_checkpoint_epoch;
+  nlohmann::json tags = nlohmann::json::array();
+  for (const auto& t : r.tags) tags.push_back(printable(t));
+  j["tags"] = tags;
+  j["note"] = valid_utf8(r.note);
   if (is_autoencoder(r.kind)) {
     if (auto p = field<std::string>(r.config, {"model", "preset"})) j["preset"] = *p;
     if (auto l = field<int64_t>(r.config, {"model", "latent"})) j["latent"] = *l;
@@ -130,7 +137,27 @@ std::string summary_line(const RunSummary& r) {
     std::snprintf(buf, sizeof buf, "%.4f", f["headline"]["value"].get<double>());
     line += "  " + f["headline"]["name"].get<std::string>() + " " + buf;
   }
+  if (!r.tags.empty()) line += "  [" + tags_text(r) + "]";
   return line;
+}
+
+std::string tags_text(const RunSummary& r) {
+  std::string out;
+  for (const auto& t : r.tags) out += (out.empty() ? "" : ", ") + printable(t);
+  return out;
+}
+
+std::string note_preview(const RunSummary& r, size_t max_chars) {
+  const std::string line = r.note.substr(0, r.note.find('\n'));
+  std::string out;
+  size_t chars = 0, i = 0;
+  // Count code points (continuation bytes are 10xxxxxx), cut before the one that would exceed.
+  for (; i < line.size(); ++i) {
+    if ((static_cast<unsigned char>(line[i]) & 0xc0) != 0x80 && chars++ == max_chars) break;
+  }
+  out = printable(line.substr(0, i));
+  if (i < r.note.size()) out += "...";
+  return out;
 }
 
 bool has_final_weights(const RunSummary& r) {

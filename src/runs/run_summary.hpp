@@ -17,10 +17,18 @@ namespace aelab::runs {
 // Epochs read "30/50 ep" until all are done; adversarial runs add their mode and lambda
 // ("frozen lambda 0.05"); the status part is status_text(). Control characters and broken UTF-8
 // of stored names are escaped (printable()).
+// Tags, when the run has any, end the line: "  [baseline, L2]".
 [[nodiscard]] std::string summary_line(const RunSummary& run);
+// "baseline, L2" (printable); "" for none.
+[[nodiscard]] std::string tags_text(const RunSummary& run);
+// The note's first line, cut to max_chars code points, printable, with "..." when anything was
+// left out; "" for no note.
+[[nodiscard]] std::string note_preview(const RunSummary& run, size_t max_chars = 60);
 // The fields of summary_line as JSON ({"id", "kind", "name", "preset", "latent", "loss",
 // "epochs_done", "epochs_total", "lr", "adversarial", "lambda", "seed", "status",
-// "status_text", "headline": {"name", "value"}, "resumable", ...}); absent fields are left out.
+// "status_text", "headline": {"name", "value"}, "resumable", "tags": [...], "note", ...}); absent
+// fields are left out. Strings are valid UTF-8 (the note's broken bytes become U+FFFD; names and
+// tags are printable()), so dumping never throws.
 [[nodiscard]] nlohmann::json summary_fields(const RunSummary& run);
 // The short label of a status for a badge: "running", "finished", "cancelled", "interrupted",
 // "diverged", "failed". Colours are the window's choice.

@@ -12,5 +12,8 @@ namespace aelab::runs {
 [[nodiscard]] bool has_control_chars(std::string_view s);
 // s with every control character and every byte that is not part of valid UTF-8 written as \xNN.
 [[nodiscard]] std::string printable(std::string_view s);
+// s with every byte that is not part of valid UTF-8 replaced by U+FFFD; control characters kept
+// (for JSON, which escapes them itself, and must not fail on an old row's broken bytes).
+[[nodiscard]] std::string valid_utf8(std::string_view s);
 
 }  // namespace aelab::runs

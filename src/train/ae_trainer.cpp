@@ -10,6 +10,7 @@
 #include "analysis/kmeans.hpp"
 #include "core/dnnl_context.hpp"
 #include "core/error.hpp"
+#include "core/json_read.hpp"
 #include "data/batcher.hpp"
 #include "nn/clustering.hpp"
 #include "nn/loss.hpp"
@@ -101,32 +102,35 @@ AeTrainConfig ae_config_from_json(const nlohmann::json& j) {
   AeTrainConfig c;
   try {
     c.model = models::autoencoder_spec_from_json(j.at("model"));
-    c.loss = j.value("loss", c.loss);
+    c.loss = json_value(j, "loss", c.loss, "training config");
     if (j.contains("optimizer")) c.optimizer = optim::optimizer_config_from_json(j.at("optimizer"));
-    c.batch = j.value("batch", c.batch);
-    c.epochs = j.value("epochs", c.epochs);
-    c.seed = j.value("seed", c.seed);
-    c.threads = j.value("threads", c.threads);
-    c.dataset = j.value("dataset", c.dataset);
-    c.limit = j.value("limit", c.limit);
+    c.batch = json_value(j, "batch", c.batch, "training config");
+    c.epochs = json_value(j, "epochs", c.epochs, "training config");
+    c.seed = json_value(j, "seed", c.seed, "training config");
+    c.threads = json_value(j, "threads", c.threads, "training config");
+    c.dataset = json_value(j, "dataset", c.dataset, "training config");
+    c.limit = json_value(j, "limit", c.limit, "training config");
     if (j.contains("augment")) {
-      c.augment.shift = j.at("augment").value("shift", c.augment.shift);
-      c.augment.rotate = j.at("augment").value("rotate", c.augment.rotate);
+      c.augment.shift =
+          json_value(j.at("augment"), "shift", c.augment.shift, "training config: augment");
+      c.augment.rotate =
+          json_value(j.at("augment"), "rotate", c.augment.rotate, "training config: augment");
     }
-    c.name = j.value("name", c.name);
-    c.adversarial = j.value("adversarial", c.adversarial);
-    c.lambda = j.value("lambda", c.lambda);
-    c.disnet_run = j.value("disnet_run", c.disnet_run);
-    c.deblur = j.value("deblur", c.deblur);
+    c.name = json_value(j, "name", c.name, "training config");
+    c.adversarial = json_value(j, "adversarial", c.adversarial, "training config");
+    c.lambda = json_value(j, "lambda", c.lambda, "training config");
+    c.disnet_run = json_value(j, "disnet_run", c.disnet_run, "training config");
+    c.deblur = json_value(j, "deblur", c.deblur, "training config");
     if (j.contains("blur")) {
-      c.blur.sigma = j.at("blur").value("sigma", c.blur.sigma);
-      c.blur.kernel = j.at("blur").value("kernel", c.blur.kernel);
+      c.blur.sigma = json_value(j.at("blur"), "sigma", c.blur.sigma, "training config: blur");
+      c.blur.kernel = json_value(j.at("blur"), "kernel", c.blur.kernel, "training config: blur");
     }
-    c.cluster_epochs = j.value("cluster_epochs", c.cluster_epochs);
-    c.clusters = j.value("clusters", c.clusters);
-    c.cluster_weight = j.value("cluster_weight", c.cluster_weight);
-    c.init_run = j.value("init_run", c.init_run);
-    c.checkpoint_seconds = j.value("checkpoint_seconds", c.checkpoint_seconds);
+    c.cluster_epochs = json_value(j, "cluster_epochs", c.cluster_epochs, "training config");
+    c.clusters = json_value(j, "clusters", c.clusters, "training config");
+    c.cluster_weight = json_value(j, "cluster_weight", c.cluster_weight, "training config");
+    c.init_run = json_value(j, "init_run", c.init_run, "training config");
+    c.checkpoint_seconds =
+        json_value(j, "checkpoint_seconds", c.checkpoint_seconds, "training config");
     c.source = data_source_from_json(j.value("data_source", nlohmann::json::object()));
   } catch (const nlohmann::json::exception& e) {
     throw InputError(std::string("bad training config: ") + e.what());
@@ -398,16 +402,20 @@ namespace {
 
 void restore_result(AeResult& r, const nlohmann::json& j) {
   if (!j.is_object()) return;
-  r.epochs_done = j.value("epochs_done", r.epochs_done);
-  r.steps = j.value("steps", r.steps);
-  r.test_l1 = j.value("test_l1", r.test_l1);
-  r.test_mse = j.value("test_mse", r.test_mse);
-  r.train_loss = j.value("train_loss", r.train_loss);
-  r.recon_variation = j.value("recon_variation", r.recon_variation);
-  r.lambda = j.value("lambda", r.lambda);
-  r.test_clear_score = j.value("test_clear_score", r.test_clear_score);
-  r.test_cluster_accuracy = j.value("test_cluster_accuracy", r.test_cluster_accuracy);
-  r.cluster_changes = j.value("cluster_changes", r.cluster_changes);
+  r.epochs_done = json_value(j, "epochs_done", r.epochs_done, "checkpoint state: result");
+  r.steps = json_value(j, "steps", r.steps, "checkpoint state: result");
+  r.test_l1 = json_value(j, "test_l1", r.test_l1, "checkpoint state: result");
+  r.test_mse = json_value(j, "test_mse", r.test_mse, "checkpoint state: result");
+  r.train_loss = json_value(j, "train_loss", r.train_loss, "checkpoint state: result");
+  r.recon_variation =
+      json_value(j, "recon_variation", r.recon_variation, "checkpoint state: result");
+  r.lambda = json_value(j, "lambda", r.lambda, "checkpoint state: result");
+  r.test_clear_score =
+      json_value(j, "test_clear_score", r.test_clear_score, "checkpoint state: result");
+  r.test_cluster_accuracy =
+      json_value(j, "test_cluster_accuracy", r.test_cluster_accuracy, "checkpoint state: result");
+  r.cluster_changes =
+      json_value(j, "cluster_changes", r.cluster_changes, "checkpoint state: result");
 }
 
 // Where a run (re)starts: nothing (a new run) or its last epoch checkpoint.
@@ -500,7 +508,8 @@ AeResult run_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
         ckpt.load_optimizer("dis.m.", *dis_opt);
       }
       restore_result(result, ckpt.state().value("result", nlohmann::json::object()));
-      result.cluster_changes = ckpt.state().value("cluster_changes", result.cluster_changes);
+      result.cluster_changes =
+          json_value(ckpt.state(), "cluster_changes", result.cluster_changes, "checkpoint state");
       if (ckpt.mid_epoch()) {
         resumed_sums = ckpt.load_batcher(batcher);
         resume_mid_epoch = true;
@@ -570,16 +579,12 @@ AeResult run_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
       double loss_sum = 0, rec_sum = 0, adv_sum = 0, kl_sum = 0;
       int64_t seen = 0;
       if (continuing) {
-        try {
-          loss_sum = resumed_sums.at("loss").get<double>();
-          rec_sum = resumed_sums.at("rec").get<double>();
-          adv_sum = resumed_sums.at("adv").get<double>();
-          kl_sum = resumed_sums.at("kl").get<double>();
-          seen = resumed_sums.at("seen").get<int64_t>();
-        } catch (const nlohmann::json::exception& e) {
-          throw InputError("run " + std::to_string(result.run_id) +
-                           ": its mid-epoch checkpoint is incomplete (" + e.what() + ")");
-        }
+        constexpr const char* kSums = "the mid-epoch checkpoint's sums";
+        loss_sum = json_value(resumed_sums, "loss", 0.0, kSums);
+        rec_sum = json_value(resumed_sums, "rec", 0.0, kSums);
+        adv_sum = json_value(resumed_sums, "adv", 0.0, kSums);
+        kl_sum = json_value(resumed_sums, "kl", 0.0, kSums);
+        seen = json_value(resumed_sums, "seen", int64_t{0}, kSums);
       }
       while (batcher.next(idx)) {
         ctx.checkpoint();

@@ -5,6 +5,7 @@
 
 #include "core/dnnl_context.hpp"
 #include "core/error.hpp"
+#include "core/json_read.hpp"
 #include "data/augment.hpp"
 #include "data/batcher.hpp"
 #include "models/dis_net.hpp"
@@ -66,18 +67,19 @@ nlohmann::json to_json(const ClassifierConfig& c) {
 ClassifierConfig classifier_config_from_json(const nlohmann::json& j) {
   ClassifierConfig c;
   try {
-    c.epochs = j.value("epochs", c.epochs);
-    c.batch = j.value("batch", c.batch);
+    c.epochs = json_value(j, "epochs", c.epochs, "classifier config");
+    c.batch = json_value(j, "batch", c.batch, "classifier config");
     if (j.contains("optimizer")) c.lr = optim::optimizer_config_from_json(j.at("optimizer")).lr;
     // Runs recorded before these settings existed trained without them.
-    c.lr_schedule = j.value("lr_schedule", std::string("constant"));
-    c.shift = j.value("shift", 0);
-    c.seed = j.value("seed", c.seed);
-    c.threads = j.value("threads", c.threads);
-    c.dataset = j.value("dataset", c.dataset);
-    c.limit = j.value("limit", c.limit);
-    c.name = j.value("name", c.name);
-    c.checkpoint_seconds = j.value("checkpoint_seconds", c.checkpoint_seconds);
+    c.lr_schedule = json_value(j, "lr_schedule", std::string("constant"), "classifier config");
+    c.shift = json_value(j, "shift", 0, "classifier config");
+    c.seed = json_value(j, "seed", c.seed, "classifier config");
+    c.threads = json_value(j, "threads", c.threads, "classifier config");
+    c.dataset = json_value(j, "dataset", c.dataset, "classifier config");
+    c.limit = json_value(j, "limit", c.limit, "classifier config");
+    c.name = json_value(j, "name", c.name, "classifier config");
+    c.checkpoint_seconds =
+        json_value(j, "checkpoint_seconds", c.checkpoint_seconds, "classifier config");
     c.source = data_source_from_json(j.value("data_source", nlohmann::json::object()));
   } catch (const nlohmann::json::exception& e) {
     throw InputError(std::string("bad classifier config: ") + e.what());
@@ -159,11 +161,12 @@ double scheduled_lr(const ClassifierConfig& c, long step, long total_steps) {
 }
 
 void restore_result(ClassifierResult& r, const nlohmann::json& j) {
+  constexpr const char* kResult = "the checkpoint's result";
   if (!j.is_object()) return;
-  r.epochs_done = j.value("epochs_done", r.epochs_done);
-  r.steps = j.value("steps", r.steps);
-  r.train_loss = j.value("train_loss", r.train_loss);
-  r.test_accuracy = j.value("test_accuracy", r.test_accuracy);
+  r.epochs_done = json_value(j, "epochs_done", r.epochs_done, kResult);
+  r.steps = json_value(j, "steps", r.steps, kResult);
+  r.train_loss = json_value(j, "train_loss", r.train_loss, kResult);
+  r.test_accuracy = json_value(j, "test_accuracy", r.test_accuracy, kResult);
 }
 
 // The loop of a new run (resume null) or of one continued from its "last" checkpoint: "w.*"
@@ -234,8 +237,9 @@ ClassifierResult run_classifier(const ClassifierConfig& config, const data::Data
       double loss_sum = 0;
       int64_t seen = 0;
       if (!resumed_sums.is_null()) {  // the epoch a mid-epoch checkpoint stopped in
-        loss_sum = resumed_sums.value("loss", 0.0);
-        seen = resumed_sums.value("seen", int64_t{0});
+        constexpr const char* kSums = "the mid-epoch checkpoint's sums";
+        loss_sum = json_value(resumed_sums, "loss", 0.0, kSums);
+        seen = json_value(resumed_sums, "seen", int64_t{0}, kSums);
         resumed_sums = nullptr;
       }
       while (batcher.next(idx)) {

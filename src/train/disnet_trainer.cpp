@@ -5,6 +5,7 @@
 
 #include "core/dnnl_context.hpp"
 #include "core/error.hpp"
+#include "core/json_read.hpp"
 #include "data/batcher.hpp"
 #include "models/dis_net.hpp"
 #include "nn/loss.hpp"
@@ -61,18 +62,19 @@ DisNetConfig disnet_config_from_json(const nlohmann::json& j) {
   DisNetConfig c;
   try {
     if (j.contains("blur")) {
-      c.blur.sigma = j.at("blur").value("sigma", c.blur.sigma);
-      c.blur.kernel = j.at("blur").value("kernel", c.blur.kernel);
+      c.blur.sigma = json_value(j.at("blur"), "sigma", c.blur.sigma, "dis_net config \"blur\"");
+      c.blur.kernel = json_value(j.at("blur"), "kernel", c.blur.kernel, "dis_net config \"blur\"");
     }
-    c.epochs = j.value("epochs", c.epochs);
-    c.batch = j.value("batch", c.batch);
+    c.epochs = json_value(j, "epochs", c.epochs, "dis_net config");
+    c.batch = json_value(j, "batch", c.batch, "dis_net config");
     if (j.contains("optimizer")) c.lr = optim::optimizer_config_from_json(j.at("optimizer")).lr;
-    c.seed = j.value("seed", c.seed);
-    c.threads = j.value("threads", c.threads);
-    c.dataset = j.value("dataset", c.dataset);
-    c.limit = j.value("limit", c.limit);
-    c.name = j.value("name", c.name);
-    c.checkpoint_seconds = j.value("checkpoint_seconds", c.checkpoint_seconds);
+    c.seed = json_value(j, "seed", c.seed, "dis_net config");
+    c.threads = json_value(j, "threads", c.threads, "dis_net config");
+    c.dataset = json_value(j, "dataset", c.dataset, "dis_net config");
+    c.limit = json_value(j, "limit", c.limit, "dis_net config");
+    c.name = json_value(j, "name", c.name, "dis_net config");
+    c.checkpoint_seconds =
+        json_value(j, "checkpoint_seconds", c.checkpoint_seconds, "dis_net config");
     c.source = data_source_from_json(j.value("data_source", nlohmann::json::object()));
   } catch (const nlohmann::json::exception& e) {
     throw InputError(std::string("bad dis_net config: ") + e.what());
@@ -212,15 +214,16 @@ Accuracy evaluate(nn::Sequential& net, const Tensor& clear, const Tensor& blurre
 namespace {
 
 void restore_result(DisNetResult& r, const nlohmann::json& j) {
+  constexpr const char* kResult = "the checkpoint's result";
   if (!j.is_object()) return;
-  r.epochs_done = j.value("epochs_done", r.epochs_done);
-  r.steps = j.value("steps", r.steps);
-  r.train_loss = j.value("train_loss", r.train_loss);
-  r.test_accuracy = j.value("test_accuracy", r.test_accuracy);
-  r.clear_accuracy = j.value("clear_accuracy", r.clear_accuracy);
-  r.blurred_accuracy = j.value("blurred_accuracy", r.blurred_accuracy);
-  r.clear_score_mean = j.value("clear_score_mean", r.clear_score_mean);
-  r.blurred_score_mean = j.value("blurred_score_mean", r.blurred_score_mean);
+  r.epochs_done = json_value(j, "epochs_done", r.epochs_done, kResult);
+  r.steps = json_value(j, "steps", r.steps, kResult);
+  r.train_loss = json_value(j, "train_loss", r.train_loss, kResult);
+  r.test_accuracy = json_value(j, "test_accuracy", r.test_accuracy, kResult);
+  r.clear_accuracy = json_value(j, "clear_accuracy", r.clear_accuracy, kResult);
+  r.blurred_accuracy = json_value(j, "blurred_accuracy", r.blurred_accuracy, kResult);
+  r.clear_score_mean = json_value(j, "clear_score_mean", r.clear_score_mean, kResult);
+  r.blurred_score_mean = json_value(j, "blurred_score_mean", r.blurred_score_mean, kResult);
 }
 
 // The loop of a new run (resume null) or of one continued from its "last" checkpoint: "w.*"
@@ -289,10 +292,11 @@ DisNetResult run_disnet(const DisNetConfig& config, const data::Dataset& ds, run
       double loss_sum = 0;
       int64_t seen = 0, correct = 0, window_seen = 0;
       if (!resumed_sums.is_null()) {  // the epoch a mid-epoch checkpoint stopped in
-        loss_sum = resumed_sums.value("loss", 0.0);
-        seen = resumed_sums.value("seen", int64_t{0});
-        correct = resumed_sums.value("correct", int64_t{0});
-        window_seen = resumed_sums.value("window_seen", int64_t{0});
+        constexpr const char* kSums = "the mid-epoch checkpoint's sums";
+        loss_sum = json_value(resumed_sums, "loss", 0.0, kSums);
+        seen = json_value(resumed_sums, "seen", int64_t{0}, kSums);
+        correct = json_value(resumed_sums, "correct", int64_t{0}, kSums);
+        window_seen = json_value(resumed_sums, "window_seen", int64_t{0}, kSums);
         resumed_sums = nullptr;
       }
       while (batcher.next(idx)) {

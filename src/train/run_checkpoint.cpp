@@ -143,7 +143,8 @@ void CheckpointWriter::record(runs::RunStore& store, int64_t run_id,
 
 CheckpointReader::CheckpointReader(const runs::Checkpoint& ckpt, int64_t run_id)
     : ckpt_(ckpt), state_(ckpt.state), run_id_(run_id) {
-  if (!state_.is_object() || state_.value("format", 0) != kCheckpointFormat)
+  if (!state_.is_object() ||
+      json_value(state_, "format", 0, "checkpoint state") != kCheckpointFormat)
     throw InputError("run " + std::to_string(run_id) +
                      "'s checkpoint is in a format this aelab does not read");
 }
@@ -204,7 +205,7 @@ void CheckpointReader::load_rng(const std::string& key, Rng& rng) const {
 }
 
 bool CheckpointReader::mid_epoch() const {
-  return state_.contains("batch_position") && state_.value("batch_position", int64_t{-1}) >= 0;
+  return json_value(state_, "batch_position", int64_t{-1}, "checkpoint state") >= 0;
 }
 
 nlohmann::json CheckpointReader::load_batcher(data::Batcher& batcher) const {
@@ -215,7 +216,9 @@ nlohmann::json CheckpointReader::load_batcher(data::Batcher& batcher) const {
   b.position = value<int64_t>("batch_position");
   b.epoch = value<int64_t>("batcher_epoch");
   batcher.restore(b);
-  return state_.value("epoch_sums", nlohmann::json::object());
+  const nlohmann::json sums = state_.value("epoch_sums", nlohmann::json::object());
+  if (!sums.is_object()) incomplete("epoch_sums");
+  return sums;
 }
 
 // [SECTION] Resume
@@ -272,7 +275,7 @@ runs::Checkpoint load_resume_checkpoint(const runs::RunStore& store, int64_t run
                      "'s checkpoint holds non-finite weights; it cannot be resumed");
   const nlohmann::json& st = ckpt.state;
   const auto count = [&](const char* key) {
-    return st.is_object() ? st.value(key, int64_t{-1}) : int64_t{-1};
+    return st.is_object() ? json_value(st, key, int64_t{-1}, "checkpoint state") : int64_t{-1};
   };
   if (count("train_samples") != ds.train_images.dim(0) ||
       count("test_samples") != ds.test_images.dim(0))

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "core/json_read.hpp"
 #include "core/rng.hpp"
 #include "data/batcher.hpp"
 #include "data/dataset.hpp"
@@ -120,14 +121,13 @@ class CheckpointReader {
   [[nodiscard]] bool mid_epoch() const;
   nlohmann::json load_batcher(data::Batcher& batcher) const;
   [[nodiscard]] const nlohmann::json& state() const { return state_; }
-  // A JSON member, or InputError "... checkpoint is incomplete (key)".
+  // A JSON member read by json_read (in range or refused), or InputError "... checkpoint is
+  // incomplete (key)".
   template <class T>
   [[nodiscard]] T value(const std::string& key) const {
-    try {
-      return state_.at(key).get<T>();
-    } catch (const nlohmann::json::exception&) {
-      incomplete(key);
-    }
+    if (!state_.contains(key)) incomplete(key);
+    return json_read<T>(state_.at(key),
+                        "run " + std::to_string(run_id_) + "'s checkpoint state \"" + key + "\"");
   }
 
  private:

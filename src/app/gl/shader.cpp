@@ -8,20 +8,22 @@ namespace aelab::app::gl {
 
 namespace {
 
-std::string shader_log(GLuint s) {
+// A shader's or a program's info log: the two GL calls differ only in which object they read.
+template <class GetIv, class GetLog>
+std::string info_log(GLuint object, GetIv get_iv, GetLog get_log) {
   GLint n = 0;
-  glGetShaderiv(s, GL_INFO_LOG_LENGTH, &n);
+  get_iv(object, GL_INFO_LOG_LENGTH, &n);
   std::vector<char> buf(static_cast<size_t>(n > 1 ? n : 1), '\0');
-  glGetShaderInfoLog(s, n, nullptr, buf.data());
+  get_log(object, n, nullptr, buf.data());
   return buf.data();
 }
 
+std::string shader_log(GLuint s) {
+  return info_log(s, glGetShaderiv, glGetShaderInfoLog);
+}
+
 std::string program_log(GLuint p) {
-  GLint n = 0;
-  glGetProgramiv(p, GL_INFO_LOG_LENGTH, &n);
-  std::vector<char> buf(static_cast<size_t>(n > 1 ? n : 1), '\0');
-  glGetProgramInfoLog(p, n, nullptr, buf.data());
-  return buf.data();
+  return info_log(p, glGetProgramiv, glGetProgramInfoLog);
 }
 
 GLuint compile(GLenum kind, const std::string& src, const std::string& label) {

@@ -296,27 +296,36 @@ void BlurDisNetPanel::poll_jobs() {
   }
 }
 
+// Both trainers of this panel start the same way: the panel's threads, limit and dataset, the
+// dataset from the shared cache on the worker, the config validated there too.
+template <class Config, class Result, class TrainFn>
+void BlurDisNetPanel::start_training(Training<Result>& t, Config cfg, const std::string& name,
+                                     const std::string& inputs, TrainFn train_fn) {
+  cfg.threads = int(threads_.value);
+  cfg.limit = limit_.value;
+  cfg.dataset = dataset_name_;
+  const auto db = ctx_.launch().runs_db, dir = ctx_.launch().data_dir;
+  t.points.clear(), t.seen = 0;
+  t.slot.start(ctx_.jobs(), name, inputs,
+               [cfg, db, dir, cache = ctx_.session().datasets(), train_fn](train::JobContext& jc) {
+                 lower_worker_priority();
+                 train::validate(cfg);
+                 auto ds = cache->get(cfg.dataset, dir, cfg.limit);
+                 Config recorded = cfg;
+                 recorded.source = train::describe_data_source(cfg.dataset, dir);
+                 return train_fn(recorded, *ds, db, jc);
+               });
+  ctx_.session().store_changed();
+}
+
 void BlurDisNetPanel::start_disnet() {
   train::DisNetConfig cfg;
   cfg.blur = blur();
   cfg.epochs = int(dis_epochs_.value);
   cfg.batch = dis_batch_.value;
   cfg.lr = dis_lr_.value;
-  cfg.threads = int(threads_.value);
-  cfg.limit = limit_.value;
-  cfg.dataset = dataset_name_;
-  const auto db = ctx_.launch().runs_db, dir = ctx_.launch().data_dir;
-  dis_.points.clear(), dis_.seen = 0;
-  dis_.slot.start(ctx_.jobs(), "train dis_net " + blur_text(cfg.blur), blur_text(cfg.blur),
-                  [cfg, db, dir, cache = ctx_.session().datasets()](train::JobContext& jc) {
-                    lower_worker_priority();
-                    train::validate(cfg);
-                    auto ds = cache->get(cfg.dataset, dir, cfg.limit);
-                    train::DisNetConfig c = cfg;
-                    c.source = train::describe_data_source(c.dataset, dir);
-                    return train::train_disnet(c, *ds, db, jc);
-                  });
-  ctx_.session().store_changed();
+  start_training(dis_, cfg, "train dis_net " + blur_text(cfg.blur), blur_text(cfg.blur),
+                 &train::train_disnet);
 }
 
 void BlurDisNetPanel::start_judge() {
@@ -324,21 +333,8 @@ void BlurDisNetPanel::start_judge() {
   cfg.epochs = int(judge_epochs_.value);
   cfg.batch = judge_batch_.value;
   cfg.lr = judge_lr_.value;
-  cfg.threads = int(threads_.value);
-  cfg.limit = limit_.value;
-  cfg.dataset = dataset_name_;
-  const auto db = ctx_.launch().runs_db, dir = ctx_.launch().data_dir;
-  judge_.points.clear(), judge_.seen = 0;
-  judge_.slot.start(ctx_.jobs(), "train judge classifier", std::to_string(cfg.epochs) + " epochs",
-                    [cfg, db, dir, cache = ctx_.session().datasets()](train::JobContext& jc) {
-                      lower_worker_priority();
-                      train::validate(cfg);
-                      auto ds = cache->get(cfg.dataset, dir, cfg.limit);
-                      train::ClassifierConfig c = cfg;
-                      c.source = train::describe_data_source(c.dataset, dir);
-                      return train::train_classifier(c, *ds, db, jc);
-                    });
-  ctx_.session().store_changed();
+  start_training(judge_, cfg, "train judge classifier", std::to_string(cfg.epochs) + " epochs",
+                 &train::train_classifier);
 }
 
 void BlurDisNetPanel::start_scores() {

@@ -59,6 +59,9 @@ class BlurDisNetPanel : public Panel {
   void draw_adversarial();
   void draw_compare();
   void draw_compare_result();
+  template <class Config, class Result, class TrainFn>
+  void start_training(Training<Result>& t, Config cfg, const std::string& name,
+                      const std::string& inputs, TrainFn train_fn);
   void start_disnet();
   void start_judge();
   void start_scores();
