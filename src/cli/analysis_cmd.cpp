@@ -13,6 +13,7 @@
 #include "cli/command_registry.hpp"
 #include "core/error.hpp"
 #include "data/dataset.hpp"
+#include "runs/run_text.hpp"
 #include "train/run_model.hpp"
 
 namespace aelab::cli {
@@ -31,8 +32,8 @@ Points run_codes(int64_t run_id) {
   Points p;
   p.x = std::move(run.test_codes);
   p.labels = run.dataset->test_labels;
-  p.what = "run " + std::to_string(run_id) + " (" + run.summary.name + ") codes, " +
-           std::to_string(p.x.dim(0)) + " x " + std::to_string(p.x.dim(1));
+  p.what = "run " + std::to_string(run_id) + " (" + runs::printable(run.summary.name) +
+           ") codes, " + std::to_string(p.x.dim(0)) + " x " + std::to_string(p.x.dim(1));
   return p;
 }
 
@@ -82,7 +83,7 @@ void run_kmeans(const KMeansOptions& o) {
                         {"iterations", km.iterations},
                         {"cluster_of_column", sc.match.column_order},
                         {"confusion", rows}};
-    std::printf("%s\n", j.dump().c_str());
+    print_json(j);
     return;
   }
   std::printf("k-means on %s: k = %d, %d restarts\n", p.what.c_str(), o.config.k,

@@ -180,7 +180,7 @@ void run_bench(const BenchOptions& o) {
           "dis_net train, 1 thread", sps, gflops, peak, 100 * gflops / peak, "  convolutions",
           algorithms);
   }
-  if (o.json) std::printf("%s\n", out.dump().c_str());
+  if (o.json) print_json(out);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cli/command_registry.hpp"
+#include "runs/run_text.hpp"
 #include "train/run_model.hpp"
 
 namespace aelab::cli {
@@ -28,7 +29,7 @@ void run_codes_export(const CodesOptions& o) {
   std::fprintf(stderr, "wrote %lld %s codes (L = %lld) of run %lld (%s) to %s\n",
                static_cast<long long>(codes.codes.dim(0)), train::split_name(split),
                static_cast<long long>(codes.codes.dim(1)), static_cast<long long>(o.run),
-               run.summary.name.c_str(), o.out.c_str());
+               runs::printable(run.summary.name).c_str(), o.out.c_str());
 }
 
 }  // namespace

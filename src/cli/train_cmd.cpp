@@ -24,7 +24,7 @@ struct TrainAeOptions {
 
 void print_ae_result(const train::AeTrainConfig& config, const train::AeResult& result, bool json) {
   if (json) {
-    std::printf("%s\n", result.to_json().dump().c_str());
+    print_json(result.to_json());
     return;
   }
   std::printf("run %lld  %s  test L1 %.5f per pixel  (MSE %.5f)\n",
@@ -97,7 +97,7 @@ void run_train_disnet(const TrainDisNetOptions& o) {
   });
   run_job_in_terminal(job, o.json);
   if (o.json) {
-    std::printf("%s\n", result.to_json().dump().c_str());
+    print_json(result.to_json());
     return;
   }
   std::printf("run %lld  %s  test accuracy %.2f %% (clear %.2f %%, blurred %.2f %%)\n",
@@ -125,7 +125,7 @@ void run_train_classifier(const TrainClassifierOptions& o) {
   });
   run_job_in_terminal(job, o.json);
   if (o.json) {
-    std::printf("%s\n", result.to_json().dump().c_str());
+    print_json(result.to_json());
     return;
   }
   std::printf("run %lld  classifier (judge)  test accuracy %.2f %% on clear test digits\n",
