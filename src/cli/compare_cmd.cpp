@@ -72,7 +72,7 @@ void run_compare(const CompareOptions& o) {
   if (!o.markdown.empty())
     report::write_table(o.markdown, report::comparison_table(c), report::TableFormat::markdown);
   if (o.json) {
-    std::printf("%s\n", report::to_json(c).dump().c_str());
+    print_json(report::to_json(c));
   } else {
     std::printf("%s\n", report::format_table(c).c_str());
     if (!o.png.empty())

@@ -26,7 +26,7 @@ struct TrainAeOptions {
 
 void print_ae_result(const train::AeTrainConfig& config, const train::AeResult& result, bool json) {
   if (json) {
-    std::printf("%s\n", result.to_json().dump().c_str());
+    print_json(result.to_json());
     return;
   }
   std::printf("run %lld  %s  test L1 %.5f per pixel  (MSE %.5f)\n",
@@ -54,7 +54,7 @@ void print_ae_result(const train::AeTrainConfig& config, const train::AeResult& 
 
 void print_disnet_result(const train::DisNetResult& result, const std::string& name, bool json) {
   if (json) {
-    std::printf("%s\n", result.to_json().dump().c_str());
+    print_json(result.to_json());
     return;
   }
   std::printf("run %lld  %s  test accuracy %.2f %% (clear %.2f %%, blurred %.2f %%)\n",
@@ -68,7 +68,7 @@ void print_disnet_result(const train::DisNetResult& result, const std::string& n
 
 void print_classifier_result(const train::ClassifierResult& result, bool json) {
   if (json) {
-    std::printf("%s\n", result.to_json().dump().c_str());
+    print_json(result.to_json());
     return;
   }
   std::printf("run %lld  classifier (judge)  test accuracy %.2f %% on clear test digits\n",
