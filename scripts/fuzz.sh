@@ -4,6 +4,7 @@
 #   bash scripts/fuzz.sh --runs N        each to N executions
 #   bash scripts/fuzz.sh --smoke SECS    each for SECS seconds (scripts/test.sh runs --smoke 20)
 #   --parallel                           all harnesses at once (one core each)
+#   --only "idx npm"                     just these harnesses (idx npm tensor_blob stored_json)
 # Every run is under a malloc limit (-malloc_limit_mb: one allocation above it is a failure) and
 # an RSS limit, and prints per harness: executions, seconds, peak RSS. A crash stops the script
 # with the reproducer libFuzzer saved under build-fuzz/artifacts/.
@@ -12,12 +13,14 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 runs=1000000
 smoke=""
 parallel=0
+only="idx npm tensor_blob stored_json"
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) runs="$2"; shift 2 ;;
     --smoke) smoke="$2"; shift 2 ;;
     --parallel) parallel=1; shift ;;
-    *) echo "usage: bash scripts/fuzz.sh [--runs N | --smoke SECONDS] [--parallel]" >&2; exit 2 ;;
+    --only) only="$2"; shift 2 ;;
+    *) echo "usage: bash scripts/fuzz.sh [--runs N | --smoke SECONDS] [--parallel] [--only \"NAMES\"]" >&2; exit 2 ;;
   esac
 done
 
@@ -33,12 +36,14 @@ cmake -S "$AELAB_ROOT" -B "$build" -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_CXX
 
 seeds="$build/seeds"
 mkdir -p "$build/artifacts" "$seeds"
-cmake --build "$build" --parallel "$(nproc)" --target fuzz_idx fuzz_npm fuzz_tensor_blob \
-  fuzz_stored_json aelab_fuzz_seeds aelab_fuzz_json_seeds >"$build/build.log" 2>&1 ||
+targets=()
+for name in $only; do targets+=("fuzz_$name"); done
+targets+=(aelab_fuzz_seeds)
+case " $only " in *" stored_json "*) targets+=(aelab_fuzz_json_seeds) ;; esac
+cmake --build "$build" --parallel "$(nproc)" --target "${targets[@]}" >"$build/build.log" 2>&1 ||
   { tail -30 "$build/build.log" >&2; exit 1; }
-rm -rf "${seeds:?}"/*
 "$build/tests/fuzz/aelab_fuzz_seeds" "$seeds"
-"$build/tests/fuzz/aelab_fuzz_json_seeds" "$seeds"
+[ ! -x "$build/tests/fuzz/aelab_fuzz_json_seeds" ] || "$build/tests/fuzz/aelab_fuzz_json_seeds" "$seeds"
 # oneDNN and libgomp are not built with ASan; their leaks at exit are not ours.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}"
 
@@ -74,6 +79,7 @@ failed=0
 pids=()
 for h in "${HARNESSES[@]}"; do
   read -r name corpus max_len malloc_mb <<<"$h"
+  case " $only " in *" $name "*) ;; *) continue ;; esac
   if [ "$parallel" = 1 ]; then
     run_one "$name" "$corpus" "$max_len" "$malloc_mb" &
     pids+=($!)
