@@ -11,43 +11,19 @@
 #include <sstream>
 #include <string>
 
+#include "cli/cli_test_util.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Out {
-  int code;
-  std::string out, err;
+using aelab::test::lines;
+using aelab::test::Out;
+using aelab::test::slurp;
+
+struct Store : aelab::test::CliStore {
+  Store() : CliStore("runs") {}
 };
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-struct Store {
-  fs::path dir = fs::temp_directory_path() / ("aelab_cli_runs_" + std::to_string(::getpid()));
-  Store() { fs::create_directories(dir); }
-  ~Store() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-  Out aelab(const std::string& args) const {
-    std::string cmd = std::string("'") + AELAB_BINARY + "' --runs-db '" +
-                      (dir / "runs.sqlite").string() + "' " + args + " >'" +
-                      (dir / "out.txt").string() + "' 2>'" + (dir / "err.txt").string() + "'";
-    int rc = std::system(cmd.c_str());
-    return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, slurp(dir / "out.txt"), slurp(dir / "err.txt")};
-  }
-};
-
-size_t lines(const std::string& s) {
-  size_t n = 0;
-  for (char c : s) n += c == '\n';
-  return n;
-}
 
 }  // namespace
 

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 
+#include "cli/cli_test_util.hpp"
 #include "runs/run_store.hpp"
 
 namespace fs = std::filesystem;
@@ -18,44 +19,14 @@ using namespace aelab;
 
 namespace {
 
-struct Out {
-  int code;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-size_t lines(const std::string& s) {
-  size_t n = 0;
-  for (char c : s) n += c == '\n';
-  return n;
-}
-
-struct Store {
-  fs::path dir = fs::temp_directory_path() / ("aelab_cli_cmp_" + std::to_string(::getpid()));
-  fs::path db = dir / "runs.sqlite";
-  Store() { fs::create_directories(dir); }
-  ~Store() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-  Out aelab(const std::string& args) const {
-    std::string cmd = std::string("cd '") + dir.string() + "' && '" + AELAB_BINARY +
-                      "' --runs-db '" + db.string() + "' " + args + " >'" +
-                      (dir / "out.txt").string() + "' 2>'" + (dir / "err.txt").string() + "'";
-    int rc = std::system(cmd.c_str());
-    return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, slurp(dir / "out.txt"), slurp(dir / "err.txt")};
-  }
-};
+using aelab::test::lines;
+using aelab::test::Out;
+using aelab::test::slurp;
+using Store = aelab::test::CliStore;
 
 // Runs 1 and 2: L4 seeds 0 and 1; run 3: L2 seed 0; run 4: a dis_net; run 5: no metric points.
 Store& lab() {
-  static Store s;
+  static Store s("cmp");
   static bool made = false;
   if (!made) {
     made = true;
