@@ -245,6 +245,8 @@ void draw_menu_bar(Host& host, bool& quit) {
   const bool file_open = ImGui::BeginMenu("File");
   host.ctx.note_item("menu:File");
   if (file_open) {
+    if (ImGui::MenuItem("Study report...")) layout.raise("report");
+    host.ctx.note_item("file:report");
     if (ImGui::MenuItem("Save layout and settings")) host.save();
     if (ImGui::MenuItem("Quit", "Ctrl+Q")) quit = true;
     host.ctx.note_item("file:quit");

@@ -22,25 +22,6 @@ constexpr double kBlank = std::numeric_limits<double>::quiet_NaN();
 
 // [SECTION] Helpers
 
-// Up to `count` test indices, cycling through the classes 0..9 (first occurrence of each, then
-// the second, ...), so a strip of 10 shows one digit per class.
-std::vector<int64_t> pick_strip(std::span<const uint8_t> labels, int count) {
-  std::vector<std::vector<int64_t>> by_class(10);
-  for (size_t i = 0; i < labels.size(); ++i)
-    if (labels[i] < 10) by_class[labels[i]].push_back(static_cast<int64_t>(i));
-  std::vector<int64_t> out;
-  for (size_t round = 0; int(out.size()) < count; ++round) {
-    bool any = false;
-    for (int c = 0; c < 10 && int(out.size()) < count; ++c)
-      if (round < by_class[c].size()) {
-        out.push_back(by_class[c][round]);
-        any = true;
-      }
-    if (!any) break;
-  }
-  return out;
-}
-
 double mean_abs_diff(const Tensor& a, const Tensor& b) {
   double s = 0;
   for (int64_t i = 0; i < a.numel(); ++i) s += std::abs(double(a[i]) - b[i]);
@@ -66,6 +47,25 @@ void progress(train::JobContext* ctx, double f, const std::string& line) {
 }
 
 }  // namespace
+
+// [SECTION] pick_strip
+
+std::vector<int64_t> pick_strip(std::span<const uint8_t> labels, int count) {
+  std::vector<std::vector<int64_t>> by_class(10);
+  for (size_t i = 0; i < labels.size(); ++i)
+    if (labels[i] < 10) by_class[labels[i]].push_back(static_cast<int64_t>(i));
+  std::vector<int64_t> out;
+  for (size_t round = 0; int(out.size()) < count; ++round) {
+    bool any = false;
+    for (int c = 0; c < 10 && int(out.size()) < count; ++c)
+      if (round < by_class[c].size()) {
+        out.push_back(by_class[c][round]);
+        any = true;
+      }
+    if (!any) break;
+  }
+  return out;
+}
 
 // [SECTION] compare_runs
 

@@ -1,11 +1,12 @@
 #pragma once
-// The built binary run from a CLI test: its exit code, stdout and stderr, and a private store.
+// The built aelab binary run through sh on a private run store: exit code, stdout and stderr.
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <string>
 #include <system_error>
@@ -30,25 +31,29 @@ inline size_t lines(const std::string& s) {
   return n;
 }
 
-// A scratch folder holding runs.sqlite; aelab(args) runs the binary inside it on that store.
-struct CliStore {
+// A temporary folder with a run store (dir/runs.sqlite) the commands use through --runs-db.
+struct Store {
   std::filesystem::path dir;
-  std::filesystem::path db;
-  explicit CliStore(const std::string& tag)
-      : dir(std::filesystem::temp_directory_path() /
-            ("aelab_cli_" + tag + "_" + std::to_string(::getpid()))),
-        db(dir / "runs.sqlite") {
+  Store() {
+    std::random_device rd;
+    dir = std::filesystem::temp_directory_path() /
+          ("aelab_cli_runs_" + std::to_string(::getpid()) + "_" + std::to_string(rd()));
     std::filesystem::create_directories(dir);
   }
-  ~CliStore() {
+  ~Store() {
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
   }
-  [[nodiscard]] Out aelab(const std::string& args) const {
-    const std::string cmd = "cd '" + dir.string() + "' && '" + AELAB_BINARY + "' --runs-db '" +
-                            db.string() + "' " + args + " >'" + (dir / "out.txt").string() +
-                            "' 2>'" + (dir / "err.txt").string() + "'";
-    const int rc = std::system(cmd.c_str());
+  [[nodiscard]] std::filesystem::path db() const { return dir / "runs.sqlite"; }
+  // `args` go through sh (dash: no $'...'; use "$(printf ...)" for control characters).
+  Out aelab(const std::string& args) const {
+    return run("--runs-db '" + db().string() + "' " + args);
+  }
+  // Without the --runs-db this store adds.
+  Out run(const std::string& args) const {
+    std::string cmd = std::string("'") + AELAB_BINARY + "' " + args + " >'" +
+                      (dir / "out.txt").string() + "' 2>'" + (dir / "err.txt").string() + "'";
+    int rc = std::system(cmd.c_str());
     return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, slurp(dir / "out.txt"), slurp(dir / "err.txt")};
   }
 };
