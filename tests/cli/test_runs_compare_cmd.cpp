@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 
+#include "cli/cli_test_util.hpp"
 #include "runs/run_store.hpp"
 
 namespace fs = std::filesystem;
@@ -18,40 +19,10 @@ using namespace aelab;
 
 namespace {
 
-struct Out {
-  int code;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-size_t lines(const std::string& s) {
-  size_t n = 0;
-  for (char c : s) n += c == '\n';
-  return n;
-}
-
-struct Store {
-  fs::path dir = fs::temp_directory_path() / ("aelab_cli_cmp_" + std::to_string(::getpid()));
-  fs::path db = dir / "runs.sqlite";
-  Store() { fs::create_directories(dir); }
-  ~Store() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-  Out aelab(const std::string& args) const {
-    std::string cmd = std::string("cd '") + dir.string() + "' && '" + AELAB_BINARY +
-                      "' --runs-db '" + db.string() + "' " + args + " >'" +
-                      (dir / "out.txt").string() + "' 2>'" + (dir / "err.txt").string() + "'";
-    int rc = std::system(cmd.c_str());
-    return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, slurp(dir / "out.txt"), slurp(dir / "err.txt")};
-  }
-};
+using aelab::test::lines;
+using aelab::test::Out;
+using aelab::test::slurp;
+using aelab::test::Store;
 
 // Runs 1 and 2: L4 seeds 0 and 1; run 3: L2 seed 0; run 4: a dis_net; run 5: no metric points.
 Store& lab() {
@@ -67,14 +38,14 @@ Store& lab() {
     Out d = s.aelab("train disnet --epochs 1 --limit 64 --threads 1");
     INFO(d.err);
     REQUIRE(d.code == 0);
-    runs::RunStore store = runs::RunStore::open(s.db);
+    runs::RunStore store = runs::RunStore::open(s.db());
     (void)store.create_run(runs::RunKind::ae, "empty", {{"seed", 0}});
   }
   return s;
 }
 
 double result_of(const Store& s, int64_t id, const char* key) {
-  return runs::RunStore::open(s.db).get_summary(id).result.at(key).get<double>();
+  return runs::RunStore::open(s.db()).get_summary(id).result.at(key).get<double>();
 }
 
 }  // namespace
@@ -179,20 +150,20 @@ TEST_CASE("aelab runs compare refuses bad input with one line and exit code 2") 
 
 TEST_CASE("aelab runs export: every run's row, config, result and metric points") {
   Store& s = lab();
-  Out o = s.aelab("runs export --out ex");
+  Out o = s.aelab("runs export --out '" + (s.dir / "ex").string() + "'");
   INFO(o.err);
   REQUIRE(o.code == 0);
   const std::string runs_csv = slurp(s.dir / "ex" / "runs.csv");
   const std::string metrics_csv = slurp(s.dir / "ex" / "metrics.csv");
   CHECK(lines(runs_csv) == 6);  // header + 5 runs
   CHECK_THAT(runs_csv, Catch::Contains("config"));
-  runs::RunStore store = runs::RunStore::open(s.db);
+  runs::RunStore store = runs::RunStore::open(s.db());
   size_t points = 0;
   for (const auto& r : store.list_runs())
     for (const auto& m : store.metric_names(r.id)) points += store.metric_series(r.id, m).size();
   CHECK(lines(metrics_csv) == points + 1);
 
-  Out j = s.aelab("runs export 1 3 --format json --out exj");
+  Out j = s.aelab("runs export 1 3 --format json --out '" + (s.dir / "exj").string() + "'");
   REQUIRE(j.code == 0);
   const nlohmann::json all = nlohmann::json::parse(slurp(s.dir / "exj" / "runs.json"));
   REQUIRE(all.size() == 2);

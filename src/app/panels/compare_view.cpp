@@ -514,18 +514,28 @@ void CompareView::draw_images(const report::RunComparison& c) {
   GridFit fit;
   fit.wrap = false;
   fit.min_cell = 8;
-  fit.max_cell = font * 6;
+  fit.max_cell = font * 8;
   fit.max_height = large_row_ >= 0 ? avail_h * 0.6f : avail_h;
+  ImGui::Dummy(ImVec2(1, font));  // a line for the column labels, drawn once the grid is placed
   const int hovered =
       grid_.draw_fit("compare-grid", ImGui::GetContentRegionAvail().x, captions, fit);
   ctx_.note_item("compare:grid");
   // Each reconstruction's L1 under it, where the cells are large enough to hold the number.
   const GridLayout& g = grid_.last_layout();
   const ScreenRect& rect = grid_.last_rect();
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const float gap_x = g.columns > 1 ? (g.width - g.columns * g.cell_w) / (g.columns - 1) : 0;
+  const float gap_y = g.rows > 1 ? (g.height - g.rows * g.cell_h) / (g.rows - 1) : 0;
+  for (int col = 0; col < ncol; ++col) {  // "orig", "#3", "#4" above the columns
+    const std::string label = col == 0 ? "orig" : "#" + std::to_string(v->run_ids[size_t(col - 1)]);
+    const float x = rect.min.x + col * (g.cell_w + gap_x);
+    dl->PushClipRect(ImVec2(x, rect.min.y - font - 2), ImVec2(x + g.cell_w, rect.min.y), true);
+    dl->AddText(ImVec2(x + 1, rect.min.y - font - 1),
+                ImGui::GetColorU32(col == 0 ? ImGuiCol_TextDisabled : ImGuiCol_Text),
+                label.c_str());
+    dl->PopClipRect();
+  }
   if (g.cell_w >= ImGui::CalcTextSize("0.000").x + 4) {
-    ImDrawList* dl = ImGui::GetWindowDrawList();
-    const float gap_x = g.columns > 1 ? (g.width - g.columns * g.cell_w) / (g.columns - 1) : 0;
-    const float gap_y = g.rows > 1 ? (g.height - g.rows * g.cell_h) / (g.rows - 1) : 0;
     for (int row = 0; row < nrow; ++row)
       for (int col = 1; col < ncol; ++col) {
         char buf[32];
@@ -598,11 +608,20 @@ void CompareView::draw_latent(const report::RunComparison& c) {
     if (ImGui::SmallButton("clear##brush")) brushed_.clear();
   }
   const float avail_w = ImGui::GetContentRegionAvail().x;
+  const float avail_h = ImGui::GetContentRegionAvail().y;
   const int n = int(scatters_.size());
-  const float min_side = font * 12;
-  const int per_row = std::max(1, std::min(n, int(avail_w / min_side)));
   const float spacing = ImGui::GetStyle().ItemSpacing.x;
-  const float side = std::floor((avail_w - spacing * float(per_row - 1)) / float(per_row)) - 1;
+  // As many maps per row as make them largest in the space there is (rows scroll below that).
+  int per_row = 1;
+  float side = 0;
+  for (int k = 1; k <= n; ++k) {
+    const int rows = (n + k - 1) / k;
+    const float by_w = std::floor((avail_w - spacing * float(k - 1)) / float(k)) - 1;
+    const float by_h = (avail_h - float(rows) * (font * 1.5f + spacing)) / float(rows);
+    const float s = std::max(std::min(by_w, by_h), std::min(by_w, font * 12));
+    if (s > side) side = s, per_row = k;
+  }
+  side = std::max(side, font * 4);
   ImDrawList* dl = ImGui::GetWindowDrawList();
   for (int i = 0; i < n; ++i) {
     if (i % per_row != 0) ImGui::SameLine();

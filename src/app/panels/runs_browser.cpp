@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 
 #include "app/export.hpp"
 #include "app/widgets/colormap.hpp"
@@ -185,6 +186,21 @@ void RunsBrowser::refresh_rows() {
   const Session& session = ctx_.session();
   if (rows_version_ == session.runs_version() && !rows_.empty() == !session.runs().empty()) return;
   rows_version_ = session.runs_version();
+  // The list is read again every few seconds; most of the time nothing in it changed, and then
+  // the cells are kept (formatting and measuring 1,000 rows would cost a frame).
+  size_t fp = session.runs().size();
+  auto mix = [&fp](size_t h) { fp ^= h + 0x9e3779b97f4a7c15ull + (fp << 6) + (fp >> 2); };
+  for (const runs::RunSummary& r : session.runs()) {
+    mix(std::hash<int64_t>{}(r.id));
+    mix(std::hash<std::string>{}(r.name));
+    mix(size_t(r.status) * 131 + size_t(r.epochs_done));
+    mix(std::hash<std::string>{}(r.finished_at));
+    mix(std::hash<std::string>{}(r.note));
+    for (const std::string& t : r.tags) mix(std::hash<std::string>{}(t));
+  }
+  if (fp == rows_fingerprint_ && rows_.size() == session.runs().size()) return;
+  rows_fingerprint_ = fp;
+  ++rows_content_;
   rows_ = report::run_rows(session.runs());
   const auto cols = report::run_columns();
   text_.assign(rows_.size(), {});
@@ -209,7 +225,7 @@ void RunsBrowser::refresh_rows() {
 
 void RunsBrowser::refresh_order() {
   const auto& list = ctx_.session().runs();
-  std::string key = std::to_string(rows_version_) + "|" + filter_ + "|" +
+  std::string key = std::to_string(rows_content_) + "|" + filter_ + "|" +
                     std::to_string(kind_filter_) + "|" + std::to_string(status_filter_) + "|" +
                     std::to_string(sort_column_) + (sort_descending_ ? "d" : "a");
   if (key == order_key_) return;

@@ -82,6 +82,8 @@ class RunsBrowser : public Panel {
   PlotView curves_view_;
   // The table.
   uint64_t rows_version_ = ~0ull;
+  size_t rows_fingerprint_ = 0;                  // of the list the cells were made from
+  uint64_t rows_content_ = 0;                    // grows when the cells are made again
   std::vector<std::vector<report::Cell>> rows_;  // per run of session.runs(), per column
   std::vector<std::vector<std::string>> text_;   // the same as shown
   std::vector<float> widths_;                    // per column: the widest text
