@@ -1,5 +1,5 @@
 #pragma once
-// PNG output for screenshots and exports (stb_image_write, Debian's libstb).
+// PNG output for screenshots and exports: report/png.hpp's writer (one PNG writer in the program).
 #include <cstdint>
 #include <string>
 #include <vector>

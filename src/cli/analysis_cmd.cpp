@@ -293,7 +293,7 @@ AELAB_REGISTER_COMMANDS(40) {
   km->add_option("--max-iter", k->config.max_iter, "Lloyd iterations per restart")
       ->capture_default_str();
   km->add_option("--tol", k->config.tol, "Convergence tolerance (relative)")->capture_default_str();
-  km->add_option("--seed", k->config.seed)->capture_default_str();
+  km->add_option("--seed", k->config.seed)->check(whole_number_at_least_0())->capture_default_str();
   km->add_flag("--json", k->json, "Print one JSON object");
   km->callback([k] { run_kmeans(*k); });
 
@@ -309,7 +309,9 @@ AELAB_REGISTER_COMMANDS(40) {
   pr->add_option("--method", p->method, "pca | tsne")->capture_default_str();
   pr->add_option("--perplexity", p->perplexity, "t-SNE perplexity")->capture_default_str();
   pr->add_option("--iterations", p->iterations, "t-SNE iterations")->capture_default_str();
-  pr->add_option("--seed", p->seed, "t-SNE seed")->capture_default_str();
+  pr->add_option("--seed", p->seed, "t-SNE seed")
+      ->check(whole_number_at_least_0())
+      ->capture_default_str();
   pr->add_option("--out", p->out, "CSV (x,y[,label]) or .npy (N, 2) file; default stdout");
   pr->add_flag("--json", p->json, "Print a JSON summary (time, 10-NN label accuracy)");
   pr->callback([p] { run_project(*p); });

@@ -19,6 +19,17 @@ struct GlobalOptions {
 [[nodiscard]] std::filesystem::path data_dir();
 [[nodiscard]] std::filesystem::path runs_db();
 
+// For unsigned options such as seeds: only digits, since CLI11 would turn "-1" into 2^64 - 1.
+[[nodiscard]] inline CLI::Validator whole_number_at_least_0() {
+  return CLI::Validator(
+      [](std::string& s) -> std::string {
+        if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos)
+          return "must be a whole number >= 0, got '" + s + "'";
+        return "";
+      },
+      "UINT");
+}
+
 using CommandAdder = std::function<void(CLI::App&)>;
 struct RegisterCommands {
   RegisterCommands(int order, CommandAdder adder);

@@ -161,7 +161,7 @@ AELAB_REGISTER_COMMANDS(20) {
   ae->add_option("--optimizer", c.optimizer.name,
                  "sgd|momentum|nesterov|adagrad|rmsprop|adam|adamw|amsgrad")
       ->capture_default_str();
-  ae->add_option("--seed", c.seed)->capture_default_str();
+  ae->add_option("--seed", c.seed)->check(whole_number_at_least_0())->capture_default_str();
   ae->add_option("--threads", c.threads, "oneDNN/OpenMP threads (0 = all cores)")
       ->capture_default_str();
   ae->add_option("--dataset", c.dataset, "mnist-10k | fashion | mnist")->capture_default_str();
@@ -215,7 +215,7 @@ AELAB_REGISTER_COMMANDS(20) {
   dis->add_option("--batch", dc.batch, "Images per step, half clear and half blurred")
       ->capture_default_str();
   dis->add_option("--lr", dc.lr, "Adam learning rate")->capture_default_str();
-  dis->add_option("--seed", dc.seed)->capture_default_str();
+  dis->add_option("--seed", dc.seed)->check(whole_number_at_least_0())->capture_default_str();
   dis->add_option("--threads", dc.threads, "oneDNN/OpenMP threads (0 = all cores)")
       ->capture_default_str();
   dis->add_option("--dataset", dc.dataset, "mnist-10k | fashion | mnist")->capture_default_str();
@@ -233,7 +233,7 @@ AELAB_REGISTER_COMMANDS(20) {
   cls->add_option("--epochs", kc.epochs)->capture_default_str();
   cls->add_option("--batch", kc.batch)->capture_default_str();
   cls->add_option("--lr", kc.lr, "Adam learning rate")->capture_default_str();
-  cls->add_option("--seed", kc.seed)->capture_default_str();
+  cls->add_option("--seed", kc.seed)->check(whole_number_at_least_0())->capture_default_str();
   cls->add_option("--threads", kc.threads, "oneDNN/OpenMP threads (0 = all cores)")
       ->capture_default_str();
   cls->add_option("--dataset", kc.dataset, "mnist-10k | fashion | mnist")->capture_default_str();

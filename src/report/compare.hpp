@@ -43,6 +43,10 @@ struct Comparison {
   Tensor strip;
 };
 
+// Up to `count` test indices, cycling through the classes 0..9 (first occurrence of each, then
+// the second, ...), so a strip of 10 shows one digit per class.
+[[nodiscard]] std::vector<int64_t> pick_strip(std::span<const uint8_t> labels, int count);
+
 // Loads each autoencoder run (kind "ae" or "adv_ae"; any other kind is an InputError naming the
 // run) from runs_db with its final weights, reconstructs ds's test split (blurred inputs for
 // deblurring runs, with the run's blur) and measures it. disnet_run / judge_run 0: the latest

@@ -10,6 +10,7 @@
 #include "analysis/kmeans.hpp"
 #include "core/dnnl_context.hpp"
 #include "core/error.hpp"
+#include "core/json_read.hpp"
 #include "data/batcher.hpp"
 #include "nn/clustering.hpp"
 #include "nn/loss.hpp"
@@ -98,31 +99,33 @@ AeTrainConfig ae_config_from_json(const nlohmann::json& j) {
   AeTrainConfig c;
   try {
     c.model = models::autoencoder_spec_from_json(j.at("model"));
-    c.loss = j.value("loss", c.loss);
+    c.loss = json_value(j, "loss", c.loss, "training config");
     if (j.contains("optimizer")) c.optimizer = optim::optimizer_config_from_json(j.at("optimizer"));
-    c.batch = j.value("batch", c.batch);
-    c.epochs = j.value("epochs", c.epochs);
-    c.seed = j.value("seed", c.seed);
-    c.threads = j.value("threads", c.threads);
-    c.dataset = j.value("dataset", c.dataset);
-    c.limit = j.value("limit", c.limit);
+    c.batch = json_value(j, "batch", c.batch, "training config");
+    c.epochs = json_value(j, "epochs", c.epochs, "training config");
+    c.seed = json_value(j, "seed", c.seed, "training config");
+    c.threads = json_value(j, "threads", c.threads, "training config");
+    c.dataset = json_value(j, "dataset", c.dataset, "training config");
+    c.limit = json_value(j, "limit", c.limit, "training config");
     if (j.contains("augment")) {
-      c.augment.shift = j.at("augment").value("shift", c.augment.shift);
-      c.augment.rotate = j.at("augment").value("rotate", c.augment.rotate);
+      c.augment.shift =
+          json_value(j.at("augment"), "shift", c.augment.shift, "training config: augment");
+      c.augment.rotate =
+          json_value(j.at("augment"), "rotate", c.augment.rotate, "training config: augment");
     }
-    c.name = j.value("name", c.name);
-    c.adversarial = j.value("adversarial", c.adversarial);
-    c.lambda = j.value("lambda", c.lambda);
-    c.disnet_run = j.value("disnet_run", c.disnet_run);
-    c.deblur = j.value("deblur", c.deblur);
+    c.name = json_value(j, "name", c.name, "training config");
+    c.adversarial = json_value(j, "adversarial", c.adversarial, "training config");
+    c.lambda = json_value(j, "lambda", c.lambda, "training config");
+    c.disnet_run = json_value(j, "disnet_run", c.disnet_run, "training config");
+    c.deblur = json_value(j, "deblur", c.deblur, "training config");
     if (j.contains("blur")) {
-      c.blur.sigma = j.at("blur").value("sigma", c.blur.sigma);
-      c.blur.kernel = j.at("blur").value("kernel", c.blur.kernel);
+      c.blur.sigma = json_value(j.at("blur"), "sigma", c.blur.sigma, "training config: blur");
+      c.blur.kernel = json_value(j.at("blur"), "kernel", c.blur.kernel, "training config: blur");
     }
-    c.cluster_epochs = j.value("cluster_epochs", c.cluster_epochs);
-    c.clusters = j.value("clusters", c.clusters);
-    c.cluster_weight = j.value("cluster_weight", c.cluster_weight);
-    c.init_run = j.value("init_run", c.init_run);
+    c.cluster_epochs = json_value(j, "cluster_epochs", c.cluster_epochs, "training config");
+    c.clusters = json_value(j, "clusters", c.clusters, "training config");
+    c.cluster_weight = json_value(j, "cluster_weight", c.cluster_weight, "training config");
+    c.init_run = json_value(j, "init_run", c.init_run, "training config");
   } catch (const nlohmann::json::exception& e) {
     throw InputError(std::string("bad training config: ") + e.what());
   }
@@ -456,18 +459,25 @@ bool all_finite(const runs::NamedTensors& tensors) {
   return true;
 }
 
+// What json_value names in its refusals.
+constexpr const char* kState = "checkpoint state";
+
 void restore_result(AeResult& r, const nlohmann::json& j) {
   if (!j.is_object()) return;
-  r.epochs_done = j.value("epochs_done", r.epochs_done);
-  r.steps = j.value("steps", r.steps);
-  r.test_l1 = j.value("test_l1", r.test_l1);
-  r.test_mse = j.value("test_mse", r.test_mse);
-  r.train_loss = j.value("train_loss", r.train_loss);
-  r.recon_variation = j.value("recon_variation", r.recon_variation);
-  r.lambda = j.value("lambda", r.lambda);
-  r.test_clear_score = j.value("test_clear_score", r.test_clear_score);
-  r.test_cluster_accuracy = j.value("test_cluster_accuracy", r.test_cluster_accuracy);
-  r.cluster_changes = j.value("cluster_changes", r.cluster_changes);
+  r.epochs_done = json_value(j, "epochs_done", r.epochs_done, "checkpoint state: result");
+  r.steps = json_value(j, "steps", r.steps, "checkpoint state: result");
+  r.test_l1 = json_value(j, "test_l1", r.test_l1, "checkpoint state: result");
+  r.test_mse = json_value(j, "test_mse", r.test_mse, "checkpoint state: result");
+  r.train_loss = json_value(j, "train_loss", r.train_loss, "checkpoint state: result");
+  r.recon_variation =
+      json_value(j, "recon_variation", r.recon_variation, "checkpoint state: result");
+  r.lambda = json_value(j, "lambda", r.lambda, "checkpoint state: result");
+  r.test_clear_score =
+      json_value(j, "test_clear_score", r.test_clear_score, "checkpoint state: result");
+  r.test_cluster_accuracy =
+      json_value(j, "test_cluster_accuracy", r.test_cluster_accuracy, "checkpoint state: result");
+  r.cluster_changes =
+      json_value(j, "cluster_changes", r.cluster_changes, "checkpoint state: result");
 }
 
 // Where a run (re)starts: nothing (a new run) or its last epoch checkpoint.
@@ -532,21 +542,24 @@ AeResult run_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
       const nlohmann::json& st = start.resume->state;
       const CheckpointReader ckpt(start.resume->tensors, result.run_id);
       try {
-        if (st.value("format", 0) != kCheckpointFormat)
+        if (json_value(st, "format", 0, kState) != kCheckpointFormat)
           throw InputError("its checkpoint format is not one this aelab reads");
-        if (st.at("train_samples").get<int64_t>() != train_x.dim(0) ||
-            st.at("test_samples").get<int64_t>() != ds.test_images.dim(0))
+        if (json_read<int64_t>(st.at("train_samples"), "checkpoint state: train_samples") !=
+                train_x.dim(0) ||
+            json_read<int64_t>(st.at("test_samples"), "checkpoint state: test_samples") !=
+                ds.test_images.dim(0))
           throw InputError("the dataset has " + std::to_string(train_x.dim(0)) + " + " +
                            std::to_string(ds.test_images.dim(0)) +
                            " images, not the ones it trained on");
-        first_epoch = st.at("epoch").get<int>();
-        step = st.at("step").get<long>();
-        train_seconds = st.at("train_seconds").get<double>();
-        lambda = st.at("lambda").get<double>();
-        rng.set_state(st.at("rng").get<std::string>());
-        aug_rng.set_state(st.at("aug_rng").get<std::string>());
+        first_epoch = json_read<int>(st.at("epoch"), "checkpoint state: epoch");
+        step = json_read<long>(st.at("step"), "checkpoint state: step");
+        train_seconds =
+            json_read<double>(st.at("train_seconds"), "checkpoint state: train_seconds");
+        lambda = json_read<double>(st.at("lambda"), "checkpoint state: lambda");
+        rng.set_state(json_read<std::string>(st.at("rng"), "checkpoint state: rng"));
+        aug_rng.set_state(json_read<std::string>(st.at("aug_rng"), "checkpoint state: aug_rng"));
         ckpt.load_params("w.", params);
-        if (st.value("refining", false)) {
+        if (json_value(st, "refining", false, kState)) {
           refine = std::make_unique<ClusterRefinement>(ClusterRefinement{
               nn::SoftAssignment(config.clusters, config.model.latent), {}, {}, {}, {}, {}, {}});
           refine->head.set_centres(ckpt.get("centres"));
@@ -557,12 +570,15 @@ AeResult run_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
           all.push_back(refine->head.params()[0]);
           opt = optim::make_optimizer(config.optimizer, param_refs(all));
         }
-        opt->set_lr(st.at("lr").get<double>());
-        ckpt.load_optimizer("m.", *opt, st.at("opt_steps").get<long>());
+        opt->set_lr(json_read<double>(st.at("lr"), "checkpoint state: lr"));
+        ckpt.load_optimizer("m.", *opt,
+                            json_read<long>(st.at("opt_steps"), "checkpoint state: opt_steps"));
         if (learning) {
           ckpt.load_params("dis.w.", dis.net.params());
-          dis_opt->set_lr(st.at("dis_lr").get<double>());
-          ckpt.load_optimizer("dis.m.", *dis_opt, st.at("dis_opt_steps").get<long>());
+          dis_opt->set_lr(json_read<double>(st.at("dis_lr"), "checkpoint state: dis_lr"));
+          ckpt.load_optimizer(
+              "dis.m.", *dis_opt,
+              json_read<long>(st.at("dis_opt_steps"), "checkpoint state: dis_opt_steps"));
         }
         restore_result(result, st.value("result", nlohmann::json::object()));
       } catch (const nlohmann::json::exception& e) {
@@ -856,15 +872,15 @@ AeResult resume_autoencoder(int64_t run_id, const data::Dataset& ds,
     dis.net.set_needs_input_grad(true);
   }
   // Checked before the run is reopened, so a refusal leaves it as it was.
-  if (ckpt.state.value("train_samples", int64_t{-1}) != ds.train_images.dim(0) ||
-      ckpt.state.value("test_samples", int64_t{-1}) != ds.test_images.dim(0))
+  if (json_value(ckpt.state, "train_samples", int64_t{-1}, kState) != ds.train_images.dim(0) ||
+      json_value(ckpt.state, "test_samples", int64_t{-1}, kState) != ds.test_images.dim(0))
     throw InputError("run " + std::to_string(run_id) + " cannot be resumed: the dataset has " +
                      std::to_string(ds.train_images.dim(0)) + " + " +
                      std::to_string(ds.test_images.dim(0)) +
                      " images, not the ones it trained on (" +
                      ckpt.state.value("train_samples", nlohmann::json()).dump() + " + " +
                      ckpt.state.value("test_samples", nlohmann::json()).dump() + ")");
-  const int epoch = ckpt.state.value("epoch", 0);
+  const int epoch = json_value(ckpt.state, "epoch", 0, kState);
   store.reopen_run(run_id, "resumed at epoch " + std::to_string(epoch));
   AeResult result;
   result.run_id = run_id;

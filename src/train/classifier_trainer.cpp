@@ -5,6 +5,7 @@
 
 #include "core/dnnl_context.hpp"
 #include "core/error.hpp"
+#include "core/json_read.hpp"
 #include "data/augment.hpp"
 #include "data/batcher.hpp"
 #include "models/dis_net.hpp"
@@ -62,17 +63,17 @@ nlohmann::json to_json(const ClassifierConfig& c) {
 ClassifierConfig classifier_config_from_json(const nlohmann::json& j) {
   ClassifierConfig c;
   try {
-    c.epochs = j.value("epochs", c.epochs);
-    c.batch = j.value("batch", c.batch);
+    c.epochs = json_value(j, "epochs", c.epochs, "classifier config");
+    c.batch = json_value(j, "batch", c.batch, "classifier config");
     if (j.contains("optimizer")) c.lr = optim::optimizer_config_from_json(j.at("optimizer")).lr;
     // Runs recorded before these settings existed trained without them.
-    c.lr_schedule = j.value("lr_schedule", std::string("constant"));
-    c.shift = j.value("shift", 0);
-    c.seed = j.value("seed", c.seed);
-    c.threads = j.value("threads", c.threads);
-    c.dataset = j.value("dataset", c.dataset);
-    c.limit = j.value("limit", c.limit);
-    c.name = j.value("name", c.name);
+    c.lr_schedule = json_value(j, "lr_schedule", std::string("constant"), "classifier config");
+    c.shift = json_value(j, "shift", 0, "classifier config");
+    c.seed = json_value(j, "seed", c.seed, "classifier config");
+    c.threads = json_value(j, "threads", c.threads, "classifier config");
+    c.dataset = json_value(j, "dataset", c.dataset, "classifier config");
+    c.limit = json_value(j, "limit", c.limit, "classifier config");
+    c.name = json_value(j, "name", c.name, "classifier config");
   } catch (const nlohmann::json::exception& e) {
     throw InputError(std::string("bad classifier config: ") + e.what());
   }

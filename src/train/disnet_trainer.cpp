@@ -5,6 +5,7 @@
 
 #include "core/dnnl_context.hpp"
 #include "core/error.hpp"
+#include "core/json_read.hpp"
 #include "data/batcher.hpp"
 #include "models/dis_net.hpp"
 #include "nn/loss.hpp"
@@ -57,17 +58,17 @@ DisNetConfig disnet_config_from_json(const nlohmann::json& j) {
   DisNetConfig c;
   try {
     if (j.contains("blur")) {
-      c.blur.sigma = j.at("blur").value("sigma", c.blur.sigma);
-      c.blur.kernel = j.at("blur").value("kernel", c.blur.kernel);
+      c.blur.sigma = json_value(j.at("blur"), "sigma", c.blur.sigma, "dis_net config \"blur\"");
+      c.blur.kernel = json_value(j.at("blur"), "kernel", c.blur.kernel, "dis_net config \"blur\"");
     }
-    c.epochs = j.value("epochs", c.epochs);
-    c.batch = j.value("batch", c.batch);
+    c.epochs = json_value(j, "epochs", c.epochs, "dis_net config");
+    c.batch = json_value(j, "batch", c.batch, "dis_net config");
     if (j.contains("optimizer")) c.lr = optim::optimizer_config_from_json(j.at("optimizer")).lr;
-    c.seed = j.value("seed", c.seed);
-    c.threads = j.value("threads", c.threads);
-    c.dataset = j.value("dataset", c.dataset);
-    c.limit = j.value("limit", c.limit);
-    c.name = j.value("name", c.name);
+    c.seed = json_value(j, "seed", c.seed, "dis_net config");
+    c.threads = json_value(j, "threads", c.threads, "dis_net config");
+    c.dataset = json_value(j, "dataset", c.dataset, "dis_net config");
+    c.limit = json_value(j, "limit", c.limit, "dis_net config");
+    c.name = json_value(j, "name", c.name, "dis_net config");
   } catch (const nlohmann::json::exception& e) {
     throw InputError(std::string("bad dis_net config: ") + e.what());
   }

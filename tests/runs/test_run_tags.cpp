@@ -72,7 +72,8 @@ TEST_CASE("tags: add, remove, replace; sorted, unique, per run", "[runs]") {
   CHECK(all[1].id == a);
   CHECK(all[1].tags == Tags{"baseline", "\xc3\xa9t\xc3\xa9"});
   CHECK(store.latest_run_of_kind(RunKind::ae)->tags.empty());  // b
-  // Deleting the run takes its tags.
+  // Deleting the (finished) run takes its tags.
+  store.finish_run(a, RunStatus::finished, "", {});
   store.delete_run(a);
   CHECK(raw_count(store.path(), "SELECT count(*) FROM run_tags") == 0);
 }

@@ -1,23 +1,18 @@
 #pragma once
-// Colours shared by the CPU and the shaders: the heatmap colormap (viridis sampled at 10 stops,
-// linearly interpolated; heatmap.frag receives the same stops) and the 10 fixed digit colours.
-#include <array>
+// The window's colours are the report's (report/colours.hpp), so a figure in the report and the
+// same view in the window look alike; plus packing for ImGui.
 #include <cstdint>
+
+#include "report/colours.hpp"
 
 namespace aelab::app {
 
-struct Rgb {
-  float r, g, b;  // [0, 1]
-};
+using report::colormap;
+using report::colormap_stops;
+using report::digit_palette;
+using report::kColormapStops;
+using report::Rgb;
 
-inline constexpr int kColormapStops = 10;
-[[nodiscard]] const std::array<Rgb, kColormapStops>& colormap_stops();
-// t in [0, 1] (clamped; NaN -> the first stop) -> colour, exactly what heatmap.frag computes.
-[[nodiscard]] Rgb colormap(float t);
-
-// Digit d (0..9) -> its colour in every scatter, legend and confusion matrix. Also the trace
-// colours of the playground.
-[[nodiscard]] const std::array<Rgb, 10>& digit_palette();
 // As ImGui's packed ABGR (IM_COL32 layout) with the given alpha.
 [[nodiscard]] uint32_t pack_rgba(Rgb c, float alpha = 1.0f);
 
