@@ -36,7 +36,7 @@ bool has(const nlohmann::json& list, const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("workbench window: View raises and never closes; the split button opens a pane") {
+TEST_CASE("workbench window: View raises and never closes, the split button opens a pane") {
   if (!aelab::test::can_drive_windows()) return;
   const fs::path dir = scratch("workbench_gui");
   const std::string bin = std::string("'") + AELAB_BINARY + "'";

@@ -75,7 +75,7 @@ double hand_h_star() {
 
 }  // namespace
 
-TEST_CASE("aelab report --quick writes every file, figure and claim; a rerun reuses every run") {
+TEST_CASE("aelab report --quick writes every file, figure and claim, a rerun reuses every run") {
   Store s;
   const fs::path out = s.dir / "rep";
   Out r = s.aelab(std::string(kQuick) + " --out '" + out.string() + "'");

@@ -85,7 +85,7 @@ TEST_CASE("separable blur equals direct 2-D convolution", "[data][blur]") {
   }
 }
 
-TEST_CASE("blur of an impulse is the 2-D kernel; zero padding loses mass at the border",
+TEST_CASE("blur of an impulse is the 2-D kernel, zero padding loses mass at the border",
           "[data][blur]") {
   const BlurSpec spec{1.2, 5};
   Tensor x({1, 1, 28, 28});

@@ -244,7 +244,7 @@ TEST_CASE("classify: still running while walking down the first slope") {
 
 // [SECTION] Phase map
 
-TEST_CASE("phase map cells agree with single runs; cancel and progress work") {
+TEST_CASE("phase map cells agree with single runs, cancel and progress work") {
   const std::vector<double> hs = {0.1, 0.2, 0.35, 0.41, 0.42, 0.8};
   const std::vector<double> lrs = {0.1, 0.3, 0.5};
   double last_progress = 0;

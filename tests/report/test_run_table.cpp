@@ -306,7 +306,7 @@ TEST_CASE("ema: bias-corrected smoothing against a hand-computed series", "[repo
   CHECK_THROWS_AS(report::ema(y, -0.1), InputError);
 }
 
-TEST_CASE("curves: alignment by epoch, step and wall time; value at x; group bands", "[report]") {
+TEST_CASE("curves: alignment by epoch, step and wall time, value at x, group bands", "[report]") {
   runs::MetricSeries s;
   s.steps = {10, 20, 30};
   s.epochs = {1, 2, 3};
