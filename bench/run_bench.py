@@ -166,7 +166,12 @@ def main():
     import numpy as np
     maps = {}
     probe_codes = os.path.join(work, "L16_probe.npy")
-    np.save(probe_codes, np.load(codes[16]["test"])[:2000])
+    np.save(probe_codes, np.load(codes[16]["test"])[:500 if a.quick else 2000])
+    if a.quick:  # the first 2,000 test codes stand for the test split
+        for suffix in (".npy", ".labels.npy"):
+            src = codes[16]["test"].replace(".npy", suffix)
+            np.save(src.replace("L16_test", "L16_quick"), np.load(src)[:2000])
+        codes[16]["test"] = codes[16]["test"].replace("L16_test", "L16_quick")
 
     def reference_map(method, codes_path, out, t):
         if method == "rtsne":

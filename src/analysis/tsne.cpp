@@ -116,89 +116,108 @@ namespace {
 // A vantage-point tree over the rows of x (Yianilos 1993, as in bhtsne): each node splits its
 // points by the median distance to a vantage point; a k-NN query descends the near side first
 // and visits the far side only when the ball of the current k-th distance crosses the median.
+// Nodes of at most kLeaf points are buckets scanned in one loop. The rows are copied in tree
+// order, so a node's points and a query's neighbours sit close together in memory.
 class VpTree {
  public:
-  explicit VpTree(const Tensor& x) : x_(x.data()), d_(x.dim(1)) {
+  static constexpr int kLeaf = 16;
+
+  explicit VpTree(const Tensor& x) : d_(x.dim(1)) {
     const int n = int(x.dim(0));
-    items_.resize(n);
-    for (int i = 0; i < n; ++i) items_[i] = {0.f, i};
-    nodes_.reserve(n);
+    std::vector<std::pair<float, int>> items(n);
+    for (int i = 0; i < n; ++i) items[i] = {0.f, i};
+    nodes_.reserve(size_t(n / kLeaf * 2 + 2));
     Rng rng(0x5eed);
-    root_ = build(0, n, rng);
+    build(x.data(), items, 0, n, rng);
+    order_.resize(n);
+    pts_.resize(size_t(n) * d_);
+    for (int t = 0; t < n; ++t) {
+      order_[t] = items[t].second;
+      std::copy_n(x.data() + int64_t(items[t].second) * d_, d_, pts_.data() + int64_t(t) * d_);
+    }
   }
 
-  // The `want` nearest rows to row i (itself excluded), as (float distance^2, index) pairs.
-  void query(int i, int want, std::vector<std::pair<float, int>>& heap) const {
+  [[nodiscard]] int size() const { return int(order_.size()); }
+  [[nodiscard]] int row_at(int position) const { return order_[position]; }
+
+  // The `want` nearest rows to the row at tree position `pos` (itself excluded), as
+  // (float squared distance, row) pairs in a max-heap.
+  void query(int pos, int want, std::vector<std::pair<float, int>>& heap) const {
     heap.clear();
     float tau = std::numeric_limits<float>::infinity();
-    search(root_, i, want, heap, tau);
+    search(0, pos, pts_.data() + int64_t(pos) * d_, want, heap, tau);
   }
 
  private:
   struct Node {
-    int point = -1;
-    float radius = 0;  // median distance (not squared)
+    int begin = 0, end = 0;  // tree positions; a bucket when inside < 0
+    float radius = 0;        // median distance to the vantage point at position begin
     int inside = -1, outside = -1;
   };
 
-  [[nodiscard]] float dist(int a, int b) const {
-    const float* pa = x_ + int64_t(a) * d_;
-    const float* pb = x_ + int64_t(b) * d_;
+  [[nodiscard]] float sq_dist(const float* a, const float* b) const {
     float s = 0;
 #pragma omp simd reduction(+ : s)
-    for (int64_t t = 0; t < d_; ++t) s += (pa[t] - pb[t]) * (pa[t] - pb[t]);
-    return std::sqrt(s);
+    for (int64_t t = 0; t < d_; ++t) s += (a[t] - b[t]) * (a[t] - b[t]);
+    return s;
   }
 
-  int build(int lo, int hi, Rng& rng) {
-    if (lo >= hi) return -1;
+  // items[lo, hi): (scratch distance, row); returns the node id.
+  int build(const float* x, std::vector<std::pair<float, int>>& items, int lo, int hi, Rng& rng) {
     const int id = int(nodes_.size());
-    nodes_.push_back({});
+    nodes_.push_back({lo, hi});
+    if (hi - lo <= kLeaf) return id;
     const int pick = lo + int(rng.below(uint64_t(hi - lo)));
-    std::swap(items_[lo], items_[pick]);
-    const int vp = items_[lo].second;
-    nodes_[id].point = vp;
-    if (hi - lo > 1) {
-      const int mid = (lo + 1 + hi) / 2;
-      for (int t = lo + 1; t < hi; ++t) items_[t].first = dist(vp, items_[t].second);
-      std::nth_element(items_.begin() + lo + 1, items_.begin() + mid, items_.begin() + hi);
-      nodes_[id].radius = items_[mid].first;
-      const int inside = build(lo + 1, mid, rng);
-      const int outside = build(mid, hi, rng);
-      nodes_[id].inside = inside;
-      nodes_[id].outside = outside;
-    }
+    std::swap(items[lo], items[pick]);
+    const float* vp = x + int64_t(items[lo].second) * d_;
+    for (int t = lo + 1; t < hi; ++t)
+      items[t].first = std::sqrt(sq_dist(vp, x + int64_t(items[t].second) * d_));
+    const int mid = (lo + 1 + hi) / 2;
+    std::nth_element(items.begin() + lo + 1, items.begin() + mid, items.begin() + hi);
+    nodes_[id].radius = items[mid].first;
+    const int inside = build(x, items, lo + 1, mid, rng);
+    const int outside = build(x, items, mid, hi, rng);
+    nodes_[id].inside = inside;
+    nodes_[id].outside = outside;
     return id;
   }
 
-  void search(int id, int q, int want, std::vector<std::pair<float, int>>& heap, float& tau) const {
-    if (id < 0) return;
-    const Node& nd = nodes_[id];
-    const float dd = dist(q, nd.point);
-    if (nd.point != q && dd < tau) {
-      heap.push_back({dd, nd.point});
-      std::push_heap(heap.begin(), heap.end());
-      if (int(heap.size()) > want) {
-        std::pop_heap(heap.begin(), heap.end());
-        heap.pop_back();
-      }
-      if (int(heap.size()) == want) tau = heap.front().first;
+  void offer(int pos, float d2, int want, std::vector<std::pair<float, int>>& heap,
+             float& tau) const {
+    if (d2 >= tau * tau) return;
+    heap.push_back({d2, pos});
+    std::push_heap(heap.begin(), heap.end());
+    if (int(heap.size()) > want) {
+      std::pop_heap(heap.begin(), heap.end());
+      heap.pop_back();
     }
-    if (nd.inside < 0 && nd.outside < 0) return;
+    if (int(heap.size()) == want) tau = std::sqrt(heap.front().first);
+  }
+
+  void search(int id, int self, const float* q, int want, std::vector<std::pair<float, int>>& heap,
+              float& tau) const {
+    const Node& nd = nodes_[id];
+    if (nd.inside < 0) {  // a bucket
+      for (int t = nd.begin; t < nd.end; ++t)
+        if (t != self) offer(t, sq_dist(q, pts_.data() + int64_t(t) * d_), want, heap, tau);
+      return;
+    }
+    const float d2 = sq_dist(q, pts_.data() + int64_t(nd.begin) * d_);
+    if (nd.begin != self) offer(nd.begin, d2, want, heap, tau);
+    const float dd = std::sqrt(d2);
     if (dd < nd.radius) {
-      if (dd - tau <= nd.radius) search(nd.inside, q, want, heap, tau);
-      if (dd + tau >= nd.radius) search(nd.outside, q, want, heap, tau);
+      if (dd - tau <= nd.radius) search(nd.inside, self, q, want, heap, tau);
+      if (dd + tau >= nd.radius) search(nd.outside, self, q, want, heap, tau);
     } else {
-      if (dd + tau >= nd.radius) search(nd.outside, q, want, heap, tau);
-      if (dd - tau <= nd.radius) search(nd.inside, q, want, heap, tau);
+      if (dd + tau >= nd.radius) search(nd.outside, self, q, want, heap, tau);
+      if (dd - tau <= nd.radius) search(nd.inside, self, q, want, heap, tau);
     }
   }
 
-  const float* x_;
   int64_t d_;
-  std::vector<std::pair<float, int>> items_;  // (distance to the current vantage point, row)
   std::vector<Node> nodes_;
-  int root_ = -1;
+  std::vector<int> order_;  // tree position -> row
+  std::vector<float> pts_;  // rows in tree order (n * d)
 };
 
 // Brute force below this many points (the GEMM pass is cheap) or above this many dimensions
@@ -219,11 +238,13 @@ void tsne_neighbours_tree(const Tensor& x, int k, std::vector<int>& idx,
   {
     std::vector<std::pair<float, int>> heap;
     std::vector<std::pair<double, int>> exact;
+    // Queries in tree order: consecutive ones are near each other and walk the same nodes.
 #pragma omp for schedule(dynamic, 64)
-    for (int64_t i = 0; i < n; ++i) {
-      tree.query(int(i), want, heap);
+    for (int pos = 0; pos < int(n); ++pos) {
+      tree.query(pos, want, heap);
       exact.resize(heap.size());
-      for (size_t c = 0; c < heap.size(); ++c) exact[c] = {0.0, heap[c].second};
+      for (size_t c = 0; c < heap.size(); ++c) exact[c] = {0.0, tree.row_at(heap[c].second)};
+      const int64_t i = tree.row_at(pos);
       keep_nearest(x, i, k, exact, idx.data() + i * k, dist2.data() + i * k);
     }
   }

@@ -18,6 +18,7 @@
 #include "core/error.hpp"
 #include "data/dataset.hpp"
 #include "data/matrix_file.hpp"
+#include "runs/run_text.hpp"
 #include "train/run_model.hpp"
 
 namespace aelab::cli {
@@ -36,8 +37,8 @@ Points run_codes(int64_t run_id) {
   Points p;
   p.x = std::move(run.test_codes);
   p.labels = run.dataset->test_labels;
-  p.what = "run " + std::to_string(run_id) + " (" + run.summary.name + ") codes, " +
-           std::to_string(p.x.dim(0)) + " x " + std::to_string(p.x.dim(1));
+  p.what = "run " + std::to_string(run_id) + " (" + runs::printable(run.summary.name) +
+           ") codes, " + std::to_string(p.x.dim(0)) + " x " + std::to_string(p.x.dim(1));
   return p;
 }
 
@@ -85,7 +86,7 @@ void run_kmeans(const KMeansOptions& o) {
                         {"iterations", km.iterations},
                         {"seconds", secs},
                         {"threads", num_threads()}};
-    std::printf("%s\n", o.json ? j.dump().c_str() : j.dump(2).c_str());
+    print_json(j, o.json ? -1 : 2);
     return;
   }
   analysis::ClusterScores sc = analysis::score_clusters(p.labels, km.labels);
@@ -109,7 +110,7 @@ void run_kmeans(const KMeansOptions& o) {
                         {"threads", num_threads()},
                         {"cluster_of_column", sc.match.column_order},
                         {"confusion", rows}};
-    std::printf("%s\n", j.dump().c_str());
+    print_json(j);
     return;
   }
   std::printf("k-means on %s: k = %d, %d restarts\n", p.what.c_str(), o.config.k,

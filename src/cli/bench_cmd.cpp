@@ -249,7 +249,7 @@ void run_bench(const BenchOptions& o) {
     nlohmann::json profiles = nlohmann::json::array();
     for (int threads : o.threads) profiles.push_back(profile_mlp(o, threads, images, !o.json));
     out["mlp_profile"] = profiles;
-    if (o.json) std::printf("%s\n", out.dump().c_str());
+    if (o.json) print_json(out);
     return;
   }
   for (int threads : o.threads) {
@@ -319,7 +319,7 @@ void run_bench(const BenchOptions& o) {
   if (o.wants("disnet") && !o.json)
     std::printf("%-34s %s; GFLOP/s effective (direct-conv FLOPs / time)\n", "  convolutions",
                 models::cnn_conv_algorithms());
-  if (o.json) std::printf("%s\n", out.dump().c_str());
+  if (o.json) print_json(out);
 }
 
 }  // namespace

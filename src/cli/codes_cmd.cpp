@@ -9,6 +9,7 @@
 #include "cli/command_registry.hpp"
 #include "core/error.hpp"
 #include "data/matrix_file.hpp"
+#include "runs/run_text.hpp"
 #include "train/run_model.hpp"
 
 namespace aelab::cli {
@@ -53,7 +54,7 @@ void run_codes_export(const CodesOptions& o) {
   std::fprintf(stderr, "wrote %lld %s codes (L = %lld) of run %lld (%s) to %s%s\n",
                static_cast<long long>(codes.codes.dim(0)), train::split_name(split),
                static_cast<long long>(codes.codes.dim(1)), static_cast<long long>(o.run),
-               run.summary.name.c_str(), o.out.c_str(), also.c_str());
+               runs::printable(run.summary.name).c_str(), o.out.c_str(), also.c_str());
 }
 
 }  // namespace

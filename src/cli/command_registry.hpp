@@ -3,8 +3,10 @@
 // so adding a subcommand touches one file. Commands call library functions only; the window calls
 // the same ones.
 #include <CLI/CLI.hpp>
+#include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace aelab::cli {
@@ -28,6 +30,12 @@ struct GlobalOptions {
         return "";
       },
       "UINT");
+}
+
+// Every --json output: one document on stdout. Text that is not UTF-8 (a run an older aelab named
+// with broken bytes) comes out as U+FFFD instead of failing the whole output.
+inline void print_json(const nlohmann::json& j, int indent = -1) {
+  std::printf("%s\n", j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
 }
 
 using CommandAdder = std::function<void(CLI::App&)>;

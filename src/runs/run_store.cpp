@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <limits>
@@ -990,6 +991,24 @@ void RunStore::add_metrics(int64_t run_id, std::span<const MetricPoint> points) 
   tx.commit();
 }
 
+namespace {
+
+// For the crash test (tests/cli/test_crash.cpp): AELAB_TEST_CHECKPOINT_PAUSE_MS=N makes every
+// checkpoint write say so on stderr and wait N ms inside its transaction, so a kill can land
+// there for certain.
+void pause_inside_checkpoint_write() {
+  static const long ms = [] {
+    const char* v = std::getenv("AELAB_TEST_CHECKPOINT_PAUSE_MS");
+    return v ? std::strtol(v, nullptr, 10) : 0L;
+  }();
+  if (ms <= 0) return;
+  std::fputs("aelab-test: inside a checkpoint write\n", stderr);
+  std::fflush(stderr);
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+}
+
+}  // namespace
+
 void RunStore::record_epoch(int64_t run_id, const EpochRecord& r) {
   std::vector<std::byte> blob;
   if (r.checkpoint) blob = encode_tensors(*r.checkpoint);  // before the lock: it takes a while
@@ -1000,6 +1019,7 @@ void RunStore::record_epoch(int64_t run_id, const EpochRecord& r) {
     if (r.checkpoint_tag.empty()) throw InputError("an epoch checkpoint needs a tag");
     put_blob("checkpoints", run_id, r.checkpoint_tag, "tensors", blob, dump(r.checkpoint_state),
              encoded_checksum(blob));
+    pause_inside_checkpoint_write();
   }
   Stmt s(db_, path_, "UPDATE runs SET message = ?, result_json = ? WHERE id = ?");
   s.bind_text(1, r.message).bind_text(2, dump(r.result)).bind_int(3, run_id);

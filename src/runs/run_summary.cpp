@@ -178,7 +178,9 @@ bool is_finished_classifier(const RunSummary& r) {
 }
 
 bool is_resumable(const RunSummary& r) {
-  return is_autoencoder(r.kind) && is_stopped_early(r.status) && r.last_checkpoint_epoch >= 0;
+  const bool trained =
+      is_autoencoder(r.kind) || r.kind == RunKind::disnet || r.kind == RunKind::classifier;
+  return trained && is_stopped_early(r.status) && r.last_checkpoint_epoch >= 0;
 }
 
 }  // namespace aelab::runs

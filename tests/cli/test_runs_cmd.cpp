@@ -60,6 +60,23 @@ TEST_CASE("aelab runs list, rename and train resume") {
   r = s.aelab("train resume 77");
   CHECK(r.code == 2);
   CHECK(lines(r.err) == 1);
+
+  // A name an older aelab stored with broken bytes and an escape: kmeans --json still prints one
+  // valid document, and its text output does not pass the escape to the terminal.
+  {
+    auto store = aelab::runs::RunStore::open(s.db());
+    REQUIRE(sqlite3_exec(store.handle(),
+                         "UPDATE runs SET name = CAST(X'ff1b5b33316d6f6c64' AS TEXT) WHERE id = 1",
+                         nullptr, nullptr, nullptr) == SQLITE_OK);
+  }
+  Out k = s.aelab("kmeans --run 1 --k 3 --restarts 1 --json");
+  INFO(k.err);
+  REQUIRE(k.code == 0);
+  CHECK(nlohmann::json::parse(k.out)["input"].get<std::string>().find("\\x1b[31mold") !=
+        std::string::npos);
+  k = s.aelab("kmeans --run 1 --k 3 --restarts 1");
+  CHECK(k.code == 0);
+  CHECK(k.out.find('\x1b') == std::string::npos);
 }
 
 TEST_CASE("aelab runs tag and note, shown in runs list and show, text and JSON") {

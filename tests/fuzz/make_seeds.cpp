@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
   // Tensor blobs.
   Tensor a({2, 3});
   for (int64_t i = 0; i < a.numel(); ++i) a[i] = 0.5f * static_cast<float>(i);
-  Tensor s({});
+  Tensor s(Shape{});  // rank 0: one value
   s[0] = 7.0f;
   const auto put_blob = [&](const std::string& name, const runs::NamedTensors& t) {
     const auto b = runs::encode_tensors(t);

@@ -107,7 +107,7 @@ TEST_CASE("without a listener of its own a thread uses the default one", "[runs]
   CHECK(store.get_summary(1).note == "second");
 }
 
-TEST_CASE("a running run cannot be deleted; a finished or orphaned one can", "[runs]") {
+TEST_CASE("a running run cannot be deleted but a finished or orphaned one can", "[runs]") {
   test::TempDir dir;
   auto store = RunStore::open(dir.path / "runs.sqlite");
   const int64_t live = store.create_run(RunKind::ae, "live", {});  // owned by this process

@@ -437,8 +437,8 @@ void CompareView::start_views() {
                [db = ctx_.launch().runs_db, dir = ctx_.launch().data_dir,
                 cache = ctx_.session().datasets(), ids = ids_, spec](train::JobContext& jc) {
                  lower_worker_priority();
-                 const train::DatasetSource src = [&](const std::string& name, int64_t limit) {
-                   return cache->get(name, dir, limit);
+                 const train::DatasetSource src = [&](const train::DatasetRequest& r) {
+                   return cache->get(r, dir);
                  };
                  return report::load_run_views(db, ids, src, spec, &jc);
                });

@@ -170,7 +170,7 @@ RunCodes load_run_codes(DatasetCache& datasets, const std::filesystem::path& run
                         std::unique_ptr<models::Autoencoder>* model, CodesOf codes_of) {
   train::RunModel m = train::load_run_codes(
       runs::RunStore::open(runs_db), run_id,
-      [&](const std::string& name, int64_t limit) { return datasets.get(name, data_dir, limit); });
+      [&](const train::DatasetRequest& r) { return datasets.get(r, data_dir); });
   RunCodes r;
   r.run_id = run_id;
   r.name = m.summary.name;
@@ -596,7 +596,7 @@ void LatentExplorer::export_codes(bool train_split) {
         }
         train::RunModel m = train::load_run_codes(
             runs::RunStore::open(db), run->run_id,
-            [&](const std::string& name, int64_t limit) { return cache->get(name, dir, limit); });
+            [&](const train::DatasetRequest& r) { return cache->get(r, dir); });
         train::write_codes_csv(
             path, train::split_codes(m, train_split ? train::Split::train : train::Split::test));
         return path;

@@ -20,6 +20,8 @@
 #include "runs/run_summary.hpp"
 #include "runs/run_text.hpp"
 #include "train/ae_trainer.hpp"
+#include "train/resume.hpp"
+#include "train/run_model.hpp"
 
 namespace aelab::app {
 
@@ -133,13 +135,13 @@ void RunsBrowser::resume_run(int64_t id) {
                             cache = session.datasets()](train::JobContext& jc) {
         lower_worker_priority();
         jc.report_progress(0, "checking the checkpoint");
-        train::AeTrainConfig cfg;
+        train::ResumeTarget t;
         {
           runs::RunStore store = runs::RunStore::open(db);
-          cfg = train::check_resumable(store, id);  // InputError: why it cannot continue
+          t = train::check_resume(store, id);  // InputError: why it cannot continue
         }
-        auto ds = cache->get(cfg.dataset, dir, cfg.limit);
-        (void)train::resume_autoencoder(id, *ds, db, jc);
+        auto ds = cache->get(t.data, dir);
+        (void)train::resume_run(id, *ds, db, jc);
       });
   ctx_.jobs().add(run->job);
   session.live.push_back(run);
@@ -455,7 +457,9 @@ void RunsBrowser::draw_actions(const runs::RunSummary& r, bool pending) {
       ctx_.show_panel("latent_explorer");
     }
   }
-  if (runs::is_resumable(r)) {
+  // The window follows a resumed autoencoder in the explorer; other kinds resume from the CLI
+  // (aelab train resume ID).
+  if (runs::is_resumable(r) && runs::is_autoencoder(r.kind)) {
     ImGui::SameLine();
     ImGui::BeginDisabled(!resume_available() || write_.running());
     if (ImGui::SmallButton("Resume")) resume_run(r.id);
