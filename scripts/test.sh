@@ -2,9 +2,26 @@
 # Quick start, command 2: install what is missing, build, run the whole test suite (ctest).
 #   bash scripts/test.sh            Release build (assertions on), every test
 #   bash scripts/test.sh --asan     Debug build with AddressSanitizer + UndefinedBehaviorSanitizer
+#   bash scripts/test.sh --tsan     ThreadSanitizer build of the threaded tests only: the Job
+#                                   state machine and publishing, the window's JobSlot / JobList
+#                                   hand-off (test_threads), no suppressions
+# The plain run ends with a ~20 s smoke of each libFuzzer harness (scripts/fuzz.sh --smoke 20;
+# skipped with a message without clang/libFuzzer; AELAB_FUZZ_SMOKE=0 skips it).
 # Further arguments go to ctest (e.g. -R nn: to run one layer's tests).
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 install_missing
+if [ "${1:-}" = "--tsan" ]; then
+  shift
+  build="$AELAB_ROOT/build-tsan"
+  configure_and_build "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAELAB_TSAN=ON -DAELAB_TESTS=ON \
+    -DAELAB_APP=OFF -- test_threads
+  # No suppressions: every thread in test_threads runs aelab code.
+  export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1 second_deadlock_stack=1}"
+  # Run directly (Catch2 reports every case); further arguments are Catch2 test specs.
+  "$build/tests/test_threads" "$@"
+  echo "aelab tests: ThreadSanitizer clean"
+  exit 0
+fi
 if [ "${1:-}" = "--asan" ]; then
   shift
   build="$AELAB_ROOT/build-asan"
@@ -33,3 +50,6 @@ if [ -z "${DISPLAY:-}" ] && command -v Xvfb >/dev/null; then
   fi
 fi
 ctest --output-on-failure --parallel "$(nproc)" "$@"
+if [ $# -eq 0 ] && [ "${AELAB_FUZZ_SMOKE:-1}" != 0 ]; then
+  bash "$AELAB_ROOT/scripts/fuzz.sh" --smoke 20
+fi

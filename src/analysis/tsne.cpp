@@ -2,6 +2,7 @@
 //
 // [SECTION] Validation
 // [SECTION] Neighbours and affinities
+// [SECTION] Vantage-point tree
 // [SECTION] Quadtree (Barnes-Hut)
 // [SECTION] Gradients
 // [SECTION] Optimiser
@@ -50,10 +51,33 @@ void check_perplexity(double perplexity, int64_t n) {
 
 // [SECTION] Neighbours and affinities
 
-// The k nearest neighbours of every row (self excluded), by exact squared distance in double,
-// ties by index. GEMM distances in row blocks pick candidates; the chosen ones are recomputed in
-// double so the binary search sees precise distances.
-void nearest_neighbours(const Tensor& x, int k, std::vector<int>& idx, std::vector<double>& dist2) {
+// A few spare candidates guard against float rounding reordering the k-th neighbour.
+constexpr int kSpareCandidates = 8;
+
+// The exact double squared distances of row i to its candidates; the k nearest (ties by index)
+// go to idx / dist2.
+void keep_nearest(const Tensor& x, int64_t i, int k, std::vector<std::pair<double, int>>& exact,
+                  int* idx, double* dist2) {
+  const int64_t d = x.dim(1);
+  for (auto& [s, j] : exact) {
+    s = 0.0;
+    for (int64_t t = 0; t < d; ++t) {
+      const double diff = double(x.data()[i * d + t]) - double(x.data()[j * d + t]);
+      s += diff * diff;
+    }
+  }
+  std::sort(exact.begin(), exact.end());
+  for (int c = 0; c < k; ++c) {
+    idx[c] = exact[c].second;
+    dist2[c] = exact[c].first;
+  }
+}
+
+}  // namespace
+
+// GEMM distances in row blocks pick candidates; O(N^2 D), for small N or wide codes.
+void tsne_neighbours_brute(const Tensor& x, int k, std::vector<int>& idx,
+                           std::vector<double>& dist2) {
   const int64_t n = x.dim(0), d = x.dim(1);
   const std::vector<float> sq = row_sq_norms(x.data(), n, d);
   idx.resize(size_t(n) * k);
@@ -75,27 +99,164 @@ void nearest_neighbours(const Tensor& x, int k, std::vector<int>& idx, std::vect
         int64_t m = 0;
         for (int64_t j = 0; j < n; ++j)
           if (j != i) cand[m++] = {row[j], int(j)};
-        // A few spare candidates guard against float rounding reordering the k-th neighbour.
-        const int64_t keep = std::min<int64_t>(m, k + 8);
+        const int64_t keep = std::min<int64_t>(m, k + kSpareCandidates);
         std::nth_element(cand.begin(), cand.begin() + (keep - 1), cand.begin() + m);
         std::vector<std::pair<double, int>> exact(keep);
-        for (int64_t c = 0; c < keep; ++c) {
-          const int j = cand[c].second;
-          double s = 0.0;
-          for (int64_t t = 0; t < d; ++t) {
-            const double diff = double(x.data()[i * d + t]) - double(x.data()[j * d + t]);
-            s += diff * diff;
-          }
-          exact[c] = {s, j};
-        }
-        std::sort(exact.begin(), exact.end());
-        for (int c = 0; c < k; ++c) {
-          idx[i * k + c] = exact[c].second;
-          dist2[i * k + c] = exact[c].first;
-        }
+        for (int64_t c = 0; c < keep; ++c) exact[c] = {0.0, cand[c].second};
+        keep_nearest(x, i, k, exact, idx.data() + i * k, dist2.data() + i * k);
       }
     }
   }
+}
+
+// [SECTION] Vantage-point tree
+
+namespace {
+
+// A vantage-point tree over the rows of x (Yianilos 1993, as in bhtsne): each node splits its
+// points by the median distance to a vantage point; a k-NN query descends the near side first
+// and visits the far side only when the ball of the current k-th distance crosses the median.
+// Nodes of at most kLeaf points are buckets scanned in one loop. The rows are copied in tree
+// order, so a node's points and a query's neighbours sit close together in memory.
+class VpTree {
+ public:
+  static constexpr int kLeaf = 16;
+
+  explicit VpTree(const Tensor& x) : d_(x.dim(1)) {
+    const int n = int(x.dim(0));
+    std::vector<std::pair<float, int>> items(n);
+    for (int i = 0; i < n; ++i) items[i] = {0.f, i};
+    nodes_.reserve(size_t(n / kLeaf * 2 + 2));
+    Rng rng(0x5eed);
+    build(x.data(), items, 0, n, rng);
+    order_.resize(n);
+    pts_.resize(size_t(n) * d_);
+    for (int t = 0; t < n; ++t) {
+      order_[t] = items[t].second;
+      std::copy_n(x.data() + int64_t(items[t].second) * d_, d_, pts_.data() + int64_t(t) * d_);
+    }
+  }
+
+  [[nodiscard]] int size() const { return int(order_.size()); }
+  [[nodiscard]] int row_at(int position) const { return order_[position]; }
+
+  // The `want` nearest rows to the row at tree position `pos` (itself excluded), as
+  // (float squared distance, row) pairs in a max-heap.
+  void query(int pos, int want, std::vector<std::pair<float, int>>& heap) const {
+    heap.clear();
+    float tau = std::numeric_limits<float>::infinity();
+    search(0, pos, pts_.data() + int64_t(pos) * d_, want, heap, tau);
+  }
+
+ private:
+  struct Node {
+    int begin = 0, end = 0;  // tree positions; a bucket when inside < 0
+    float radius = 0;        // median distance to the vantage point at position begin
+    int inside = -1, outside = -1;
+  };
+
+  [[nodiscard]] float sq_dist(const float* a, const float* b) const {
+    float s = 0;
+#pragma omp simd reduction(+ : s)
+    for (int64_t t = 0; t < d_; ++t) s += (a[t] - b[t]) * (a[t] - b[t]);
+    return s;
+  }
+
+  // items[lo, hi): (scratch distance, row); returns the node id.
+  int build(const float* x, std::vector<std::pair<float, int>>& items, int lo, int hi, Rng& rng) {
+    const int id = int(nodes_.size());
+    nodes_.push_back({lo, hi});
+    if (hi - lo <= kLeaf) return id;
+    const int pick = lo + int(rng.below(uint64_t(hi - lo)));
+    std::swap(items[lo], items[pick]);
+    const float* vp = x + int64_t(items[lo].second) * d_;
+    for (int t = lo + 1; t < hi; ++t)
+      items[t].first = std::sqrt(sq_dist(vp, x + int64_t(items[t].second) * d_));
+    const int mid = (lo + 1 + hi) / 2;
+    std::nth_element(items.begin() + lo + 1, items.begin() + mid, items.begin() + hi);
+    nodes_[id].radius = items[mid].first;
+    const int inside = build(x, items, lo + 1, mid, rng);
+    const int outside = build(x, items, mid, hi, rng);
+    nodes_[id].inside = inside;
+    nodes_[id].outside = outside;
+    return id;
+  }
+
+  void offer(int pos, float d2, int want, std::vector<std::pair<float, int>>& heap,
+             float& tau) const {
+    if (d2 >= tau * tau) return;
+    heap.push_back({d2, pos});
+    std::push_heap(heap.begin(), heap.end());
+    if (int(heap.size()) > want) {
+      std::pop_heap(heap.begin(), heap.end());
+      heap.pop_back();
+    }
+    if (int(heap.size()) == want) tau = std::sqrt(heap.front().first);
+  }
+
+  void search(int id, int self, const float* q, int want, std::vector<std::pair<float, int>>& heap,
+              float& tau) const {
+    const Node& nd = nodes_[id];
+    if (nd.inside < 0) {  // a bucket
+      for (int t = nd.begin; t < nd.end; ++t)
+        if (t != self) offer(t, sq_dist(q, pts_.data() + int64_t(t) * d_), want, heap, tau);
+      return;
+    }
+    const float d2 = sq_dist(q, pts_.data() + int64_t(nd.begin) * d_);
+    if (nd.begin != self) offer(nd.begin, d2, want, heap, tau);
+    const float dd = std::sqrt(d2);
+    if (dd < nd.radius) {
+      if (dd - tau <= nd.radius) search(nd.inside, self, q, want, heap, tau);
+      if (dd + tau >= nd.radius) search(nd.outside, self, q, want, heap, tau);
+    } else {
+      if (dd + tau >= nd.radius) search(nd.outside, self, q, want, heap, tau);
+      if (dd - tau <= nd.radius) search(nd.inside, self, q, want, heap, tau);
+    }
+  }
+
+  int64_t d_;
+  std::vector<Node> nodes_;
+  std::vector<int> order_;  // tree position -> row
+  std::vector<float> pts_;  // rows in tree order (n * d)
+};
+
+// Brute force below this many points (the GEMM pass is cheap) or above this many dimensions
+// (metric trees prune little there).
+constexpr int64_t kTreeMinPoints = 4096;
+constexpr int64_t kTreeMaxDims = 64;
+
+}  // namespace
+
+void tsne_neighbours_tree(const Tensor& x, int k, std::vector<int>& idx,
+                          std::vector<double>& dist2) {
+  const int64_t n = x.dim(0);
+  idx.resize(size_t(n) * k);
+  dist2.resize(size_t(n) * k);
+  const VpTree tree(x);
+  const int want = int(std::min<int64_t>(n - 1, k + kSpareCandidates));
+#pragma omp parallel
+  {
+    std::vector<std::pair<float, int>> heap;
+    std::vector<std::pair<double, int>> exact;
+    // Queries in tree order: consecutive ones are near each other and walk the same nodes.
+#pragma omp for schedule(dynamic, 64)
+    for (int pos = 0; pos < int(n); ++pos) {
+      tree.query(pos, want, heap);
+      exact.resize(heap.size());
+      for (size_t c = 0; c < heap.size(); ++c) exact[c] = {0.0, tree.row_at(heap[c].second)};
+      const int64_t i = tree.row_at(pos);
+      keep_nearest(x, i, k, exact, idx.data() + i * k, dist2.data() + i * k);
+    }
+  }
+}
+
+namespace {
+
+void nearest_neighbours(const Tensor& x, int k, std::vector<int>& idx, std::vector<double>& dist2) {
+  if (x.dim(0) >= kTreeMinPoints && x.dim(1) <= kTreeMaxDims)
+    tsne_neighbours_tree(x, k, idx, dist2);
+  else
+    tsne_neighbours_brute(x, k, idx, dist2);
 }
 
 }  // namespace
@@ -621,25 +782,80 @@ double knn_label_accuracy(const Tensor& y2d, std::span<const int> labels, int k)
     if (l < 0) throw InputError("k-NN accuracy: negative label");
   const int n_labels = *std::max_element(labels.begin(), labels.end()) + 1;
   const float* y = y2d.data();
+  // A grid of about 2 points per cell over the map's bounding box; each query widens a square ring
+  // of cells until the k-th distance so far is inside every cell not yet visited.
+  float x0 = y[0], x1 = y[0], y0 = y[1], y1 = y[1];
+  for (int64_t i = 0; i < n; ++i) {
+    if (!std::isfinite(y[2 * i]) || !std::isfinite(y[2 * i + 1]))
+      throw InputError("k-NN accuracy: the map holds a NaN or infinite value");
+    x0 = std::min(x0, y[2 * i]);
+    x1 = std::max(x1, y[2 * i]);
+    y0 = std::min(y0, y[2 * i + 1]);
+    y1 = std::max(y1, y[2 * i + 1]);
+  }
+  const int side = int(std::clamp(std::sqrt(double(n) / 2.0), 1.0, 2048.0));
+  const double cw = std::max(double(x1) - x0, 1e-30) / side,
+               ch = std::max(double(y1) - y0, 1e-30) / side;
+  auto cell_x = [&](double v) { return std::clamp(int((v - x0) / cw), 0, side - 1); };
+  auto cell_y = [&](double v) { return std::clamp(int((v - y0) / ch), 0, side - 1); };
+  std::vector<int64_t> start(size_t(side) * side + 1, 0);
+  std::vector<int> members(n);
+  for (int64_t i = 0; i < n; ++i)
+    ++start[size_t(cell_y(y[2 * i + 1])) * side + cell_x(y[2 * i]) + 1];
+  std::partial_sum(start.begin(), start.end(), start.begin());
+  {
+    std::vector<int64_t> fill(start.begin(), start.end() - 1);
+    for (int64_t i = 0; i < n; ++i)
+      members[fill[size_t(cell_y(y[2 * i + 1])) * side + cell_x(y[2 * i])]++] = int(i);
+  }
   int64_t correct = 0;
 #pragma omp parallel reduction(+ : correct)
   {
     std::vector<std::pair<double, int>> heap;  // max-heap of the k nearest so far
     std::vector<int> votes(n_labels);
-#pragma omp for schedule(static)
+    auto offer = [&](int64_t i, int j) {
+      if (j == i) return;
+      const double dx = double(y[2 * i]) - y[2 * j], dy = double(y[2 * i + 1]) - y[2 * j + 1];
+      const std::pair<double, int> c{dx * dx + dy * dy, j};
+      if (int(heap.size()) < k) {
+        heap.push_back(c);
+        std::push_heap(heap.begin(), heap.end());
+      } else if (c < heap.front()) {
+        std::pop_heap(heap.begin(), heap.end());
+        heap.back() = c;
+        std::push_heap(heap.begin(), heap.end());
+      }
+    };
+#pragma omp for schedule(dynamic, 256)
     for (int64_t i = 0; i < n; ++i) {
       heap.clear();
-      for (int64_t j = 0; j < n; ++j) {
-        if (j == i) continue;
-        const double dx = double(y[2 * i]) - y[2 * j], dy = double(y[2 * i + 1]) - y[2 * j + 1];
-        const std::pair<double, int> c{dx * dx + dy * dy, int(j)};
-        if (int(heap.size()) < k) {
-          heap.push_back(c);
-          std::push_heap(heap.begin(), heap.end());
-        } else if (c < heap.front()) {
-          std::pop_heap(heap.begin(), heap.end());
-          heap.back() = c;
-          std::push_heap(heap.begin(), heap.end());
+      const double px = y[2 * i], py = y[2 * i + 1];
+      const int gx = cell_x(px), gy = cell_y(py);
+      for (int r = 0; r < side; ++r) {
+        // Cells at Chebyshev ring distance r from (gx, gy).
+        auto visit = [&](int cx, int cy) {
+          if (cx < 0 || cx >= side || cy < 0 || cy >= side) return;
+          const size_t c = size_t(cy) * side + cx;
+          for (int64_t t = start[c]; t < start[c + 1]; ++t) offer(i, members[size_t(t)]);
+        };
+        if (r == 0) {
+          visit(gx, gy);
+        } else {
+          for (int cx = gx - r; cx <= gx + r; ++cx) {
+            visit(cx, gy - r);
+            visit(cx, gy + r);
+          }
+          for (int cy = gy - r + 1; cy <= gy + r - 1; ++cy) {
+            visit(gx - r, cy);
+            visit(gx + r, cy);
+          }
+        }
+        if (int(heap.size()) == k) {
+          // Every unvisited cell lies at least this far from the point (an equal distance
+          // could still win a tie by index, hence <, not <=).
+          const double reach = std::min({px - (x0 + (gx - r) * cw), (x0 + (gx + r + 1) * cw) - px,
+                                         py - (y0 + (gy - r) * ch), (y0 + (gy + r + 1) * ch) - py});
+          if (heap.front().first < reach * reach) break;
         }
       }
       std::sort_heap(heap.begin(), heap.end());  // nearest first

@@ -1,6 +1,7 @@
 #pragma once
 // t-SNE for the latent-space map: exact-perplexity affinities on the 3 * perplexity nearest
-// neighbours (brute force through GEMM distances), symmetrised sparse P, and a Barnes-Hut
+// neighbours (a vantage-point tree for many low-dimensional points, brute force through GEMM
+// distances otherwise), symmetrised sparse P, and a Barnes-Hut
 // (quadtree) gradient for the 2-D map. Optimisation follows scikit-learn: early exaggeration 12
 // for 250 iterations with momentum 0.5, then momentum 0.8, per-coordinate gains, learning rate
 // "auto" = max(N / 12 / 4, 50). Same seed and thread count -> same map.
@@ -45,7 +46,8 @@ struct TsneResult {
                               std::function<void(double)> progress = {});
 
 // Leave-one-out majority vote of the k nearest neighbours in the map (ties: the label of the
-// nearest neighbour among the tied ones). How well the map keeps digits apart.
+// nearest neighbour among the tied ones; equal distances: the lower index). How well the map keeps
+// digits apart. Neighbours through a uniform grid: O(N k) for 70,000 points.
 [[nodiscard]] double knn_label_accuracy(const Tensor& y2d, std::span<const int> labels, int k = 10);
 [[nodiscard]] double knn_label_accuracy(const Tensor& y2d, std::span<const uint8_t> labels,
                                         int k = 10);
@@ -62,6 +64,14 @@ struct SparseAffinities {
 
 // Conditional p_{j|i} over the k nearest neighbours of each row, sigma per row by binary search
 // so the entropy is log(perplexity). neighbours/cond: (n, k). Squared distances in dist2.
+// The k nearest neighbours of every row of x (self excluded), by exact squared distance in double
+// (dist2), ties by index; idx and dist2 are (n, k). Both give the same answer; tsne() picks the
+// tree for N >= 4096 and D <= 64.
+void tsne_neighbours_brute(const Tensor& x, int k, std::vector<int>& idx,
+                           std::vector<double>& dist2);
+void tsne_neighbours_tree(const Tensor& x, int k, std::vector<int>& idx,
+                          std::vector<double>& dist2);
+
 void tsne_conditional(std::span<const double> dist2, int64_t n, int k, double perplexity,
                       std::vector<double>& cond);
 [[nodiscard]] SparseAffinities tsne_affinities(const Tensor& x, double perplexity);

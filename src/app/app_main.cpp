@@ -50,6 +50,9 @@ void add_window_options(CLI::App& app, WindowOptions& o) {
   app.add_option("--height", o.height, "Window height in pixels")->check(CLI::Range(150, 16384));
   app.add_option("--run", o.run,
                  "Window: show this run (id) in the latent explorer and k-means view");
+  app.add_option("--compare", o.compare,
+                 "Window: tick these runs (ids, comma-separated) for the Compare panel")
+      ->delimiter(',');
   app.add_option("--decoded-png", o.decoded_png,
                  "Window: the latent explorer writes each decoded digit to this PNG (for tests)");
   app.add_option("--train", o.train,
@@ -521,6 +524,7 @@ int run_window(const WindowOptions& opt) {
                  opt.runs_db.empty() ? default_runs_db() : std::filesystem::path(opt.runs_db),
                  opt.run, opt.decoded_png, opt.train, opt.codes_log});
   host.ctx.session().set_runs_db(host.ctx.launch().runs_db);
+  host.ctx.session().compare_runs = opt.compare;
   host.persist = !script.active();
   host.ui_map_path = opt.ui_map;
   host.state_log_path = opt.state_log;

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace aelab::app {
 
@@ -13,9 +14,10 @@ struct WindowOptions {
   std::string screenshot;   // PNG of the last frame (implies --frames 10 if --frames is not given)
   std::string frame_times;  // CSV: frame, cpu_ms
   int width = 1400, height = 900;
-  int64_t run = 0;          // --run: open this run in the explorer / k-means view
-  std::string decoded_png;  // --decoded-png: the explorer writes each decoded digit here
-  std::string train;        // --train "preset=mlp,latent=2,epochs=3": the training panel starts it
+  int64_t run = 0;               // --run: open this run in the explorer / k-means view
+  std::vector<int64_t> compare;  // --compare 3,4,5: these runs ticked for the Compare panel
+  std::string decoded_png;       // --decoded-png: the explorer writes each decoded digit here
+  std::string train;  // --train "preset=mlp,latent=2,epochs=3": the training panel starts it
   double screenshot_every = 0;  // > 0: also write <screenshot stem>-NN.png every this many seconds
   std::string codes_log;        // --codes-log: the explorer appends a JSON line per codes it shows
   std::string split;            // --split: open this panel in a second pane beside --panel

@@ -32,6 +32,19 @@ std::shared_ptr<const data::Dataset> DatasetCache::get(const std::string& name,
   return ds;
 }
 
+std::shared_ptr<const data::Dataset> DatasetCache::get(const train::DatasetRequest& r,
+                                                       const std::filesystem::path& data_dir) {
+  const std::filesystem::path source_dir = train::source_dir_of(r.source);
+  std::lock_guard lock(mutex_);
+  const std::string key = (source_dir.empty() ? data_dir.string() : "source:" + r.source.dir) +
+                          "|" + r.name + "|" + std::to_string(r.limit) + "|" + r.source.hash;
+  auto it = sets_.find(key);
+  if (it != sets_.end()) return it->second;
+  auto ds = std::make_shared<const data::Dataset>(train::load_requested_dataset(r, data_dir));
+  sets_[key] = ds;
+  return ds;
+}
+
 struct Session::Listing {
   std::vector<runs::RunSummary> runs;  // before the job: the job (joined first) writes it
   std::shared_ptr<train::Job> job;

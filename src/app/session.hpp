@@ -20,6 +20,7 @@
 #include "runs/run_store.hpp"
 #include "train/ae_trainer.hpp"
 #include "train/job.hpp"
+#include "train/run_model.hpp"
 
 namespace aelab::app {
 
@@ -34,6 +35,9 @@ class DatasetCache {
   // Any thread. Loads once per (dir, name, limit) and keeps it; InputError as load_dataset.
   std::shared_ptr<const data::Dataset> get(const std::string& name,
                                            const std::filesystem::path& data_dir, int64_t limit);
+  // A stored run's dataset, from the source it recorded (train::load_requested_dataset).
+  std::shared_ptr<const data::Dataset> get(const train::DatasetRequest& request,
+                                           const std::filesystem::path& data_dir);
 
  private:
   std::mutex mutex_;

@@ -11,10 +11,13 @@
 #include "analysis/tsne.hpp"
 #include "cli/command_registry.hpp"
 #include "core/dnnl_context.hpp"
+#include "core/error.hpp"
+#include "data/dataset.hpp"
 #include "models/autoencoder.hpp"
 #include "models/dis_net.hpp"
 #include "nn/gemm_peak.hpp"
 #include "nn/loss.hpp"
+#include "nn/step_profile.hpp"
 #include "train/network_optimizer.hpp"
 
 namespace aelab::cli {
@@ -23,6 +26,9 @@ namespace {
 struct BenchOptions {
   int steps = 60;
   int64_t batch = 256;
+  std::string dataset;  // empty: uniform random images; else batches of its training images
+  bool profile = false;
+  std::vector<int> threads = {1, 2};
   std::vector<std::string> only;  // empty: every figure
   bool json = false;
   [[nodiscard]] bool wants(const std::string& name) const {
@@ -32,20 +38,79 @@ struct BenchOptions {
 
 using Clock = std::chrono::steady_clock;
 
-// Samples/s of full training steps (zero grad, forward, L1, backward, Adam) of the study MLP.
-double mlp_training_samples_per_s(int64_t latent, int64_t batch, int steps) {
-  Rng rng(0);
-  models::Autoencoder ae({"mlp", latent}, rng);
-  Tensor x({batch, 1, 28, 28});
-  for (float& v : x.span()) v = static_cast<float>(rng.uniform());
-  auto opt = train::make_network_optimizer({}, ae.params());
+// Training images for the timed steps: consecutive batches of the first 16,384 training images of
+// a dataset (what bench/reference/torch_train.py reads too), or uniform noise without one.
+struct BenchImages {
+  Tensor images;  // (M, 1, 28, 28)
+  int64_t next = 0;
+  // Copies the next batch into x (N, 1, 28, 28), wrapping around.
+  void fill(Tensor& x) {
+    const int64_t n = x.dim(0), m = images.dim(0) / n;
+    const int64_t b = next++ % m;
+    std::copy_n(images.data() + b * n * 784, n * 784, x.data());
+  }
+};
+
+BenchImages bench_images(const std::string& dataset, int64_t batch) {
+  BenchImages b;
+  if (dataset.empty()) {
+    Rng rng(0);
+    b.images = Tensor({batch, 1, 28, 28});
+    for (float& v : b.images.span()) v = static_cast<float>(rng.uniform());
+    return b;
+  }
+  data::Dataset ds = data::load_dataset(dataset, data_dir());
+  const int64_t m = std::min<int64_t>(ds.train_images.dim(0), 16384);
+  if (m < batch)
+    throw InputError("--dataset " + dataset + " has fewer training images than --batch");
+  b.images =
+      Tensor({m, 1, 28, 28}, std::span<const float>(ds.train_images.data(), size_t(m) * 784));
+  return b;
+}
+
+// One training step of the study MLP (next batch, zero grad, forward, L1, backward, Adam), each
+// part in a profile scope.
+struct MlpStep {
+  Rng rng{0};
+  models::Autoencoder ae;
+  BenchImages& data;
+  Tensor x;
+  std::unique_ptr<optim::Optimizer> opt;
   nn::L1Loss loss;
-  auto step = [&] {
-    ae.zero_grad();
-    loss.forward(ae.forward(x), x);
-    ae.backward(loss.backward());
-    opt->step();
-  };
+  MlpStep(int64_t latent, int64_t batch, BenchImages& images)
+      : ae({"mlp", latent}, rng), data(images), x({batch, 1, 28, 28}) {
+    opt = train::make_network_optimizer({}, ae.params());
+  }
+  void operator()() {
+    {
+      nn::ProfileScope s([] { return std::string("data: next batch (copy)"); });
+      data.fill(x);
+    }
+    {
+      nn::ProfileScope s([] { return std::string("zero grad"); });
+      ae.zero_grad();
+    }
+    const Tensor& y = ae.forward(x);
+    {
+      nn::ProfileScope s([] { return std::string("loss: L1 forward"); });
+      loss.forward(y, x);
+    }
+    const Tensor* dy;
+    {
+      nn::ProfileScope s([] { return std::string("loss: L1 backward"); });
+      dy = &loss.backward();
+    }
+    ae.backward(*dy);
+    {
+      nn::ProfileScope s([] { return std::string("optimiser: Adam step"); });
+      opt->step();
+    }
+  }
+};
+
+// Samples/s of full training steps of the study MLP.
+double mlp_training_samples_per_s(int64_t latent, int64_t batch, int steps, BenchImages& images) {
+  MlpStep step(latent, batch, images);
   for (int i = 0; i < 5; ++i) step();  // primitives built, caches warm
   // Best of three timed blocks: a neighbour's burst of load should not set the figure.
   double best = 1e30;
@@ -77,17 +142,17 @@ double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-// dis_net training steps (BCE on logits) at one thread: samples/s.
-double disnet_samples_per_s(int64_t batch, int steps) {
+// dis_net training steps (BCE on logits, alternate targets 0 and 1): samples/s.
+double disnet_samples_per_s(int64_t batch, int steps, BenchImages& images) {
   Rng rng(0);
   nn::Sequential net = models::build_dis_net(rng);
   net.set_needs_input_grad(false);
   Tensor x({batch, 1, 28, 28}), y({batch, 1});
-  for (float& v : x.span()) v = static_cast<float>(rng.uniform());
   for (int64_t i = 0; i < batch; ++i) y[i] = static_cast<float>(i % 2);
   auto opt = train::make_network_optimizer({}, net.params());
   nn::BCEWithLogitsLoss loss;
   auto step = [&] {
+    images.fill(x);
     net.zero_grad();
     loss.forward(net.forward(x), y);
     net.backward(loss.backward());
@@ -103,7 +168,72 @@ double disnet_samples_per_s(int64_t batch, int steps) {
   return double(batch) * steps / best;
 }
 
+// Where a study-MLP step's time goes, at `threads`: each part in ms per step, % of the step, and a
+// GEMM's achieved GFLOP/s against the in-process GEMM peak.
+nlohmann::json profile_mlp(const BenchOptions& o, int threads, BenchImages& images, bool print) {
+  set_num_threads(threads);
+  const double peak = nn::measure_gemm_peak_gflops(1024, 1024, 1024, 10);
+  MlpStep step(16, o.batch, images);
+  for (int i = 0; i < 5; ++i) step();
+  // Best of three blocks, as the plain figure, so a neighbour's burst does not set the profile.
+  nn::StepProfile best;
+  double best_step = 1e30;
+  for (int rep = 0; rep < 3; ++rep) {
+    nn::StepProfile prof;
+    auto t0 = Clock::now();
+    {
+      nn::ProfileOn on(prof);
+      for (int i = 0; i < o.steps; ++i) step();
+    }
+    const double per_step = seconds_since(t0) / o.steps;
+    if (per_step < best_step) best_step = per_step, best = std::move(prof);
+  }
+  nlohmann::json parts = nlohmann::json::array();
+  if (print)
+    std::printf(
+        "\nstudy MLP L=16 training step, batch %lld, %d thread(s): %.3f ms/step "
+        "(%.0f samples/s), GEMM peak %.1f GFLOP/s\n%-64s %9s %7s %9s %7s\n",
+        static_cast<long long>(o.batch), threads, 1e3 * best_step, o.batch / best_step, peak,
+        "part", "ms/step", "%step", "GFLOP/s", "%peak");
+  double gemm_s = 0, gemm_flops = 0;
+  auto row = [&](const std::string& name, double secs, double flops) {
+    const double ms = 1e3 * secs / o.steps;
+    const double gf = flops > 0 ? flops / secs / 1e9 : 0;
+    nlohmann::json j = {{"part", name}, {"ms_per_step", ms}, {"share", ms / (1e3 * best_step)}};
+    if (flops > 0) j["gflops"] = gf, j["ratio_to_peak"] = gf / peak;
+    parts.push_back(j);
+    if (!print) return;
+    if (flops > 0)
+      std::printf("%-64s %9.3f %6.1f%% %9.1f %6.1f%%\n", name.c_str(), ms,
+                  100 * ms / (1e3 * best_step), gf, 100 * gf / peak);
+    else
+      std::printf("%-64s %9.3f %6.1f%%\n", name.c_str(), ms, 100 * ms / (1e3 * best_step));
+  };
+  for (const nn::ProfileEntry& e : best.entries()) {
+    row(e.name, e.seconds, e.flops);
+    if (e.flops > 0) gemm_s += e.seconds, gemm_flops += e.flops;
+  }
+  const double untimed = best_step * o.steps - best.total_seconds();
+  row("untimed (reshape, flatten, profiler, dispatch)", std::max(0.0, untimed), 0);
+  if (print)
+    std::printf("%-64s %9.3f %6.1f%% %9.1f %6.1f%%\n", "all GEMMs", 1e3 * gemm_s / o.steps,
+                100 * gemm_s / (best_step * o.steps), gemm_flops / gemm_s / 1e9,
+                100 * gemm_flops / gemm_s / 1e9 / peak);
+  return {{"threads", threads},
+          {"batch", o.batch},
+          {"ms_per_step", 1e3 * best_step},
+          {"gemm_peak_gflops", peak},
+          {"gemm_share", gemm_s / (best_step * o.steps)},
+          {"gemm_gflops", gemm_flops / gemm_s / 1e9},
+          {"parts", parts}};
+}
+
 void run_bench(const BenchOptions& o) {
+  for (int t : o.threads)
+    if (t < 1 || t > 256)
+      throw InputError("--threads: " + std::to_string(t) + " is not in [1, 256]");
+  if (o.batch < 1 || o.steps < 1) throw InputError("--batch and --steps must be at least 1");
+  BenchImages images = bench_images(o.dataset, o.batch);
   nlohmann::json out;
   out["machine"] = {{"cores", num_threads()}};
   // Forward FLOPs of one sample; a training step does three GEMMs per layer (forward, backward
@@ -114,11 +244,19 @@ void run_bench(const BenchOptions& o) {
   if (!o.json)
     std::printf("%-34s %12s %12s %12s %8s\n", "figure", "samples/s", "GFLOP/s", "peak GF/s",
                 "ratio");
-  for (int threads : {1, 2}) {
+  out["data"] = o.dataset.empty() ? "uniform noise" : o.dataset + " training images";
+  if (o.profile) {
+    nlohmann::json profiles = nlohmann::json::array();
+    for (int threads : o.threads) profiles.push_back(profile_mlp(o, threads, images, !o.json));
+    out["mlp_profile"] = profiles;
+    if (o.json) print_json(out);
+    return;
+  }
+  for (int threads : o.threads) {
     if (!o.wants("mlp")) break;
     set_num_threads(threads);
     double peak = nn::measure_gemm_peak_gflops(1024, 1024, 1024, 10);
-    double sps = mlp_training_samples_per_s(16, o.batch, o.steps);
+    double sps = mlp_training_samples_per_s(16, o.batch, o.steps, images);
     double gflops = sps * flops_per_sample / 1e9;
     std::string key = "mlp_train_t" + std::to_string(threads);
     out[key] = {{"threads", threads}, {"batch", o.batch},         {"samples_per_s", sps},
@@ -157,30 +295,31 @@ void run_bench(const BenchOptions& o) {
       std::printf("%-34s %12.2f s   10-NN accuracy %.3f\n", "t-SNE 7996x16, perplexity 30", secs,
                   knn);
   }
-  if (o.wants("disnet")) {
-    set_num_threads(1);
-    double sps = disnet_samples_per_s(128, std::max(5, o.steps / 6));
+  for (int threads : o.threads) {
+    if (!o.wants("disnet")) break;
+    set_num_threads(threads);
+    double sps = disnet_samples_per_s(128, std::max(5, o.steps / 6), images);
     double peak = nn::measure_gemm_peak_gflops(1024, 1024, 1024, 10);
     // Effective GFLOP/s: the direct convolution's FLOPs over the time taken, whatever algorithm
     // ran (Winograd does fewer multiplies, so this can pass the GEMM peak).
     double gflops = sps * 3.0 * models::cnn_forward_flops_per_sample(1) / 1e9;
     const char* algorithms = models::cnn_conv_algorithms();
-    out["disnet_train_t1"] = {{"threads", 1},
-                              {"batch", 128},
-                              {"samples_per_s", sps},
-                              {"conv_algorithms", algorithms},
-                              {"gflops", gflops},
-                              {"effective_gflops", gflops},
-                              {"gemm_peak_gflops", peak},
-                              {"ratio_to_peak", gflops / peak}};
+    out["disnet_train_t" + std::to_string(threads)] = {{"threads", threads},
+                                                       {"batch", 128},
+                                                       {"samples_per_s", sps},
+                                                       {"conv_algorithms", algorithms},
+                                                       {"effective_gflops", gflops},
+                                                       {"gemm_peak_gflops", peak},
+                                                       {"ratio_to_peak", gflops / peak}};
     if (!o.json)
-      std::printf(
-          "%-34s %12.0f %12.1f %12.1f %7.1f%%\n"
-          "%-34s %s; GFLOP/s effective (direct-conv FLOPs / time)\n",
-          "dis_net train, 1 thread", sps, gflops, peak, 100 * gflops / peak, "  convolutions",
-          algorithms);
+      std::printf("%-34s %12.0f %12.1f %12.1f %7.1f%%\n",
+                  ("dis_net train, " + std::to_string(threads) + " thread(s)").c_str(), sps, gflops,
+                  peak, 100 * gflops / peak);
   }
-  if (o.json) std::printf("%s\n", out.dump().c_str());
+  if (o.wants("disnet") && !o.json)
+    std::printf("%-34s %s; GFLOP/s effective (direct-conv FLOPs / time)\n", "  convolutions",
+                models::cnn_conv_algorithms());
+  if (o.json) print_json(out);
 }
 
 }  // namespace
@@ -195,6 +334,14 @@ AELAB_REGISTER_COMMANDS(90) {
       ->add_option("--only", o->only, "Figures to measure: mlp, kmeans, tsne, disnet (default all)")
       ->delimiter(',');
   bench->add_flag("--json", o->json, "One JSON object");
+  bench->add_option("--dataset", o->dataset,
+                    "Train on batches of this dataset's training images (default: noise)");
+  bench->add_option("--threads", o->threads, "Thread counts for the MLP figures")
+      ->delimiter(',')
+      ->capture_default_str();
+  bench->add_flag("--profile", o->profile,
+                  "Where a study-MLP training step's time goes (each GEMM, element-wise passes, "
+                  "loss, optimiser, data), per thread count");
   bench->callback([o] { run_bench(*o); });
 }
 

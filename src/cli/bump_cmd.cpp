@@ -103,7 +103,7 @@ void run_trajectory(const BumpOptions& o) {
     j["g"] = std::move(g);
     j["loss"] = std::move(loss);
     j["state"] = std::move(state);
-    std::printf("%s\n", j.dump().c_str());
+    print_json(j);
     return;
   }
   std::printf(
@@ -149,7 +149,7 @@ void run_escape_height(const BumpOptions& o) {
                         {"escapes_none", r.escapes_none},
                         {"simulations", r.simulations}};
     if (!r.note.empty()) j["note"] = r.note;
-    std::printf("%s\n", j.dump().c_str());
+    print_json(j);
     return;
   }
   if (r.escapes_none || r.escapes_all) {

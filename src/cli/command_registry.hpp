@@ -3,8 +3,10 @@
 // so adding a subcommand touches one file. Commands call library functions only; the window calls
 // the same ones.
 #include <CLI/CLI.hpp>
+#include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace aelab::cli {
@@ -18,6 +20,23 @@ struct GlobalOptions {
 // The data directory and run store in force (flags, then environment, then XDG defaults).
 [[nodiscard]] std::filesystem::path data_dir();
 [[nodiscard]] std::filesystem::path runs_db();
+
+// For unsigned options such as seeds: only digits, since CLI11 would turn "-1" into 2^64 - 1.
+[[nodiscard]] inline CLI::Validator whole_number_at_least_0() {
+  return CLI::Validator(
+      [](std::string& s) -> std::string {
+        if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos)
+          return "must be a whole number >= 0, got '" + s + "'";
+        return "";
+      },
+      "UINT");
+}
+
+// Every --json output: one document on stdout. Text that is not UTF-8 (a run an older aelab named
+// with broken bytes) comes out as U+FFFD instead of failing the whole output.
+inline void print_json(const nlohmann::json& j, int indent = -1) {
+  std::printf("%s\n", j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+}
 
 using CommandAdder = std::function<void(CLI::App&)>;
 struct RegisterCommands {

@@ -13,6 +13,7 @@
 #include "data/dataset.hpp"
 #include "report/compare.hpp"
 #include "runs/run_store.hpp"
+#include "train/run_model.hpp"
 
 namespace aelab::cli {
 namespace {
@@ -52,16 +53,18 @@ void run_compare(const CompareOptions& o) {
   if (o.scale < 1 || o.scale > 16) throw InputError("--scale must be between 1 and 16");
   if (o.threads < 0) throw InputError("--threads must be >= 0 (0 = all cores)");
   set_num_threads(o.threads);
-  std::string dataset = o.dataset;
-  if (dataset.empty()) {
+  data::Dataset ds;
+  if (o.dataset.empty()) {  // the first run's, from where it recorded reading it
     runs::RunStore store = runs::RunStore::open(runs_db());
     if (!store.has_run(o.runs.front()))
       throw InputError("there is no run " + std::to_string(o.runs.front()) +
                        " (see aelab runs list)");
-    dataset =
-        store.get_run(o.runs.front()).config.value("dataset", std::string(data::kDefaultDataset));
+    ds = train::load_requested_dataset(
+        train::dataset_request(o.runs.front(), store.get_summary(o.runs.front()).config, 0),
+        data_dir());
+  } else {
+    ds = data::load_dataset(o.dataset, data_dir());
   }
-  data::Dataset ds = data::load_dataset(dataset, data_dir());
   report::Comparison c = report::compare_runs(runs_db(), o.runs, ds, o.disnet, o.judge, o.digits);
   if (!o.png.empty()) write_strip_png(c, o.png, o.scale);
   if (!o.csv.empty())
@@ -69,7 +72,7 @@ void run_compare(const CompareOptions& o) {
   if (!o.markdown.empty())
     report::write_table(o.markdown, report::comparison_table(c), report::TableFormat::markdown);
   if (o.json) {
-    std::printf("%s\n", report::to_json(c).dump().c_str());
+    print_json(report::to_json(c));
   } else {
     std::printf("%s\n", report::format_table(c).c_str());
     if (!o.png.empty())

@@ -5,10 +5,14 @@
 #include <cstdlib>
 #include <exception>
 #include <map>
+#include <nlohmann/json.hpp>
+#include <string>
 
 #include "cli/command_registry.hpp"
+#include "cli/exit_codes.hpp"
 #include "core/error.hpp"
 #include "core/paths.hpp"
+#include "runs/store_wait.hpp"
 
 #ifdef AELAB_HAS_APP
 #include "app/app_main.hpp"
@@ -89,6 +93,16 @@ int main(int argc, char** argv) {
     for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
       headless |= sub->check_name(argv[i]);
   choose_openmp_wait_policy(argc, argv, headless);
+  // A command that waits for a busy run store says so on a terminal (one line, overwritten; a
+  // training shows it in its progress line instead).
+  if (isatty(STDERR_FILENO))
+    runs::set_default_store_wait_listener([](const runs::StoreWait& w) {
+      if (w.done)
+        std::fputs("\r\033[K", stderr);
+      else
+        std::fprintf(stderr, "\raelab: %s\033[K", runs::store_wait_text(w).c_str());
+      std::fflush(stderr);
+    });
   try {
     app.parse(argc, argv);
 #ifdef AELAB_HAS_APP
@@ -103,14 +117,18 @@ int main(int argc, char** argv) {
       return 0;
     }
 #endif
+  } catch (const CLI::Success& e) {
+    return app.exit(e);  // --help, --version: printed to stdout, exit 0
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    return cli::report_error(cli::ErrorKind::parse, e.what(), cli::command_path(app));
   } catch (const InputError& e) {
-    std::fprintf(stderr, "aelab: %s\n", e.what());
-    return 2;
+    return cli::report_error(cli::ErrorKind::input, e.what());
+  } catch (const nlohmann::json::exception& e) {
+    // JSON only ever comes from outside (preset files, flags, rows of the run store); the readers
+    // turn what they check into InputError, the rest is still the input's fault.
+    return cli::report_error(cli::ErrorKind::input, std::string("malformed JSON: ") + e.what());
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "aelab: error: %s\n", e.what());
-    return 1;
+    return cli::report_error(cli::ErrorKind::unexpected, e.what());
   }
   return 0;
 }

@@ -15,7 +15,7 @@ void list_presets(bool json) {
     for (const train::Preset& p : train::presets())
       all.push_back(
           {{"name", p.name}, {"title", p.title}, {"group", p.group}, {"config", p.config}});
-    std::printf("%s\n", all.dump().c_str());
+    print_json(all);
     return;
   }
   size_t w = 4;

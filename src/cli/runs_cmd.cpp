@@ -1,4 +1,6 @@
-// aelab runs list | show ID | rename ID NAME | delete ID: the run store from the command line.
+// aelab runs list | show ID | rename ID NAME | tag ID TAG... | note ID TEXT | delete ID: the run
+// store from the command line.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -6,6 +8,7 @@
 #include <string>
 
 #include "cli/command_registry.hpp"
+#include "core/error.hpp"
 #include "runs/run_store.hpp"
 #include "runs/run_summary.hpp"
 #include "runs/run_text.hpp"
@@ -14,19 +17,15 @@ namespace aelab::cli {
 
 namespace {
 
-runs::RunStore open_store() {
+// list and show only read: they work on a store they cannot write (a read-only directory).
+runs::RunStore open_store(runs::OpenMode mode = runs::OpenMode::write) {
   const auto& g = global_options();
-  return runs::RunStore::open(runs::resolve_runs_db(g.runs_db, g.data_dir));
+  return runs::RunStore::open(runs::resolve_runs_db(g.runs_db, g.data_dir), mode);
 }
 
 // JSON has no NaN: a diverged loss prints as null.
 nlohmann::json number(double v) {
   return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json();
-}
-
-// Stored text that is not UTF-8 (an old row) must not make the whole output fail.
-std::string dump(const nlohmann::json& j) {
-  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 // summary_line's fields, with the stored row's message, times and result.
@@ -68,23 +67,27 @@ SeriesStats stats_of(const runs::MetricSeries& s) {
 }
 
 void run_list(bool json) {
-  auto store = open_store();
+  auto store = open_store(runs::OpenMode::read);
   auto all = store.list_runs();
   if (json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& r : all) out.push_back(summary_json(r));
-    std::printf("%s\n", dump(out).c_str());
+    print_json(out, 2);
     return;
   }
   if (all.empty()) {
     std::printf("no runs in %s\n", store.path().c_str());
     return;
   }
-  for (const auto& r : all) std::printf("%s\n", runs::summary_line(r).c_str());
+  for (const auto& r : all) {
+    const std::string note = runs::note_preview(r, 40);
+    std::printf("%s%s\n", runs::summary_line(r).c_str(),
+                note.empty() ? "" : ("  note: " + note).c_str());
+  }
 }
 
 void run_show(int64_t id, bool json, bool series) {
-  auto store = open_store();
+  auto store = open_store(runs::OpenMode::read);
   auto rec = store.get_run(id);
   auto ckpts = store.list_checkpoints(id);
   auto arts = store.list_artefacts(id);
@@ -117,7 +120,7 @@ void run_show(int64_t id, bool json, bool series) {
     };
     j["checkpoints"] = blobs(ckpts);
     j["artefacts"] = blobs(arts);
-    std::printf("%s\n", dump(j).c_str());
+    print_json(j, 2);
     return;
   }
   const auto& r = rec.summary;
@@ -126,6 +129,8 @@ void run_show(int64_t id, bool json, bool series) {
               runs::is_resumable(r) ? "  (resumable: aelab train resume ID)" : "");
   std::printf("created  %s UTC\n", r.created_at.c_str());
   if (!r.finished_at.empty()) std::printf("finished %s UTC\n", r.finished_at.c_str());
+  if (!r.tags.empty()) std::printf("tags     %s\n", runs::tags_text(r).c_str());
+  if (!r.note.empty()) std::printf("note     %s\n", runs::printable(r.note).c_str());
   const auto replace = nlohmann::json::error_handler_t::replace;
   std::printf("config   %s\n", runs::printable(rec.config.dump(-1, ' ', false, replace)).c_str());
   std::printf("result   %s\n", runs::printable(r.result.dump(-1, ' ', false, replace)).c_str());
@@ -165,10 +170,37 @@ void run_rename(int64_t id, const std::string& name) {
               runs::printable(name).c_str());
 }
 
+void run_tag(int64_t id, const std::vector<std::string>& tags, bool remove) {
+  for (const auto& t : tags) runs::validate_tag(t);  // all refused before any is written
+  auto store = open_store();
+  const runs::RunSummary before = store.get_summary(id);  // InputError (exit 2): no such run
+  if (remove) {
+    for (const auto& t : tags)
+      if (std::find(before.tags.begin(), before.tags.end(), t) == before.tags.end())
+        throw InputError(
+            "run " + std::to_string(id) + " has no tag '" + runs::printable(t) +
+            "' (its tags: " + (before.tags.empty() ? "none" : runs::tags_text(before)) + ")");
+    for (const auto& t : tags) (void)store.remove_tag(id, t);
+  } else {
+    for (const auto& t : tags) store.add_tag(id, t);
+  }
+  const runs::RunSummary after = store.get_summary(id);
+  std::printf("run %lld tags: %s\n", static_cast<long long>(id),
+              after.tags.empty() ? "none" : runs::tags_text(after).c_str());
+}
+
+void run_note(int64_t id, const std::string& note) {
+  auto store = open_store();
+  store.set_note(id, note);
+  std::printf(note.empty() ? "run %lld: note cleared\n" : "run %lld: note set\n",
+              static_cast<long long>(id));
+}
+
 }  // namespace
 
 AELAB_REGISTER_COMMANDS(80) {
-  CLI::App* runs = app.add_subcommand("runs", "The run store: list, show, rename and delete runs");
+  CLI::App* runs =
+      app.add_subcommand("runs", "The run store: list, show, rename, tag, note and delete runs");
   runs->require_subcommand(1);
 
   auto list_json = std::make_shared<bool>(false);
@@ -197,6 +229,32 @@ AELAB_REGISTER_COMMANDS(80) {
   ren_cmd->add_option("ID", ren->id, "Run id")->required();
   ren_cmd->add_option("NAME", ren->name, "New name (UTF-8, no control characters)")->required();
   ren_cmd->callback([ren] { run_rename(ren->id, ren->name); });
+
+  struct TagOptions {
+    int64_t id = 0;
+    std::vector<std::string> tags;
+    bool remove = false;
+  };
+  auto tag = std::make_shared<TagOptions>();
+  CLI::App* tag_cmd = runs->add_subcommand("tag", "Add tags to a run (or remove them)");
+  tag_cmd->add_option("ID", tag->id, "Run id")->required();
+  tag_cmd
+      ->add_option("TAG", tag->tags,
+                   "Tags (one word each: no spaces, commas or control "
+                   "characters)")
+      ->required();
+  tag_cmd->add_flag("--remove", tag->remove, "Remove these tags instead");
+  tag_cmd->callback([tag] { run_tag(tag->id, tag->tags, tag->remove); });
+
+  struct NoteOptions {
+    int64_t id = 0;
+    std::string text;
+  };
+  auto note = std::make_shared<NoteOptions>();
+  CLI::App* note_cmd = runs->add_subcommand("note", "Set a run's note ('' clears it)");
+  note_cmd->add_option("ID", note->id, "Run id")->required();
+  note_cmd->add_option("TEXT", note->text, "The note (UTF-8; newlines allowed)")->required();
+  note_cmd->callback([note] { run_note(note->id, note->text); });
 
   auto del_id = std::make_shared<int64_t>(0);
   CLI::App* del = runs->add_subcommand("delete", "Delete a run with its metrics and checkpoints");

@@ -21,7 +21,7 @@ void run_score(const ScoreOptions& o) {
   train::DisNetScores s =
       train::score_test_digits(store, o.request, train::datasets_from(data_dir()));
   if (o.json)
-    std::printf("%s\n", train::to_json(s, o.per_digit).dump().c_str());
+    print_json(train::to_json(s, o.per_digit));
   else
     std::printf("%s\n", train::format_scores(s).c_str());
 }

@@ -12,6 +12,8 @@
 #include "train/classifier_trainer.hpp"
 #include "train/disnet_trainer.hpp"
 #include "train/presets.hpp"
+#include "train/resume.hpp"
+#include "train/run_checkpoint.hpp"
 
 namespace aelab::cli {
 namespace {
@@ -24,7 +26,7 @@ struct TrainAeOptions {
 
 void print_ae_result(const train::AeTrainConfig& config, const train::AeResult& result, bool json) {
   if (json) {
-    std::printf("%s\n", result.to_json().dump().c_str());
+    print_json(result.to_json());
     return;
   }
   std::printf("run %lld  %s  test L1 %.5f per pixel  (MSE %.5f)\n",
@@ -50,17 +52,53 @@ void print_ae_result(const train::AeTrainConfig& config, const train::AeResult& 
         result.recon_variation);
 }
 
+void print_disnet_result(const train::DisNetResult& result, const std::string& name, bool json) {
+  if (json) {
+    print_json(result.to_json());
+    return;
+  }
+  std::printf("run %lld  %s  test accuracy %.2f %% (clear %.2f %%, blurred %.2f %%)\n",
+              static_cast<long long>(result.run_id), name.c_str(), 100 * result.test_accuracy,
+              100 * result.clear_accuracy, 100 * result.blurred_accuracy);
+  std::printf("mean clear score: %.4f on clear test digits, %.4f on blurred ones\n",
+              result.clear_score_mean, result.blurred_score_mean);
+  std::printf("%d epochs in %.1f s, %.0f images/s (clear + blurred)\n", result.epochs_done,
+              result.train_seconds, result.samples_per_s);
+}
+
+void print_classifier_result(const train::ClassifierResult& result, bool json) {
+  if (json) {
+    print_json(result.to_json());
+    return;
+  }
+  std::printf("run %lld  classifier (judge)  test accuracy %.2f %% on clear test digits\n",
+              static_cast<long long>(result.run_id), 100 * result.test_accuracy);
+  std::printf("%d epochs in %.1f s, %.0f samples/s\n", result.epochs_done, result.train_seconds,
+              result.samples_per_s);
+}
+
+// The dataset a training names, loaded, with where it came from recorded in `source`. Both
+// splits must hold images (InputError otherwise, before any run is recorded).
+data::Dataset load_training_data(const std::string& name, const std::string& source_dir,
+                                 int64_t limit, train::DataSource& source) {
+  data::Dataset ds = data::load_dataset(name, data_dir(), source_dir, limit);
+  train::require_both_splits(ds);
+  source = train::describe_data_source(name, data_dir(), source_dir);
+  return ds;
+}
+
 void run_train_ae(const TrainAeOptions& o) {
-  train::validate(o.config);            // refuse bad settings before loading anything
-  if (train::is_adversarial(o.config))  // and a missing dis_net (InputError with the command)
-    (void)train::resolve_disnet_run(runs::RunStore::open(runs_db()), o.config.disnet_run);
-  data::Dataset ds = data::load_dataset(o.config.dataset, data_dir(), o.source_dir, o.config.limit);
+  train::AeTrainConfig config = o.config;
+  train::validate(config);            // refuse bad settings before loading anything
+  if (train::is_adversarial(config))  // and a missing dis_net (InputError with the command)
+    (void)train::resolve_disnet_run(runs::RunStore::open(runs_db()), config.disnet_run);
+  data::Dataset ds = load_training_data(config.dataset, o.source_dir, config.limit, config.source);
   train::AeResult result;
-  train::Job job("train " + train::default_run_name(o.config), [&](train::JobContext& ctx) {
-    result = train::train_autoencoder(o.config, ds, runs_db(), ctx);
+  train::Job job("train " + train::default_run_name(config), [&](train::JobContext& ctx) {
+    result = train::train_autoencoder(config, ds, runs_db(), ctx);
   });
   run_job_in_terminal(job, o.json);
-  print_ae_result(o.config, result, o.json);
+  print_ae_result(config, result, o.json);
 }
 
 struct ResumeOptions {
@@ -71,15 +109,22 @@ struct ResumeOptions {
 
 void run_train_resume(const ResumeOptions& o) {
   // Refused in one line before the dataset is loaded: unknown, finished, running, diverged runs.
-  const train::AeTrainConfig config =
-      train::check_resumable(runs::RunStore::open(runs_db()), o.run_id);
-  data::Dataset ds = data::load_dataset(config.dataset, data_dir(), o.source_dir, config.limit);
-  train::AeResult result;
+  const train::ResumeTarget t = train::check_resume(runs::RunStore::open(runs_db()), o.run_id);
+  // From where the run recorded reading it, unless --data names where the files are now.
+  data::Dataset ds = o.source_dir.empty()
+                         ? train::load_requested_dataset(t.data, data_dir())
+                         : data::load_dataset(t.data.name, data_dir(), o.source_dir, t.data.limit);
+  train::ResumedRun r;
   train::Job job("resume run " + std::to_string(o.run_id), [&](train::JobContext& ctx) {
-    result = train::resume_autoencoder(o.run_id, ds, runs_db(), ctx);
+    r = train::resume_run(o.run_id, ds, runs_db(), ctx);
   });
   run_job_in_terminal(job, o.json);
-  print_ae_result(config, result, o.json);
+  if (r.kind == runs::RunKind::disnet)
+    print_disnet_result(r.disnet, t.summary.name, o.json);
+  else if (r.kind == runs::RunKind::classifier)
+    print_classifier_result(r.classifier, o.json);
+  else
+    print_ae_result(train::ae_config_from_json(t.summary.config), r.ae, o.json);
 }
 
 struct TrainDisNetOptions {
@@ -89,25 +134,15 @@ struct TrainDisNetOptions {
 };
 
 void run_train_disnet(const TrainDisNetOptions& o) {
-  train::validate(o.config);
-  data::Dataset ds = data::load_dataset(o.config.dataset, data_dir(), o.source_dir, o.config.limit);
+  train::DisNetConfig config = o.config;
+  train::validate(config);
+  data::Dataset ds = load_training_data(config.dataset, o.source_dir, config.limit, config.source);
   train::DisNetResult result;
-  train::Job job("train " + train::default_run_name(o.config), [&](train::JobContext& ctx) {
-    result = train::train_disnet(o.config, ds, runs_db(), ctx);
+  train::Job job("train " + train::default_run_name(config), [&](train::JobContext& ctx) {
+    result = train::train_disnet(config, ds, runs_db(), ctx);
   });
   run_job_in_terminal(job, o.json);
-  if (o.json) {
-    std::printf("%s\n", result.to_json().dump().c_str());
-    return;
-  }
-  std::printf("run %lld  %s  test accuracy %.2f %% (clear %.2f %%, blurred %.2f %%)\n",
-              static_cast<long long>(result.run_id), train::default_run_name(o.config).c_str(),
-              100 * result.test_accuracy, 100 * result.clear_accuracy,
-              100 * result.blurred_accuracy);
-  std::printf("mean clear score: %.4f on clear test digits, %.4f on blurred ones\n",
-              result.clear_score_mean, result.blurred_score_mean);
-  std::printf("%d epochs in %.1f s, %.0f images/s (clear + blurred)\n", result.epochs_done,
-              result.train_seconds, result.samples_per_s);
+  print_disnet_result(result, train::default_run_name(config), o.json);
 }
 
 struct TrainClassifierOptions {
@@ -117,21 +152,15 @@ struct TrainClassifierOptions {
 };
 
 void run_train_classifier(const TrainClassifierOptions& o) {
-  train::validate(o.config);
-  data::Dataset ds = data::load_dataset(o.config.dataset, data_dir(), o.source_dir, o.config.limit);
+  train::ClassifierConfig config = o.config;
+  train::validate(config);
+  data::Dataset ds = load_training_data(config.dataset, o.source_dir, config.limit, config.source);
   train::ClassifierResult result;
   train::Job job("train classifier", [&](train::JobContext& ctx) {
-    result = train::train_classifier(o.config, ds, runs_db(), ctx);
+    result = train::train_classifier(config, ds, runs_db(), ctx);
   });
   run_job_in_terminal(job, o.json);
-  if (o.json) {
-    std::printf("%s\n", result.to_json().dump().c_str());
-    return;
-  }
-  std::printf("run %lld  classifier (judge)  test accuracy %.2f %% on clear test digits\n",
-              static_cast<long long>(result.run_id), 100 * result.test_accuracy);
-  std::printf("%d epochs in %.1f s, %.0f samples/s\n", result.epochs_done, result.train_seconds,
-              result.samples_per_s);
+  print_classifier_result(result, o.json);
 }
 
 }  // namespace
@@ -161,7 +190,7 @@ AELAB_REGISTER_COMMANDS(20) {
   ae->add_option("--optimizer", c.optimizer.name,
                  "sgd|momentum|nesterov|adagrad|rmsprop|adam|adamw|amsgrad")
       ->capture_default_str();
-  ae->add_option("--seed", c.seed)->capture_default_str();
+  ae->add_option("--seed", c.seed)->check(whole_number_at_least_0())->capture_default_str();
   ae->add_option("--threads", c.threads, "oneDNN/OpenMP threads (0 = all cores)")
       ->capture_default_str();
   ae->add_option("--dataset", c.dataset, "mnist-10k | fashion | mnist")->capture_default_str();
@@ -193,15 +222,20 @@ AELAB_REGISTER_COMMANDS(20) {
   ae->add_option("--clusters", c.clusters, "Clusters of the refinement")->capture_default_str();
   ae->add_option("--cluster-weight", c.cluster_weight, "Weight of the refinement's KL term, > 0")
       ->capture_default_str();
+  ae->add_option("--checkpoint-seconds", c.checkpoint_seconds,
+                 "Store a checkpoint within an epoch at most this often (0 = after every step)")
+      ->capture_default_str();
   ae->add_flag("--json", o->json, "Print one JSON object with the result on the last line");
   ae->callback([o] { run_train_ae(*o); });
 
   auto r = std::make_shared<ResumeOptions>();
   auto* resume = train->add_subcommand(
-      "resume", "Continue a cancelled or interrupted autoencoder run from its last epoch");
+      "resume",
+      "Continue a cancelled or interrupted run (ae, adv_ae, disnet, classifier) from its last "
+      "checkpoint");
   resume->add_option("ID", r->run_id, "Run id (see `aelab runs list`)")->required();
   resume->add_option("--data", r->source_dir,
-                     "Directory with the four IDX files (for a run on --dataset mnist)");
+                     "Where the run's IDX files are now (default: the directory it recorded)");
   resume->add_flag("--json", r->json, "Print one JSON object with the result on the last line");
   resume->callback([r] { run_train_resume(*r); });
 
@@ -215,7 +249,7 @@ AELAB_REGISTER_COMMANDS(20) {
   dis->add_option("--batch", dc.batch, "Images per step, half clear and half blurred")
       ->capture_default_str();
   dis->add_option("--lr", dc.lr, "Adam learning rate")->capture_default_str();
-  dis->add_option("--seed", dc.seed)->capture_default_str();
+  dis->add_option("--seed", dc.seed)->check(whole_number_at_least_0())->capture_default_str();
   dis->add_option("--threads", dc.threads, "oneDNN/OpenMP threads (0 = all cores)")
       ->capture_default_str();
   dis->add_option("--dataset", dc.dataset, "mnist-10k | fashion | mnist")->capture_default_str();
@@ -223,6 +257,9 @@ AELAB_REGISTER_COMMANDS(20) {
                   "Directory with the four IDX files (for --dataset mnist)");
   dis->add_option("--limit", dc.limit, "Use at most this many samples per split (0 = all)");
   dis->add_option("--name", dc.name, "Run name");
+  dis->add_option("--checkpoint-seconds", dc.checkpoint_seconds,
+                  "Store a checkpoint within an epoch at most this often (0 = after every step)")
+      ->capture_default_str();
   dis->add_flag("--json", d->json, "Print one JSON object with the result on the last line");
   dis->callback([d] { run_train_disnet(*d); });
 
@@ -233,7 +270,7 @@ AELAB_REGISTER_COMMANDS(20) {
   cls->add_option("--epochs", kc.epochs)->capture_default_str();
   cls->add_option("--batch", kc.batch)->capture_default_str();
   cls->add_option("--lr", kc.lr, "Adam learning rate")->capture_default_str();
-  cls->add_option("--seed", kc.seed)->capture_default_str();
+  cls->add_option("--seed", kc.seed)->check(whole_number_at_least_0())->capture_default_str();
   cls->add_option("--threads", kc.threads, "oneDNN/OpenMP threads (0 = all cores)")
       ->capture_default_str();
   cls->add_option("--dataset", kc.dataset, "mnist-10k | fashion | mnist")->capture_default_str();
@@ -241,6 +278,9 @@ AELAB_REGISTER_COMMANDS(20) {
                   "Directory with the four IDX files (for --dataset mnist)");
   cls->add_option("--limit", kc.limit, "Use at most this many samples per split (0 = all)");
   cls->add_option("--name", kc.name, "Run name");
+  cls->add_option("--checkpoint-seconds", kc.checkpoint_seconds,
+                  "Store a checkpoint within an epoch at most this often (0 = after every step)")
+      ->capture_default_str();
   cls->add_flag("--json", k->json, "Print one JSON object with the result on the last line");
   cls->callback([k] { run_train_classifier(*k); });
 }

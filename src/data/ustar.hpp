@@ -3,6 +3,7 @@
 // tar program, and to build synthetic tarballs in tests. Regular files only; pax `path=` records
 // are honoured, everything else that is not a regular file is skipped.
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -19,6 +20,15 @@ struct TarEntry {
 // InputError.
 [[nodiscard]] std::vector<TarEntry> read_ustar(std::span<const uint8_t> tar,
                                                const std::string& what);
+
+class ByteStream;
+
+// Streams a tar archive (inflated on the fly when the stream is gzip): for each regular file,
+// `want(path)` decides whether its bytes are read and handed to `take`; the others are skipped
+// without being stored. A wanted entry declaring more than max_entry_bytes is refused before it
+// is read, so memory is one entry at a time, bounded. Errors as read_ustar.
+void scan_ustar(ByteStream& in, const std::function<bool(const std::string&)>& want,
+                const std::function<void(TarEntry&&)>& take, uint64_t max_entry_bytes);
 
 // An uncompressed ustar archive of regular files (mode 0644), with the two zero end blocks.
 // Paths up to 100 bytes.

@@ -1,6 +1,7 @@
 #include "models/autoencoder.hpp"
 
 #include "core/error.hpp"
+#include "core/json_read.hpp"
 #include "nn/activation.hpp"
 #include "nn/conv.hpp"
 #include "nn/linear.hpp"
@@ -30,8 +31,8 @@ nlohmann::json to_json(const AutoencoderSpec& spec) {
 AutoencoderSpec autoencoder_spec_from_json(const nlohmann::json& j) {
   AutoencoderSpec spec;
   try {
-    spec.preset = j.at("preset").get<std::string>();
-    spec.latent = j.at("latent").get<int64_t>();
+    spec.preset = json_read<std::string>(j.at("preset"), "autoencoder spec: preset");
+    spec.latent = json_read<int64_t>(j.at("latent"), "autoencoder spec: latent");
   } catch (const nlohmann::json::exception& e) {
     throw InputError(std::string("bad autoencoder spec: ") + e.what());
   }

@@ -4,6 +4,7 @@
 
 #include "core/error.hpp"
 #include "nn/dnnl_util.hpp"
+#include "nn/step_profile.hpp"
 
 namespace aelab::nn {
 
@@ -121,6 +122,8 @@ const Tensor& Linear::forward(const Tensor& x) {
   bind(p.x, x.data()), bind(p.wt, weight_.value.data()), bind(p.b, bias_.value.data());
   bind(p.y, y_.data());
   try {
+    ProfileScope scope([&] { return describe() + ": forward GEMM (+ bias, activation)"; },
+                       2.0 * double(n) * double(in_) * double(out_));
     p.fwd.execute(cpu_stream(), p.fwd_args);
     cpu_stream().wait();
   } catch (const dnnl::error& e) {
@@ -141,33 +144,47 @@ const Tensor& Linear::backward(const Tensor& dy) {
   // dz = dy * f'(z), from the stored output; without an activation dz is dy itself.
   const float* dz = dy.data();
   if (act_ != Activation::none) {
+    ProfileScope scope([&] { return describe() + ": activation backward"; });
     dz_.resize(dy.shape());
     activation_backward_from_output(act_, slope_, y_.data(), dy.data(), dz_.data(), dy.numel());
     dz = dz_.data();
   }
 
   // bias.grad += sum over the batch of dz (row-wise adds vectorise; out is small)
-  float* db = bias_.grad.data();
-  for (int64_t i = 0; i < n; ++i) {
-    const float* row = dz + i * out_;
+  {
+    ProfileScope scope([&] { return describe() + ": bias gradient"; });
+    float* db = bias_.grad.data();
+    for (int64_t i = 0; i < n; ++i) {
+      const float* row = dz + i * out_;
 #pragma omp simd
-    for (int64_t j = 0; j < out_; ++j) db[j] += row[j];
+      for (int64_t j = 0; j < out_; ++j) db[j] += row[j];
+    }
   }
 
   try {
+    const double gemm_flops = 2.0 * double(n) * double(in_) * double(out_);
     bind(p.dzt, dz), bind(p.x2, x_->data()), bind(p.dw, weight_.grad.data());
-    p.bwd_weights.execute(cpu_stream(), p.bwd_weights_args);
+    {
+      ProfileScope scope([&] { return describe() + ": weight-gradient GEMM (dz^T x, +=)"; },
+                         gemm_flops);
+      p.bwd_weights.execute(cpu_stream(), p.bwd_weights_args);
+      cpu_stream().wait();
+    }
     if (needs_input_grad()) {
       dx_.resize({n, in_});
       const float* w = weight_.value.data();
       if (p.transposed_copy) {
+        ProfileScope scope([&] { return describe() + ": W transpose reorder"; });
         wt_.resize({in_, out_});
         bind(p.w_src, w), bind(p.wt_dst, wt_.data());
         p.w_to_wt.execute(cpu_stream(), p.w_src, p.wt_dst);
+        cpu_stream().wait();
         w = wt_.data();
       }
+      ProfileScope scope([&] { return describe() + ": input-gradient GEMM (dz W)"; }, gemm_flops);
       bind(p.dz, dz), bind(p.w, w), bind(p.dx, dx_.data());
       p.bwd_data.execute(cpu_stream(), p.bwd_data_args);
+      cpu_stream().wait();
     } else {
       dx_ = Tensor();
     }

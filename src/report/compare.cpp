@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
+#include <memory>
 
 #include "analysis/sharpness.hpp"
 #include "core/error.hpp"
@@ -15,6 +17,8 @@
 namespace aelab::report {
 
 namespace {
+
+constexpr double kBlank = std::numeric_limits<double>::quiet_NaN();
 
 // [SECTION] Helpers
 
@@ -89,13 +93,33 @@ Comparison compare_runs(const std::filesystem::path& runs_db, std::span<const in
   Comparison out;
   out.dataset = ds.name;
   out.test_count = ds.test_images.dim(0);
-  out.disnet_run = train::resolve_disnet_run(store, disnet_run);
-  out.judge_run = train::resolve_finished_run(store, judge_run, runs::RunKind::classifier,
-                                              "classifier (judge)", "aelab train classifier");
+  // A run asked for by id must be usable; without one the latest finished one is used, and
+  // when there is none its columns stay blank (plain autoencoder runs compare on their own).
+  auto latest_finished = [&](runs::RunKind kind) -> int64_t {
+    auto r = store.latest_run_of_kind(kind, true);
+    return r && r->has_final_weights ? r->id : 0;
+  };
+  out.disnet_run = disnet_run != 0 ? train::resolve_disnet_run(store, disnet_run)
+                                   : latest_finished(runs::RunKind::disnet);
+  out.judge_run = judge_run != 0
+                      ? train::resolve_finished_run(store, judge_run, runs::RunKind::classifier,
+                                                    "classifier (judge)", "aelab train classifier")
+                      : latest_finished(runs::RunKind::classifier);
 
   progress(ctx, 0.0, "loading dis_net and the judge");
-  train::LoadedDisNet dis = train::load_disnet(runs_db, out.disnet_run);
-  train::LoadedClassifier judge = train::load_classifier(runs_db, out.judge_run);
+  std::unique_ptr<train::LoadedDisNet> dis;
+  std::unique_ptr<train::LoadedClassifier> judge;
+  if (out.disnet_run)
+    dis = std::make_unique<train::LoadedDisNet>(train::load_disnet(runs_db, out.disnet_run));
+  if (out.judge_run)
+    judge =
+        std::make_unique<train::LoadedClassifier>(train::load_classifier(runs_db, out.judge_run));
+  auto clear_score = [&](const Tensor& images) {
+    return dis ? mean(train::disnet_scores(dis->net, images)) : kBlank;
+  };
+  auto judge_accuracy = [&](const Tensor& images) {
+    return judge ? train::accuracy(train::classify(judge->net, images), ds.test_labels) : kBlank;
+  };
 
   const Tensor& originals = ds.test_images;  // (M, 1, 28, 28)
   out.strip_indices = pick_strip(ds.test_labels, strip_digits);
@@ -109,8 +133,8 @@ Comparison compare_runs(const std::filesystem::path& runs_db, std::span<const in
   ref.kind = "original";
   ref.test_l1 = 0;
   ref.sharpness_ratio = 1;
-  ref.clear_score = mean(train::disnet_scores(dis.net, originals));
-  ref.judge_accuracy = train::accuracy(train::classify(judge.net, originals), ds.test_labels);
+  ref.clear_score = clear_score(originals);
+  ref.judge_accuracy = judge_accuracy(originals);
   out.rows.push_back(ref);
   copy_strip_row(originals, out.strip_indices, out.strip, 0);
 
@@ -132,9 +156,9 @@ Comparison compare_runs(const std::filesystem::path& runs_db, std::span<const in
     row.latent = cfg.model.latent;
     row.deblur = cfg.deblur;
     row.test_l1 = mean_abs_diff(recon, originals);
-    row.clear_score = mean(train::disnet_scores(dis.net, recon));
+    row.clear_score = clear_score(recon);
     row.sharpness_ratio = analysis::sharpness_ratio(recon, originals);
-    row.judge_accuracy = train::accuracy(train::classify(judge.net, recon), ds.test_labels);
+    row.judge_accuracy = judge_accuracy(recon);
     out.rows.push_back(row);
     copy_strip_row(recon, out.strip_indices, out.strip, r + 1);
   }
@@ -144,6 +168,21 @@ Comparison compare_runs(const std::filesystem::path& runs_db, std::span<const in
 
 // [SECTION] Output
 
+namespace {
+nlohmann::json blank_null(double v) {
+  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json();
+}
+Cell blank_cell(double v) {
+  return std::isnan(v) ? Cell("") : Cell(v);
+}
+std::string blank_text(double v, const char* fmt) {
+  if (std::isnan(v)) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, fmt, v);
+  return buf;
+}
+}  // namespace
+
 nlohmann::json to_json(const Comparison& c) {
   nlohmann::json rows = nlohmann::json::array();
   for (const ComparisonRow& r : c.rows) {
@@ -151,9 +190,9 @@ nlohmann::json to_json(const Comparison& c) {
                         {"name", r.name},
                         {"kind", r.kind},
                         {"test_l1", r.test_l1},
-                        {"clear_score", r.clear_score},
+                        {"clear_score", blank_null(r.clear_score)},
                         {"sharpness_ratio", r.sharpness_ratio},
-                        {"judge_accuracy", r.judge_accuracy}};
+                        {"judge_accuracy", blank_null(r.judge_accuracy)}};
     if (r.kind != "original") {
       j["adversarial"] = r.adversarial;
       j["preset"] = r.preset;
@@ -207,8 +246,9 @@ Table comparison_table(const Comparison& c) {
                "judge_run"};
   for (const ComparisonRow& r : c.rows)
     t.add_row({r.run_id ? Cell(r.run_id) : Cell("-"), r.name, model_label(r), r.test_l1,
-               r.clear_score, r.sharpness_ratio, r.judge_accuracy, c.dataset, c.test_count,
-               c.disnet_run, c.judge_run});
+               blank_cell(r.clear_score), r.sharpness_ratio, blank_cell(r.judge_accuracy),
+               c.dataset, c.test_count, c.disnet_run ? Cell(c.disnet_run) : Cell(""),
+               c.judge_run ? Cell(c.judge_run) : Cell("")});
   return t;
 }
 
@@ -226,13 +266,16 @@ std::string format_table(const Comparison& c) {
   for (const ComparisonRow& r : c.rows) {
     const std::string model = model_label(r);
     const std::string id = r.run_id ? std::to_string(r.run_id) : "-";
-    s += "\n" + line("%5s  %-*s  %-22s  %8.4f  %11.3f  %9.3f  %8.2f", id.c_str(), nw,
-                     r.name.c_str(), model.c_str(), r.test_l1, r.clear_score, r.sharpness_ratio,
-                     100.0 * r.judge_accuracy);
+    s += "\n" + line("%5s  %-*s  %-22s  %8.4f  %11s  %9.3f  %8s", id.c_str(), nw, r.name.c_str(),
+                     model.c_str(), r.test_l1, blank_text(r.clear_score, "%.3f").c_str(),
+                     r.sharpness_ratio, blank_text(100.0 * r.judge_accuracy, "%.2f").c_str());
   }
-  s +=
-      "\n" + line("%s test split, %lld digits; dis_net run %lld, judge run %lld", c.dataset.c_str(),
-                  (long long)c.test_count, (long long)c.disnet_run, (long long)c.judge_run);
+  auto used = [](int64_t id, const char* none) {
+    return id ? "run " + std::to_string(id) : std::string(none);
+  };
+  s += "\n" + line("%s test split, %lld digits; dis_net %s, judge %s", c.dataset.c_str(),
+                   (long long)c.test_count, used(c.disnet_run, "none (aelab train disnet)").c_str(),
+                   used(c.judge_run, "none (aelab train classifier)").c_str());
   return s;
 }
 

@@ -168,7 +168,8 @@ train::ClassifierConfig study_judge_config(const StudyContext& ctx) {
 
 train::DatasetSource report_datasets(const StudyContext& ctx) {
   const data::Dataset& ds = ctx.dataset();
-  return [&ds](const std::string& name, int64_t) {
+  return [&ds](const train::DatasetRequest& r) {
+    const std::string& name = r.name;
     if (name != ds.name)
       throw InputError("a run of this report was trained on '" + name + "', not on '" + ds.name +
                        "'");

@@ -15,18 +15,23 @@
 #include <algorithm>
 #include <bit>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <limits>
 #include <set>
 #include <sstream>
 #include <system_error>
+#include <thread>
 
 #include "core/error.hpp"
 #include "core/paths.hpp"
 #include "runs/metric_names.hpp"
 #include "runs/run_text.hpp"
+#include "runs/store_wait.hpp"
 
 namespace aelab::runs {
 
@@ -35,6 +40,25 @@ namespace fs = std::filesystem;
 // [SECTION] SQLite helpers (statement, transaction, errors) ---------------------------------------
 
 namespace {
+
+// The file or its directory cannot be written: OpenMode::read tries read-only next.
+class StoreNotWritable : public InputError {
+ public:
+  using InputError::InputError;
+};
+// The disk is full: delete_run makes room and tries again.
+class StoreFull : public InputError {
+ public:
+  using InputError::InputError;
+};
+// Another process kept the write lock longer than the wait allows.
+class StoreBusy : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The wait a busy handler has done so far, for the thread that waits (see end_wait()).
+thread_local RunStore::Busy* t_waiting = nullptr;
 
 [[noreturn]] void fail(sqlite3* db, int rc, const fs::path& path, std::string_view doing) {
   std::string why = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
@@ -45,18 +69,65 @@ namespace {
     case SQLITE_CANTOPEN:
     case SQLITE_READONLY:
     case SQLITE_PERM:
+      throw StoreNotWritable(path.string() + ": cannot " + std::string(doing) + " (" + why + ")");
     case SQLITE_FULL:
-      throw InputError(path.string() + ": cannot " + std::string(doing) + " (" + why + ")");
+      throw StoreFull(path.string() + ": cannot " + std::string(doing) + " (" + why +
+                      "); free some space on that disk and try again");
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      throw StoreBusy(path.string() + ": the run store stayed busy (another process holds its " +
+                      "write lock) while trying to " + std::string(doing) + "; try again later");
     default:
       throw std::runtime_error("run store " + path.string() + ": " + std::string(doing) + ": " +
                                why);
   }
 }
 
+}  // namespace
+
+struct RunStore::Busy {
+  fs::path db;
+  double limit_seconds = kStoreWriteWaitSeconds;
+  std::chrono::steady_clock::time_point start;
+  double noticed_at = -1;  // seconds waited at the last notice; -1: none yet
+};
+
+namespace {
+
+// Called by SQLite while the lock it wants is taken: sleep a little (1 ms growing to 50 ms) and
+// retry, telling the thread's listener about once a second, until limit_seconds have passed.
+int busy_handler(void* arg, int count) {
+  auto* b = static_cast<RunStore::Busy*>(arg);
+  const auto now = std::chrono::steady_clock::now();
+  if (count == 0) {
+    b->start = now;
+    b->noticed_at = -1;
+  }
+  const double waited = std::chrono::duration<double>(now - b->start).count();
+  if (waited >= b->limit_seconds) return 0;  // give up: SQLITE_BUSY
+  if (waited >= kStoreWaitNoticeSeconds && waited - b->noticed_at >= 1.0) {
+    b->noticed_at = waited;
+    t_waiting = b;
+    notify_store_wait({b->db, waited, false});
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(std::min(1 + count, 50)));
+  return 1;
+}
+
+// After a statement that may have waited: the last notice, "done", when there was a wait.
+void end_wait() {
+  if (!t_waiting) return;
+  RunStore::Busy* b = std::exchange(t_waiting, nullptr);
+  const double waited =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - b->start).count();
+  notify_store_wait({b->db, waited, true});
+}
+
 void exec(sqlite3* db, const fs::path& path, const char* sql) {
   char* err = nullptr;
   int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
   sqlite3_free(err);
+  end_wait();
   if (rc != SQLITE_OK) fail(db, rc, path, "run SQL");
 }
 
@@ -86,6 +157,7 @@ class Stmt {
   // true: a row is ready; false: done.
   bool step() {
     int rc = sqlite3_step(s_);
+    end_wait();
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
     fail(db_, rc, path_, "query");
@@ -211,15 +283,23 @@ bool process_alive(const std::string& token) {
 }
 
 // The flags and the last checkpoint's epoch are index lookups on the blob tables' primary keys.
-constexpr const char* kSummaryColumns =
+constexpr const char* kSummaryColumnsV2 =
     "id, kind, name, status, message, created_at, COALESCE(finished_at, ''), result_json, "
     "config_json, "
     "EXISTS(SELECT 1 FROM checkpoints c WHERE c.run_id = runs.id AND c.tag = 'final'), "
     "EXISTS(SELECT 1 FROM artefacts a WHERE a.run_id = runs.id AND a.name = 'test_codes'), "
     "COALESCE((SELECT CASE WHEN json_valid(c.state_json) THEN json_extract(c.state_json, "
-    "'$.epoch') END FROM checkpoints c WHERE c.run_id = runs.id AND c.tag = 'last'), -1), "
-    "note, "
-    "(SELECT group_concat(t.tag, char(31)) FROM run_tags t WHERE t.run_id = runs.id)";
+    "'$.epoch') END FROM checkpoints c WHERE c.run_id = runs.id AND c.tag = 'last'), -1), ";
+// Schema 3 adds the note and the tags; a schema 2 file opened read-only (it cannot be migrated)
+// reads as having none.
+std::string select_summaries(int schema) {
+  return std::string("SELECT ") + kSummaryColumnsV2 +
+         (schema >= 3
+              ? "note, (SELECT group_concat(t.tag, char(31)) FROM run_tags t WHERE t.run_id = "
+                "runs.id)"
+              : "'', NULL") +
+         " FROM runs ";
+}
 
 // Tags never hold control characters (validate_tag), so the unit separator splits them.
 std::vector<std::string> split_tags(const std::string& joined) {
@@ -348,13 +428,20 @@ std::optional<std::pair<std::string, double>> headline_result(const nlohmann::js
 RunStore::RunStore(sqlite3* db, fs::path path) : db_(db), path_(std::move(path)) {}
 
 RunStore::RunStore(RunStore&& other) noexcept
-    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)) {}
+    : db_(std::exchange(other.db_, nullptr)),
+      path_(std::move(other.path_)),
+      busy_(std::move(other.busy_)),
+      read_only_(other.read_only_),
+      schema_(other.schema_) {}
 
 RunStore& RunStore::operator=(RunStore&& other) noexcept {
   if (this != &other) {
     if (db_) sqlite3_close_v2(db_);
     db_ = std::exchange(other.db_, nullptr);
     path_ = std::move(other.path_);
+    busy_ = std::move(other.busy_);
+    read_only_ = other.read_only_;
+    schema_ = other.schema_;
   }
   return *this;
 }
@@ -363,34 +450,141 @@ RunStore::~RunStore() {
   if (db_) sqlite3_close_v2(db_);
 }
 
-RunStore RunStore::open(const fs::path& db) {
+namespace {
+
+// The space a full disk can borrow back: delete_run removes this file when SQLite reports the disk
+// full, so a run can still be deleted (and its space reused); open() puts it back when there is
+// room again.
+constexpr std::uintmax_t kReserveBytes = 4u << 20;
+
+fs::path reserve_path(const fs::path& db) {
+  return fs::path(db.string() + ".reserve");
+}
+
+void ensure_reserve(const fs::path& db) {
+  std::error_code ec;
+  const fs::path r = reserve_path(db);
+  if (fs::exists(r, ec) && fs::file_size(r, ec) == kReserveBytes) return;
+  const fs::path tmp = fs::path(r.string() + ".tmp-" + std::to_string(::getpid()));
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    const std::vector<char> zeros(64 << 10, 0);
+    for (std::uintmax_t n = 0; f && n < kReserveBytes; n += zeros.size())
+      f.write(zeros.data(), static_cast<std::streamsize>(zeros.size()));
+    f.flush();
+    if (!f) {
+      f.close();
+      fs::remove(tmp, ec);  // no room now: try again at the next open
+      return;
+    }
+  }
+  fs::rename(tmp, r, ec);
+  if (ec) fs::remove(tmp, ec);
+}
+
+bool release_reserve(const fs::path& db) {
+  std::error_code ec;
+  return fs::remove(reserve_path(db), ec);
+}
+
+// "file:" URI of a path for SQLite (immutable=1 needs one): % ? # escaped.
+std::string file_uri(const fs::path& p) {
+  std::string out = "file:";
+  for (char c : fs::absolute(p).string()) {
+    if (c == '%' || c == '?' || c == '#') {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", static_cast<unsigned char>(c));
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+RunStore RunStore::open(const fs::path& db, OpenMode mode) {
   if (db.empty()) throw InputError("run store path is empty");
-  if (db.has_parent_path()) {
-    std::error_code ec;
-    fs::create_directories(db.parent_path(), ec);
-    if (ec)
-      throw InputError(db.parent_path().string() + ": cannot create the run store's directory (" +
-                       ec.message() + ")");
+  const bool exists = fs::exists(db);
+  if (mode == OpenMode::write || !exists) {
+    if (db.has_parent_path()) {
+      std::error_code ec;
+      fs::create_directories(db.parent_path(), ec);
+      if (ec)
+        throw InputError(db.parent_path().string() + ": cannot create the run store's directory (" +
+                         ec.message() + ")");
+    }
+    if (fs::is_directory(db)) throw InputError(db.string() + ": is a directory, not a run store");
+    try {
+      RunStore store =
+          open_connection(db.string(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, mode);
+      ensure_reserve(db);
+      return store;
+    } catch (const StoreFull&) {
+      // A full disk: the reserve gives the store room to open (and delete_run room to work).
+      if (!release_reserve(db)) throw;
+      return open_connection(db.string(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, mode);
+    }
   }
   if (fs::is_directory(db)) throw InputError(db.string() + ": is a directory, not a run store");
+  // A reader: read-write when it can (stale runs get marked), else read-only; a WAL file in a
+  // directory it cannot write (no -shm to share) is read as immutable, a snapshot of the file.
+  try {
+    return open_connection(db.string(), SQLITE_OPEN_READWRITE, mode);
+  } catch (const StoreNotWritable&) {
+  }
+  try {
+    return open_connection(db.string(), SQLITE_OPEN_READONLY, mode);
+  } catch (const StoreNotWritable&) {
+  }
+  return open_connection(file_uri(db) + "?immutable=1", SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
+                         mode);
+}
+
+RunStore RunStore::open_connection(const fs::path& db, int flags, OpenMode mode) {
   sqlite3* handle = nullptr;
-  int rc =
-      sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
-  RunStore store(handle, db);  // closes the handle on every path out, even when open failed
-  if (rc != SQLITE_OK) fail(handle, rc, db, "open the run store");
+  int rc = sqlite3_open_v2(db.c_str(), &handle, flags, nullptr);
+  // Named by the file, not the URI; closes the handle on every path out, even when open failed.
+  const std::string name = db.string();
+  RunStore store(handle, name.rfind("file:", 0) == 0 ? name.substr(5, name.find('?') - 5) : name);
+  if (rc != SQLITE_OK) fail(handle, rc, store.path_, "open the run store");
   sqlite3_extended_result_codes(handle, 1);
-  sqlite3_busy_timeout(handle, kBusyTimeoutMs);
+  store.busy_ = std::make_unique<Busy>();
+  store.busy_->db = store.path_;
+  store.busy_->limit_seconds =
+      mode == OpenMode::write ? kStoreWriteWaitSeconds : kStoreReadWaitSeconds;
+  sqlite3_busy_handler(handle, busy_handler, store.busy_.get());
+  store.read_only_ = sqlite3_db_readonly(handle, "main") == 1;
+  const fs::path& path = store.path_;
+  if (store.read_only_) {
+    if (mode == OpenMode::write)
+      throw StoreNotWritable(path.string() + ": cannot write the run store (read-only)");
+    // The first statement reads the file header: a non-database fails here with SQLITE_NOTADB.
+    exec(handle, path, "PRAGMA query_only=1");
+    store.migrate();  // reads the version only
+    return store;
+  }
   // The first statement reads the file header: a non-database fails here with SQLITE_NOTADB.
   // A new file gets 64 KiB pages: an epoch checkpoint (weights and Adam moments, ~10 MB for the
   // MLP) is then ~160 page writes instead of ~2500; an existing file keeps its page size.
-  exec(handle, db, "PRAGMA page_size=65536");
-  exec(handle, db, "PRAGMA journal_mode=WAL");
+  exec(handle, path, "PRAGMA page_size=65536");
+  exec(handle, path, "PRAGMA journal_mode=WAL");
   // In WAL mode NORMAL loses nothing on a process crash (only, at worst, the last commits on a
   // power cut) and saves an fsync per metric batch.
-  exec(handle, db, "PRAGMA synchronous=NORMAL");
-  exec(handle, db, "PRAGMA foreign_keys=ON");
+  exec(handle, path, "PRAGMA synchronous=NORMAL");
+  exec(handle, path, "PRAGMA foreign_keys=ON");
   store.migrate();
-  store.mark_stale_runs();
+  // Marking stale runs is a courtesy: a busy or full store still opens (a reader does not wait
+  // for it long).
+  if (mode == OpenMode::read) store.busy_->limit_seconds = 2;
+  try {
+    store.mark_stale_runs();
+  } catch (const StoreBusy&) {
+  } catch (const StoreFull&) {
+  }
+  store.busy_->limit_seconds =
+      mode == OpenMode::write ? kStoreWriteWaitSeconds : kStoreReadWaitSeconds;
   return store;
 }
 
@@ -410,7 +604,17 @@ int user_version(sqlite3* db, const fs::path& path) {
 void RunStore::migrate() {
   // The common case, an up-to-date store, needs no write lock (the UI may open while a worker
   // writes).
-  if (user_version(db_, path_) == kSchemaVersion) return;
+  const int found = user_version(db_, path_);
+  if (found == kSchemaVersion) return;
+  if (read_only_) {
+    // Read as it is: schema 2 without tags and notes, an empty file as an empty store.
+    if (found == 0 || found == 2) {
+      schema_ = found;
+      return;
+    }
+    throw InputError(path_.string() + ": run store has schema version " + std::to_string(found) +
+                     " and is read-only here; open it once where it can be written to upgrade it");
+  }
   // Check again under the write lock, so two processes opening a fresh file do not both create it.
   Transaction tx(db_, path_, true);
   int version = user_version(db_, path_);
@@ -603,12 +807,35 @@ void RunStore::update_run(int64_t run_id, const std::string& message,
 }
 
 void RunStore::delete_run(int64_t run_id) {
-  Transaction tx(db_, path_, true);
-  require_run(run_id);
-  Stmt s(db_, path_, "DELETE FROM runs WHERE id = ?");  // ON DELETE CASCADE takes the rest
-  s.bind_int(1, run_id);
-  s.run();
-  tx.commit();
+  for (int attempt = 0;; ++attempt) {
+    try {
+      Transaction tx(db_, path_, true);
+      Stmt q(db_, path_, "SELECT status, owner FROM runs WHERE id = ?");
+      q.bind_int(1, run_id);
+      if (!q.step())
+        throw InputError("no run with id " + std::to_string(run_id) + " in " + path_.string());
+      const std::string owner = q.column_text(1);
+      if (q.column_text(0) == "running" && process_alive(owner))
+        throw InputError("run " + std::to_string(run_id) + " is running (process " +
+                         owner.substr(0, owner.find(':')) +
+                         "); cancel it, or let it end, before deleting it");
+      Stmt s(db_, path_, "DELETE FROM runs WHERE id = ?");  // ON DELETE CASCADE takes the rest
+      s.bind_int(1, run_id);
+      s.run();
+      tx.commit();
+      return;
+    } catch (const StoreFull&) {
+      // A full disk: give back the reserve, fold the write-ahead log into the file (truncating
+      // it) and try once more; the freed pages are then reused by the next runs.
+      if (attempt > 0)
+        throw InputError(path_.string() + ": the disk is full and deleting run " +
+                         std::to_string(run_id) +
+                         " needs a few MB to write its journal; free some space on that disk "
+                         "(outside aelab) and run the delete again");
+      release_reserve(path_);
+      sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+    }
+  }
 }
 
 void RunStore::set_tags(int64_t run_id, const std::vector<std::string>& tags) {
@@ -659,7 +886,8 @@ void RunStore::set_note(int64_t run_id, const std::string& note) {
 }
 
 std::vector<RunSummary> RunStore::list_runs() const {
-  Stmt s(db_, path_, std::string("SELECT ") + kSummaryColumns + " FROM runs ORDER BY id DESC");
+  if (schema_ == 0) return {};  // an empty file opened read-only
+  Stmt s(db_, path_, select_summaries(schema_) + "ORDER BY id DESC");
   std::vector<RunSummary> out;
   while (s.step()) {
     try {
@@ -673,7 +901,9 @@ std::vector<RunSummary> RunStore::list_runs() const {
 }
 
 RunSummary RunStore::get_summary(int64_t run_id) const {
-  Stmt s(db_, path_, std::string("SELECT ") + kSummaryColumns + " FROM runs WHERE id = ?");
+  if (schema_ == 0)
+    throw InputError("no run with id " + std::to_string(run_id) + " in " + path_.string());
+  Stmt s(db_, path_, select_summaries(schema_) + "WHERE id = ?");
   s.bind_int(1, run_id);
   if (!s.step())
     throw InputError("no run with id " + std::to_string(run_id) + " in " + path_.string());
@@ -701,7 +931,7 @@ RunRecord RunStore::get_run(int64_t run_id) const {
 
 std::optional<RunSummary> RunStore::latest_run_of_kind(RunKind kind, bool finished_only) const {
   Stmt s(db_, path_,
-         std::string("SELECT ") + kSummaryColumns + " FROM runs WHERE kind = ? " +
+         select_summaries(schema_) + "WHERE kind = ? " +
              (finished_only ? "AND status = 'finished' " : "") + "ORDER BY id DESC LIMIT 1");
   s.bind_text(1, to_string(kind));
   if (!s.step()) return std::nullopt;
@@ -761,6 +991,24 @@ void RunStore::add_metrics(int64_t run_id, std::span<const MetricPoint> points) 
   tx.commit();
 }
 
+namespace {
+
+// For the crash test (tests/cli/test_crash.cpp): AELAB_TEST_CHECKPOINT_PAUSE_MS=N makes every
+// checkpoint write say so on stderr and wait N ms inside its transaction, so a kill can land
+// there for certain.
+void pause_inside_checkpoint_write() {
+  static const long ms = [] {
+    const char* v = std::getenv("AELAB_TEST_CHECKPOINT_PAUSE_MS");
+    return v ? std::strtol(v, nullptr, 10) : 0L;
+  }();
+  if (ms <= 0) return;
+  std::fputs("aelab-test: inside a checkpoint write\n", stderr);
+  std::fflush(stderr);
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+}
+
+}  // namespace
+
 void RunStore::record_epoch(int64_t run_id, const EpochRecord& r) {
   std::vector<std::byte> blob;
   if (r.checkpoint) blob = encode_tensors(*r.checkpoint);  // before the lock: it takes a while
@@ -771,6 +1019,7 @@ void RunStore::record_epoch(int64_t run_id, const EpochRecord& r) {
     if (r.checkpoint_tag.empty()) throw InputError("an epoch checkpoint needs a tag");
     put_blob("checkpoints", run_id, r.checkpoint_tag, "tensors", blob, dump(r.checkpoint_state),
              encoded_checksum(blob));
+    pause_inside_checkpoint_write();
   }
   Stmt s(db_, path_, "UPDATE runs SET message = ?, result_json = ? WHERE id = ?");
   s.bind_text(1, r.message).bind_text(2, dump(r.result)).bind_int(3, run_id);

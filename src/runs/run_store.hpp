@@ -5,9 +5,14 @@
 // Thread rules. A RunStore is one SQLite connection and is used by one thread at a time: the UI
 // thread and a training worker each open their own RunStore on the same file. The database is in
 // WAL mode, so readers never block the writer and see only committed transactions; writers take
-// the write lock up front (BEGIN IMMEDIATE) and wait up to kBusyTimeoutMs for each other. Every
+// the write lock up front (BEGIN IMMEDIATE) and, when another process holds it, wait and retry for
+// up to kStoreWriteWaitSeconds, telling the thread's StoreWaitListener (runs/store_wait.hpp). Every
 // write is one transaction: a crash or a kill mid-write leaves the previous state, never half a
 // batch of metrics or half a checkpoint.
+//
+// Readers (`runs list`, `runs show`, the window's lists) open with OpenMode::read: read-write when
+// they can (so stale runs get marked), else read-only, so a store in a read-only directory or on a
+// read-only mount still lists and shows its runs.
 //
 // Schema version lives in PRAGMA user_version. open() creates or migrates older files and refuses
 // a file written by a newer aelab (or any other SQLite database) with a message saying so.
@@ -17,6 +22,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
@@ -33,7 +39,11 @@ struct sqlite3_stmt;
 namespace aelab::runs {
 
 inline constexpr int kSchemaVersion = 3;
-inline constexpr int kBusyTimeoutMs = 5000;
+
+// write: create, migrate and write (the default). read: only reads will be made; opens read-only
+// when the file or its directory cannot be written (then stale runs are not marked and an older
+// schema is read as it is), and never waits long for the write lock.
+enum class OpenMode { write, read };
 
 // 'interrupted': left 'running' by a process that is gone (see mark_stale_runs()).
 enum class RunStatus { running, finished, cancelled, diverged, failed, interrupted };
@@ -140,7 +150,7 @@ class RunStore {
  public:
   // Opens (creating it and its parent directories if needed) the store at `db`. InputError when
   // the file is not a SQLite database, is another program's database, or has a newer schema.
-  static RunStore open(const std::filesystem::path& db);
+  static RunStore open(const std::filesystem::path& db, OpenMode mode = OpenMode::write);
 
   RunStore(RunStore&& other) noexcept;
   RunStore& operator=(RunStore&& other) noexcept;
@@ -149,6 +159,10 @@ class RunStore {
   ~RunStore();
 
   [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+  // Opened read-only (OpenMode::read on a store that cannot be written): every write throws
+  // InputError saying so.
+  [[nodiscard]] bool read_only() const { return read_only_; }
+  struct Busy;  // the busy handler's state, inside run_store.cpp (a stable address for SQLite)
 
   // [SECTION] Runs
   // Records a new 'running' run owned by this process. The name (validate_run_name) is made
@@ -165,7 +179,10 @@ class RunStore {
                   const nlohmann::json& result);
   // Keeps the run 'running' but records a message (e.g. "epoch 3/10") and partial result.
   void update_run(int64_t run_id, const std::string& message, const nlohmann::json& result);
-  void delete_run(int64_t run_id);  // with its metrics, checkpoints, artefacts and tags
+  // With its metrics, checkpoints, artefacts and tags. InputError for an unknown run and for a
+  // running one whose process is alive (cancel it first). On a full disk it frees the space the
+  // store keeps in reserve (<db>.reserve) to make room, or says how to free some.
+  void delete_run(int64_t run_id);
   // Tags and the note (read back in RunSummary::tags and ::note). InputError for an unknown run
   // or a tag / note the validators refuse; each call is one transaction.
   void set_tags(int64_t run_id, const std::vector<std::string>& tags);  // replaces all of them
@@ -217,6 +234,7 @@ class RunStore {
 
  private:
   RunStore(sqlite3* db, std::filesystem::path path);
+  static RunStore open_connection(const std::filesystem::path& db, int flags, OpenMode mode);
   void migrate();
   void require_run(int64_t run_id) const;
   // The parts of the writes above, for use inside a transaction the caller holds.
@@ -232,6 +250,9 @@ class RunStore {
 
   sqlite3* db_ = nullptr;
   std::filesystem::path path_;
+  std::unique_ptr<Busy> busy_;
+  bool read_only_ = false;
+  int schema_ = kSchemaVersion;  // of the file (older only when read-only)
 };
 
 }  // namespace aelab::runs

@@ -67,7 +67,10 @@ int epochs_total(const RunSummary& r) {
 
 std::string status_text(const RunSummary& r) {
   const std::string label(status_label(r.status));
-  const std::string message = printable(r.message);
+  std::string message = printable(r.message);
+  // A message that already says "interrupted: ..." (an older aelab wrote some) is not prefixed
+  // again, however many times it says it.
+  while (message.rfind(label + ": ", 0) == 0) message.erase(0, label.size() + 2);
   if (message.empty() || (r.status == RunStatus::running && message.rfind("epoch ", 0) == 0))
     return label;
   if (message.rfind(label, 0) == 0) return message;  // "interrupted at epoch 3 ..."
@@ -175,7 +178,9 @@ bool is_finished_classifier(const RunSummary& r) {
 }
 
 bool is_resumable(const RunSummary& r) {
-  return is_autoencoder(r.kind) && is_stopped_early(r.status) && r.last_checkpoint_epoch >= 0;
+  const bool trained =
+      is_autoencoder(r.kind) || r.kind == RunKind::disnet || r.kind == RunKind::classifier;
+  return trained && is_stopped_early(r.status) && r.last_checkpoint_epoch >= 0;
 }
 
 }  // namespace aelab::runs

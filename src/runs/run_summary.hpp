@@ -48,8 +48,8 @@ namespace aelab::runs {
 [[nodiscard]] bool is_finished_disnet(const RunSummary& run);
 // A finished classifier run with final weights: compare's judge.
 [[nodiscard]] bool is_finished_classifier(const RunSummary& run);
-// A cancelled, interrupted or failed autoencoder run with an epoch checkpoint:
-// train::resume_autoencoder can continue it.
+// A cancelled, interrupted or failed training run (ae, adv_ae, disnet, classifier) with a "last"
+// checkpoint: `aelab train resume` (train::resume_run) can continue it.
 [[nodiscard]] bool is_resumable(const RunSummary& run);
 
 }  // namespace aelab::runs

@@ -10,6 +10,7 @@
 #include "analysis/kmeans.hpp"
 #include "core/dnnl_context.hpp"
 #include "core/error.hpp"
+#include "core/json_read.hpp"
 #include "data/batcher.hpp"
 #include "nn/clustering.hpp"
 #include "nn/loss.hpp"
@@ -43,6 +44,7 @@ void validate(const AeTrainConfig& c) {
   if (c.threads < 0 || c.threads > 1024)
     throw InputError("threads must be >= 0 (0 = all cores), got " + std::to_string(c.threads));
   if (c.limit < 0) throw InputError("limit must be >= 0");
+  validate_checkpoint_seconds(c.checkpoint_seconds);
   data::validate(c.augment);
   optim::validate(c.optimizer);
   if (c.adversarial != "none" && c.adversarial != "frozen" && c.adversarial != "learning")
@@ -91,38 +93,45 @@ nlohmann::json to_json(const AeTrainConfig& c) {
           {"cluster_epochs", c.cluster_epochs},
           {"clusters", c.clusters},
           {"cluster_weight", c.cluster_weight},
-          {"init_run", c.init_run}};
+          {"init_run", c.init_run},
+          {"checkpoint_seconds", c.checkpoint_seconds},
+          {"data_source", to_json(c.source)}};
 }
 
 AeTrainConfig ae_config_from_json(const nlohmann::json& j) {
   AeTrainConfig c;
   try {
     c.model = models::autoencoder_spec_from_json(j.at("model"));
-    c.loss = j.value("loss", c.loss);
+    c.loss = json_value(j, "loss", c.loss, "training config");
     if (j.contains("optimizer")) c.optimizer = optim::optimizer_config_from_json(j.at("optimizer"));
-    c.batch = j.value("batch", c.batch);
-    c.epochs = j.value("epochs", c.epochs);
-    c.seed = j.value("seed", c.seed);
-    c.threads = j.value("threads", c.threads);
-    c.dataset = j.value("dataset", c.dataset);
-    c.limit = j.value("limit", c.limit);
+    c.batch = json_value(j, "batch", c.batch, "training config");
+    c.epochs = json_value(j, "epochs", c.epochs, "training config");
+    c.seed = json_value(j, "seed", c.seed, "training config");
+    c.threads = json_value(j, "threads", c.threads, "training config");
+    c.dataset = json_value(j, "dataset", c.dataset, "training config");
+    c.limit = json_value(j, "limit", c.limit, "training config");
     if (j.contains("augment")) {
-      c.augment.shift = j.at("augment").value("shift", c.augment.shift);
-      c.augment.rotate = j.at("augment").value("rotate", c.augment.rotate);
+      c.augment.shift =
+          json_value(j.at("augment"), "shift", c.augment.shift, "training config: augment");
+      c.augment.rotate =
+          json_value(j.at("augment"), "rotate", c.augment.rotate, "training config: augment");
     }
-    c.name = j.value("name", c.name);
-    c.adversarial = j.value("adversarial", c.adversarial);
-    c.lambda = j.value("lambda", c.lambda);
-    c.disnet_run = j.value("disnet_run", c.disnet_run);
-    c.deblur = j.value("deblur", c.deblur);
+    c.name = json_value(j, "name", c.name, "training config");
+    c.adversarial = json_value(j, "adversarial", c.adversarial, "training config");
+    c.lambda = json_value(j, "lambda", c.lambda, "training config");
+    c.disnet_run = json_value(j, "disnet_run", c.disnet_run, "training config");
+    c.deblur = json_value(j, "deblur", c.deblur, "training config");
     if (j.contains("blur")) {
-      c.blur.sigma = j.at("blur").value("sigma", c.blur.sigma);
-      c.blur.kernel = j.at("blur").value("kernel", c.blur.kernel);
+      c.blur.sigma = json_value(j.at("blur"), "sigma", c.blur.sigma, "training config: blur");
+      c.blur.kernel = json_value(j.at("blur"), "kernel", c.blur.kernel, "training config: blur");
     }
-    c.cluster_epochs = j.value("cluster_epochs", c.cluster_epochs);
-    c.clusters = j.value("clusters", c.clusters);
-    c.cluster_weight = j.value("cluster_weight", c.cluster_weight);
-    c.init_run = j.value("init_run", c.init_run);
+    c.cluster_epochs = json_value(j, "cluster_epochs", c.cluster_epochs, "training config");
+    c.clusters = json_value(j, "clusters", c.clusters, "training config");
+    c.cluster_weight = json_value(j, "cluster_weight", c.cluster_weight, "training config");
+    c.init_run = json_value(j, "init_run", c.init_run, "training config");
+    c.checkpoint_seconds =
+        json_value(j, "checkpoint_seconds", c.checkpoint_seconds, "training config");
+    c.source = data_source_from_json(j.value("data_source", nlohmann::json::object()));
   } catch (const nlohmann::json::exception& e) {
     throw InputError(std::string("bad training config: ") + e.what());
   }
@@ -383,91 +392,30 @@ double cluster_accuracy(ClusterRefinement& r, models::Autoencoder& ae, const Ten
 
 }  // namespace
 
-// [SECTION] Epoch checkpoints
-// The "last" checkpoint holds, under these names, everything the loop below carries from one
-// epoch to the next; its state JSON the scalars (epoch, step, RNG streams, lr, lambda, seconds,
-// the result so far). At an epoch's end the batcher has no position of its own: the next epoch's
-// order is drawn from `rng`, whose state is stored.
+// [SECTION] Checkpoints
+// The "last" checkpoint (train/run_checkpoint.hpp) holds, besides the loop's place, RNG streams
+// and batcher: "w.<i>" the weights, "m.*" the optimiser, "lambda", "refining" and with it
+// "centres", "assigned" (and mid-epoch "target", P of the epoch), in learning mode "dis.w.*" and
+// "dis.m.*", and "result", the result so far.
 
 namespace {
 
-constexpr int kCheckpointFormat = 1;
-
-void put_optimizer(runs::NamedTensors& out, const std::string& prefix,
-                   const optim::Optimizer& opt) {
-  optim::OptimizerState st = opt.export_state();
-  for (size_t p = 0; p < st.buffers.size(); ++p)
-    for (size_t k = 0; k < st.buffers[p].size(); ++k) {
-      const auto& b = st.buffers[p][k];
-      out.push_back({prefix + std::to_string(p) + "." + std::to_string(k),
-                     Tensor({static_cast<int64_t>(b.size())}, b)});
-    }
-}
-
-void put_params(runs::NamedTensors& out, const std::string& prefix,
-                const std::vector<nn::Param*>& params) {
-  for (size_t i = 0; i < params.size(); ++i)
-    out.push_back({prefix + std::to_string(i), params[i]->value});
-}
-
-// The tensors of `ckpt` by name; InputError naming the run when one is missing.
-class CheckpointReader {
- public:
-  CheckpointReader(const runs::NamedTensors& t, int64_t run_id) : run_id_(run_id) {
-    for (const auto& nt : t) by_name_[nt.name] = &nt.value;
-  }
-  [[nodiscard]] const Tensor& get(const std::string& name) const {
-    auto it = by_name_.find(name);
-    if (it == by_name_.end())
-      throw InputError("the epoch checkpoint of run " + std::to_string(run_id_) + " has no '" +
-                       name + "'; it cannot be resumed");
-    return *it->second;
-  }
-  [[nodiscard]] bool has(const std::string& name) const { return by_name_.count(name) != 0; }
-  void load_params(const std::string& prefix, const std::vector<nn::Param*>& params) const {
-    for (size_t i = 0; i < params.size(); ++i) {
-      const Tensor& t = get(prefix + std::to_string(i));
-      if (t.shape() != params[i]->value.shape())
-        throw InputError("the epoch checkpoint of run " + std::to_string(run_id_) +
-                         " does not fit its model (tensor " + prefix + std::to_string(i) + ")");
-      params[i]->value = t;
-    }
-  }
-  void load_optimizer(const std::string& prefix, optim::Optimizer& opt, long steps) const {
-    optim::OptimizerState st = opt.export_state();  // for the shape: params x buffers
-    st.steps = steps;
-    for (size_t p = 0; p < st.buffers.size(); ++p)
-      for (size_t k = 0; k < st.buffers[p].size(); ++k) {
-        const Tensor& t = get(prefix + std::to_string(p) + "." + std::to_string(k));
-        st.buffers[p][k].assign(t.data(), t.data() + t.numel());
-      }
-    opt.import_state(st);
-  }
-
- private:
-  int64_t run_id_;
-  std::map<std::string, const Tensor*> by_name_;
-};
-
-bool all_finite(const runs::NamedTensors& tensors) {
-  for (const auto& t : tensors)
-    for (float v : t.value.span())
-      if (!std::isfinite(v)) return false;
-  return true;
-}
-
 void restore_result(AeResult& r, const nlohmann::json& j) {
   if (!j.is_object()) return;
-  r.epochs_done = j.value("epochs_done", r.epochs_done);
-  r.steps = j.value("steps", r.steps);
-  r.test_l1 = j.value("test_l1", r.test_l1);
-  r.test_mse = j.value("test_mse", r.test_mse);
-  r.train_loss = j.value("train_loss", r.train_loss);
-  r.recon_variation = j.value("recon_variation", r.recon_variation);
-  r.lambda = j.value("lambda", r.lambda);
-  r.test_clear_score = j.value("test_clear_score", r.test_clear_score);
-  r.test_cluster_accuracy = j.value("test_cluster_accuracy", r.test_cluster_accuracy);
-  r.cluster_changes = j.value("cluster_changes", r.cluster_changes);
+  r.epochs_done = json_value(j, "epochs_done", r.epochs_done, "checkpoint state: result");
+  r.steps = json_value(j, "steps", r.steps, "checkpoint state: result");
+  r.test_l1 = json_value(j, "test_l1", r.test_l1, "checkpoint state: result");
+  r.test_mse = json_value(j, "test_mse", r.test_mse, "checkpoint state: result");
+  r.train_loss = json_value(j, "train_loss", r.train_loss, "checkpoint state: result");
+  r.recon_variation =
+      json_value(j, "recon_variation", r.recon_variation, "checkpoint state: result");
+  r.lambda = json_value(j, "lambda", r.lambda, "checkpoint state: result");
+  r.test_clear_score =
+      json_value(j, "test_clear_score", r.test_clear_score, "checkpoint state: result");
+  r.test_cluster_accuracy =
+      json_value(j, "test_cluster_accuracy", r.test_cluster_accuracy, "checkpoint state: result");
+  r.cluster_changes =
+      json_value(j, "cluster_changes", r.cluster_changes, "checkpoint state: result");
 }
 
 // Where a run (re)starts: nothing (a new run) or its last epoch checkpoint.
@@ -528,74 +476,116 @@ AeResult run_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
     double train_seconds = 0;
     int first_epoch = 0;
 
+    nlohmann::json resumed_sums;  // a resume from mid-epoch: that epoch's running sums
+    bool resume_mid_epoch = false;
+    std::vector<nn::Param*> stepped = params;  // what opt steps (and the guard watches)
     if (start.resume) {
-      const nlohmann::json& st = start.resume->state;
-      const CheckpointReader ckpt(start.resume->tensors, result.run_id);
-      try {
-        if (st.value("format", 0) != kCheckpointFormat)
-          throw InputError("its checkpoint format is not one this aelab reads");
-        if (st.at("train_samples").get<int64_t>() != train_x.dim(0) ||
-            st.at("test_samples").get<int64_t>() != ds.test_images.dim(0))
-          throw InputError("the dataset has " + std::to_string(train_x.dim(0)) + " + " +
-                           std::to_string(ds.test_images.dim(0)) +
-                           " images, not the ones it trained on");
-        first_epoch = st.at("epoch").get<int>();
-        step = st.at("step").get<long>();
-        train_seconds = st.at("train_seconds").get<double>();
-        lambda = st.at("lambda").get<double>();
-        rng.set_state(st.at("rng").get<std::string>());
-        aug_rng.set_state(st.at("aug_rng").get<std::string>());
-        ckpt.load_params("w.", params);
-        if (st.value("refining", false)) {
-          refine = std::make_unique<ClusterRefinement>(ClusterRefinement{
-              nn::SoftAssignment(config.clusters, config.model.latent), {}, {}, {}, {}, {}, {}});
-          refine->head.set_centres(ckpt.get("centres"));
-          const Tensor& a = ckpt.get("assigned");
-          if (a.numel() != train_x.dim(0)) throw InputError("its cluster assignments do not fit");
-          refine->assigned.assign(a.data(), a.data() + a.numel());
-          std::vector<nn::Param*> all = params;
-          all.push_back(refine->head.params()[0]);
-          opt = optim::make_optimizer(config.optimizer, param_refs(all));
-        }
-        opt->set_lr(st.at("lr").get<double>());
-        ckpt.load_optimizer("m.", *opt, st.at("opt_steps").get<long>());
-        if (learning) {
-          ckpt.load_params("dis.w.", dis.net.params());
-          dis_opt->set_lr(st.at("dis_lr").get<double>());
-          ckpt.load_optimizer("dis.m.", *dis_opt, st.at("dis_opt_steps").get<long>());
-        }
-        restore_result(result, st.value("result", nlohmann::json::object()));
-      } catch (const nlohmann::json::exception& e) {
-        throw InputError("run " + std::to_string(result.run_id) +
-                         ": its epoch checkpoint is incomplete (" + e.what() + ")");
-      } catch (const InputError& e) {
-        throw InputError("run " + std::to_string(result.run_id) +
-                         " cannot be resumed: " + e.what());
+      const CheckpointReader ckpt(*start.resume, result.run_id);
+      const LoopPosition at = ckpt.position();
+      first_epoch = at.epoch;
+      step = at.step;
+      train_seconds = at.train_seconds;
+      lambda = ckpt.value<double>("lambda");
+      ckpt.load_rng("rng", rng);
+      ckpt.load_rng("aug_rng", aug_rng);
+      ckpt.load_params("w.", params);
+      if (ckpt.value<bool>("refining")) {
+        refine = std::make_unique<ClusterRefinement>(ClusterRefinement{
+            nn::SoftAssignment(config.clusters, config.model.latent), {}, {}, {}, {}, {}, {}});
+        refine->head.set_centres(ckpt.get("centres"));
+        const Tensor& a = ckpt.get("assigned");
+        if (a.numel() != train_x.dim(0))
+          throw InputError("run " + std::to_string(result.run_id) +
+                           ": its cluster assignments do not fit the dataset");
+        refine->assigned.assign(a.data(), a.data() + a.numel());
+        if (ckpt.has("target")) refine->target = ckpt.get("target");
+        stepped.push_back(refine->head.params()[0]);
+        opt = optim::make_optimizer(config.optimizer, param_refs(stepped));
       }
-      if (first_epoch < 0 || first_epoch > all_epochs)
+      ckpt.load_optimizer("m.", *opt);
+      if (learning) {
+        ckpt.load_params("dis.w.", dis.net.params());
+        ckpt.load_optimizer("dis.m.", *dis_opt);
+      }
+      restore_result(result, ckpt.state().value("result", nlohmann::json::object()));
+      result.cluster_changes =
+          json_value(ckpt.state(), "cluster_changes", result.cluster_changes, "checkpoint state");
+      if (ckpt.mid_epoch()) {
+        resumed_sums = ckpt.load_batcher(batcher);
+        resume_mid_epoch = true;
+        if (refine && refine->target.numel() == 0)
+          throw InputError("run " + std::to_string(result.run_id) +
+                           ": its mid-epoch checkpoint has no cluster target");
+      }
+      if (first_epoch > all_epochs)
         throw InputError("run " + std::to_string(result.run_id) + "'s checkpoint is at epoch " +
                          std::to_string(first_epoch) + " of " + std::to_string(all_epochs));
       ctx.publish_snapshot(values_of(params));
     }
+    const DivergenceGuard guard;
+    CheckpointTimer timer(config.checkpoint_seconds);
+    // The "last" checkpoint: at an epoch's end (with its metric points), or mid-epoch (with the
+    // batcher and the epoch's sums) every config.checkpoint_seconds. Never a non-finite one.
+    auto write_checkpoint = [&](int epochs_done, double seconds,
+                                std::span<const runs::MetricPoint> points,
+                                const nlohmann::json* epoch_sums) {
+      guard.check_params(stepped, step, /*force=*/true);
+      if (learning) guard.check_params(dis.net.params(), step, true);
+      CheckpointWriter w({epochs_done, step, seconds}, ds);
+      w.put_params("w.", params);
+      w.put_optimizer("m.", *opt);
+      w.put_rng("rng", rng);
+      w.put_rng("aug_rng", aug_rng);
+      w.state["lambda"] = lambda;
+      w.state["refining"] = refine != nullptr;
+      w.state["cluster_changes"] = result.cluster_changes;  // not in the result before an epoch
+      w.state["result"] = result.to_json();
+      if (refine) {
+        w.put("centres", refine->head.centres());
+        Tensor a({static_cast<int64_t>(refine->assigned.size())});
+        for (size_t i = 0; i < refine->assigned.size(); ++i)
+          a[static_cast<int64_t>(i)] = float(refine->assigned[i]);
+        w.put("assigned", std::move(a));
+        if (epoch_sums) w.put("target", refine->target);
+      }
+      if (learning) {
+        w.put_params("dis.w.", dis.net.params());
+        w.put_optimizer("dis.m.", *dis_opt);
+      }
+      if (epoch_sums) w.put_batcher(batcher, *epoch_sums);
+      w.record(store, result.run_id, points,
+               progress_message(epochs_done, all_epochs, epoch_sums != nullptr, step),
+               result.to_json());
+      timer.restart();
+    };
     auto last_snapshot = Clock::now();
 
     for (int epoch = first_epoch; epoch < all_epochs; ++epoch) {
       auto epoch_start = Clock::now();
-      if (epoch >= config.epochs) {                        // cluster refinement
+      // A resume from mid-epoch continues that epoch: its start (P, the order) is restored.
+      const bool continuing = resume_mid_epoch && epoch == first_epoch;
+      if (epoch >= config.epochs && !continuing) {         // cluster refinement
         const Tensor codes = encode_all(ae, train_input);  // once an epoch, for k-means and P
         if (!refine) {
           ctx.report_progress(double(step) / total_steps, "k-means on the training codes");
           refine = start_refinement(codes, config);
-          std::vector<nn::Param*> all = params;
-          all.push_back(refine->head.params()[0]);
+          stepped.push_back(refine->head.params()[0]);
           const double lr = opt->lr();
-          opt = optim::make_optimizer(config.optimizer, param_refs(all));  // fresh moments
+          opt = optim::make_optimizer(config.optimizer, param_refs(stepped));  // fresh moments
           opt->set_lr(lr);
         }
         result.cluster_changes = refresh_target(*refine, codes);
       }
       double loss_sum = 0, rec_sum = 0, adv_sum = 0, kl_sum = 0;
       int64_t seen = 0;
+      if (continuing) {
+        constexpr const char* kSums = "the mid-epoch checkpoint's sums";
+        loss_sum = json_value(resumed_sums, "loss", 0.0, kSums);
+        rec_sum = json_value(resumed_sums, "rec", 0.0, kSums);
+        adv_sum = json_value(resumed_sums, "adv", 0.0, kSums);
+        kl_sum = json_value(resumed_sums, "kl", 0.0, kSums);
+        seen = json_value(resumed_sums, "seen", int64_t{0}, kSums);
+      }
       while (batcher.next(idx)) {
         ctx.checkpoint();
         if (auto lr = ctx.take_lr_request()) {
@@ -631,10 +621,7 @@ AeResult run_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
           kl = config.cluster_weight * refine->kl.forward(refine->head.forward(z), refine->p_batch);
           total += kl;
         }
-        if (!std::isfinite(total))
-          throw DivergedError("diverged at step " + std::to_string(step) + ": loss is " +
-                                  (std::isnan(total) ? "nan" : "infinite"),
-                              step);
+        guard.check_loss(total, step);
         if (refine) {
           // The KL term reaches the encoder through the codes, beside the decoder's gradient.
           refine->head.zero_grad();
@@ -649,7 +636,11 @@ AeResult run_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
           ae.backward(*grad);
         }
         opt->step();
-        if (learning) disnet_learning_step(dis.net, *dis_opt, batch, x_hat, blurred_batch);
+        if (learning) {
+          disnet_learning_step(dis.net, *dis_opt, batch, x_hat, blurred_batch);
+          guard.check_params(dis.net.params(), step);
+        }
+        guard.check_params(stepped, step);
         loss_sum += total * idx.size();
         rec_sum += double(l) * idx.size();
         adv_sum += adv * idx.size();
@@ -667,8 +658,16 @@ AeResult run_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
           ctx.publish_snapshot(values_of(params));
           last_snapshot = Clock::now();
         }
+        if (timer.due()) {
+          const nlohmann::json sums = {{"loss", loss_sum},
+                                       {"rec", rec_sum},
+                                       {"adv", adv_sum},
+                                       {"kl", kl_sum},
+                                       {"seen", seen}};
+          write_checkpoint(epoch, train_seconds + seconds_since(epoch_start), {}, &sums);
+        }
       }
-      train_seconds += std::chrono::duration<double>(Clock::now() - epoch_start).count();
+      train_seconds += seconds_since(epoch_start);
 
       ReconstructionError test = evaluate_against(ae, test_input, ds.test_images, recon);
       result.epochs_done = epoch + 1;
@@ -703,43 +702,7 @@ AeResult run_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
       }
 
       // The epoch checkpoint, in the same transaction as the epoch's metrics.
-      runs::NamedTensors ckpt;
-      put_params(ckpt, "w.", params);
-      put_optimizer(ckpt, "m.", *opt);
-      nlohmann::json state = {{"format", kCheckpointFormat},
-                              {"epoch", epoch + 1},
-                              {"step", step},
-                              {"train_seconds", train_seconds},
-                              {"lr", opt->lr()},
-                              {"opt_steps", opt->steps()},
-                              {"lambda", lambda},
-                              {"rng", rng.state()},
-                              {"aug_rng", aug_rng.state()},
-                              {"train_samples", train_x.dim(0)},
-                              {"test_samples", ds.test_images.dim(0)},
-                              {"refining", refine != nullptr},
-                              {"result", result.to_json()}};
-      if (refine) {
-        ckpt.push_back({"centres", refine->head.centres()});
-        Tensor a({static_cast<int64_t>(refine->assigned.size())});
-        for (size_t i = 0; i < refine->assigned.size(); ++i)
-          a[static_cast<int64_t>(i)] = float(refine->assigned[i]);
-        ckpt.push_back({"assigned", std::move(a)});
-      }
-      if (learning) {
-        put_params(ckpt, "dis.w.", dis.net.params());
-        put_optimizer(ckpt, "dis.m.", *dis_opt);
-        state["dis_lr"] = dis_opt->lr();
-        state["dis_opt_steps"] = dis_opt->steps();
-      }
-      runs::EpochRecord record;
-      record.points = points;
-      record.message = "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(all_epochs);
-      record.result = result.to_json();
-      record.checkpoint_tag = runs::kLastCheckpoint;
-      record.checkpoint = &ckpt;
-      record.checkpoint_state = std::move(state);
-      store.record_epoch(result.run_id, record);
+      write_checkpoint(epoch + 1, train_seconds, points, nullptr);
 
       ctx.publish_metrics(points);
       ctx.publish_snapshot(values_of(params));
@@ -754,6 +717,7 @@ AeResult run_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
         train_seconds > 0 ? double(train_x.dim(0)) * result.epochs_done / train_seconds : 0.0;
     result.collapsed = result.recon_variation < kCollapseVariation;
 
+    guard.check_params(stepped, step, /*force=*/true);  // final weights are finite, or none
     store.save_checkpoint(result.run_id, runs::kFinalCheckpoint,
                           runs::name_in_order(values_of(params)));
     if (learning)
@@ -782,6 +746,7 @@ AeResult run_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
 AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
                            const std::filesystem::path& runs_db, JobContext& ctx) {
   validate(config);
+  require_both_splits(ds);
   set_num_threads(config.threads);
 
   runs::RunStore store = runs::RunStore::open(runs_db);
@@ -801,6 +766,9 @@ AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
                        std::to_string(spec.latent) + " autoencoder, this run wants " +
                        config.model.preset + " L" + std::to_string(config.model.latent));
     init_weights = store.load_checkpoint(config.init_run, runs::kFinalCheckpoint);
+    if (!all_finite(init_weights))
+      throw InputError("run " + std::to_string(config.init_run) +
+                       "'s final weights are not finite; it cannot be a starting point");
   }
   LoadedDisNet dis;
   if (adversarial) {
@@ -821,24 +789,8 @@ AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
 }
 
 AeTrainConfig check_resumable(const runs::RunStore& store, int64_t run_id) {
-  const runs::RunSummary s = store.get_summary(run_id);  // InputError: no such run
-  const std::string what = "run " + std::to_string(run_id) + " (" + runs::printable(s.name) + ")";
-  if (!runs::is_autoencoder(s.kind))
-    throw InputError(what + " is a " + std::string(runs::to_string(s.kind)) +
-                     " run; only autoencoder runs can be resumed");
-  switch (s.status) {
-    case runs::RunStatus::finished:
-      throw InputError(what + " is finished; there is nothing to resume");
-    case runs::RunStatus::running:
-      throw InputError(what + " is still running");
-    case runs::RunStatus::diverged:
-      throw InputError(what + " diverged; resumed with the same settings it would diverge again");
-    default:
-      break;
-  }
-  if (s.last_checkpoint_epoch < 0)
-    throw InputError(what + " has no epoch checkpoint (it stopped before its first epoch ended)");
-  return ae_config_from_json(s.config);
+  return ae_config_from_json(
+      check_resumable_run(store, run_id, runs::is_autoencoder, "an autoencoder").config);
 }
 
 AeResult resume_autoencoder(int64_t run_id, const data::Dataset& ds,
@@ -846,24 +798,13 @@ AeResult resume_autoencoder(int64_t run_id, const data::Dataset& ds,
   runs::RunStore store = runs::RunStore::open(runs_db);
   const AeTrainConfig config = check_resumable(store, run_id);
   set_num_threads(config.threads);
-  runs::Checkpoint ckpt = store.load_checkpoint_with_state(run_id, runs::kLastCheckpoint);
-  if (!all_finite(ckpt.tensors))
-    throw InputError("run " + std::to_string(run_id) +
-                     "'s epoch checkpoint holds non-finite weights; it cannot be resumed");
+  // Checked before the run is reopened, so a refusal leaves it as it was.
+  const runs::Checkpoint ckpt = load_resume_checkpoint(store, run_id, ds);
   LoadedDisNet dis;
   if (is_adversarial(config)) {
     dis = load_disnet(runs_db, config.disnet_run);
     dis.net.set_needs_input_grad(true);
   }
-  // Checked before the run is reopened, so a refusal leaves it as it was.
-  if (ckpt.state.value("train_samples", int64_t{-1}) != ds.train_images.dim(0) ||
-      ckpt.state.value("test_samples", int64_t{-1}) != ds.test_images.dim(0))
-    throw InputError("run " + std::to_string(run_id) + " cannot be resumed: the dataset has " +
-                     std::to_string(ds.train_images.dim(0)) + " + " +
-                     std::to_string(ds.test_images.dim(0)) +
-                     " images, not the ones it trained on (" +
-                     ckpt.state.value("train_samples", nlohmann::json()).dump() + " + " +
-                     ckpt.state.value("test_samples", nlohmann::json()).dump() + ")");
   const int epoch = ckpt.state.value("epoch", 0);
   store.reopen_run(run_id, "resumed at epoch " + std::to_string(epoch));
   AeResult result;

@@ -11,7 +11,9 @@
 #include "data/dataset.hpp"
 #include "models/autoencoder.hpp"
 #include "optim/optimizer.hpp"
+#include "train/data_source.hpp"
 #include "train/job.hpp"
+#include "train/run_checkpoint.hpp"
 
 namespace aelab::train {
 
@@ -56,6 +58,11 @@ struct AeTrainConfig {
   // instead of a fresh initialisation; with cluster refinement, epochs may then be 0 (refine an
   // existing run's codes).
   int64_t init_run = 0;
+
+  // A checkpoint within an epoch at most this often (train/run_checkpoint.hpp); 0: every step.
+  double checkpoint_seconds = kCheckpointSeconds;
+  // Where the data was read from (set by whoever loads the dataset; recorded as "data_source").
+  DataSource source;
 };
 
 // The recipe whose 16-D test codes k-means sorts into digits (matched accuracy 0.87-0.89 on

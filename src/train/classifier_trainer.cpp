@@ -5,6 +5,7 @@
 
 #include "core/dnnl_context.hpp"
 #include "core/error.hpp"
+#include "core/json_read.hpp"
 #include "data/augment.hpp"
 #include "data/batcher.hpp"
 #include "models/dis_net.hpp"
@@ -15,6 +16,7 @@
 #include "runs/run_store.hpp"
 #include "train/disnet_trainer.hpp"
 #include "train/network_optimizer.hpp"
+#include "train/run_checkpoint.hpp"
 #include "train/run_ending.hpp"
 
 namespace aelab::train {
@@ -35,6 +37,7 @@ void validate(const ClassifierConfig& c) {
     throw InputError("lr schedule must be 'constant' or 'cosine', got '" + c.lr_schedule + "'");
   if (c.shift < 0 || c.shift > 4)
     throw InputError("shift must be between 0 and 4 pixels, got " + std::to_string(c.shift));
+  validate_checkpoint_seconds(c.checkpoint_seconds);
 }
 
 namespace {
@@ -56,23 +59,28 @@ nlohmann::json to_json(const ClassifierConfig& c) {
           {"threads", c.threads},
           {"dataset", c.dataset},
           {"limit", c.limit},
-          {"name", c.name}};
+          {"name", c.name},
+          {"checkpoint_seconds", c.checkpoint_seconds},
+          {"data_source", to_json(c.source)}};
 }
 
 ClassifierConfig classifier_config_from_json(const nlohmann::json& j) {
   ClassifierConfig c;
   try {
-    c.epochs = j.value("epochs", c.epochs);
-    c.batch = j.value("batch", c.batch);
+    c.epochs = json_value(j, "epochs", c.epochs, "classifier config");
+    c.batch = json_value(j, "batch", c.batch, "classifier config");
     if (j.contains("optimizer")) c.lr = optim::optimizer_config_from_json(j.at("optimizer")).lr;
     // Runs recorded before these settings existed trained without them.
-    c.lr_schedule = j.value("lr_schedule", std::string("constant"));
-    c.shift = j.value("shift", 0);
-    c.seed = j.value("seed", c.seed);
-    c.threads = j.value("threads", c.threads);
-    c.dataset = j.value("dataset", c.dataset);
-    c.limit = j.value("limit", c.limit);
-    c.name = j.value("name", c.name);
+    c.lr_schedule = json_value(j, "lr_schedule", std::string("constant"), "classifier config");
+    c.shift = json_value(j, "shift", 0, "classifier config");
+    c.seed = json_value(j, "seed", c.seed, "classifier config");
+    c.threads = json_value(j, "threads", c.threads, "classifier config");
+    c.dataset = json_value(j, "dataset", c.dataset, "classifier config");
+    c.limit = json_value(j, "limit", c.limit, "classifier config");
+    c.name = json_value(j, "name", c.name, "classifier config");
+    c.checkpoint_seconds =
+        json_value(j, "checkpoint_seconds", c.checkpoint_seconds, "classifier config");
+    c.source = data_source_from_json(j.value("data_source", nlohmann::json::object()));
   } catch (const nlohmann::json::exception& e) {
     throw InputError(std::string("bad classifier config: ") + e.what());
   }
@@ -152,23 +160,24 @@ double scheduled_lr(const ClassifierConfig& c, long step, long total_steps) {
   return floor + 0.5 * (c.lr - floor) * (1 + std::cos(3.141592653589793 * t));
 }
 
-}  // namespace
+void restore_result(ClassifierResult& r, const nlohmann::json& j) {
+  constexpr const char* kResult = "the checkpoint's result";
+  if (!j.is_object()) return;
+  r.epochs_done = json_value(j, "epochs_done", r.epochs_done, kResult);
+  r.steps = json_value(j, "steps", r.steps, kResult);
+  r.train_loss = json_value(j, "train_loss", r.train_loss, kResult);
+  r.test_accuracy = json_value(j, "test_accuracy", r.test_accuracy, kResult);
+}
 
-ClassifierResult train_classifier(const ClassifierConfig& config, const data::Dataset& ds,
-                                  const std::filesystem::path& runs_db, JobContext& ctx) {
-  using Clock = std::chrono::steady_clock;
-  validate(config);
-  set_num_threads(config.threads);
-  if (ds.train_images.dim(0) < 1 || ds.test_images.dim(0) < 1)
-    throw InputError("dataset '" + ds.name + "' has an empty split");
-
-  runs::RunStore store = runs::RunStore::open(runs_db);
-  const std::string name =
-      config.name.empty() ? "judge-s" + std::to_string(config.seed) : config.name;
-  ClassifierResult result;
-  result.run_id = store.create_run(runs::RunKind::classifier, name, to_json(config));
+// The loop of a new run (resume null) or of one continued from its "last" checkpoint: "w.*"
+// the weights, "m.*" Adam, "rng" and "aug_rng", "scheduled" (false once the user set an lr),
+// "result" the result so far.
+ClassifierResult run_classifier(const ClassifierConfig& config, const data::Dataset& ds,
+                                runs::RunStore& store, ClassifierResult result,
+                                const runs::Checkpoint* resume, JobContext& ctx) {
   nlohmann::json info = {{"run_id", result.run_id}, {"epochs", config.epochs}};
   ctx.publish_info(info);
+  const std::string name = store.get_summary(result.run_id).name;
 
   try {
     Rng rng(config.seed);
@@ -185,12 +194,54 @@ ClassifierResult train_classifier(const ClassifierConfig& config, const data::Da
     Tensor batch, labels;
     Rng aug_rng = rng.split();
     bool scheduled = config.lr_schedule == "cosine";
-    long step = 0;
-    double train_seconds = 0;
-    for (int epoch = 0; epoch < config.epochs; ++epoch) {
-      auto epoch_start = Clock::now();
+    LoopPosition at;
+    nlohmann::json resumed_sums;
+    if (resume) {
+      const CheckpointReader ckpt(*resume, result.run_id);
+      at = ckpt.position();
+      ckpt.load_rng("rng", rng);
+      ckpt.load_rng("aug_rng", aug_rng);
+      ckpt.load_params("w.", params);
+      ckpt.load_optimizer("m.", *opt);
+      scheduled = ckpt.value<bool>("scheduled");
+      restore_result(result, ckpt.state().value("result", nlohmann::json::object()));
+      if (ckpt.mid_epoch()) resumed_sums = ckpt.load_batcher(batcher);
+      if (at.epoch > config.epochs)
+        throw InputError("run " + std::to_string(result.run_id) + "'s checkpoint is at epoch " +
+                         std::to_string(at.epoch) + " of " + std::to_string(config.epochs));
+    }
+    long& step = at.step;
+    double& train_seconds = at.train_seconds;
+    const DivergenceGuard guard;
+    CheckpointTimer timer(config.checkpoint_seconds);
+    auto write_checkpoint = [&](int epochs_done, double seconds,
+                                std::span<const runs::MetricPoint> points,
+                                const nlohmann::json* epoch_sums) {
+      guard.check_params(params, step, /*force=*/true);
+      CheckpointWriter w({epochs_done, step, seconds}, ds);
+      w.put_params("w.", params);
+      w.put_optimizer("m.", *opt);
+      w.put_rng("rng", rng);
+      w.put_rng("aug_rng", aug_rng);
+      w.state["scheduled"] = scheduled;
+      w.state["result"] = result.to_json();
+      if (epoch_sums) w.put_batcher(batcher, *epoch_sums);
+      w.record(store, result.run_id, points,
+               progress_message(epochs_done, config.epochs, epoch_sums != nullptr, step),
+               result.to_json());
+      timer.restart();
+    };
+
+    for (int epoch = at.epoch; epoch < config.epochs; ++epoch) {
+      auto epoch_start = std::chrono::steady_clock::now();
       double loss_sum = 0;
       int64_t seen = 0;
+      if (!resumed_sums.is_null()) {  // the epoch a mid-epoch checkpoint stopped in
+        constexpr const char* kSums = "the mid-epoch checkpoint's sums";
+        loss_sum = json_value(resumed_sums, "loss", 0.0, kSums);
+        seen = json_value(resumed_sums, "seen", int64_t{0}, kSums);
+        resumed_sums = nullptr;
+      }
       while (batcher.next(idx)) {
         ctx.checkpoint();
         // A user's lr request ends the schedule: their value holds from then on.
@@ -206,12 +257,10 @@ ClassifierResult train_classifier(const ClassifierConfig& config, const data::Da
         for (size_t i = 0; i < idx.size(); ++i) labels[int64_t(i)] = all_labels[idx[i]];
         net.zero_grad();
         float l = ce.forward(net.forward(batch), labels);
-        if (!std::isfinite(l))
-          throw DivergedError("diverged at step " + std::to_string(step) + ": loss is " +
-                                  (std::isnan(l) ? "nan" : "infinite"),
-                              step);
+        guard.check_loss(l, step);
         net.backward(ce.backward());
         opt->step();
+        guard.check_params(params, step);
         loss_sum += double(l) * idx.size();
         seen += static_cast<int64_t>(idx.size());
         ++step;
@@ -221,8 +270,12 @@ ClassifierResult train_classifier(const ClassifierConfig& config, const data::Da
         ctx.report_progress(double(step) / total_steps, "epoch " + std::to_string(epoch + 1) + "/" +
                                                             std::to_string(config.epochs) +
                                                             ", loss " + std::to_string(l));
+        if (timer.due()) {
+          const nlohmann::json sums = {{"loss", loss_sum}, {"seen", seen}};
+          write_checkpoint(epoch, train_seconds + seconds_since(epoch_start), {}, &sums);
+        }
       }
-      train_seconds += std::chrono::duration<double>(Clock::now() - epoch_start).count();
+      train_seconds += seconds_since(epoch_start);
       result.epochs_done = epoch + 1;
       result.steps = step;
       result.train_loss = loss_sum / std::max<int64_t>(seen, 1);
@@ -230,28 +283,55 @@ ClassifierResult train_classifier(const ClassifierConfig& config, const data::Da
       std::vector<runs::MetricPoint> points{
           {step, double(epoch + 1), runs::metric::train_loss, result.train_loss},
           {step, double(epoch + 1), runs::metric::test_accuracy, result.test_accuracy}};
-      store.add_metrics(result.run_id, points);
+      write_checkpoint(epoch + 1, train_seconds, points, nullptr);
       ctx.publish_metrics(points);
       info["epoch"] = epoch + 1;
       info["test_accuracy"] = result.test_accuracy;
       ctx.publish_info(info);
-      store.update_run(result.run_id,
-                       "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(config.epochs),
-                       result.to_json());
     }
     result.train_seconds = train_seconds;
     result.samples_per_s =
         train_seconds > 0 ? double(ds.train_images.dim(0)) * result.epochs_done / train_seconds : 0;
-    std::vector<Tensor> values;
-    for (nn::Param* p : params) values.push_back(p->value);
-    store.save_checkpoint(result.run_id, runs::kFinalCheckpoint, runs::name_in_order(values));
+    guard.check_params(params, step, /*force=*/true);
+    store.save_checkpoint(result.run_id, runs::kFinalCheckpoint,
+                          runs::name_in_order(values_of(params)));
     store.finish_run(result.run_id, runs::RunStatus::finished, "", result.to_json());
+    store.delete_checkpoint(result.run_id, runs::kLastCheckpoint);  // a finished run keeps "final"
     ctx.report_progress(1.0, name + ": test accuracy " + std::to_string(result.test_accuracy));
     return result;
   } catch (...) {
     record_run_ending(store, result.run_id, result.to_json());
     throw;
   }
+}
+
+}  // namespace
+
+ClassifierResult train_classifier(const ClassifierConfig& config, const data::Dataset& ds,
+                                  const std::filesystem::path& runs_db, JobContext& ctx) {
+  validate(config);
+  require_both_splits(ds);
+  set_num_threads(config.threads);
+  runs::RunStore store = runs::RunStore::open(runs_db);
+  ClassifierResult result;
+  result.run_id = store.create_run(
+      runs::RunKind::classifier,
+      config.name.empty() ? "judge-s" + std::to_string(config.seed) : config.name, to_json(config));
+  return run_classifier(config, ds, store, std::move(result), nullptr, ctx);
+}
+
+ClassifierResult resume_classifier(int64_t run_id, const data::Dataset& ds,
+                                   const std::filesystem::path& runs_db, JobContext& ctx) {
+  runs::RunStore store = runs::RunStore::open(runs_db);
+  const runs::RunSummary s = check_resumable_run(
+      store, run_id, [](runs::RunKind k) { return k == runs::RunKind::classifier; },
+      "a classifier run");
+  const ClassifierConfig config = classifier_config_from_json(s.config);
+  set_num_threads(config.threads);
+  const runs::Checkpoint ckpt = reopen_for_resume(store, s, ds);
+  ClassifierResult result;
+  result.run_id = run_id;
+  return run_classifier(config, ds, store, std::move(result), &ckpt, ctx);
 }
 
 }  // namespace aelab::train

@@ -9,7 +9,9 @@
 
 #include "data/dataset.hpp"
 #include "nn/sequential.hpp"
+#include "train/data_source.hpp"
 #include "train/job.hpp"
+#include "train/run_checkpoint.hpp"
 
 namespace aelab::train {
 
@@ -27,6 +29,10 @@ struct ClassifierConfig {
   std::string dataset = data::kDefaultDataset;
   int64_t limit = 0;
   std::string name;  // default "judge-s<seed>"
+  // A checkpoint within an epoch at most this often (train/run_checkpoint.hpp); 0: every step.
+  double checkpoint_seconds = kCheckpointSeconds;
+  // Where the data was read from (set by whoever loads the dataset; recorded as "data_source").
+  DataSource source;
 };
 
 void validate(const ClassifierConfig& config);
@@ -45,9 +51,14 @@ struct ClassifierResult {
 };
 
 // Trains inside a Job; records run kind "classifier" (metrics train_loss, test_accuracy per
-// epoch; final weights).
+// epoch with the checkpoint "last" in the same transaction, and every config.checkpoint_seconds
+// within an epoch; final weights).
 ClassifierResult train_classifier(const ClassifierConfig& config, const data::Dataset& dataset,
                                   const std::filesystem::path& runs_db, JobContext& ctx);
+// Continues a stopped classifier run from its "last" checkpoint to the numbers of a straight
+// run; refused (InputError) as check_resumable_run and load_resume_checkpoint say.
+ClassifierResult resume_classifier(int64_t run_id, const data::Dataset& dataset,
+                                   const std::filesystem::path& runs_db, JobContext& ctx);
 
 // images: (M, 1, 28, 28) -> the arg-max class of each.
 [[nodiscard]] std::vector<uint8_t> classify(nn::Sequential& net, const Tensor& images);

@@ -52,7 +52,8 @@ DisNetScores score_test_digits(const runs::RunStore& store, const ScoreRequest& 
 
   progress(ctx, 0.0, "loading dis_net");
   LoadedDisNet dis = load_disnet(store.path(), out.disnet_run);
-  std::shared_ptr<const data::Dataset> ds = datasets(out.dataset, 0);
+  std::shared_ptr<const data::Dataset> ds =
+      datasets(dataset_request(out.disnet_run, store.get_run(out.disnet_run).config, 0));
   progress(ctx, 0.2, "clear digits");
   out.clear = to_vector(disnet_scores(dis.net, ds->test_images));
   progress(ctx, 0.5, "blurred digits");

@@ -5,6 +5,7 @@
 
 #include "core/dnnl_context.hpp"
 #include "core/error.hpp"
+#include "core/json_read.hpp"
 #include "data/batcher.hpp"
 #include "models/dis_net.hpp"
 #include "nn/loss.hpp"
@@ -12,6 +13,7 @@
 #include "optim/optimizer_json.hpp"
 #include "runs/metric_names.hpp"
 #include "train/network_optimizer.hpp"
+#include "train/run_checkpoint.hpp"
 #include "train/run_ending.hpp"
 
 namespace aelab::train {
@@ -30,6 +32,7 @@ void validate(const DisNetConfig& c) {
   if (c.threads < 0 || c.threads > 1024)
     throw InputError("threads must be >= 0 (0 = all cores), got " + std::to_string(c.threads));
   if (c.limit < 0) throw InputError("limit must be >= 0");
+  validate_checkpoint_seconds(c.checkpoint_seconds);
 }
 
 namespace {
@@ -50,24 +53,29 @@ nlohmann::json to_json(const DisNetConfig& c) {
           {"threads", c.threads},
           {"dataset", c.dataset},
           {"limit", c.limit},
-          {"name", c.name}};
+          {"name", c.name},
+          {"checkpoint_seconds", c.checkpoint_seconds},
+          {"data_source", to_json(c.source)}};
 }
 
 DisNetConfig disnet_config_from_json(const nlohmann::json& j) {
   DisNetConfig c;
   try {
     if (j.contains("blur")) {
-      c.blur.sigma = j.at("blur").value("sigma", c.blur.sigma);
-      c.blur.kernel = j.at("blur").value("kernel", c.blur.kernel);
+      c.blur.sigma = json_value(j.at("blur"), "sigma", c.blur.sigma, "dis_net config \"blur\"");
+      c.blur.kernel = json_value(j.at("blur"), "kernel", c.blur.kernel, "dis_net config \"blur\"");
     }
-    c.epochs = j.value("epochs", c.epochs);
-    c.batch = j.value("batch", c.batch);
+    c.epochs = json_value(j, "epochs", c.epochs, "dis_net config");
+    c.batch = json_value(j, "batch", c.batch, "dis_net config");
     if (j.contains("optimizer")) c.lr = optim::optimizer_config_from_json(j.at("optimizer")).lr;
-    c.seed = j.value("seed", c.seed);
-    c.threads = j.value("threads", c.threads);
-    c.dataset = j.value("dataset", c.dataset);
-    c.limit = j.value("limit", c.limit);
-    c.name = j.value("name", c.name);
+    c.seed = json_value(j, "seed", c.seed, "dis_net config");
+    c.threads = json_value(j, "threads", c.threads, "dis_net config");
+    c.dataset = json_value(j, "dataset", c.dataset, "dis_net config");
+    c.limit = json_value(j, "limit", c.limit, "dis_net config");
+    c.name = json_value(j, "name", c.name, "dis_net config");
+    c.checkpoint_seconds =
+        json_value(j, "checkpoint_seconds", c.checkpoint_seconds, "dis_net config");
+    c.source = data_source_from_json(j.value("data_source", nlohmann::json::object()));
   } catch (const nlohmann::json::exception& e) {
     throw InputError(std::string("bad dis_net config: ") + e.what());
   }
@@ -203,20 +211,28 @@ Accuracy evaluate(nn::Sequential& net, const Tensor& clear, const Tensor& blurre
 
 }  // namespace
 
-DisNetResult train_disnet(const DisNetConfig& config, const data::Dataset& ds,
-                          const std::filesystem::path& runs_db, JobContext& ctx) {
-  using Clock = std::chrono::steady_clock;
-  validate(config);
-  set_num_threads(config.threads);
-  if (ds.train_images.dim(0) < 1 || ds.test_images.dim(0) < 1)
-    throw InputError("dataset '" + ds.name + "' has an empty split");
+namespace {
 
-  runs::RunStore store = runs::RunStore::open(runs_db);
-  const std::string name = config.name.empty() ? default_run_name(config) : config.name;
-  DisNetResult result;
-  result.run_id = store.create_run(runs::RunKind::disnet, name, to_json(config));
+void restore_result(DisNetResult& r, const nlohmann::json& j) {
+  constexpr const char* kResult = "the checkpoint's result";
+  if (!j.is_object()) return;
+  r.epochs_done = json_value(j, "epochs_done", r.epochs_done, kResult);
+  r.steps = json_value(j, "steps", r.steps, kResult);
+  r.train_loss = json_value(j, "train_loss", r.train_loss, kResult);
+  r.test_accuracy = json_value(j, "test_accuracy", r.test_accuracy, kResult);
+  r.clear_accuracy = json_value(j, "clear_accuracy", r.clear_accuracy, kResult);
+  r.blurred_accuracy = json_value(j, "blurred_accuracy", r.blurred_accuracy, kResult);
+  r.clear_score_mean = json_value(j, "clear_score_mean", r.clear_score_mean, kResult);
+  r.blurred_score_mean = json_value(j, "blurred_score_mean", r.blurred_score_mean, kResult);
+}
+
+// The loop of a new run (resume null) or of one continued from its "last" checkpoint: "w.*"
+// the weights, "m.*" Adam, "rng" (the batcher's draws), "result" the result so far.
+DisNetResult run_disnet(const DisNetConfig& config, const data::Dataset& ds, runs::RunStore& store,
+                        DisNetResult result, const runs::Checkpoint* resume, JobContext& ctx) {
   nlohmann::json info = {{"run_id", result.run_id}, {"epochs", config.epochs}};
   ctx.publish_info(info);
+  const std::string name = store.get_summary(result.run_id).name;
 
   try {
     Rng rng(config.seed);
@@ -236,15 +252,54 @@ DisNetResult train_disnet(const DisNetConfig& config, const data::Dataset& ds,
     const long total_steps = batcher.batches_per_epoch() * config.epochs;
     std::span<const int64_t> idx;
     Tensor part, batch, target;
-    long step = 0;
-    double train_seconds = 0;
+    LoopPosition at;
+    nlohmann::json resumed_sums;
+    if (resume) {
+      const CheckpointReader ckpt(*resume, result.run_id);
+      at = ckpt.position();
+      ckpt.load_rng("rng", rng);
+      ckpt.load_params("w.", params);
+      ckpt.load_optimizer("m.", *opt);
+      restore_result(result, ckpt.state().value("result", nlohmann::json::object()));
+      if (ckpt.mid_epoch()) resumed_sums = ckpt.load_batcher(batcher);
+      if (at.epoch > config.epochs)
+        throw InputError("run " + std::to_string(result.run_id) + "'s checkpoint is at epoch " +
+                         std::to_string(at.epoch) + " of " + std::to_string(config.epochs));
+      ctx.publish_snapshot(values_of(params));
+    }
+    long& step = at.step;
+    double& train_seconds = at.train_seconds;
+    const DivergenceGuard guard;
+    CheckpointTimer timer(config.checkpoint_seconds);
+    auto write_checkpoint = [&](int epochs_done, double seconds,
+                                std::span<const runs::MetricPoint> points,
+                                const nlohmann::json* epoch_sums) {
+      guard.check_params(params, step, /*force=*/true);
+      CheckpointWriter w({epochs_done, step, seconds}, ds);
+      w.put_params("w.", params);
+      w.put_optimizer("m.", *opt);
+      w.put_rng("rng", rng);
+      w.state["result"] = result.to_json();
+      if (epoch_sums) w.put_batcher(batcher, *epoch_sums);
+      w.record(store, result.run_id, points,
+               progress_message(epochs_done, config.epochs, epoch_sums != nullptr, step),
+               result.to_json());
+      timer.restart();
+    };
 
-    for (int epoch = 0; epoch < config.epochs; ++epoch) {
-      auto epoch_start = Clock::now();
+    for (int epoch = at.epoch; epoch < config.epochs; ++epoch) {
+      auto epoch_start = std::chrono::steady_clock::now();
       double loss_sum = 0;
       int64_t seen = 0, correct = 0, window_seen = 0;
-      for (;;) {
-        if (!batcher.next(idx)) break;
+      if (!resumed_sums.is_null()) {  // the epoch a mid-epoch checkpoint stopped in
+        constexpr const char* kSums = "the mid-epoch checkpoint's sums";
+        loss_sum = json_value(resumed_sums, "loss", 0.0, kSums);
+        seen = json_value(resumed_sums, "seen", int64_t{0}, kSums);
+        correct = json_value(resumed_sums, "correct", int64_t{0}, kSums);
+        window_seen = json_value(resumed_sums, "window_seen", int64_t{0}, kSums);
+        resumed_sums = nullptr;
+      }
+      while (batcher.next(idx)) {
         ctx.checkpoint();
         if (auto lr = ctx.take_lr_request()) {
           opt->set_lr(*lr);
@@ -263,13 +318,11 @@ DisNetResult train_disnet(const DisNetConfig& config, const data::Dataset& ds,
         net.zero_grad();
         const Tensor& logits = net.forward(batch);  // (2n, 1)
         float l = bce.forward(logits, target);
-        if (!std::isfinite(l))
-          throw DivergedError("diverged at step " + std::to_string(step) + ": loss is " +
-                                  (std::isnan(l) ? "nan" : "infinite"),
-                              step);
+        guard.check_loss(l, step);
         for (int64_t i = 0; i < 2 * n; ++i) correct += (logits[i] > 0) == (target[i] > 0.5f);
         net.backward(bce.backward());
         opt->step();
+        guard.check_params(params, step);
         loss_sum += double(l) * 2 * n;
         seen += 2 * n;
         window_seen += 2 * n;
@@ -285,8 +338,15 @@ DisNetResult train_disnet(const DisNetConfig& config, const data::Dataset& ds,
         ctx.report_progress(double(step) / total_steps, "epoch " + std::to_string(epoch + 1) + "/" +
                                                             std::to_string(config.epochs) +
                                                             ", loss " + std::to_string(l));
+        if (timer.due()) {
+          const nlohmann::json sums = {{"loss", loss_sum},
+                                       {"seen", seen},
+                                       {"correct", correct},
+                                       {"window_seen", window_seen}};
+          write_checkpoint(epoch, train_seconds + seconds_since(epoch_start), {}, &sums);
+        }
       }
-      train_seconds += std::chrono::duration<double>(Clock::now() - epoch_start).count();
+      train_seconds += seconds_since(epoch_start);
 
       Accuracy acc = evaluate(net, ds.test_images, test_blurred);
       result.epochs_done = epoch + 1;
@@ -304,30 +364,57 @@ DisNetResult train_disnet(const DisNetConfig& config, const data::Dataset& ds,
                                             {step, ep, m::clear_score_mean, acc.clear_score},
                                             {step, ep, m::blurred_score_mean, acc.blurred_score},
                                             {step, ep, m::seconds, train_seconds}};
-      store.add_metrics(result.run_id, points);
+      write_checkpoint(epoch + 1, train_seconds, points, nullptr);
       ctx.publish_metrics(points);
       ctx.publish_snapshot(values_of(params));
       info["epoch"] = epoch + 1;
       info["test_accuracy"] = acc.all;
       ctx.publish_info(info);
-      store.update_run(result.run_id,
-                       "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(config.epochs),
-                       result.to_json());
     }
 
     result.train_seconds = train_seconds;
     result.samples_per_s =
         train_seconds > 0 ? 2.0 * double(train_clear.dim(0)) * result.epochs_done / train_seconds
                           : 0.0;
+    guard.check_params(params, step, /*force=*/true);
     store.save_checkpoint(result.run_id, runs::kFinalCheckpoint,
                           runs::name_in_order(values_of(params)));
     store.finish_run(result.run_id, runs::RunStatus::finished, "", result.to_json());
+    store.delete_checkpoint(result.run_id, runs::kLastCheckpoint);  // a finished run keeps "final"
     ctx.report_progress(1.0, name + ": test accuracy " + std::to_string(result.test_accuracy));
     return result;
   } catch (...) {
     record_run_ending(store, result.run_id, result.to_json());
     throw;
   }
+}
+
+}  // namespace
+
+DisNetResult train_disnet(const DisNetConfig& config, const data::Dataset& ds,
+                          const std::filesystem::path& runs_db, JobContext& ctx) {
+  validate(config);
+  require_both_splits(ds);
+  set_num_threads(config.threads);
+  runs::RunStore store = runs::RunStore::open(runs_db);
+  DisNetResult result;
+  result.run_id = store.create_run(runs::RunKind::disnet,
+                                   config.name.empty() ? default_run_name(config) : config.name,
+                                   to_json(config));
+  return run_disnet(config, ds, store, std::move(result), nullptr, ctx);
+}
+
+DisNetResult resume_disnet(int64_t run_id, const data::Dataset& ds,
+                           const std::filesystem::path& runs_db, JobContext& ctx) {
+  runs::RunStore store = runs::RunStore::open(runs_db);
+  const runs::RunSummary s = check_resumable_run(
+      store, run_id, [](runs::RunKind k) { return k == runs::RunKind::disnet; }, "a dis_net run");
+  const DisNetConfig config = disnet_config_from_json(s.config);
+  set_num_threads(config.threads);
+  const runs::Checkpoint ckpt = reopen_for_resume(store, s, ds);
+  DisNetResult result;
+  result.run_id = run_id;
+  return run_disnet(config, ds, store, std::move(result), &ckpt, ctx);
 }
 
 }  // namespace aelab::train

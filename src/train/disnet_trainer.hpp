@@ -13,7 +13,9 @@
 #include "data/dataset.hpp"
 #include "nn/sequential.hpp"
 #include "runs/run_store.hpp"
+#include "train/data_source.hpp"
 #include "train/job.hpp"
+#include "train/run_checkpoint.hpp"
 
 namespace aelab::train {
 
@@ -27,6 +29,10 @@ struct DisNetConfig {
   std::string dataset = data::kDefaultDataset;
   int64_t limit = 0;  // > 0: at most this many samples per split
   std::string name;   // default: "disnet-s1.5-k7"
+  // A checkpoint within an epoch at most this often (train/run_checkpoint.hpp); 0: every step.
+  double checkpoint_seconds = kCheckpointSeconds;
+  // Where the data was read from (set by whoever loads the dataset; recorded as "data_source").
+  DataSource source;
 };
 
 // Throws InputError naming the first impossible setting (blur, batch < 2, epochs, lr <= 0, ...).
@@ -51,11 +57,16 @@ struct DisNetResult {
 };
 
 // Trains inside a Job and records run kind "disnet" at runs_db: config, metrics per epoch
-// (train_loss, test_accuracy, clear/blurred score means), final weights ("final"). Publishes
-// train_loss_step / train_acc_step every few steps for live plots. Cancel and failures are
-// recorded like the autoencoder trainer's.
+// (train_loss, test_accuracy, clear/blurred score means) with the checkpoint "last" in the same
+// transaction (and every config.checkpoint_seconds within an epoch), final weights ("final").
+// Publishes train_loss_step / train_acc_step every few steps for live plots. Cancel, divergence
+// and failures are recorded like the autoencoder trainer's.
 DisNetResult train_disnet(const DisNetConfig& config, const data::Dataset& dataset,
                           const std::filesystem::path& runs_db, JobContext& ctx);
+// Continues a stopped dis_net run from its "last" checkpoint to the numbers of a straight run;
+// refused (InputError) as check_resumable_run and load_resume_checkpoint say.
+DisNetResult resume_disnet(int64_t run_id, const data::Dataset& dataset,
+                           const std::filesystem::path& runs_db, JobContext& ctx);
 
 // [SECTION] Shared CNN helpers (inference only, batched)
 

@@ -4,6 +4,8 @@
 #include <cassert>
 #include <cmath>
 
+#include "runs/store_wait.hpp"
+
 namespace aelab::train {
 
 // [SECTION] MetricFeed ----------------------------------------------------------------------------
@@ -162,6 +164,18 @@ void Job::run() {
   set_state(JobState::running);
   JobContext ctx(*this);
   JobState end = JobState::finished;
+  // While the work waits for a busy run store (another process holds its write lock), the
+  // status line says so; then it shows the work's own line again.
+  std::string line_before_wait;
+  runs::StoreWaitScope store_wait([this, &line_before_wait](const runs::StoreWait& w) {
+    std::lock_guard lock(mutex_);
+    if (w.done) {
+      status_line_ = line_before_wait;
+      return;
+    }
+    if (status_line_.rfind("waiting for the run store", 0) != 0) line_before_wait = status_line_;
+    status_line_ = runs::store_wait_text(w);
+  });
   try {
     work_(ctx);
     progress_.store(1.0);

@@ -39,14 +39,56 @@ bool has_blob(const std::vector<runs::BlobInfo>& blobs, const char* name) {
 
 // [SECTION] Datasets
 
+DatasetRequest dataset_request(int64_t run_id, const nlohmann::json& c, int64_t limit) {
+  DatasetRequest r;
+  r.run_id = run_id;
+  r.limit = limit;
+  r.name = data::kDefaultDataset;
+  if (c.is_object()) {
+    if (c.contains("dataset") && c["dataset"].is_string()) r.name = c["dataset"].get<std::string>();
+    r.source = data_source_from_json(c.value("data_source", nlohmann::json::object()));
+  }
+  return r;
+}
+
+data::Dataset load_requested_dataset(const DatasetRequest& r,
+                                     const std::filesystem::path& data_dir) {
+  const std::filesystem::path source_dir = source_dir_of(r.source);
+  const std::string whose = "run " + std::to_string(r.run_id) + "'s dataset '" + r.name + "'";
+  data::Dataset ds;
+  try {
+    ds = data::load_dataset(r.name, data_dir, source_dir, r.limit);
+  } catch (const InputError& e) {
+    // The loader's advice after "; " may name training's --data flag, which the commands that
+    // analyse a run do not have: the run's directory is where its files belong.
+    std::string why = e.what();
+    if (why.find("--data") == std::string::npos) throw;
+    why = why.substr(0, why.find("; "));
+    const std::string dir =
+        source_dir.empty() ? data::dataset_dir(r.name, data_dir).string() : r.source.dir;
+    throw InputError(whose + " cannot be read from " + dir + " (" + why +
+                     "); put its files back there");
+  }
+  if (!r.source.hash.empty()) {
+    const std::string now = content_hash(data::dataset_dir(r.name, data_dir, source_dir));
+    if (now != r.source.hash)
+      throw InputError(whose + " has changed since it trained: the files in " +
+                       data::dataset_dir(r.name, data_dir, source_dir).string() + " hash to " +
+                       (now.empty() ? "nothing" : now) + ", not " + r.source.hash);
+  }
+  return ds;
+}
+
 DatasetSource datasets_from(const std::filesystem::path& data_dir) {
-  return [data_dir](const std::string& name, int64_t limit) {
-    return std::make_shared<const data::Dataset>(data::load_dataset(name, data_dir, {}, limit));
+  return [data_dir](const DatasetRequest& r) {
+    return std::make_shared<const data::Dataset>(load_requested_dataset(r, data_dir));
   };
 }
 
 DatasetSource datasets_fixed(const data::Dataset& ds, int64_t limit) {
-  return [&ds, limit](const std::string& name, int64_t want_limit) {
+  return [&ds, limit](const DatasetRequest& r) {
+    const std::string& name = r.name;
+    const int64_t want_limit = r.limit;
     if (name != ds.name || want_limit != limit)
       throw InputError("the run was trained on '" + name + "' (limit " +
                        std::to_string(want_limit) + "), not on the '" + ds.name + "' (limit " +
@@ -93,7 +135,7 @@ RunModel load_run_model(const runs::RunStore& store, int64_t run_id) {
 RunModel load_run_codes(const runs::RunStore& store, int64_t run_id,
                         const DatasetSource& datasets) {
   RunModel r = load_run_model(store, run_id);
-  r.dataset = datasets(r.config.dataset, r.config.limit);
+  r.dataset = datasets(dataset_request(run_id, r.summary.config, r.config.limit));
   const int64_t m = r.dataset->test_images.dim(0), l = r.config.model.latent;
   if (has_blob(store.list_artefacts(run_id), kTestCodesArtefact)) {
     runs::NamedTensors t = store.load_tensor_artefact(run_id, kTestCodesArtefact);

@@ -32,12 +32,28 @@ using runs::kTestCodesArtefact;
 
 // [SECTION] Datasets
 
-// Where a run's dataset comes from: (name, limit) -> the dataset (InputError as
-// data::load_dataset). The window passes its cache; the CLI and the tests datasets_from().
+// What a run asks for: its dataset, limit and recorded source (train/data_source.hpp).
+struct DatasetRequest {
+  std::string name;
+  int64_t limit = 0;
+  DataSource source;   // empty for runs recorded before sources were
+  int64_t run_id = 0;  // for messages
+};
+// The request a run's config makes (its "dataset", "limit" and "data_source").
+[[nodiscard]] DatasetRequest dataset_request(int64_t run_id, const nlohmann::json& run_config,
+                                             int64_t limit);
+
+// Where a run's dataset comes from: a request -> the dataset (InputError as data::load_dataset).
+// The window passes its cache; the CLI and the tests datasets_from().
 using DatasetSource =
-    std::function<std::shared_ptr<const data::Dataset>(const std::string& name, int64_t limit)>;
-// Loads from data_dir on every call.
+    std::function<std::shared_ptr<const data::Dataset>(const DatasetRequest& request)>;
+// Loads on every call with load_requested_dataset.
 [[nodiscard]] DatasetSource datasets_from(const std::filesystem::path& data_dir);
+// The run's dataset read from the directory it recorded when the user named one at training
+// (else from the dataset's place under data_dir), refused in one line when those files are gone
+// or have changed since (content hash), never with advice to pass a flag.
+[[nodiscard]] data::Dataset load_requested_dataset(const DatasetRequest& request,
+                                                   const std::filesystem::path& data_dir);
 // Always `ds` (shared, not copied; it must outlive the source's use), InputError when a run asks
 // for another dataset or limit than ds has.
 [[nodiscard]] DatasetSource datasets_fixed(const data::Dataset& ds, int64_t limit = 0);

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <vector>
@@ -159,4 +160,82 @@ TEST_CASE("t-SNE on identical points stays finite", "[analysis][tsne]") {
   cfg.exaggeration_iters = 10;
   const TsneResult r = tsne(x, cfg);
   for (float v : r.y.span()) REQUIRE(std::isfinite(v));
+}
+
+namespace {
+
+// Leave-one-out k-NN vote by brute force over all pairs: the reference for the grid search.
+double knn_accuracy_reference(const Tensor& y, const std::vector<int>& labels, int k) {
+  const int64_t n = y.dim(0);
+  int correct = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    std::vector<std::pair<double, int>> all;
+    for (int64_t j = 0; j < n; ++j) {
+      if (j == i) continue;
+      const double dx = double(y[2 * i]) - y[2 * j], dy = double(y[2 * i + 1]) - y[2 * j + 1];
+      all.push_back({dx * dx + dy * dy, int(j)});
+    }
+    std::sort(all.begin(), all.end());
+    std::vector<int> votes(10, 0);
+    int best = 0;
+    for (int c = 0; c < k; ++c) best = std::max(best, ++votes[labels[all[c].second]]);
+    for (int c = 0; c < k; ++c)
+      if (votes[labels[all[c].second]] == best) {
+        correct += labels[all[c].second] == labels[i];
+        break;
+      }
+  }
+  return double(correct) / double(n);
+}
+
+}  // namespace
+
+TEST_CASE("The vantage-point tree finds the same neighbours as brute force", "[analysis][tsne]") {
+  std::vector<int> labels;
+  // Clustered (as codes are), with exact duplicates mixed in, so ties are exercised.
+  Tensor x = blobs(3000, 16, 10, 3.0, 11, labels);
+  for (int i = 0; i < 40; ++i)
+    for (int t = 0; t < 16; ++t) x.data()[size_t(2000 + i) * 16 + t] = x.data()[size_t(i) * 16 + t];
+  std::vector<int> bi, ti;
+  std::vector<double> bd, td;
+  tsne_neighbours_brute(x, 31, bi, bd);
+  tsne_neighbours_tree(x, 31, ti, td);
+  REQUIRE(bi.size() == ti.size());
+  int64_t differ = 0;
+  for (size_t c = 0; c < bi.size(); ++c) {
+    differ += bi[c] != ti[c];
+    REQUIRE(bd[c] == td[c]);  // the same exact double distances in the same order
+  }
+  REQUIRE(differ == 0);
+}
+
+TEST_CASE("k-NN label accuracy through the grid equals the all-pairs vote", "[analysis][tsne]") {
+  Rng rng(5);
+  for (int n : {12, 500, 2500}) {
+    Tensor y({n, 2});
+    std::vector<int> labels(n);
+    for (int i = 0; i < n; ++i) {
+      labels[i] = int(rng.below(10));
+      // Loose clusters, a far outlier and a run of points on integer coordinates (exact ties).
+      y[2 * i] = float(labels[i] * 3 + rng.normal());
+      y[2 * i + 1] = float(i % 17 == 0 ? std::round(rng.normal() * 3) : rng.normal());
+    }
+    y[0] = 1e4f;
+    for (int k : {1, 5, 10}) {
+      INFO("n = " << n << ", k = " << k);
+      REQUIRE(knn_label_accuracy(y, labels, k) == knn_accuracy_reference(y, labels, k));
+    }
+  }
+}
+
+TEST_CASE("t-SNE on 5,000 points (tree neighbours) keeps 10 separated clusters apart",
+          "[analysis][tsne]") {
+  std::vector<int> labels;
+  const Tensor x = blobs(5000, 16, 10, 6.0, 3, labels);
+  TsneConfig cfg;
+  cfg.iterations = 300;
+  cfg.exaggeration_iters = 100;
+  const TsneResult r = tsne(x, cfg);
+  REQUIRE(r.y.shape() == Shape{5000, 2});
+  REQUIRE(knn_label_accuracy(r.y, labels, 10) >= 0.99);
 }

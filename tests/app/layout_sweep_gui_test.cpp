@@ -47,8 +47,8 @@ TEST_CASE("layout: no panel draws past its pane, alone or split, from 1024x640 t
       for (int mode = 0; mode < 3; ++mode) {  // alone, left half, right half
         const std::string& p = panels[i];
         const std::string& other = panels[(i + 1) % panels.size()];
-        std::string args =
-            " --run 1 --frames 25 --width " + std::to_string(w) + " --height " + std::to_string(h);
+        std::string args = " --run 1 --compare 1,2 --frames 25 --width " + std::to_string(w) +
+                           " --height " + std::to_string(h);
         if (mode == 0) args += " --panel " + p;
         if (mode == 1) args += " --panel " + p + " --split " + other;
         if (mode == 2) args += " --panel " + other + " --split " + p;

@@ -45,7 +45,7 @@ TEST_CASE("aelab kmeans: bad input exits 2 with one line") {
 
   r = aelab("kmeans");
   CHECK(r.code == 2);
-  CHECK(r.err.find("exactly one of --run ID or --pixels") != std::string::npos);
+  CHECK(r.err.find("exactly one of --run ID, --codes FILE or --pixels") != std::string::npos);
 
   r = aelab("kmeans --run 1 --pixels");
   CHECK(r.code == 2);
@@ -63,5 +63,100 @@ TEST_CASE("aelab project: bad input exits 2 with one line") {
   r = aelab("project --run 7 --method umap");
   CHECK(r.code == 2);
   CHECK(r.err.find("pca or tsne") != std::string::npos);
+  CHECK(lines(r.err) == 1);
+}
+
+namespace {
+
+fs::path work_dir() {
+  const fs::path dir =
+      fs::temp_directory_path() / ("aelab_cli_analysis_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  return dir;
+}
+
+void write_file(const fs::path& p, const std::string& text) {
+  std::ofstream f(p, std::ios::binary | std::ios::trunc);
+  f << text;
+  REQUIRE(f.good());
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Two tight, far apart groups of 20 points in 3-D: label = group.
+std::string two_groups_csv(bool header) {
+  std::string csv = header ? "index,split,label,z0,z1,z2\n" : "";
+  for (int i = 0; i < 40; ++i) {
+    const int g = i % 2;
+    const double off = g ? 10.0 : -10.0;
+    char line[128];
+    std::snprintf(line, sizeof line, "%s%d,%.3f,%.3f,%.3f\n",
+                  header ? (std::to_string(i) + ",test,").c_str() : "", g, off + 0.01 * (i % 7),
+                  -off + 0.02 * (i % 5), 0.03 * (i % 3));
+    csv += line;
+  }
+  return csv;
+}
+
+}  // namespace
+
+TEST_CASE("aelab project --codes: anyone's CSV to a 2-D map, scored by aelab knn") {
+  const fs::path dir = work_dir();
+  write_file(dir / "ours.csv", two_groups_csv(true));
+  Run r = aelab("project --codes '" + (dir / "ours.csv").string() + "' --method pca --out '" +
+                (dir / "map.csv").string() + "'");
+  REQUIRE(r.code == 0);
+  const std::string map = read_file(dir / "map.csv");
+  CHECK(map.rfind("x,y,label\n", 0) == 0);
+  CHECK(lines(map) == 41);
+  r = aelab("knn --map '" + (dir / "map.csv").string() + "' --k 5");
+  CHECK(r.code == 0);
+
+  // No header: the label column by index; t-SNE on 40 points at perplexity 5.
+  write_file(dir / "bare.csv", two_groups_csv(false));
+  r = aelab("project --codes '" + (dir / "bare.csv").string() +
+            "' --labels-column 0 --method tsne --perplexity 5 --iterations 300 --out '" +
+            (dir / "tsne.npy").string() + "'");
+  REQUIRE(r.code == 0);
+  const std::string npy = read_file(dir / "tsne.npy");
+  CHECK(npy.find("'shape': (40, 2)") != std::string::npos);
+  CHECK(npy.size() == 128 + 40 * 2 * 4);
+}
+
+TEST_CASE("aelab project --codes / knn: malformed input exits 2 with one line") {
+  const fs::path dir = work_dir();
+  write_file(dir / "ragged.csv", "1,2,3\n4,5\n");
+  Run r = aelab("project --codes '" + (dir / "ragged.csv").string() + "'");
+  CHECK(r.code == 2);
+  CHECK(r.err.find("line 2 has 2 fields") != std::string::npos);
+  CHECK(lines(r.err) == 1);
+
+  write_file(dir / "junk.npy", "not numpy at all");
+  r = aelab("project --codes '" + (dir / "junk.npy").string() + "'");
+  CHECK(r.code == 2);
+  CHECK(r.err.find("bad magic") != std::string::npos);
+  CHECK(lines(r.err) == 1);
+
+  r = aelab("project --codes '" + (dir / "ragged.dat").string() + "'");
+  CHECK(r.code == 2);
+  CHECK(r.err.find("--format csv|npy") != std::string::npos);
+
+  r = aelab("project --codes '" + (dir / "ragged.csv").string() + "' --format xls");
+  CHECK(r.code == 2);
+  CHECK(r.err.find("csv or npy") != std::string::npos);
+
+  r = aelab("project --run 3 --codes '" + (dir / "ragged.csv").string() + "'");
+  CHECK(r.code == 2);
+  CHECK(r.err.find("exactly one of --run ID or --codes FILE") != std::string::npos);
+
+  write_file(dir / "three.csv", "x,y,z,label\n1,2,3,0\n4,5,6,1\n");
+  r = aelab("knn --map '" + (dir / "three.csv").string() + "'");
+  CHECK(r.code == 2);
+  CHECK(r.err.find("2 columns") != std::string::npos);
   CHECK(lines(r.err) == 1);
 }

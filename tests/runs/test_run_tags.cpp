@@ -47,7 +47,7 @@ using Tags = std::vector<std::string>;
 
 }  // namespace
 
-TEST_CASE("tags: add, remove, replace; sorted, unique, per run", "[runs]") {
+TEST_CASE("tags: add, remove and replace them (sorted, unique, per run)", "[runs]") {
   TempDir dir;
   auto store = RunStore::open(dir.path / "runs.sqlite");
   int64_t a = store.create_run(RunKind::ae, "a", {});
@@ -72,7 +72,8 @@ TEST_CASE("tags: add, remove, replace; sorted, unique, per run", "[runs]") {
   CHECK(all[1].id == a);
   CHECK(all[1].tags == Tags{"baseline", "\xc3\xa9t\xc3\xa9"});
   CHECK(store.latest_run_of_kind(RunKind::ae)->tags.empty());  // b
-  // Deleting the run takes its tags.
+  // Deleting the (finished) run takes its tags.
+  store.finish_run(a, RunStatus::finished, "", {});
   store.delete_run(a);
   CHECK(raw_count(store.path(), "SELECT count(*) FROM run_tags") == 0);
 }
@@ -166,7 +167,7 @@ TEST_CASE("a schema 2 store migrates to 3: every run gets no tags and an empty n
   CHECK_THROWS_WITH(store.rename_run(2, "mlp-L2-l1-s0"), Catch::Contains("already named"));
 }
 
-TEST_CASE("tags and notes in the summary line and JSON; broken stored bytes never fail", "[runs]") {
+TEST_CASE("tags and notes in the summary line and JSON, where broken stored bytes never fail", "[runs]") {
   RunSummary r;
   r.id = 7;
   r.kind = RunKind::classifier;

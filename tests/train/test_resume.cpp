@@ -224,10 +224,12 @@ TEST_CASE("resume refuses finished, unknown, diverged, running and broken runs i
   // A run stopped before its first epoch ended has no checkpoint.
   int64_t early = store.create_run(runs::RunKind::ae, "early", train::to_json(c));
   store.finish_run(early, runs::RunStatus::cancelled, "cancelled at epoch 0", {});
-  refused(early, "no epoch checkpoint", ds);
+  refused(early, "no checkpoint", ds);
+  // A resumable run of another kind is not the autoencoder trainer's to continue.
   int64_t dis = store.create_run(runs::RunKind::disnet, "dis", {});
+  store.save_checkpoint(dis, runs::kLastCheckpoint, ckpt.tensors, ckpt.state);
   store.finish_run(dis, runs::RunStatus::cancelled, "", {});
-  refused(dis, "only autoencoder runs", ds);
+  refused(dis, "not an autoencoder", ds);
 }
 
 TEST_CASE("default names carry the seed and the store keeps them apart", "[train]") {

@@ -311,7 +311,9 @@ void BlurDisNetPanel::start_training(Training<Result>& t, Config cfg, const std:
                  lower_worker_priority();
                  train::validate(cfg);
                  auto ds = cache->get(cfg.dataset, dir, cfg.limit);
-                 return train_fn(cfg, *ds, db, jc);
+                 Config recorded = cfg;
+                 recorded.source = train::describe_data_source(cfg.dataset, dir);
+                 return train_fn(recorded, *ds, db, jc);
                });
   ctx_.session().store_changed();
 }
@@ -342,16 +344,14 @@ void BlurDisNetPanel::start_scores() {
   request.disnet_run = disnet_run_;
   request.ae_run = hist_run_;
   request.blur = blur();
-  scores_.start(
-      ctx_.jobs(), "dis_net scores", scores_key(),
-      [=, cache = ctx_.session().datasets()](train::JobContext& jc) {
-        lower_worker_priority();
-        set_num_threads(threads);
-        return train::score_test_digits(
-            runs::RunStore::open(db), request,
-            [&](const std::string& name, int64_t limit) { return cache->get(name, dir, limit); },
-            &jc);
-      });
+  scores_.start(ctx_.jobs(), "dis_net scores", scores_key(),
+                [=, cache = ctx_.session().datasets()](train::JobContext& jc) {
+                  lower_worker_priority();
+                  set_num_threads(threads);
+                  return train::score_test_digits(
+                      runs::RunStore::open(db), request,
+                      [&](const train::DatasetRequest& r) { return cache->get(r, dir); }, &jc);
+                });
 }
 
 train::AeTrainConfig BlurDisNetPanel::adversarial_config(std::string& error) const {
@@ -405,7 +405,9 @@ void BlurDisNetPanel::start_adversarial(bool with_reference) {
     return [c, db, dir, cache](train::JobContext& jc) {
       lower_worker_priority();
       auto ds = cache->get(c.dataset, dir, c.limit);
-      return train::train_autoencoder(c, *ds, db, jc);
+      train::AeTrainConfig recorded = c;
+      recorded.source = train::describe_data_source(c.dataset, dir);
+      return train::train_autoencoder(recorded, *ds, db, jc);
     };
   };
   adv_.slot.clear(), adv_.points.clear(), adv_.seen = 0;

@@ -107,18 +107,77 @@ void project_codes(RunCodes& run) {
   }
 }
 
+const char* codes_of_name(CodesOf c) {
+  switch (c) {
+    case CodesOf::test:
+      return "test";
+    case CodesOf::train:
+      return "train";
+    case CodesOf::all:
+      break;
+  }
+  return "all";
+}
+
+std::span<const float> RunCodes::image(int64_t i) const {
+  const int64_t n_test = dataset->test_images.dim(0);
+  const bool test = codes_of == CodesOf::test || (codes_of == CodesOf::all && i < n_test);
+  const int64_t row = codes_of == CodesOf::all && !test ? i - n_test : i;
+  const Tensor& images = test ? dataset->test_images : dataset->train_images;
+  return {images.data() + row * 784, 784};
+}
+
+std::string RunCodes::point_name(int64_t i) const {
+  const int64_t n_test = dataset->test_images.dim(0);
+  if (codes_of == CodesOf::test || (codes_of == CodesOf::all && i < n_test))
+    return "test #" + std::to_string(i);
+  return "train #" + std::to_string(codes_of == CodesOf::all ? i - n_test : i);
+}
+
+namespace {
+
+// The codes of run.codes_of through `ae` (the test part from test_codes when given), and their
+// labels.
+void encode_codes_of(RunCodes& run, models::Autoencoder& ae, const Tensor* test_codes) {
+  const data::Dataset& ds = *run.dataset;
+  auto encode = [&](const Tensor& images) {
+    return train::encode_all(ae, train::model_input(run.config, images));
+  };
+  Tensor test, train;
+  if (run.codes_of != CodesOf::train) test = test_codes ? *test_codes : encode(ds.test_images);
+  if (run.codes_of != CodesOf::test) train = encode(ds.train_images);
+  if (run.codes_of == CodesOf::test) {
+    run.codes = std::move(test);
+  } else if (run.codes_of == CodesOf::train) {
+    run.codes = std::move(train);
+  } else {  // test first, then train
+    const int64_t l = test.dim(1), a = test.dim(0), b = train.dim(0);
+    run.codes = Tensor({a + b, l});
+    std::copy_n(test.data(), a * l, run.codes.data());
+    std::copy_n(train.data(), b * l, run.codes.data() + a * l);
+  }
+  run.labels.clear();
+  if (run.codes_of != CodesOf::train)
+    run.labels.insert(run.labels.end(), ds.test_labels.begin(), ds.test_labels.end());
+  if (run.codes_of != CodesOf::test)
+    run.labels.insert(run.labels.end(), ds.train_labels.begin(), ds.train_labels.end());
+}
+
+}  // namespace
+
 RunCodes load_run_codes(DatasetCache& datasets, const std::filesystem::path& runs_db,
                         const std::filesystem::path& data_dir, int64_t run_id,
-                        std::unique_ptr<models::Autoencoder>* model) {
+                        std::unique_ptr<models::Autoencoder>* model, CodesOf codes_of) {
   train::RunModel m = train::load_run_codes(
       runs::RunStore::open(runs_db), run_id,
-      [&](const std::string& name, int64_t limit) { return datasets.get(name, data_dir, limit); });
+      [&](const train::DatasetRequest& r) { return datasets.get(r, data_dir); });
   RunCodes r;
   r.run_id = run_id;
   r.name = m.summary.name;
   r.config = std::move(m.config);
   r.dataset = std::move(m.dataset);
-  r.codes = std::move(m.test_codes);
+  r.codes_of = codes_of;
+  encode_codes_of(r, *m.model, &m.test_codes);
   r.weights = std::move(m.weights);
   if (model) *model = std::move(m.model);
   project_codes(r);
@@ -127,7 +186,7 @@ RunCodes load_run_codes(DatasetCache& datasets, const std::filesystem::path& run
 
 void encode_from_snapshot(RunCodes& run, std::vector<Tensor> weights) {
   auto ae = train::make_autoencoder(run.config, weights);
-  run.codes = train::encode_all(*ae, run.dataset->test_images);
+  encode_codes_of(run, *ae, nullptr);
   run.weights = std::move(weights);
   run.live = true;
   project_codes(run);
@@ -145,6 +204,7 @@ LatentExplorer::~LatentExplorer() = default;  // the slots cancel their jobs
 void LatentExplorer::save(nlohmann::json& out) const {
   out["run"] = run_id_;
   out["method"] = method_;
+  out["codes_of"] = codes_of_name(codes_of_);
   out["perplexity"] = perplexity_.value;
   out["manifold_n"] = manifold_n_.value;
   out["interp_steps"] = interp_steps_.value;
@@ -152,6 +212,10 @@ void LatentExplorer::save(nlohmann::json& out) const {
 
 void LatentExplorer::load(const nlohmann::json& in) {
   method_ = in.value("method", 0) == 1 ? 1 : 0;
+  const std::string codes_of = in.value("codes_of", std::string("test"));
+  codes_of_ = codes_of == "train" ? CodesOf::train
+              : codes_of == "all" ? CodesOf::all
+                                  : CodesOf::test;
   // A saved value the field would refuse keeps the default.
   if (const double p = in.value("perplexity", 30.0); check_rule(perplexity_.rule, p).empty())
     perplexity_.set_value(p);
@@ -195,14 +259,27 @@ void LatentExplorer::open_run(int64_t run_id) {
   if (live_) return;  // codes come from the training job's snapshots (follow_live)
   const auto db = ctx_.launch().runs_db, dir = ctx_.launch().data_dir;
   load_.start(ctx_.jobs(), "load run " + std::to_string(run_id), "run #" + std::to_string(run_id),
-              [db, dir, run_id, cache = ctx_.session().datasets()](train::JobContext&) {
+              [db, dir, run_id, codes_of = codes_of_,
+               cache = ctx_.session().datasets()](train::JobContext&) {
                 Loaded out;
                 std::unique_ptr<models::Autoencoder> model;
-                out.run =
-                    std::make_shared<RunCodes>(load_run_codes(*cache, db, dir, run_id, &model));
+                out.run = std::make_shared<RunCodes>(
+                    load_run_codes(*cache, db, dir, run_id, &model, codes_of));
                 out.model = std::move(model);
                 return out;
               });
+}
+
+void LatentExplorer::set_codes_of(CodesOf c) {
+  if (c == codes_of_) return;
+  codes_of_ = c;
+  if (run_id_ <= 0) return;
+  // Everything computed from the old codes goes; the run's codes come back for the new choice
+  // (loaded, or re-encoded from the next snapshot of a run still training).
+  reset_results();
+  run_.reset();
+  points_dirty_ = true;
+  open_run(run_id_);
 }
 
 void LatentExplorer::follow_live() {
@@ -229,6 +306,7 @@ void LatentExplorer::follow_live() {
   base->run_id = run_id_;
   base->name = live_->job->name().substr(6);  // "train <name>"
   base->config = live_->config;
+  base->codes_of = codes_of_;
   const auto dir = ctx_.launch().data_dir;
   encode_.start(quiet_jobs_, "encode run " + std::to_string(run_id_),
                 "run #" + std::to_string(run_id_) + " snapshot " + std::to_string(version),
@@ -252,8 +330,8 @@ void LatentExplorer::follow_live() {
 
 std::string LatentExplorer::tsne_inputs() const {
   if (!run_) return {};
-  return "run #" + std::to_string(run_->run_id) + " codes " + std::to_string(codes_serial_) +
-         " perplexity " + num(perplexity_.value);
+  return "run #" + std::to_string(run_->run_id) + " " + codes_of_name(run_->codes_of) + " codes " +
+         std::to_string(codes_serial_) + " perplexity " + num(perplexity_.value);
 }
 
 void LatentExplorer::start_tsne() {
@@ -283,12 +361,14 @@ void LatentExplorer::start_tsne() {
 void LatentExplorer::poll_jobs() {
   quiet_jobs_.update();
   if (load_.poll())
-    if (const Loaded* l = load_.result(); l && l->run->run_id == run_id_) {
+    if (const Loaded* l = load_.result();
+        l && l->run->run_id == run_id_ && l->run->codes_of == codes_of_) {
       keep_view_ = false;
       adopt(l->run, l->model);
     }
   if (encode_.poll())
-    if (const Loaded* l = encode_.result(); l && l->run->run_id == run_id_ && live_) {
+    if (const Loaded* l = encode_.result();
+        l && l->run->run_id == run_id_ && live_ && l->run->codes_of == codes_of_) {
       // The cloud spreads and moves while the run learns: refit unless the user moved the view.
       keep_view_ = run_ && run_->run_id == l->run->run_id && scatter_.view_moved();
       adopt(l->run, l->model);
@@ -371,6 +451,7 @@ void LatentExplorer::log_codes(const char* event, double adopt_ms) {
                    {"snapshot", run_->snapshot},
                    {"points", scatter_.size()},
                    {"latent", l},
+                   {"codes_of", codes_of_name(run_->codes_of)},
                    {"method", shown_key(shown_)},
                    {"radio", l > 2 ? (method_ == 1 ? "tsne" : "pca") : "disabled"},
                    {"encode_ms", run_->encode_ms},
@@ -505,18 +586,19 @@ void LatentExplorer::export_codes(bool train_split) {
         const std::filesystem::path out_dir = default_export_dir();
         std::filesystem::create_directories(out_dir);
         const std::filesystem::path path = unique_export_path(out_dir, base, "csv");
-        if (!train_split) {  // the codes shown (live ones too)
+        if (!train_split && run->codes_of == CodesOf::test) {  // the codes shown (live ones too)
           train::SplitCodes sc;
           sc.split = train::Split::test;
           sc.codes = run->codes;
-          sc.labels = run->dataset->test_labels;
+          sc.labels = run->labels;
           train::write_codes_csv(path, sc);
           return path;
         }
         train::RunModel m = train::load_run_codes(
             runs::RunStore::open(db), run->run_id,
-            [&](const std::string& name, int64_t limit) { return cache->get(name, dir, limit); });
-        train::write_codes_csv(path, train::split_codes(m, train::Split::train));
+            [&](const train::DatasetRequest& r) { return cache->get(r, dir); });
+        train::write_codes_csv(
+            path, train::split_codes(m, train_split ? train::Split::train : train::Split::test));
         return path;
       });
 }
@@ -594,9 +676,9 @@ void LatentExplorer::update_interpolation() {
   }
   std::vector<float> px = decode(z, n);
   interp_grid_.set_images(n, 28, 28, px, n);
-  const auto& lab = run_->dataset->test_labels;
-  interp_for_ = std::to_string(n) + " steps from test #" + std::to_string(pick_a_) + " (a " +
-                std::to_string(lab[pick_a_]) + ") to #" + std::to_string(pick_b_) + " (a " +
+  const auto& lab = run_->labels;
+  interp_for_ = std::to_string(n) + " steps from " + run_->point_name(pick_a_) + " (a " +
+                std::to_string(lab[pick_a_]) + ") to " + run_->point_name(pick_b_) + " (a " +
                 std::to_string(lab[pick_b_]) + "), decoded by run #" +
                 std::to_string(run_->run_id) + " " + run_->name;
 }
@@ -635,7 +717,7 @@ void LatentExplorer::upload_points() {
   std::vector<uint8_t> lab;
   shown_index_.clear();
   if (xy) {
-    const auto& labels = run_->dataset->test_labels;
+    const auto& labels = run_->labels;
     pts.reserve(labels.size() * 2);
     for (size_t i = 0; i < labels.size(); ++i) {
       if (!shown_digit_[labels[i] % 10]) continue;
@@ -675,6 +757,21 @@ void LatentExplorer::draw_toolbar() {
   }
   ctx_.note_item("latent_explorer:run");
   if (!session.runs_error().empty()) wrapped(kError, "run list: " + session.runs_error());
+
+  // Which codes: the test split, the training split or all (a change reloads or re-encodes).
+  ImGui::AlignTextToFramePadding();
+  ImGui::TextUnformatted("codes of");
+  for (CodesOf c : {CodesOf::test, CodesOf::train, CodesOf::all}) {
+    ImGui::SameLine();
+    const std::string label = std::string(codes_of_name(c)) + "##codes_of";
+    if (ImGui::RadioButton(label.c_str(), codes_of_ == c)) set_codes_of(c);
+    ctx_.note_item(std::string("latent_explorer:codes_") + codes_of_name(c));
+  }
+  same_line_if_fits(font * 9);
+  if (run_ && run_->codes_of == codes_of_)
+    ImGui::TextDisabled("%lld codes", static_cast<long long>(run_->codes.dim(0)));
+  else if (load_.running() || encode_.running())
+    ImGui::TextDisabled("encoding...");
 
   // Row 2: the projection.
   const int64_t l = run_ ? run_->config.model.latent : 0;
@@ -850,7 +947,7 @@ void LatentExplorer::draw_scatter(ImVec2 size) {
     const int idx = hv.index >= 0 ? shown_index_[hv.index] : -1;
     if (idx >= 0 && idx != hover_index_ && model_) {
       hover_index_ = idx;
-      Tensor x = gather_rows(run_->dataset->test_images, std::vector<int64_t>{idx});
+      Tensor x({1, 1, 28, 28}, run_->image(idx));
       const Tensor& y = model_->forward(train::model_input(run_->config, x));
       std::vector<float> px(x.data(), x.data() + 784);
       px.insert(px.end(), y.data(), y.data() + 784);
@@ -858,7 +955,7 @@ void LatentExplorer::draw_scatter(ImVec2 size) {
     }
     if (idx >= 0) {
       ImGui::BeginTooltip();
-      ImGui::Text("a %d  (test #%d)", int(run_->dataset->test_labels[idx]), idx);
+      ImGui::Text("a %d  (%s)", int(run_->labels[idx]), run_->point_name(idx).c_str());
       hover_grid_.draw("hover", ImGui::GetFontSize() * 5);
       ImGui::TextDisabled("original | reconstruction");
       ImGui::EndTooltip();
@@ -925,8 +1022,8 @@ void LatentExplorer::draw_decode_tab() {
   fit.wrap = false;
   decoded_.draw_fit("decoded", ImGui::GetContentRegionAvail().x, {}, fit);
   if (clicked_nearest_ >= 0)
-    wrapped_dim("nearest test digit #" + std::to_string(clicked_nearest_) + ": a " +
-                std::to_string(run_->dataset->test_labels[clicked_nearest_]));
+    wrapped_dim("nearest digit, " + run_->point_name(clicked_nearest_) + ": a " +
+                std::to_string(run_->labels[clicked_nearest_]));
   char ms[64];
   std::snprintf(ms, sizeof ms, "decode %.3f ms (UI thread)", decode_ms_);
   wrapped_dim(ms);
@@ -965,8 +1062,7 @@ void LatentExplorer::draw_manifold_tab() {
 void LatentExplorer::draw_interpolation_tab() {
   auto pick_text = [&](int i) {
     return i < 0 ? std::string("-")
-                 : "#" + std::to_string(i) + " (a " +
-                       std::to_string(run_->dataset->test_labels[i]) + ")";
+                 : run_->point_name(i) + " (a " + std::to_string(run_->labels[i]) + ")";
   };
   text_wrapped("A %s   B %s", pick_text(pick_a_).c_str(), pick_text(pick_b_).c_str());
   wrapped_dim("right-click digits in the scatter to pick A, then B");

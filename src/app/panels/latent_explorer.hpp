@@ -1,5 +1,6 @@
 #pragma once
-// The latent explorer: the test-set codes of one run as a scatter (one colour per digit,
+// The latent explorer: the codes of one run (of the test set, the training set or all) as a
+// scatter (one colour per digit,
 // a legend that hides digits, pan and zoom), 2-D codes as they are and wider ones through PCA
 // (instant) or t-SNE (a job). Hover shows the digit and its reconstruction; a click decodes that
 // latent point (for wider codes the PCA point lifted back, and beside it the nearest real code's
@@ -39,19 +40,30 @@ struct LiveRun;
 
 // [SECTION] Loading a run (worker threads; shared with the k-means view)
 
+// Which codes the explorer shows: the test split (the default), the training split, or all of them
+// (test first, then train: 70,000 for Fashion-MNIST or official MNIST).
+enum class CodesOf { test, train, all };
+[[nodiscard]] const char* codes_of_name(CodesOf c);  // "test", "train", "all"
+
 // One autoencoder run as the explorer shows it.
 struct RunCodes {
   int64_t run_id = 0;
   std::string name;
   train::AeTrainConfig config;
-  std::shared_ptr<const data::Dataset> dataset;  // test_images / test_labels
-  Tensor codes;                                  // (M, L) of the test split
-  std::vector<Tensor> weights;                   // Autoencoder::params() order
-  bool live = false;                             // from a snapshot of a run still training
-  uint64_t snapshot = 0;                         // live: the snapshot version encoded
-  double encode_ms = 0;                          // live: the worker's time to encode the test set
-  Tensor xy;                                     // (M, 2): the codes themselves or their PCA
-  analysis::Pca pca;                             // when L > 2
+  std::shared_ptr<const data::Dataset> dataset;  // the images and labels the codes are of
+  CodesOf codes_of = CodesOf::test;
+  Tensor codes;                 // (M, L) of codes_of
+  std::vector<uint8_t> labels;  // (M): each code's label
+  std::vector<Tensor> weights;  // Autoencoder::params() order
+  bool live = false;            // from a snapshot of a run still training
+  uint64_t snapshot = 0;        // live: the snapshot version encoded
+  double encode_ms = 0;         // live: the worker's time to encode the test set
+  Tensor xy;                    // (M, 2): the codes themselves or their PCA
+  analysis::Pca pca;            // when L > 2
+
+  // Code i's image (784 pixels) and its name ("test #12", "train #5").
+  [[nodiscard]] std::span<const float> image(int64_t i) const;
+  [[nodiscard]] std::string point_name(int64_t i) const;
 };
 
 // An autoencoder run's test codes and final weights through train::load_run_codes (InputError as
@@ -59,8 +71,9 @@ struct RunCodes {
 // Opens its own store connection.
 [[nodiscard]] RunCodes load_run_codes(DatasetCache& datasets, const std::filesystem::path& runs_db,
                                       const std::filesystem::path& data_dir, int64_t run_id,
-                                      std::unique_ptr<models::Autoencoder>* model = nullptr);
-// The codes of a training run from a weight snapshot: (re-)encodes the test set.
+                                      std::unique_ptr<models::Autoencoder>* model = nullptr,
+                                      CodesOf codes_of = CodesOf::test);
+// The codes of a training run from a weight snapshot: (re-)encodes run.codes_of.
 void encode_from_snapshot(RunCodes& run, std::vector<Tensor> weights);
 // xy and pca from codes: 2-D as they are, wider through the first two principal components.
 void project_codes(RunCodes& run);
@@ -100,7 +113,8 @@ class LatentExplorer : public Panel {
   };
 
   void open_run(int64_t run_id);
-  void reset_results();  // everything computed for the shown run
+  void set_codes_of(CodesOf c);  // reloads (or re-encodes) the run's codes
+  void reset_results();          // everything computed for the shown run
   void poll_jobs();
   void follow_live();
   // Swaps in codes from a job; `model` replaces the decoder on a run change.
@@ -152,6 +166,7 @@ class LatentExplorer : public Panel {
   JobSlot<std::filesystem::path> export_;
 
   int method_ = 0;  // the radio: 0 PCA, 1 t-SNE (codes wider than 2)
+  CodesOf codes_of_ = CodesOf::test;
   DoubleField perplexity_{30, DoubleRule::in(2, 100), "%.4g"};
   IntField manifold_n_{12, IntRule::integer_in(2, 32)};
   IntField interp_steps_{10, IntRule::integer_in(2, 32)};
@@ -159,7 +174,7 @@ class LatentExplorer : public Panel {
   Scatter scatter_;
   ScreenRect scatter_rect_;
   bool shown_digit_[10] = {true, true, true, true, true, true, true, true, true, true};
-  std::vector<int> shown_index_;  // scatter point -> test index
+  std::vector<int> shown_index_;  // scatter point -> code index
   Shown shown_ = Shown::nothing;
   std::string shown_tsne_;  // inputs of the t-SNE result shown
   bool points_dirty_ = false, keep_view_ = false;
@@ -176,7 +191,7 @@ class LatentExplorer : public Panel {
   int clicked_nearest_ = -1;
   double clicked_x_ = 0, clicked_y_ = 0;
 
-  int pick_a_ = -1, pick_b_ = -1;  // test indices for the interpolation
+  int pick_a_ = -1, pick_b_ = -1;  // code indices for the interpolation
   ImageGrid interp_grid_;
   std::string interp_for_;
 

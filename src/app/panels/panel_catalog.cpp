@@ -2,6 +2,7 @@
 // here.
 #include "app/panel.hpp"
 #include "app/panels/blur_disnet.hpp"
+#include "app/panels/compare_view.hpp"
 #include "app/panels/kmeans_view.hpp"
 #include "app/panels/latent_explorer.hpp"
 #include "app/panels/optimiser_playground.hpp"
@@ -24,6 +25,7 @@ const std::vector<PanelInfo>& panel_catalog() {
       {"blur_disnet", "Blur & dis_net",
        [](AppContext& ctx) { return std::make_unique<BlurDisNetPanel>(ctx); }},
       {"runs", "Runs", [](AppContext& ctx) { return std::make_unique<RunsBrowser>(ctx); }},
+      {"compare", "Compare", [](AppContext& ctx) { return std::make_unique<CompareView>(ctx); }},
       {"report", "Report", [](AppContext& ctx) { return std::make_unique<StudyReportPanel>(ctx); }},
       {"widgets", "Widget gallery",
        [](AppContext& ctx) { return std::make_unique<WidgetGallery>(ctx); }},

@@ -6,15 +6,22 @@
 #include "app/panels/runs_browser.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <functional>
 
 #include "app/export.hpp"
 #include "app/widgets/colormap.hpp"
 #include "app/widgets/run_picker.hpp"
+#include "app/widgets/text_wrap.hpp"
 #include "core/error.hpp"
+#include "report/run_table.hpp"
 #include "runs/metric_names.hpp"
 #include "runs/run_summary.hpp"
+#include "runs/run_text.hpp"
 #include "train/ae_trainer.hpp"
+#include "train/resume.hpp"
+#include "train/run_model.hpp"
 
 namespace aelab::app {
 
@@ -30,32 +37,11 @@ constexpr const char* kMetrics[] = {runs::metric::test_l1,    runs::metric::test
                                     runs::metric::train_loss, runs::metric::test_accuracy,
                                     runs::metric::lr,         runs::metric::seconds};
 
-std::string field_text(const nlohmann::json& f, const char* key) {
-  if (!f.contains(key)) return "";
-  const nlohmann::json& v = f[key];
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_number_integer()) return std::to_string(v.get<int64_t>());
-  if (v.is_number()) return short_number(v.get<double>());
-  return v.dump();
-}
-
-std::string epochs_text(const nlohmann::json& f) {
-  const int done = f.value("epochs_done", 0), total = f.value("epochs_total", 0);
-  if (total <= 0) return done > 0 ? std::to_string(done) : "";
-  return done < total ? std::to_string(done) + "/" + std::to_string(total) : std::to_string(total);
-}
-
-std::string headline_text(const nlohmann::json& f) {
-  if (!f.contains("headline")) return "";
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%s %.4f", f["headline"]["name"].get<std::string>().c_str(),
-                f["headline"]["value"].get<double>());
-  return buf;
-}
-
 }  // namespace
 
-RunsBrowser::RunsBrowser(AppContext& ctx) : ctx_(ctx) {}
+RunsBrowser::RunsBrowser(AppContext& ctx) : ctx_(ctx) {
+  ticked_.insert(ctx.session().compare_runs.begin(), ctx.session().compare_runs.end());
+}
 
 // At exit the deletes still in their undo window happen (the window is gone, nothing can undo
 // them any more); this runs once, after the last frame.
@@ -106,6 +92,30 @@ void RunsBrowser::start_rename(int64_t id, const std::string& name) {
                });
 }
 
+void RunsBrowser::start_tags(int64_t id, const std::string& tags_text, const std::string& note) {
+  std::vector<std::string> tags;
+  std::string word;
+  for (char ch : tags_text + " ") {
+    if (ch == ' ' || ch == ',' || ch == '\t') {
+      if (!word.empty()) tags.push_back(word);
+      word.clear();
+    } else {
+      word += ch;
+    }
+  }
+  const std::string what = "tagged run " + std::to_string(id);
+  rename_error_id_ = 0;
+  write_.start(ctx_.jobs(), "tag run " + std::to_string(id), what,
+               [db = ctx_.launch().runs_db, id, tags, note, what](train::JobContext&) {
+                 runs::RunStore store = runs::RunStore::open(db);
+                 for (const std::string& t : tags) runs::validate_tag(t);  // before any write
+                 runs::validate_note(note);
+                 store.set_tags(id, tags);
+                 store.set_note(id, note);
+                 return StoreWrite{what};
+               });
+}
+
 void RunsBrowser::resume_run(int64_t id) {
   Session& session = ctx_.session();
   const runs::RunSummary* r = find_run(session.runs(), id);
@@ -125,13 +135,13 @@ void RunsBrowser::resume_run(int64_t id) {
                             cache = session.datasets()](train::JobContext& jc) {
         lower_worker_priority();
         jc.report_progress(0, "checking the checkpoint");
-        train::AeTrainConfig cfg;
+        train::ResumeTarget t;
         {
           runs::RunStore store = runs::RunStore::open(db);
-          cfg = train::check_resumable(store, id);  // InputError: why it cannot continue
+          t = train::check_resume(store, id);  // InputError: why it cannot continue
         }
-        auto ds = cache->get(cfg.dataset, dir, cfg.limit);
-        (void)train::resume_autoencoder(id, *ds, db, jc);
+        auto ds = cache->get(t.data, dir);
+        (void)train::resume_run(id, *ds, db, jc);
       });
   ctx_.jobs().add(run->job);
   session.live.push_back(run);
@@ -163,198 +173,350 @@ void RunsBrowser::load_curves() {
 }
 
 report::Table RunsBrowser::table() const {
-  report::Table t;
-  t.columns = {"id",          "name",           "kind",      "preset", "latent", "loss",
-               "epochs_done", "epochs_total",   "lr",        "seed",   "status", "status_text",
-               "headline",    "headline_value", "created_at"};
-  for (const runs::RunSummary& r : ctx_.session().runs()) {
-    const nlohmann::json f = runs::summary_fields(r);
-    auto cell = [&](const char* k) -> report::Cell {
-      if (!f.contains(k)) return report::Cell("");
-      const nlohmann::json& v = f[k];
-      if (v.is_number_integer()) return report::Cell(v.get<int64_t>());
-      if (v.is_number()) return report::Cell(v.get<double>());
-      return report::Cell(v.is_string() ? v.get<std::string>() : v.dump());
-    };
-    t.add_row({cell("id"), cell("name"), cell("kind"), cell("preset"), cell("latent"), cell("loss"),
-               cell("epochs_done"), cell("epochs_total"), cell("lr"), cell("seed"), cell("status"),
-               cell("status_text"),
-               f.contains("headline") ? report::Cell(f["headline"]["name"].get<std::string>())
-                                      : report::Cell(""),
-               f.contains("headline") ? report::Cell(f["headline"]["value"].get<double>())
-                                      : report::Cell(""),
-               report::Cell(r.created_at)});
-  }
-  return t;
+  std::vector<runs::RunSummary> shown;
+  for (size_t r : order_) shown.push_back(ctx_.session().runs()[r]);
+  return report::run_table(shown);
 }
 
 // [SECTION] Drawing ---------------------------------------------------------------------------
 
+// The table's cells, their text and the columns' widths for the current run list: computed when
+// a new list arrives, not every frame (a store of 1,000 runs is 25,000 cells).
+void RunsBrowser::refresh_rows() {
+  const Session& session = ctx_.session();
+  if (rows_version_ == session.runs_version() && !rows_.empty() == !session.runs().empty()) return;
+  rows_version_ = session.runs_version();
+  // The list is read again every few seconds; most of the time nothing in it changed, and then
+  // the cells are kept (formatting and measuring 1,000 rows would cost a frame).
+  size_t fp = session.runs().size();
+  auto mix = [&fp](size_t h) { fp ^= h + 0x9e3779b97f4a7c15ull + (fp << 6) + (fp >> 2); };
+  for (const runs::RunSummary& r : session.runs()) {
+    mix(std::hash<int64_t>{}(r.id));
+    mix(std::hash<std::string>{}(r.name));
+    mix(size_t(r.status) * 131 + size_t(r.epochs_done));
+    mix(std::hash<std::string>{}(r.finished_at));
+    mix(std::hash<std::string>{}(r.note));
+    for (const std::string& t : r.tags) mix(std::hash<std::string>{}(t));
+  }
+  if (fp == rows_fingerprint_ && rows_.size() == session.runs().size()) return;
+  rows_fingerprint_ = fp;
+  ++rows_content_;
+  rows_ = report::run_rows(session.runs());
+  const auto cols = report::run_columns();
+  text_.assign(rows_.size(), {});
+  widths_.assign(cols.size(), 0);
+  for (size_t c = 0; c < cols.size(); ++c) widths_[c] = ImGui::CalcTextSize(cols[c].header).x;
+  for (size_t r = 0; r < rows_.size(); ++r) {
+    text_[r].reserve(cols.size());
+    for (size_t c = 0; c < cols.size(); ++c) {
+      const report::Cell& cell = rows_[r][c];
+      std::string t = cell.kind == report::Cell::Kind::real ? short_number(cell.d) : cell.text();
+      if (cell.kind == report::Cell::Kind::real && cols[c].group == report::ColumnGroup::measure) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, std::abs(cell.d) >= 100 ? "%.0f" : "%.4f", cell.d);
+        t = std::isfinite(cell.d) ? buf : t;
+      }
+      widths_[c] = std::max(widths_[c], ImGui::CalcTextSize(t.c_str()).x);
+      text_[r].push_back(std::move(t));
+    }
+  }
+  order_key_.clear();  // the order is of the old list
+}
+
+void RunsBrowser::refresh_order() {
+  const auto& list = ctx_.session().runs();
+  std::string key = std::to_string(rows_content_) + "|" + filter_ + "|" +
+                    std::to_string(kind_filter_) + "|" + std::to_string(status_filter_) + "|" +
+                    std::to_string(sort_column_) + (sort_descending_ ? "d" : "a");
+  if (key == order_key_) return;
+  order_key_ = key;
+  report::RunFilter f;
+  f.text = filter_;
+  if (kind_filter_ > 0) f.kinds = {runs::kAllRunKinds[size_t(kind_filter_ - 1)]};
+  if (status_filter_ > 0) f.statuses = {static_cast<runs::RunStatus>(status_filter_ - 1)};
+  std::vector<size_t> sorted(list.size());
+  for (size_t i = 0; i < sorted.size(); ++i) sorted[i] = i;
+  if (sort_column_ >= 0 && size_t(sort_column_) < report::run_columns().size())
+    sorted = report::sort_rows(rows_, size_t(sort_column_), sort_descending_);
+  order_.clear();
+  for (size_t r : sorted)
+    if (report::matches(list[r], f)) order_.push_back(r);
+}
+
+void RunsBrowser::draw_filters() {
+  Session& session = ctx_.session();
+  const float font = ImGui::GetFontSize();
+  ImGui::SetNextItemWidth(font * 12);
+  ImGui::InputTextWithHint("##filter", "filter: name, kind, preset...", filter_buf_,
+                           sizeof filter_buf_);
+  filter_ = filter_buf_;
+  ctx_.note_item("runs:filter");
+  same_line_if_fits(font * 9);
+  ImGui::SetNextItemWidth(font * 8);
+  std::string kinds[5] = {"any kind"};
+  for (size_t k = 0; k < runs::kAllRunKinds.size(); ++k)
+    kinds[k + 1] = std::string(runs::to_string(runs::kAllRunKinds[k]));
+  if (ImGui::BeginCombo("##kind", kinds[kind_filter_].c_str())) {
+    for (int k = 0; k < 5; ++k)
+      if (ImGui::Selectable(kinds[k].c_str(), kind_filter_ == k)) kind_filter_ = k;
+    ImGui::EndCombo();
+  }
+  same_line_if_fits(font * 9);
+  ImGui::SetNextItemWidth(font * 8);
+  constexpr runs::RunStatus kStatuses[] = {
+      runs::RunStatus::running,  runs::RunStatus::finished, runs::RunStatus::cancelled,
+      runs::RunStatus::diverged, runs::RunStatus::failed,   runs::RunStatus::interrupted};
+  const std::string current =
+      status_filter_ == 0 ? "any status"
+                          : std::string(runs::to_string(kStatuses[size_t(status_filter_ - 1)]));
+  if (ImGui::BeginCombo("##status", current.c_str())) {
+    if (ImGui::Selectable("any status", status_filter_ == 0)) status_filter_ = 0;
+    for (int k = 0; k < 6; ++k)
+      if (ImGui::Selectable(std::string(runs::to_string(kStatuses[k])).c_str(),
+                            status_filter_ == k + 1))
+        status_filter_ = k + 1;
+    ImGui::EndCombo();
+  }
+  const std::string cmp = "Compare (" + std::to_string(ticked_.size()) + ")";
+  same_line_if_fits(ImGui::CalcTextSize(cmp.c_str()).x + font * 2);
+  ImGui::BeginDisabled(ticked_.empty());
+  if (ImGui::Button(cmp.c_str())) {
+    session.compare_runs.assign(ticked_.begin(), ticked_.end());
+    ctx_.show_panel("compare");
+  }
+  ImGui::EndDisabled();
+  ctx_.note_item("runs:compare");
+  if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
+    ImGui::SetTooltip(
+        "The ticked runs side by side: settings that differ, deltas, seed groups, "
+        "curves, digits, latent maps");
+  same_line_if_fits(font * 6);
+  if (ImGui::SmallButton("tick shown")) {
+    for (size_t r : order_) ticked_.insert(session.runs()[r].id);
+    session.compare_runs.assign(ticked_.begin(), ticked_.end());
+  }
+  same_line_if_fits(font * 5);
+  if (ImGui::SmallButton("untick")) {
+    ticked_.clear();
+    session.compare_runs.clear();
+  }
+  same_line_if_fits(font * 4);
+  if (ImGui::SmallButton("CSV##table")) report_export(ctx_, export_table(table(), "runs"));
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Export the shown rows, every column, as CSV");
+  same_line_if_fits(font * 9);
+  ImGui::TextDisabled("%zu of %zu runs", order_.size(), session.runs().size());
+}
+
 void RunsBrowser::draw_table() {
   Session& session = ctx_.session();
   const auto& list = session.runs();
+  const auto cols = report::run_columns();
+  const int ncols = int(cols.size()) + 2;  // the tick, the columns, the actions
   const float font = ImGui::GetFontSize();
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float table_h = std::max(avail.y * 0.5f, font * 8);
-  const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV |
-                                ImGuiTableFlags_ScrollX | ImGuiTableFlags_ScrollY |
-                                ImGuiTableFlags_Resizable | ImGuiTableFlags_SizingFixedFit;
-  constexpr const char* kColumns[] = {"cmp",    "id",       "name",    "kind", "preset",
-                                      "L",      "loss",     "epochs",  "lr",   "seed",
-                                      "status", "headline", "created", ""};
+  const ImGuiTableFlags flags =
+      ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_ScrollX |
+      ImGuiTableFlags_ScrollY | ImGuiTableFlags_Resizable | ImGuiTableFlags_SizingFixedFit |
+      ImGuiTableFlags_Sortable | ImGuiTableFlags_Hideable | ImGuiTableFlags_Reorderable;
+  const ImGuiStyle& st = ImGui::GetStyle();
+  const size_t name_col = size_t(report::find_column("name") - cols.data());
+  const size_t status_col = size_t(report::find_column("status") - cols.data());
+  const float actions = ImGui::CalcTextSize("Rename Explore Resume Tags Delete").x +
+                        10 * st.FramePadding.x + 4 * st.ItemSpacing.x;
   // The content width, known before the first frame draws it, so a pane too narrow for the table
   // shows the horizontal scrollbar from the table's first frame on.
-  const ImGuiStyle& st = ImGui::GetStyle();
-  float widths[14] = {};
-  for (int c = 0; c < 14; ++c) widths[c] = ImGui::CalcTextSize(kColumns[c]).x;
-  widths[0] = std::max(widths[0], ImGui::GetFrameHeight());
-  const float actions = ImGui::CalcTextSize("Rename Explore Resume Delete").x +
-                        8 * st.FramePadding.x + 3 * st.ItemSpacing.x;
-  widths[13] = actions;
-  for (const runs::RunSummary& r : list) {
-    const nlohmann::json f = runs::summary_fields(r);
-    const std::string cells[] = {std::to_string(r.id),    field_text(f, "name") + " (deleting)",
-                                 field_text(f, "kind"),   field_text(f, "preset"),
-                                 field_text(f, "latent"), field_text(f, "loss"),
-                                 epochs_text(f),          field_text(f, "lr"),
-                                 field_text(f, "seed"),   field_text(f, "status"),
-                                 headline_text(f),        r.created_at};
-    for (int c = 0; c < 12; ++c)
-      widths[c + 1] = std::max(widths[c + 1], ImGui::CalcTextSize(cells[c].c_str()).x);
+  float inner = ImGui::GetFrameHeight() + actions + 4 * st.CellPadding.x + st.ScrollbarSize + font;
+  std::vector<float> w(cols.size());
+  for (size_t c = 0; c < cols.size(); ++c) {
+    w[c] = widths_[c] + font * 1.2f;  // room for the sort arrow
+    if (c == name_col) w[c] = std::max(w[c], font * 14 + st.ItemSpacing.x);
+    inner += w[c] + 2 * st.CellPadding.x + 1;
   }
-  widths[2] = std::max(widths[2], font * 14 + st.ItemSpacing.x);  // the rename field
-  float inner = 0;
-  for (float w : widths) inner += w + 2 * st.CellPadding.x + 1;
-  inner += st.ScrollbarSize + font;
-  if (!ImGui::BeginTable("runs", 14, flags, ImVec2(0, table_h), inner > avail.x ? inner : 0))
+  if (!ImGui::BeginTable("runs", ncols, flags, ImVec2(0, table_h), inner > avail.x ? inner : 0))
     return;
   ImGui::TableSetupScrollFreeze(1, 1);
-  for (const char* c : kColumns) ImGui::TableSetupColumn(c);
-  ImGui::TableHeadersRow();
-  for (const runs::RunSummary& r : list) {
-    const nlohmann::json f = runs::summary_fields(r);
-    ImGui::PushID(static_cast<int>(r.id));
-    ImGui::TableNextRow();
-    const bool pending = pending_delete_.count(r.id) > 0;
-    const std::string idk = std::to_string(r.id);
-    ImGui::TableNextColumn();
-    bool ticked = ticked_.count(r.id) > 0;
-    if (ImGui::Checkbox("##cmp", &ticked)) {
-      if (ticked)
-        ticked_.insert(r.id);
-      else
-        ticked_.erase(r.id);
-      session.compare_runs.assign(ticked_.begin(), ticked_.end());
-    }
-    ImGui::TableNextColumn();
-    ImGui::Text("%lld", static_cast<long long>(r.id));
-    ImGui::TableNextColumn();
-    if (rename_id_ == r.id) {
-      if (rename_focus_) {
-        ImGui::SetKeyboardFocusHere();
-        rename_focus_ = false;
-        ctx_.request_frame();  // the focus lands in the next frame: draw it without waiting
-      }
-      ImGui::SetNextItemWidth(font * 14);
-      const bool enter = ImGui::InputText("##rename", rename_buf_, sizeof rename_buf_,
-                                          ImGuiInputTextFlags_EnterReturnsTrue);
-      ctx_.note_item("runs:rename-field");
-      if (enter && !write_.running()) {
-        start_rename(r.id, rename_buf_);
-        rename_id_ = 0;
-      } else if (ImGui::IsItemDeactivated() && !enter) {
-        rename_id_ = 0;  // Escape or a click elsewhere: keep the old name
-      }
+  ImGui::TableSetupColumn("cmp", ImGuiTableColumnFlags_NoSort | ImGuiTableColumnFlags_NoHide,
+                          ImGui::GetFrameHeight());
+  for (size_t c = 0; c < cols.size(); ++c)
+    ImGui::TableSetupColumn(cols[c].header, ImGuiTableColumnFlags_WidthFixed, w[c]);
+  ImGui::TableSetupColumn("", ImGuiTableColumnFlags_NoSort, actions);
+  ImGui::TableNextRow(ImGuiTableRowFlags_Headers);
+  for (int k = 0; k < ncols; ++k) {
+    if (!ImGui::TableSetColumnIndex(k)) continue;
+    ImGui::TableHeader(ImGui::TableGetColumnName(k));
+    if (k >= 1 && k <= int(cols.size()))
+      ctx_.note_item(std::string("runs:header:") + cols[size_t(k - 1)].key);
+  }
+  if (ImGuiTableSortSpecs* specs = ImGui::TableGetSortSpecs(); specs && specs->SpecsDirty) {
+    if (specs->SpecsCount > 0 && specs->Specs[0].ColumnIndex >= 1) {
+      sort_column_ = specs->Specs[0].ColumnIndex - 1;
+      sort_descending_ = specs->Specs[0].SortDirection == ImGuiSortDirection_Descending;
     } else {
-      ImGui::TextColored(pending ? ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled)
-                                 : ImGui::GetStyleColorVec4(ImGuiCol_Text),
-                         "%s%s", field_text(f, "name").c_str(), pending ? " (deleting)" : "");
-      ctx_.note_item("runs:name:" + idk);
-      if (ImGui::IsItemHovered()) {
-        ImGui::SetTooltip("%s\nDouble-click to rename.", runs::summary_line(r).c_str());
-        if (ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left) && !pending) {
-          rename_id_ = r.id;
-          std::snprintf(rename_buf_, sizeof rename_buf_, "%s", r.name.c_str());
-          rename_focus_ = true;
+      sort_column_ = -1;
+    }
+    specs->SpecsDirty = false;
+    refresh_order();
+  }
+  ImGuiListClipper clipper;
+  clipper.Begin(int(order_.size()));
+  while (clipper.Step())
+    for (int pos = clipper.DisplayStart; pos < clipper.DisplayEnd; ++pos) {
+      const size_t ri = order_[size_t(pos)];
+      const runs::RunSummary& r = list[ri];
+      ImGui::PushID(static_cast<int>(r.id));
+      ImGui::TableNextRow();
+      const bool pending = pending_delete_.count(r.id) > 0;
+      const std::string idk = std::to_string(r.id);
+      ImGui::TableSetColumnIndex(0);
+      bool ticked = ticked_.count(r.id) > 0;
+      if (ImGui::Checkbox("##cmp", &ticked)) {
+        if (ticked)
+          ticked_.insert(r.id);
+        else
+          ticked_.erase(r.id);
+        session.compare_runs.assign(ticked_.begin(), ticked_.end());
+      }
+      ctx_.note_item("runs:tick:" + idk);
+      if (pos < 3) ctx_.note_item("runs:row:" + std::to_string(pos) + ":" + idk);
+      for (size_t c = 0; c < cols.size(); ++c) {
+        if (!ImGui::TableSetColumnIndex(int(c) + 1)) continue;
+        if (c == name_col) {
+          draw_name_cell(r, pending);
+        } else if (c == status_col) {
+          ImGui::TextColored(status_colour(r.status), "%s", text_[ri][c].c_str());
+          if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", runs::status_text(r).c_str());
+        } else {
+          ImGui::TextUnformatted(text_[ri][c].c_str());
         }
       }
+      ImGui::TableSetColumnIndex(ncols - 1);
+      draw_actions(r, pending);
+      ImGui::PopID();
     }
-    if (rename_error_id_ == r.id && !write_.error().empty()) {
-      ImGui::SameLine();
-      ImGui::TextColored(kErrorColour, "%s", write_.error().c_str());
+  ImGui::EndTable();
+}
+
+void RunsBrowser::draw_name_cell(const runs::RunSummary& r, bool pending) {
+  const float font = ImGui::GetFontSize();
+  if (rename_id_ == r.id) {
+    if (rename_focus_) {
+      ImGui::SetKeyboardFocusHere();
+      rename_focus_ = false;
+      ctx_.request_frame();  // the focus lands in the next frame: draw it without waiting
     }
-    ImGui::TableNextColumn();
-    ImGui::TextUnformatted(field_text(f, "kind").c_str());
-    ImGui::TableNextColumn();
-    ImGui::TextUnformatted(field_text(f, "preset").c_str());
-    ImGui::TableNextColumn();
-    ImGui::TextUnformatted(field_text(f, "latent").c_str());
-    ImGui::TableNextColumn();
-    ImGui::TextUnformatted(field_text(f, "loss").c_str());
-    ImGui::TableNextColumn();
-    ImGui::TextUnformatted(epochs_text(f).c_str());
-    ImGui::TableNextColumn();
-    ImGui::TextUnformatted(field_text(f, "lr").c_str());
-    ImGui::TableNextColumn();
-    ImGui::TextUnformatted(field_text(f, "seed").c_str());
-    ImGui::TableNextColumn();
-    ImGui::TextColored(status_colour(r.status), "%s", field_text(f, "status").c_str());
-    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", runs::status_text(r).c_str());
-    ImGui::TableNextColumn();
-    ImGui::TextUnformatted(headline_text(f).c_str());
-    ImGui::TableNextColumn();
-    ImGui::TextDisabled("%s", r.created_at.c_str());
-    ImGui::TableNextColumn();
-    if (pending) {
-      if (ImGui::SmallButton("Undo")) pending_delete_.erase(r.id);
-    } else {
-      ImGui::BeginDisabled(write_.running());
-      if (ImGui::SmallButton("Rename")) {
+    ImGui::SetNextItemWidth(font * 14);
+    const bool enter = ImGui::InputText("##rename", rename_buf_, sizeof rename_buf_,
+                                        ImGuiInputTextFlags_EnterReturnsTrue);
+    ctx_.note_item("runs:rename-field");
+    if (enter && !write_.running()) {
+      start_rename(r.id, rename_buf_);
+      rename_id_ = 0;
+    } else if (ImGui::IsItemDeactivated() && !enter) {
+      rename_id_ = 0;  // Escape or a click elsewhere: keep the old name
+    }
+  } else {
+    ImGui::TextColored(pending ? ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled)
+                               : ImGui::GetStyleColorVec4(ImGuiCol_Text),
+                       "%s%s", runs::printable(r.name).c_str(), pending ? " (deleting)" : "");
+    ctx_.note_item("runs:name:" + std::to_string(r.id));
+    if (ImGui::IsItemHovered()) {
+      ImGui::SetTooltip("%s\nDouble-click to rename.", runs::summary_line(r).c_str());
+      if (ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left) && !pending) {
         rename_id_ = r.id;
         std::snprintf(rename_buf_, sizeof rename_buf_, "%s", r.name.c_str());
         rename_focus_ = true;
       }
-      ctx_.note_item("runs:rename:" + idk);
-      ImGui::EndDisabled();
-      if (runs::is_autoencoder_with_codes(r)) {
-        ImGui::SameLine();
-        if (ImGui::SmallButton("Explore")) {
-          session.explore(r.id);
-          ctx_.show_panel("latent_explorer");
-        }
-      }
-      if (runs::is_resumable(r)) {
-        ImGui::SameLine();
-        ImGui::BeginDisabled(!resume_available() || write_.running());
-        if (ImGui::SmallButton("Resume")) resume_run(r.id);
-        ctx_.note_item("runs:resume:" + std::to_string(r.id));
-        ImGui::EndDisabled();
-        if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
-          ImGui::SetTooltip("Continue from the checkpoint of epoch %d (as aelab train resume %lld)",
-                            r.last_checkpoint_epoch, static_cast<long long>(r.id));
-      }
-      ImGui::SameLine();
-      ImGui::BeginDisabled(r.status == runs::RunStatus::running);
-      if (ImGui::SmallButton("Delete")) {
-        confirm_id_ = r.id;
-        ImGui::OpenPopup("confirm");
-      }
-      ImGui::EndDisabled();
     }
-    if (ImGui::BeginPopup("confirm")) {
-      ImGui::Text("Delete run %lld (%s) with its metrics, weights and codes?",
-                  static_cast<long long>(confirm_id_), r.name.c_str());
-      if (ImGui::Button("Delete")) {
-        pending_delete_[confirm_id_] = Clock::now();
-        ImGui::CloseCurrentPopup();
-      }
-      ImGui::SameLine();
-      if (ImGui::Button("Keep")) ImGui::CloseCurrentPopup();
-      ImGui::EndPopup();
-    }
-    ImGui::PopID();
   }
-  ImGui::EndTable();
+  if (rename_error_id_ == r.id && !write_.error().empty()) {
+    ImGui::SameLine();
+    ImGui::TextColored(kErrorColour, "%s", write_.error().c_str());
+  }
+}
+
+void RunsBrowser::draw_actions(const runs::RunSummary& r, bool pending) {
+  Session& session = ctx_.session();
+  const std::string idk = std::to_string(r.id);
+  if (pending) {
+    if (ImGui::SmallButton("Undo")) pending_delete_.erase(r.id);
+    return;
+  }
+  ImGui::BeginDisabled(write_.running());
+  if (ImGui::SmallButton("Rename")) {
+    rename_id_ = r.id;
+    std::snprintf(rename_buf_, sizeof rename_buf_, "%s", r.name.c_str());
+    rename_focus_ = true;
+  }
+  ctx_.note_item("runs:rename:" + idk);
+  ImGui::EndDisabled();
+  if (runs::is_autoencoder_with_codes(r)) {
+    ImGui::SameLine();
+    if (ImGui::SmallButton("Explore")) {
+      session.explore(r.id);
+      ctx_.show_panel("latent_explorer");
+    }
+  }
+  // The window follows a resumed autoencoder in the explorer; other kinds resume from the CLI
+  // (aelab train resume ID).
+  if (runs::is_resumable(r) && runs::is_autoencoder(r.kind)) {
+    ImGui::SameLine();
+    ImGui::BeginDisabled(!resume_available() || write_.running());
+    if (ImGui::SmallButton("Resume")) resume_run(r.id);
+    ctx_.note_item("runs:resume:" + idk);
+    ImGui::EndDisabled();
+    if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
+      ImGui::SetTooltip("Continue from the checkpoint of epoch %d (as aelab train resume %lld)",
+                        r.last_checkpoint_epoch, static_cast<long long>(r.id));
+  }
+  ImGui::SameLine();
+  ImGui::BeginDisabled(write_.running());
+  if (ImGui::SmallButton("Tags")) {
+    tags_id_ = r.id;
+    std::snprintf(tags_buf_, sizeof tags_buf_, "%s", runs::tags_text(r).c_str());
+    std::snprintf(note_buf_, sizeof note_buf_, "%s", r.note.c_str());
+    ImGui::OpenPopup("tags");
+  }
+  ctx_.note_item("runs:tags:" + idk);
+  ImGui::EndDisabled();
+  if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
+    ImGui::SetTooltip("Tags and a note for this run (stored in the run store)");
+  if (ImGui::BeginPopup("tags")) {
+    const float font = ImGui::GetFontSize();
+    ImGui::Text("Run %lld (%s)", static_cast<long long>(tags_id_), runs::printable(r.name).c_str());
+    ImGui::SetNextItemWidth(font * 22);
+    ImGui::InputTextWithHint("tags", "words, separated by spaces or commas", tags_buf_,
+                             sizeof tags_buf_);
+    ctx_.note_item("runs:tags-field");
+    ImGui::InputTextMultiline("note", note_buf_, sizeof note_buf_, ImVec2(font * 22, font * 5));
+    ctx_.note_item("runs:note-field");
+    if (ImGui::Button("Save")) {
+      start_tags(tags_id_, tags_buf_, note_buf_);
+      ImGui::CloseCurrentPopup();
+    }
+    ctx_.note_item("runs:tags-save");
+    ImGui::SameLine();
+    if (ImGui::Button("Cancel")) ImGui::CloseCurrentPopup();
+    ImGui::EndPopup();
+  }
+  ImGui::SameLine();
+  ImGui::BeginDisabled(r.status == runs::RunStatus::running);
+  if (ImGui::SmallButton("Delete")) {
+    confirm_id_ = r.id;
+    ImGui::OpenPopup("confirm");
+  }
+  ImGui::EndDisabled();
+  if (ImGui::BeginPopup("confirm")) {
+    ImGui::Text("Delete run %lld (%s) with its metrics, weights and codes?",
+                static_cast<long long>(confirm_id_), r.name.c_str());
+    if (ImGui::Button("Delete")) {
+      pending_delete_[confirm_id_] = Clock::now();
+      ImGui::CloseCurrentPopup();
+    }
+    ImGui::SameLine();
+    if (ImGui::Button("Keep")) ImGui::CloseCurrentPopup();
+    ImGui::EndPopup();
+  }
 }
 
 void RunsBrowser::draw_curves() {
@@ -439,10 +601,9 @@ void RunsBrowser::draw() {
     ImGui::TextWrapped("No runs in %s yet.", ctx_.launch().runs_db.string().c_str());
     ImGui::PopStyleColor();
   } else {
-    if (ImGui::SmallButton("CSV##table")) report_export(ctx_, export_table(table(), "runs"));
-    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Export the table of runs as CSV");
-    ImGui::SameLine();
-    ImGui::TextDisabled("%zu runs", session.runs().size());
+    refresh_rows();
+    refresh_order();
+    draw_filters();
     draw_table();
   }
   draw_curves();

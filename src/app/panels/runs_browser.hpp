@@ -1,12 +1,14 @@
 #pragma once
-// The Runs panel: every run in the store (newest first, the session's list read off the UI
-// thread) with its summary fields and status colour; rename in place, tick runs to compare their
-// metric curves (and their reconstructions in the explorer), open one in the latent explorer,
-// resume one that stopped early, delete with a confirmation and an undo window (the delete
-// happens after 8 s, or at exit). Store writes and curve reads run as jobs; the table exports CSV,
-// the curves CSV and PNG.
+// The Runs panel: every run in the store (the session's list read off the UI thread) with every
+// column of report::run_columns() (sort by any header, hide columns from the header's context
+// menu), a text filter and kind / status filters; rename in place, tick runs and press Compare to
+// see them side by side in the Compare panel (their curves also appear below the table, their
+// reconstructions in the explorer), open one in the latent explorer, resume one that stopped
+// early, edit its tags and note, delete with a confirmation and an undo window (the delete happens
+// after 8 s, or at exit). Store writes and curve reads run as jobs; the table exports CSV, the
+// curves CSV and PNG.
 //
-// A new column: add it to kColumns in runs_browser.cpp, to the row drawing and to table().
+// A new column: one entry in report/run_table.cpp's kRunColumns; this panel shows it.
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -41,12 +43,21 @@ class RunsBrowser : public Panel {
 
   void commit_deletes(bool all);
   void start_rename(int64_t id, const std::string& name);
+  // Replaces the run's tags (words separated by spaces or commas) and note.
+  void start_tags(int64_t id, const std::string& tags, const std::string& note);
   // Continues a stopped run from its last epoch checkpoint (train::resume_autoencoder) as a
   // training job of the session: the Training panel shows it and the explorer follows it.
   [[nodiscard]] static bool resume_available() { return true; }
   void resume_run(int64_t id);
   void load_curves();
+  // The cells and widths of the current run list (again when a new list arrives), and the shown
+  // rows: filtered and sorted (again when the list, the filter or the sort changes).
+  void refresh_rows();
+  void refresh_order();
+  void draw_filters();
   void draw_table();
+  void draw_name_cell(const runs::RunSummary& r, bool pending);
+  void draw_actions(const runs::RunSummary& r, bool pending);
   void draw_curves();
   [[nodiscard]] report::Table table() const;
 
@@ -63,8 +74,27 @@ class RunsBrowser : public Panel {
   int64_t rename_id_ = 0;  // the run whose name is being edited (0: none)
   char rename_buf_[256] = {};
   bool rename_focus_ = false;
+  // Tags and note editing (a popup).
+  int64_t tags_id_ = 0;
+  char tags_buf_[512] = {};
+  char note_buf_[4096] = {};
   int64_t rename_error_id_ = 0;  // the run the last rename failure belongs to
   PlotView curves_view_;
+  // The table.
+  uint64_t rows_version_ = ~0ull;
+  size_t rows_fingerprint_ = 0;                  // of the list the cells were made from
+  uint64_t rows_content_ = 0;                    // grows when the cells are made again
+  std::vector<std::vector<report::Cell>> rows_;  // per run of session.runs(), per column
+  std::vector<std::vector<std::string>> text_;   // the same as shown
+  std::vector<float> widths_;                    // per column: the widest text
+  std::vector<size_t> order_;                    // indices into session.runs() shown, in order
+  std::string order_key_;
+  char filter_buf_[128] = {};
+  std::string filter_;
+  int kind_filter_ = 0;    // 0: any, else kAllRunKinds[k - 1]
+  int status_filter_ = 0;  // 0: any, else RunStatus(k - 1)
+  int sort_column_ = -1;   // index into report::run_columns(), -1: the store's order
+  bool sort_descending_ = false;
 };
 
 }  // namespace aelab::app

@@ -157,7 +157,9 @@ void TrainingPanel::start(const train::AeTrainConfig& config, bool explore) {
         lower_worker_priority();
         jc.report_progress(0, "loading " + config.dataset);
         auto ds = cache->get(config.dataset, data_dir, config.limit);
-        (void)train::train_autoencoder(config, *ds, db, jc);
+        train::AeTrainConfig recorded = config;
+        recorded.source = train::describe_data_source(config.dataset, data_dir);
+        (void)train::train_autoencoder(recorded, *ds, db, jc);
       });
   ctx_.jobs().add(run->job);
   ctx_.session().live.push_back(run);

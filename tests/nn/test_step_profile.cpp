@@ -1,0 +1,75 @@
+// The step profile: what a Linear layer's forward and backward record, with the GEMMs' FLOPs
+// counted by hand, and nothing recorded while no profile is on.
+#include <catch2/catch.hpp>
+
+#include "core/rng.hpp"
+#include "nn/linear.hpp"
+#include "nn/step_profile.hpp"
+
+using namespace aelab;
+using namespace aelab::nn;
+
+namespace {
+
+const ProfileEntry* find(const StepProfile& p, const std::string& suffix) {
+  for (const ProfileEntry& e : p.entries())
+    if (e.name.size() >= suffix.size() &&
+        e.name.compare(e.name.size() - suffix.size(), suffix.size(), suffix) == 0)
+      return &e;
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("A Linear layer records its GEMMs and element-wise passes into the step profile") {
+  Rng rng(1);
+  Linear layer(512, 24, rng, Activation::relu);  // in % 256 == 0: backward uses a W^T copy
+  Tensor x({8, 512});
+  for (float& v : x.span()) v = float(rng.normal());
+  Tensor dy({8, 24}, 1.0f);
+
+  StepProfile prof;
+  {
+    ProfileOn on(prof);
+    for (int step = 0; step < 3; ++step) {
+      (void)layer.forward(x);
+      (void)layer.backward(dy);
+    }
+  }
+  const double gemm = 2.0 * 8 * 512 * 24;
+  const ProfileEntry* fwd = find(prof, "forward GEMM (+ bias, activation)");
+  const ProfileEntry* wgrad = find(prof, "weight-gradient GEMM (dz^T x, +=)");
+  const ProfileEntry* xgrad = find(prof, "input-gradient GEMM (dz W)");
+  REQUIRE(fwd);
+  REQUIRE(wgrad);
+  REQUIRE(xgrad);
+  CHECK(fwd->calls == 3);
+  CHECK(fwd->flops == 3 * gemm);
+  CHECK(wgrad->flops == 3 * gemm);
+  CHECK(xgrad->flops == 3 * gemm);
+  CHECK(fwd->name == "Linear(512 -> 24) + relu: forward GEMM (+ bias, activation)");
+  REQUIRE(find(prof, "activation backward"));
+  REQUIRE(find(prof, "bias gradient"));
+  REQUIRE(find(prof, "W transpose reorder"));
+  CHECK(find(prof, "W transpose reorder")->flops == 0);
+  CHECK(prof.entries().size() == 6);
+  CHECK(prof.total_seconds() > 0);
+
+  // Switched off again: further steps leave the profile as it was.
+  (void)layer.forward(x);
+  (void)layer.backward(dy);
+  CHECK(fwd->calls == 3);
+}
+
+TEST_CASE("StepProfile sums repeated parts and keeps first-seen order") {
+  StepProfile p;
+  p.add("b", 0.5, 0);
+  p.add("a", 0.25, 10);
+  p.add("b", 0.5, 0);
+  REQUIRE(p.entries().size() == 2);
+  CHECK(p.entries()[0].name == "b");
+  CHECK(p.entries()[0].seconds == 1.0);
+  CHECK(p.entries()[0].calls == 2);
+  CHECK(p.entries()[1].flops == 10);
+  CHECK(p.total_seconds() == 1.25);
+}
