@@ -59,9 +59,11 @@ int run_report(ReportOptions& o) {
       if (tty && !last_section.empty()) std::fprintf(stderr, "\n");
       last_section = p.section;
     }
-    // A log (not a terminal) gets a line at each section's start and end and every 5 %.
-    if (!tty && p.section_fraction > 0 && p.section_fraction < 1 &&
-        p.overall_fraction < last_logged + 0.05)
+    // A log (not a terminal) gets a line at each section's end and every 5 %.
+    // Not at a section's start, so a refusal there (a run still running elsewhere) stays the
+    // only line.
+    if (!tty && p.section_fraction < 1 &&
+        (p.section_fraction <= 0 || p.overall_fraction < last_logged + 0.05))
       return;
     last_logged = p.overall_fraction;
     std::fprintf(stderr, "%s[%d/%d %s] %3.0f%%  overall %3.0f%%  ETA %s  %s%s", tty ? "\r" : "",
@@ -83,7 +85,7 @@ int run_report(ReportOptions& o) {
     return 130;
   } catch (...) {
     std::signal(SIGINT, previous);
-    if (tty) std::fprintf(stderr, "\n");
+    if (tty) std::fprintf(stderr, "\r\033[K");  // the error replaces the progress line
     throw;
   }
   std::signal(SIGINT, previous);

@@ -237,35 +237,39 @@ std::vector<unsigned char> scatter_chart(const Tensor& points, std::span<const u
   return figure_png(c);
 }
 
+// Cells of `cell` pixels, colour(r, k) each; row 0 at the top unless flip_rows.
+template <class ColourOf>
+std::vector<unsigned char> cell_grid(int rows, int cols, int cell, bool flip_rows,
+                                     ColourOf colour) {
+  Canvas c(cols * cell, rows * cell);
+  for (int r = 0; r < rows; ++r)
+    for (int k = 0; k < cols; ++k) {
+      const int y = (flip_rows ? rows - 1 - r : r) * cell;
+      c.fill_rect(k * cell, y, (k + 1) * cell, y + cell, colour(r, k));
+    }
+  return figure_png(c);
+}
+
+constexpr Rgb kMissing{0.6f, 0.6f, 0.6f};
+
 std::vector<unsigned char> heatmap(std::span<const double> values, int rows, int cols, int cell,
                                    double vmin, double vmax, bool flip_rows) {
   if (rows <= 0 || cols <= 0 || values.size() != size_t(rows) * cols || cell <= 0)
     throw ShapeError("heatmap: values do not fit rows x cols");
-  Canvas c(cols * cell, rows * cell);
-  for (int r = 0; r < rows; ++r)
-    for (int k = 0; k < cols; ++k) {
-      const double v = values[size_t(r) * cols + k];
-      const Rgb col = std::isnan(v) ? Rgb{0.6f, 0.6f, 0.6f}
-                                    : colormap(float((v - vmin) / std::max(vmax - vmin, 1e-300)));
-      const int y = (flip_rows ? rows - 1 - r : r) * cell;
-      c.fill_rect(k * cell, y, (k + 1) * cell, y + cell, col);
-    }
-  return figure_png(c);
+  return cell_grid(rows, cols, cell, flip_rows, [&](int r, int k) {
+    const double v = values[size_t(r) * cols + k];
+    return std::isnan(v) ? kMissing : colormap(float((v - vmin) / std::max(vmax - vmin, 1e-300)));
+  });
 }
 
 std::vector<unsigned char> category_map(std::span<const int> cells, int rows, int cols, int cell,
                                         std::span<const Rgb> colours, bool flip_rows) {
   if (rows <= 0 || cols <= 0 || cells.size() != size_t(rows) * cols || cell <= 0)
     throw ShapeError("category_map: cells do not fit rows x cols");
-  Canvas c(cols * cell, rows * cell);
-  for (int r = 0; r < rows; ++r)
-    for (int k = 0; k < cols; ++k) {
-      const int v = cells[size_t(r) * cols + k];
-      const Rgb col = v >= 0 && size_t(v) < colours.size() ? colours[v] : Rgb{0.6f, 0.6f, 0.6f};
-      const int y = (flip_rows ? rows - 1 - r : r) * cell;
-      c.fill_rect(k * cell, y, (k + 1) * cell, y + cell, col);
-    }
-  return figure_png(c);
+  return cell_grid(rows, cols, cell, flip_rows, [&](int r, int k) {
+    const int v = cells[size_t(r) * cols + k];
+    return v >= 0 && size_t(v) < colours.size() ? colours[v] : kMissing;
+  });
 }
 
 std::vector<unsigned char> image_grid(const Tensor& images, int cols, int scale, int gap) {

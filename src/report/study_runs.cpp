@@ -143,22 +143,25 @@ train::AeTrainConfig study_b_config(const StudyContext& ctx, int64_t init_run, i
   return c;
 }
 
-train::DisNetConfig study_disnet_config(const StudyContext& ctx) {
-  train::DisNetConfig c;
+// The report's dataset, limit and threads on a CNN run's config (dis_net, judge).
+template <class Config>
+Config report_cnn_config(const StudyContext& ctx, int quick_epochs) {
+  Config c;
   c.dataset = ctx.dataset().name;
   c.limit = ctx.options().limit;
   c.threads = ctx.options().threads;
-  if (ctx.quick()) c.epochs = kQuickDisNetEpochs;
+  if (ctx.quick()) c.epochs = quick_epochs;
+  return c;
+}
+
+train::DisNetConfig study_disnet_config(const StudyContext& ctx) {
+  train::DisNetConfig c = report_cnn_config<train::DisNetConfig>(ctx, kQuickDisNetEpochs);
   c.name = "report-" + train::default_run_name(c);
   return c;
 }
 
 train::ClassifierConfig study_judge_config(const StudyContext& ctx) {
-  train::ClassifierConfig c;
-  c.dataset = ctx.dataset().name;
-  c.limit = ctx.options().limit;
-  c.threads = ctx.options().threads;
-  if (ctx.quick()) c.epochs = kQuickJudgeEpochs;
+  train::ClassifierConfig c = report_cnn_config<train::ClassifierConfig>(ctx, kQuickJudgeEpochs);
   c.name = "report-judge";
   return c;
 }

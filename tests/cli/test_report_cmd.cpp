@@ -75,7 +75,7 @@ double hand_h_star() {
 
 }  // namespace
 
-TEST_CASE("aelab report --quick writes every file, figure and claim, a rerun reuses every run") {
+TEST_CASE("aelab report --quick writes every file, figure and claim, and a rerun reuses every run") {
   Store s;
   const fs::path out = s.dir / "rep";
   Out r = s.aelab(std::string(kQuick) + " --out '" + out.string() + "'");
@@ -168,6 +168,7 @@ TEST_CASE("aelab report --quick writes every file, figure and claim, a rerun reu
   }
   const fs::path out3 = s.dir / "rep3";
   Out r3 = s.aelab(std::string(kQuick) + " --sections q2a --out '" + out3.string() + "'");
+  INFO(r3.err);
   CHECK(r3.code == 2);
   CHECK(lines(r3.err) == 1);
   CHECK(r3.err.find("still running") != std::string::npos);

@@ -33,6 +33,7 @@ StudyReportPanel::StudyReportPanel(AppContext& ctx) : ctx_(ctx) {
 void StudyReportPanel::save(nlohmann::json& out) const {
   out["seeds"] = seeds_.value;
   out["quick"] = quick_;
+  out["limit"] = limit_.value;
   out["out"] = std::string(out_dir_);
 }
 
@@ -42,6 +43,8 @@ void StudyReportPanel::load(const nlohmann::json& in) {
     const int64_t s = in.value("seeds", seeds_.value);
     if (check_rule(seeds_.rule, s).empty()) seeds_.set_value(s);
     quick_ = in.value("quick", quick_);
+    const int64_t l = in.value("limit", limit_.value);
+    if (check_rule(limit_.rule, l).empty()) limit_.set_value(l);
     const std::string out = in.value("out", std::string(out_dir_));
     if (!out.empty()) std::snprintf(out_dir_, sizeof out_dir_, "%s", out.c_str());
   } catch (const nlohmann::json::exception&) {
@@ -53,11 +56,13 @@ void StudyReportPanel::start() {
   o.seeds = int(seeds_.value);
   o.quick = quick_;
   o.fresh = fresh_;
+  o.limit = limit_.value;
   o.data_dir = ctx_.launch().data_dir;
   o.runs_db = ctx_.launch().runs_db;
   const std::filesystem::path out = out_dir_;
-  const std::string inputs = std::string(quick_ ? "quick" : "full") + ", " +
-                             std::to_string(o.seeds) + " seed(s), to " + out.string();
+  const std::string inputs =
+      std::string(quick_ ? "quick" : "full") + ", " + std::to_string(o.seeds) + " seed(s)" +
+      (o.limit ? ", limit " + std::to_string(o.limit) : "") + ", to " + out.string();
   open_message_.clear();
   job_.start(ctx_.jobs(), "study report", inputs, [o, out](train::JobContext& jc) {
     report::check_output_dir(out);
@@ -115,6 +120,9 @@ void StudyReportPanel::draw_controls() {
   ImGui::BeginDisabled(job_.running());
   number_field("seeds", seeds_, ImGui::GetFontSize() * 4);
   ctx_.note_item("report:seeds");
+  same_line_if_fits(ImGui::GetFontSize() * 9);
+  number_field("limit", limit_, ImGui::GetFontSize() * 5);
+  ctx_.note_item("report:limit");
   same_line_if_fits(ImGui::GetFontSize() * 6);
   ImGui::Checkbox("quick", &quick_);
   ctx_.note_item("report:quick");
@@ -131,7 +139,7 @@ void StudyReportPanel::draw_controls() {
     ImGui::ProgressBar(float(job_.progress()), ImVec2(-1, 0), nullptr);
     text_wrapped("%s", job_.status().c_str());
   } else {
-    ImGui::BeginDisabled(!all_valid(seeds_) || out_dir_[0] == 0);
+    ImGui::BeginDisabled(!all_valid(seeds_, limit_) || out_dir_[0] == 0);
     if (ImGui::Button("Write report")) start();
     ctx_.note_item("report:start");
     ImGui::EndDisabled();
@@ -218,6 +226,7 @@ void StudyReportPanel::log_state() {
                       {"failed", r ? r->report.failed_claims() : 0},
                       {"figures", figures_.size()},
                       {"out", r ? r->out.string() : ""},
+                      {"open", open_message_},
                       {"error", job_.error()}};
   const std::string line = j.dump();
   if (line == state_logged_) return;

@@ -46,6 +46,11 @@ class StudyReportPanel : public Panel {
 
   AppContext& ctx_;
   IntField seeds_{1, IntRule::integer_in(1, 10)};
+  // Samples per split (0: all), as `aelab report --limit`.
+  IntField limit_{0, IntRule::custom([](int64_t v) {
+                    return v == 0 || (v >= 100 && v <= 1000000) ? std::string()
+                                                                : "0 (all) or 100 and more";
+                  })};
   bool quick_ = true;
   bool fresh_ = false;
   char out_dir_[512] = {};
