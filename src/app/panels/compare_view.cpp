@@ -692,6 +692,7 @@ void CompareView::draw() {
   }
   if (ids_.empty()) {
     hint("Tick runs in the Runs panel and press Compare to see them side by side here.");
+    hint("Compare shows the settings that differ, every measure with deltas to a baseline run, seed groups, curves, the same test digits through every run and their latent maps side by side.");
     if (ImGui::SmallButton("Runs panel")) ctx_.show_panel("runs");
     return;
   }
