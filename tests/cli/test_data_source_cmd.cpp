@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/cli_process.hpp"
+#include "cli/cli_test_util.hpp"
 #include "data/idx.hpp"
 #include "runs/run_store.hpp"
 
