@@ -51,7 +51,7 @@ void add_window_options(CLI::App& app, WindowOptions& o) {
   app.add_option("--run", o.run,
                  "Window: show this run (id) in the latent explorer and k-means view");
   app.add_option("--compare", o.compare,
-                 "Window: tick these runs (ids, comma-separated) for the Compare panel")
+                 "Window: open the Compare panel on these runs (ids, comma-separated)")
       ->delimiter(',');
   app.add_option("--decoded-png", o.decoded_png,
                  "Window: the latent explorer writes each decoded digit to this PNG (for tests)");
@@ -566,6 +566,7 @@ int run_window(const WindowOptions& opt) {
       if (open && std::find(names.begin(), names.end(), name) != names.end()) layout.raise(name);
   if (layout.panes[0].tabs.empty()) layout = default_layout();
   if (!opt.train.empty()) layout.raise("training");  // it starts the run
+  if (!opt.compare.empty()) layout.raise("compare");  // the runs it names, side by side
   if (!opt.panel.empty()) layout.raise(opt.panel, 0);
   if (!opt.split.empty()) {
     if (layout.pane_of(opt.split) >= 0) layout.close(opt.split);

@@ -10,9 +10,11 @@
 #include "core/dnnl_context.hpp"
 #include "core/error.hpp"
 #include "report/curve_figure.hpp"
+#include "report/figure.hpp"
 #include "report/run_curves.hpp"
 #include "report/run_table.hpp"
 #include "report/run_views.hpp"
+#include "report/table_export.hpp"
 #include "runs/metric_names.hpp"
 #include "runs/run_store.hpp"
 #include "runs/run_text.hpp"
@@ -29,7 +31,8 @@ struct RunsCompareOptions {
   bool all_settings = false;
   std::string metric;
   bool json = false, csv = false, md = false;
-  std::string png, images;
+  std::string png, images, latent, latent_csv;
+  std::string map = "pca";
   std::string x_axis = "epoch";
   double smooth = 0;
   bool log_y = false;
@@ -116,6 +119,7 @@ void run_runs_compare(const RunsCompareOptions& o) {
   if (!(o.smooth >= 0 && o.smooth < 1)) throw InputError("--smooth must be in [0, 1)");
   (void)report::parse_x_axis(o.x_axis);
   const report::ImagePick pick = report::parse_image_pick(o.pick);
+  const report::MapMethod map = report::parse_map_method(o.map);
   runs::RunStore store = runs::RunStore::open(runs_db());
   const std::vector<runs::RunSummary> rs = load_summaries(store, o.runs);
   for (const runs::RunSummary& r : rs)
@@ -142,7 +146,8 @@ void run_runs_compare(const RunsCompareOptions& o) {
     if (!has_curve) throw InputError("no run compared has a '" + curve + "' curve for --png");
     write_curves_png(store, c, curve, o);
   }
-  if (!o.images.empty()) {
+  const bool maps = !o.latent.empty() || !o.latent_csv.empty();
+  if (!o.images.empty() || maps) {
     set_num_threads(o.threads);
     report::ViewSpec vs;
     vs.pick = pick;
@@ -150,10 +155,20 @@ void run_runs_compare(const RunsCompareOptions& o) {
     vs.seed = o.seed;
     vs.baseline = o.baseline;
     vs.disnet_run = o.disnet;
-    vs.latent = false;
+    vs.latent = maps;
+    vs.map = map;
     const report::RunViews v =
         report::load_run_views(runs_db(), o.runs, train::datasets_from(data_dir()), vs);
-    report::write_gray_png(o.images, report::views_image(v), 2);
+    if (!o.images.empty()) report::write_gray_png(o.images, report::views_image(v), 2);
+    if (!o.latent.empty()) {
+      std::vector<std::vector<float>> xy;
+      for (const report::LatentMap& m : v.maps) xy.push_back(m.xy);
+      const std::vector<unsigned char> png = report::scatter_row(xy, v.labels);
+      report::write_text_atomic(
+          o.latent, std::string_view(reinterpret_cast<const char*>(png.data()), png.size()));
+    }
+    if (!o.latent_csv.empty())
+      report::write_text_atomic(o.latent_csv, report::latent_maps_csv(v.run_ids, v.maps, v.labels));
   }
   if (o.json) {
     std::printf(
@@ -167,6 +182,10 @@ void run_runs_compare(const RunsCompareOptions& o) {
     if (!o.png.empty()) std::printf("curves of %s: %s\n", curve.c_str(), o.png.c_str());
     if (!o.images.empty())
       std::printf("digits (columns: original, then each run): %s\n", o.images.c_str());
+    if (!o.latent.empty())
+      std::printf("latent maps (one per run, aligned to the first; wider codes by %s): %s\n",
+                  o.map.c_str(), o.latent.c_str());
+    if (!o.latent_csv.empty()) std::printf("latent maps as CSV: %s\n", o.latent_csv.c_str());
   }
 }
 
@@ -319,6 +338,11 @@ AELAB_REGISTER_COMMANDS(81) {
   cmp->add_option("--digits", o->digits, "How many digits in --images")->capture_default_str();
   cmp->add_option("--seed", o->seed, "Seed of --pick random")->capture_default_str();
   cmp->add_option("--disnet", o->disnet, "dis_net run scoring the digits (--images)");
+  cmp->add_option("--latent", o->latent,
+                  "Write the runs' latent maps of the test digits side by side to this PNG");
+  cmp->add_option("--latent-csv", o->latent_csv, "Write the maps as CSV: run,index,label,method,x,y");
+  cmp->add_option("--map", o->map, "How codes wider than 2 are mapped: pca or tsne")
+      ->capture_default_str();
   cmp->add_option("--threads", o->threads, "oneDNN/OpenMP threads (0 = all cores)")
       ->capture_default_str();
   cmp->callback([o] { run_runs_compare(*o); });

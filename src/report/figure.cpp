@@ -215,16 +215,16 @@ std::vector<unsigned char> line_chart(std::span<const Series> series, const Char
   return figure_png(c);
 }
 
-std::vector<unsigned char> scatter_chart(const Tensor& points, std::span<const uint8_t> labels,
-                                         const ChartOptions& o) {
-  if (points.rank() != 2 || points.dim(1) != 2 || size_t(points.dim(0)) != labels.size())
-    throw ShapeError("scatter_chart wants (N, 2) points and N labels");
+namespace {
+
+// One scatter (interleaved x, y) with its digit legend, filling the canvas.
+void draw_scatter(Canvas& c, std::span<const float> xy, std::span<const uint8_t> labels,
+                  const ChartOptions& o) {
   Series all;
-  for (int64_t i = 0; i < points.dim(0); ++i) {
-    all.x.push_back(points[i * 2]);
-    all.y.push_back(points[i * 2 + 1]);
+  for (size_t i = 0; i + 1 < xy.size(); i += 2) {
+    all.x.push_back(xy[i]);
+    all.y.push_back(xy[i + 1]);
   }
-  Canvas c(o.width, o.height);
   const Frame f = draw_frame(c, fit({&all, 1}, true, o.x_min, o.x_max, false),
                              fit({&all, 1}, false, o.y_min, o.y_max, false), false);
   for (size_t i = 0; i < labels.size(); ++i)
@@ -234,7 +234,37 @@ std::vector<unsigned char> scatter_chart(const Tensor& points, std::span<const u
     c.fill_rect(f.x0 + 6 + d * 16, f.y0 + 2, f.x0 + 12 + d * 16, f.y0 + 8, digit_palette()[d]);
     c.text(f.x0 + 13 + d * 16, f.y0 + 3, std::to_string(d), kAxis);
   }
+}
+
+}  // namespace
+
+std::vector<unsigned char> scatter_chart(const Tensor& points, std::span<const uint8_t> labels,
+                                         const ChartOptions& o) {
+  if (points.rank() != 2 || points.dim(1) != 2 || size_t(points.dim(0)) != labels.size())
+    throw ShapeError("scatter_chart wants (N, 2) points and N labels");
+  Canvas c(o.width, o.height);
+  draw_scatter(c, {points.data(), size_t(points.numel())}, labels, o);
   return figure_png(c);
+}
+
+std::vector<unsigned char> scatter_row(std::span<const std::vector<float>> maps,
+                                       std::span<const uint8_t> labels, int side, int gap) {
+  if (maps.empty()) throw InputError("scatter_row: no maps");
+  if (side < 64 || side > 4096 || gap < 0 || gap > 256)
+    throw InputError("scatter_row: a side of 64 to 4096 pixels and a gap of 0 to 256");
+  for (const auto& m : maps)
+    if (m.size() != labels.size() * 2) throw ShapeError("scatter_row: one label per point");
+  const int n = int(maps.size());
+  Canvas out(n * side + (n - 1) * gap, side);
+  ChartOptions o;
+  o.width = o.height = side;
+  for (int k = 0; k < n; ++k) {
+    Canvas c(side, side);
+    draw_scatter(c, maps[size_t(k)], labels, o);
+    for (int y = 0; y < side; ++y)
+      for (int x = 0; x < side; ++x) out.set(k * (side + gap) + x, y, c.get(x, y));
+  }
+  return figure_png(out);
 }
 
 // Cells of `cell` pixels, colour(r, k) each; row 0 at the top unless flip_rows.

@@ -60,6 +60,12 @@ struct ChartOptions {
                                                        std::span<const uint8_t> labels,
                                                        const ChartOptions& options = {});
 
+// Several scatters of the same N labelled points side by side (e.g. runs' latent maps), each
+// side x side pixels, `gap` white pixels between; maps[k] is (N, 2) interleaved.
+[[nodiscard]] std::vector<unsigned char> scatter_row(std::span<const std::vector<float>> maps,
+                                                     std::span<const uint8_t> labels,
+                                                     int side = 360, int gap = 8);
+
 // values: rows x cols row-major, drawn as cells of `cell` pixels with the colormap from vmin to
 // vmax (NaN cells grey); row 0 at the top unless flip_rows.
 [[nodiscard]] std::vector<unsigned char> heatmap(std::span<const double> values, int rows, int cols,

@@ -8,10 +8,13 @@
 #include "report/run_views.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <cstdio>
 #include <cmath>
 #include <numeric>
 
 #include "analysis/pca.hpp"
+#include "analysis/tsne.hpp"
 #include "core/error.hpp"
 #include "core/rng.hpp"
 #include "runs/run_store.hpp"
@@ -83,12 +86,30 @@ double rms_distance(std::span<const float> a, std::span<const float> b) {
 
 // [SECTION] Latent maps
 
-std::vector<LatentMap> latent_maps(std::span<const Tensor> codes) {
+std::string_view to_string(MapMethod m) {
+  return m == MapMethod::tsne ? "tsne" : "pca";
+}
+
+MapMethod parse_map_method(std::string_view text) {
+  if (text == "pca") return MapMethod::pca;
+  if (text == "tsne" || text == "t-sne") return MapMethod::tsne;
+  throw InputError("the map of wider codes is pca or tsne, not '" + std::string(text) + "'");
+}
+
+std::vector<LatentMap> latent_maps(std::span<const Tensor> codes, MapMethod method,
+                                   train::JobContext* ctx, double from, double to) {
   std::vector<LatentMap> maps;
+  const double share = (to - from) / double(std::max<size_t>(1, codes.size()));
   for (const Tensor& c : codes) {
     if (c.rank() != 2 || c.dim(1) < 1) throw ShapeError("latent_maps: codes must be (M, L)");
     if (!maps.empty() && c.dim(0) * 2 != int64_t(maps.front().xy.size()))
       throw ShapeError("latent_maps: the runs' codes cover different test digits");
+    const double at = from + share * double(maps.size());
+    if (ctx) {
+      ctx->checkpoint();
+      ctx->report_progress(at, "latent map " + std::to_string(maps.size() + 1) + " of " +
+                                   std::to_string(codes.size()));
+    }
     LatentMap m;
     const int64_t n = c.dim(0), l = c.dim(1);
     if (l == 2) {
@@ -98,6 +119,19 @@ std::vector<LatentMap> latent_maps(std::span<const Tensor> codes) {
       m.method = "codes";
       m.xy.assign(size_t(n) * 2, 0.0f);
       for (int64_t i = 0; i < n; ++i) m.xy[size_t(2 * i)] = c[i];
+    } else if (method == MapMethod::tsne) {
+      m.method = "tsne";
+      analysis::TsneConfig tc;
+      tc.perplexity = std::min(30.0, double(n - 1) / 3.0);
+      std::atomic<bool> cancel{false};
+      const analysis::TsneResult r = analysis::tsne(c, tc, &cancel, [&](double f) {
+        if (!ctx) return;
+        cancel = ctx->cancel_requested();
+        ctx->report_progress(at + share * f, "t-SNE of map " + std::to_string(maps.size() + 1) +
+                                                 " of " + std::to_string(codes.size()));
+      });
+      if (r.cancelled) throw train::JobCancelled();
+      m.xy.assign(r.y.data(), r.y.data() + n * 2);
     } else {
       m.method = "pca";
       const Tensor p = analysis::fit_pca(c, 2).project(c);
@@ -110,6 +144,25 @@ std::vector<LatentMap> latent_maps(std::span<const Tensor> codes) {
     maps.push_back(std::move(m));
   }
   return maps;
+}
+
+std::string latent_maps_csv(std::span<const int64_t> run_ids, std::span<const LatentMap> maps,
+                            std::span<const uint8_t> labels) {
+  if (run_ids.size() != maps.size())
+    throw ShapeError("latent_maps_csv: one run id per map");
+  std::string csv = "run,index,label,method,x,y\n";
+  char buf[96];
+  for (size_t r = 0; r < maps.size(); ++r) {
+    const size_t n = maps[r].xy.size() / 2;
+    if (n != labels.size()) throw ShapeError("latent_maps_csv: one label per point");
+    for (size_t i = 0; i < n; ++i) {
+      std::snprintf(buf, sizeof buf, ",%.7g,%.7g\n", double(maps[r].xy[2 * i]),
+                    double(maps[r].xy[2 * i + 1]));
+      csv += std::to_string(run_ids[r]) + "," + std::to_string(i) + "," +
+             std::to_string(int(labels[i])) + "," + maps[r].method + buf;
+    }
+  }
+  return csv;
 }
 
 std::vector<int64_t> points_in_rect(const LatentMap& map, double x0, double y0, double x1,
@@ -269,9 +322,11 @@ RunViews load_run_views(const std::filesystem::path& runs_db, std::span<const in
   RunViews v;
   std::vector<Tensor> recons, codes;
   std::shared_ptr<const data::Dataset> ds;
-  const double steps = double(run_ids.size()) + 1;
+  // The bar: loading the runs, then the maps (most of the time when they are t-SNE maps).
+  const bool tsne_maps = spec.latent && spec.map == MapMethod::tsne;
+  const double maps_from = tsne_maps ? 0.25 : 0.9;
   for (size_t r = 0; r < run_ids.size(); ++r) {
-    progress(double(r) / steps, "run " + std::to_string(run_ids[r]));
+    progress(maps_from * double(r) / double(run_ids.size()), "run " + std::to_string(run_ids[r]));
     train::RunModel run = train::load_run_codes(store, run_ids[r], datasets);
     ds = run.dataset;
     v.run_ids.push_back(run_ids[r]);
@@ -283,7 +338,7 @@ RunViews load_run_views(const std::filesystem::path& runs_db, std::span<const in
   const Tensor& originals = ds->test_images;
   if (originals.dim(0) < 1 || originals.numel() != originals.dim(0) * 784)
     throw InputError("the test split has no 28x28 digits to show");
-  progress(double(run_ids.size()) / steps, "picking digits");
+  progress(maps_from, "picking digits");
   std::vector<std::vector<double>> l1_all;
   for (const Tensor& rc : recons) l1_all.push_back(per_image_l1(rc, originals));
   std::vector<double> scores;
@@ -323,8 +378,8 @@ RunViews load_run_views(const std::filesystem::path& runs_db, std::span<const in
     v.images.push_back(std::move(img));
   }
   if (spec.latent) {
-    progress(double(run_ids.size() + 0.5) / steps, "aligning the latent maps");
-    v.maps = latent_maps(codes);
+    progress(maps_from, "latent maps");
+    v.maps = latent_maps(codes, spec.map, ctx, maps_from, 1.0);
   }
   v.labels.assign(ds->test_labels.begin(), ds->test_labels.end());
   return v;

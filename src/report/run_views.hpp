@@ -38,15 +38,29 @@ void apply(const Similarity2& t, std::span<float> xy);
 // Root mean squared distance between matching points.
 [[nodiscard]] double rms_distance(std::span<const float> a, std::span<const float> b);
 
+// How wider codes become a 2-D map.
+enum class MapMethod { pca, tsne };
+[[nodiscard]] std::string_view to_string(MapMethod m);  // "pca", "tsne"
+[[nodiscard]] MapMethod parse_map_method(std::string_view text);  // InputError otherwise
+
 // One run's map of the test codes: (M, 2) interleaved.
 struct LatentMap {
-  std::string method;  // "codes" (L = 2) or "pca" (the first two components)
+  std::string method;  // "codes" (L = 2), "pca" (the first two components) or "tsne"
   std::vector<float> xy;
   Similarity2 aligned;  // what was applied to match the first map
 };
 // codes[r]: (M, L_r), the same M test digits in every run. Each map is the codes when L = 2,
-// else the first two PCA components; every map after the first is Procrustes-aligned to the first.
-[[nodiscard]] std::vector<LatentMap> latent_maps(std::span<const Tensor> codes);
+// else the first two PCA components or a t-SNE map (perplexity 30, seed 0, so the same codes give
+// the same map); every map after the first is Procrustes-aligned to the first. ctx (optional):
+// progress from `from` to `to` and cancel (JobCancelled) inside a Job.
+[[nodiscard]] std::vector<LatentMap> latent_maps(std::span<const Tensor> codes,
+                                                 MapMethod method = MapMethod::pca,
+                                                 train::JobContext* ctx = nullptr,
+                                                 double from = 0, double to = 1);
+// The maps as CSV: run,index,label,x,y (one row per run and test digit).
+[[nodiscard]] std::string latent_maps_csv(std::span<const int64_t> run_ids,
+                                          std::span<const LatentMap> maps,
+                                          std::span<const uint8_t> labels);
 // Test digits inside the rectangle [x0, x1] x [y0, y1] of a map (corners in any order): what a
 // brush in one view lights up in all (they share the indices).
 [[nodiscard]] std::vector<int64_t> points_in_rect(const LatentMap& map, double x0, double y0,
@@ -82,6 +96,7 @@ struct ViewSpec {
   int64_t baseline = 0;    // worst_of_baseline: whose L1 (0: the first run)
   int64_t disnet_run = 0;  // > 0: also each image's dis_net clear score
   bool latent = true;      // also the latent maps
+  MapMethod map = MapMethod::pca;  // of codes wider than 2
 };
 
 struct RunViews {

@@ -123,6 +123,36 @@ TEST_CASE("aelab runs compare --png and --images write figures") {
   CHECK(be32(20) == 2 * (6 * 28 + 5 * 2));
 }
 
+TEST_CASE("aelab runs compare --latent and --latent-csv write the aligned maps of the runs") {
+  Store& s = lab();
+  const fs::path png = s.dir / "maps.png", csv = s.dir / "maps.csv";
+  Out o = s.aelab("runs compare 1 3 --latent '" + png.string() + "' --latent-csv '" + csv.string() +
+                  "' --map tsne --threads 1");
+  INFO(o.err);
+  REQUIRE(o.code == 0);
+  CHECK_THAT(o.out, Catch::Contains("latent maps"));
+  const std::string h = slurp(png);
+  REQUIRE(h.size() > 24);
+  CHECK(h.substr(1, 3) == "PNG");
+  auto be32 = [&](size_t at) {
+    return (uint32_t(uint8_t(h[at])) << 24) | (uint32_t(uint8_t(h[at + 1])) << 16) |
+           (uint32_t(uint8_t(h[at + 2])) << 8) | uint32_t(uint8_t(h[at + 3]));
+  };
+  CHECK(be32(16) == 2 * 360 + 8);  // two maps of 360 px, 8 px apart
+  CHECK(be32(20) == 360);
+  // One row per run and test digit: run 1's L4 codes by t-SNE, run 3's 2-D codes as they are.
+  const std::string text = slurp(csv);
+  CHECK_THAT(text, Catch::StartsWith("run,index,label,method,x,y\n"));
+  CHECK(lines(text) == 1 + 2 * 64);
+  CHECK_THAT(text, Catch::Contains("\n1,0,"));
+  CHECK_THAT(text, Catch::Contains(",tsne,"));
+  CHECK_THAT(text, Catch::Contains("\n3,63,"));
+  CHECK_THAT(text, Catch::Contains(",codes,"));
+  Out bad = s.aelab("runs compare 1 3 --latent x.png --map umap");
+  CHECK(bad.code == 2);
+  CHECK_THAT(bad.err, Catch::Contains("pca or tsne"));
+}
+
 TEST_CASE("aelab runs compare refuses bad input with one line and exit code 2") {
   Store& s = lab();
   struct Case {

@@ -1,8 +1,10 @@
 // report/run_views without a store: Procrustes alignment, latent maps, brushing and the four ways
 // of picking test digits.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 
+#include "analysis/tsne.hpp"
 #include "core/error.hpp"
 #include "core/rng.hpp"
 #include "report/run_views.hpp"
@@ -128,4 +130,39 @@ TEST_CASE("picking digits: first of each, seeded random, most disagreement, wors
   const auto l1 = report::per_image_l1(x, orig);
   CHECK(l1[0] == Approx(0.5));
   CHECK(l1[1] == Approx(0.5));
+}
+
+TEST_CASE("latent maps by t-SNE: the same codes give the same map, clusters stay apart, CSV rows",
+          "[report]") {
+  // Three tight clusters far apart in 8-D; two runs with the same codes.
+  const int n = 150, d = 8;
+  Tensor c({n, d});
+  std::vector<uint8_t> labels;
+  Rng rng(11);
+  for (int i = 0; i < n; ++i) {
+    labels.push_back(uint8_t(i % 3));
+    for (int j = 0; j < d; ++j)
+      c[i * d + j] = float((j == i % 3 ? 20.0 : 0.0) + 0.3 * rng.normal());
+  }
+  const std::vector<Tensor> codes = {c, c};
+  const auto maps = report::latent_maps(codes, report::MapMethod::tsne);
+  REQUIRE(maps.size() == 2);
+  CHECK(maps[0].method == "tsne");
+  CHECK(maps[1].method == "tsne");
+  CHECK(report::rms_distance(maps[0].xy, maps[1].xy) < 1e-3);
+  const Tensor y({n, 2}, maps[0].xy);
+  CHECK(analysis::knn_label_accuracy(y, labels, 10) == 1.0);
+  // PCA stays the default; the names parse both ways and refuse others.
+  CHECK(report::latent_maps(codes).front().method == "pca");
+  CHECK(report::parse_map_method("tsne") == report::MapMethod::tsne);
+  CHECK(report::to_string(report::parse_map_method("pca")) == "pca");
+  CHECK_THROWS_AS(report::parse_map_method("umap"), InputError);
+
+  const std::vector<int64_t> ids = {4, 9};
+  const std::string csv = report::latent_maps_csv(ids, maps, labels);
+  CHECK(csv.rfind("run,index,label,method,x,y\n", 0) == 0);
+  CHECK(std::count(csv.begin(), csv.end(), '\n') == 1 + 2 * n);
+  CHECK(csv.find("\n9,149,2,tsne,") != std::string::npos);
+  CHECK_THROWS_AS(report::latent_maps_csv(std::vector<int64_t>{4}, maps, labels), ShapeError);
+  CHECK_THROWS_AS(report::latent_maps_csv(ids, maps, std::vector<uint8_t>(3)), ShapeError);
 }

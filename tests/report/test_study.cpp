@@ -102,6 +102,11 @@ TEST_CASE("figures are PNGs of the size their layout says") {
   CHECK(png_size(report::scatter_chart(pts, labels, {.width = 200, .height = 100})) ==
         std::pair{200, 100});
   CHECK_THROWS_AS(report::scatter_chart(pts, std::vector<uint8_t>{0, 1}), ShapeError);
+  const std::vector<std::vector<float>> maps = {{0, 0, 1, 1, 2, 0.5f}, {2, 2, 1, 0, 0, 1}};
+  CHECK(png_size(report::scatter_row(maps, labels, 120, 6)) == std::pair{2 * 120 + 6, 120});
+  CHECK_THROWS_AS(report::scatter_row(maps, std::vector<uint8_t>{0, 1}), ShapeError);
+  CHECK_THROWS_AS(report::scatter_row({}, labels), InputError);
+  CHECK_THROWS_AS(report::scatter_row(maps, labels, 1 << 20), InputError);
   report::Series s;
   s.x = {1, 2, 3};
   s.y = {0.1, 0.01, 0.001};

@@ -34,6 +34,7 @@ const ImVec4 kErrorColour(1, 0.43f, 0.39f, 1);
 const ImVec4 kBetter(0.45f, 0.85f, 0.45f, 1);
 const ImVec4 kWorse(1, 0.55f, 0.45f, 1);
 constexpr const char* kAxes[] = {"epoch", "step", "wall time"};
+constexpr const char* kMaps[] = {"PCA", "t-SNE"};  // report::MapMethod order
 constexpr const char* kPicks[] = {"first of each digit", "random", "most disagreement",
                                   "worst of baseline"};
 
@@ -83,7 +84,8 @@ std::string CompareView::ids_key() const {
 }
 
 std::string CompareView::views_key() const {
-  return "runs " + ids_key() + ", " + kPicks[pick_] + ", " + std::to_string(digits_) + " digits" +
+  return "runs " + ids_key() + ", " + kPicks[pick_] + ", " + std::to_string(digits_) + " digits, " +
+         kMaps[map_] + " maps" +
          (pick_ == 1 ? ", seed " + std::to_string(seed_) : "") +
          (pick_ == 3 ? ", baseline " + std::to_string(baseline_) : "");
 }
@@ -91,7 +93,7 @@ std::string CompareView::views_key() const {
 void CompareView::save(nlohmann::json& out) const {
   out = {{"metric", metric_},    {"x_axis", x_axis_},        {"smooth", smooth_},
          {"pick", pick_},        {"digits", digits_},        {"group_seeds", group_seeds_},
-         {"all", all_settings_}, {"log_y", plot_view_.log_y}};
+         {"all", all_settings_}, {"log_y", plot_view_.log_y}, {"map", map_}};
 }
 
 void CompareView::load(const nlohmann::json& in) {
@@ -104,6 +106,7 @@ void CompareView::load(const nlohmann::json& in) {
   group_seeds_ = in.value("group_seeds", group_seeds_);
   all_settings_ = in.value("all", all_settings_);
   plot_view_.log_y = in.value("log_y", plot_view_.log_y);
+  map_ = std::clamp(in.value("map", map_), 0, 1);
 }
 
 // [SECTION] Table
@@ -433,6 +436,7 @@ void CompareView::start_views() {
   spec.seed = uint64_t(seed_);
   spec.baseline = baseline_;
   spec.latent = true;
+  spec.map = static_cast<report::MapMethod>(map_);
   views_.start(ctx_.jobs(), "compare " + ids_key(), key,
                [db = ctx_.launch().runs_db, dir = ctx_.launch().data_dir,
                 cache = ctx_.session().datasets(), ids = ids_, spec](train::JobContext& jc) {
@@ -581,6 +585,23 @@ void CompareView::draw_latent(const report::RunComparison& c) {
   (void)c;
   const float font = ImGui::GetFontSize();
   const report::RunViews* v = views_.result();
+  // The choice is applied at once: the key changes and draw() starts the job again.
+  ImGui::TextUnformatted("wider codes by");
+  for (int m = 0; m < 2; ++m) {
+    ImGui::SameLine();
+    ImGui::RadioButton(kMaps[m], &map_, m);
+    ctx_.note_item(std::string("compare:map-method:") + (m == 0 ? "pca" : "tsne"));
+  }
+  if (v && !v->maps.empty()) {
+    same_line_if_fits(font * 4);
+    if (ImGui::SmallButton("PNG##maps")) export_png(ctx_, maps_rect_, "compare-latent");
+    ctx_.note_item("compare:export:maps-png");
+    same_line_if_fits(font * 4);
+    if (ImGui::SmallButton("CSV##maps"))
+      report_export(ctx_, export_text(report::latent_maps_csv(v->run_ids, v->maps, v->labels),
+                                      "compare-latent", "csv"));
+    ctx_.note_item("compare:export:maps-csv");
+  }
   if (views_.running()) {
     ImGui::ProgressBar(float(views_.progress()), ImVec2(font * 10, 0));
     ImGui::SameLine();
@@ -623,6 +644,7 @@ void CompareView::draw_latent(const report::RunComparison& c) {
   }
   side = std::max(side, font * 4);
   ImDrawList* dl = ImGui::GetWindowDrawList();
+  ImGui::BeginGroup();
   for (int i = 0; i < n; ++i) {
     if (i % per_row != 0) ImGui::SameLine();
     ImGui::BeginGroup();
@@ -674,6 +696,8 @@ void CompareView::draw_latent(const report::RunComparison& c) {
     }
     ImGui::EndGroup();
   }
+  ImGui::EndGroup();
+  maps_rect_ = {ImGui::GetItemRectMin(), ImGui::GetItemRectMax()};
 }
 
 // [SECTION] Frame
@@ -730,8 +754,11 @@ void CompareView::draw() {
   for (const auto& r : selected) title += (title.empty() ? "" : "  ") + run_label(r);
   hint(std::to_string(selected.size()) + " runs: " + title);
 
-  // The curves follow the selection (and the store while a compared run is running).
-  const std::string key = ids_key();
+  // The curves follow the selection and every new epoch of a compared run (a running one).
+  std::string key = ids_key();
+  for (const auto& r : selected)
+    key += " " + std::to_string(r.id) + ":" + std::to_string(r.epochs_done) + ":" +
+           std::string(runs::to_string(r.status));
   if (!curves_.running() && (curves_.inputs() != key || !curves_.result()) &&
       curves_.error_inputs() != key) {
     curves_.start(ctx_.jobs(), "read curves " + key, key,

@@ -71,6 +71,8 @@ class CompareView : public Panel {
   int pick_ = 0;  // report::ImagePick
   int digits_ = 10;
   int seed_ = 0;
+  int map_ = 0;  // report::MapMethod of codes wider than 2
+  ScreenRect maps_rect_;  // where the latent maps were drawn (their PNG export)
   JobSlot<report::RunViews> views_;
   std::chrono::steady_clock::time_point views_started_;
   ImageGrid grid_, large_;
