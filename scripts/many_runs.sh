@@ -60,9 +60,10 @@ AELAB_CONFIG_DIR="$work/config" "$aelab" --runs-db "$db" --panel runs --frames "
   --width 1920 --height 1080 --frame-times "$work/runs-frames.csv" 2>"$work/runs.log"
 echo "Runs panel, $total runs, 1920x1080: $(stats "$work/runs-frames.csv")"
 
-# The 10 real runs are the first 10 ids.
+# The 10 real runs are the first 10 ids. The window runs as a person's does (no --frames: it
+# sleeps between events instead of drawing as fast as it can).
 AELAB_CONFIG_DIR="$work/config" "$aelab" --runs-db "$db" --panel compare \
-  --compare 1,2,3,4,5,6,7,8,9,10 --frames 100000 --width 1920 --height 1080 \
+  --compare 1,2,3,4,5,6,7,8,9,10 --width 1920 --height 1080 \
   2>"$work/compare.log" &
 window=$!
 for _ in $(seq 600); do

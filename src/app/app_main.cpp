@@ -501,6 +501,8 @@ int run_window(const WindowOptions& opt) {
     return 1;
   }
   glfwMakeContextCurrent(window);
+  // A job that ends wakes the loop, so its result shows at once, not at the next timed frame.
+  train::set_job_end_listener([] { glfwPostEmptyEvent(); });
   glfwSwapInterval(script.active() ? 0 : 1);  // scripted runs measure frames, not vsync
   glfwSetCursorPosCallback(window, on_cursor);
   glfwSetMouseButtonCallback(window, on_button);
@@ -664,6 +666,7 @@ int run_window(const WindowOptions& opt) {
   const int status = script.finish();
 
   // Shutdown in reverse.
+  train::set_job_end_listener(nullptr);
   host.slots.clear();  // panels release GL objects while the context is current
   ImGui_ImplOpenGL3_Shutdown();
   ImGui_ImplGlfw_Shutdown();

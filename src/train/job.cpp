@@ -146,6 +146,14 @@ void Job::start() {
   thread_ = std::thread([this] { run(); });
 }
 
+namespace {
+std::atomic<void (*)()> g_job_end_listener{nullptr};
+}  // namespace
+
+void set_job_end_listener(void (*listener)()) {
+  g_job_end_listener.store(listener, std::memory_order_release);
+}
+
 void Job::set_state(JobState s) {
   {
     std::lock_guard lock(mutex_);
@@ -200,6 +208,7 @@ void Job::run() {
     status_line_ = stop_reason() == StopReason::quit ? "stopped" : "cancelled";
   }
   set_state(end);
+  if (auto* listener = g_job_end_listener.load(std::memory_order_acquire)) listener();
 }
 
 void Job::pause() {

@@ -110,6 +110,12 @@ enum class JobState { queued, running, paused, finished, cancelled, failed };
   return s == JobState::finished || s == JobState::cancelled || s == JobState::failed;
 }
 
+// Called on a job's own thread right after any job ends (finished, cancelled or failed), so a
+// window can wake its event loop and show the result at once instead of at its next timed frame.
+// One listener per process, nullptr for none; it must be callable from any thread
+// (glfwPostEmptyEvent is).
+void set_job_end_listener(void (*listener)());
+
 // Why a job was stopped. user: the person pressed Cancel (a trainer records the run as
 // 'cancelled'); quit: the program is going away and keeps what it has ("stop and keep": the run
 // becomes 'interrupted at epoch E'). Both keep the run's last epoch checkpoint.

@@ -87,7 +87,8 @@ std::string CompareView::views_key() const {
   return "runs " + ids_key() + ", " + kPicks[pick_] + ", " + std::to_string(digits_) + " digits, " +
          kMaps[map_] + " maps" +
          (pick_ == 1 ? ", seed " + std::to_string(seed_) : "") +
-         (pick_ == 3 ? ", baseline " + std::to_string(baseline_) : "");
+         (pick_ == 3 ? ", baseline " + std::to_string(baseline_) : "") +
+         (disnet_run_ > 0 ? ", scored by dis_net #" + std::to_string(disnet_run_) : "");
 }
 
 void CompareView::save(nlohmann::json& out) const {
@@ -437,6 +438,7 @@ void CompareView::start_views() {
   spec.baseline = baseline_;
   spec.latent = true;
   spec.map = static_cast<report::MapMethod>(map_);
+  spec.disnet_run = disnet_run_;
   views_.start(ctx_.jobs(), "compare " + ids_key(), key,
                [db = ctx_.launch().runs_db, dir = ctx_.launch().data_dir,
                 cache = ctx_.session().datasets(), ids = ids_, spec](train::JobContext& jc) {
@@ -450,7 +452,7 @@ void CompareView::start_views() {
 
 void CompareView::draw_images(const report::RunComparison& c) {
   const float font = ImGui::GetFontSize();
-  ImGui::SetNextItemWidth(font * 11);
+  ImGui::SetNextItemWidth(font * 12.5f);
   ImGui::Combo("digits", &pick_, kPicks, 4);
   ctx_.note_item("compare:pick");
   same_line_if_fits(font * 9);
@@ -465,6 +467,11 @@ void CompareView::draw_images(const report::RunComparison& c) {
     same_line_if_fits(font * 16);
     ImGui::TextDisabled("(no baseline: the first run's)");
   }
+  // A dis_net run scores every digit shown ("clear" score beside its L1).
+  same_line_if_fits(font * 22);
+  run_picker("score with", disnet_run_, ctx_.session().runs(), runs::is_finished_disnet,
+             "no dis_net", font * 16);
+  ctx_.note_item("compare:disnet");
   const report::RunViews* v = views_.result();
   if (v) {
     same_line_if_fits(font * 4);

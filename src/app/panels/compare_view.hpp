@@ -72,6 +72,7 @@ class CompareView : public Panel {
   int digits_ = 10;
   int seed_ = 0;
   int map_ = 0;  // report::MapMethod of codes wider than 2
+  int64_t disnet_run_ = 0;  // > 0: the dis_net run scoring the digits shown
   ScreenRect maps_rect_;  // where the latent maps were drawn (their PNG export)
   JobSlot<report::RunViews> views_;
   std::chrono::steady_clock::time_point views_started_;
