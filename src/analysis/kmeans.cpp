@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <numeric>
 #include <string>
@@ -87,50 +88,110 @@ double mean_feature_variance(const float* x, int64_t n, int64_t d) {
 
 // Greedy k-means++: each new centre is the best of 2 + ln(k) candidates drawn with probability
 // proportional to the squared distance to the nearest centre so far (scikit-learn's variant).
-std::vector<float> seed_plus_plus(const float* x, const float* x_sq, int64_t n, int64_t d, int k,
-                                  Rng& rng, SqDistances& dist) {
+// Every restart seeds at once, each from its own generator (the draws of one restart do not depend
+// on the others): one GEMM over the data per step serves the candidates of all of them.
+std::vector<std::vector<float>> seed_plus_plus(const float* x, const float* x_sq, int64_t n,
+                                               int64_t d, int k, std::vector<Rng>& rngs,
+                                               SqDistances& dist) {
   const int trials = 2 + int(std::log(double(k)));
-  std::vector<float> centers(size_t(k) * d);
-  std::vector<float> closest(n), cand_dist(size_t(n) * trials), cand(size_t(trials) * d),
-      cand_sq(trials);
-  std::vector<double> cumsum(n);
+  const int64_t nr = int64_t(rngs.size()), width = nr * trials;
+  std::vector<std::vector<float>> centers(size_t(nr), std::vector<float>(size_t(k) * size_t(d)));
+  std::vector<std::vector<float>> closest(static_cast<size_t>(nr),
+                                          std::vector<float>(static_cast<size_t>(n)));
+  std::vector<float> dists(static_cast<size_t>(n * std::max<int64_t>(width, nr))),
+      cand(static_cast<size_t>(width * d)), cand_sq(static_cast<size_t>(width));
+  std::vector<double> cumsum(static_cast<size_t>(n)), pot(static_cast<size_t>(nr), 0.0);
 
-  const int64_t first = rng.below(n);
-  std::copy_n(x + first * d, d, centers.data());
-  dist.distances(x, x_sq, n, centers.data(), x_sq + first, 1, d, closest.data());
-  double pot = 0.0;
-  for (float v : closest) pot += v;
-
-  std::vector<int64_t> ids(trials);
-  std::vector<double> cand_pot(trials);
-  for (int c = 1; c < k; ++c) {
-    double run = 0.0;
-    for (int64_t i = 0; i < n; ++i) cumsum[i] = (run += closest[i]);
-    for (int t = 0; t < trials; ++t) {
-      const double r = rng.uniform() * pot;
-      const int64_t id = std::lower_bound(cumsum.begin(), cumsum.end(), r) - cumsum.begin();
-      ids[t] = std::min(id, n - 1);
-      std::copy_n(x + ids[t] * d, d, cand.data() + t * d);
-      cand_sq[t] = x_sq[ids[t]];
+  {  // The first centre of each restart: a uniform row.
+    std::vector<float> first(size_t(nr * d)), first_sq(static_cast<size_t>(nr));
+    for (int64_t r = 0; r < nr; ++r) {
+      const int64_t id = rngs[size_t(r)].below(n);
+      std::copy_n(x + id * d, d, centers[size_t(r)].data());
+      std::copy_n(x + id * d, d, first.data() + r * d);
+      first_sq[size_t(r)] = x_sq[id];
     }
-    // cand_dist: (n, trials), then min with the current closest distances.
-    dist.distances(x, x_sq, n, cand.data(), cand_sq.data(), trials, d, cand_dist.data());
-    std::fill(cand_pot.begin(), cand_pot.end(), 0.0);
-    for (int64_t i = 0; i < n; ++i)
-      for (int t = 0; t < trials; ++t) {
-        float& v = cand_dist[i * trials + t];
-        v = std::min(v, closest[i]);
-        cand_pot[t] += v;
+    dist.distances(x, x_sq, n, first.data(), first_sq.data(), nr, d, dists.data());
+    for (int64_t r = 0; r < nr; ++r)
+      for (int64_t i = 0; i < n; ++i) {
+        closest[size_t(r)][i] = dists[i * nr + r];
+        pot[size_t(r)] += dists[i * nr + r];
       }
-    const int best = int(std::min_element(cand_pot.begin(), cand_pot.end()) - cand_pot.begin());
-    pot = cand_pot[best];
-    for (int64_t i = 0; i < n; ++i) closest[i] = cand_dist[i * trials + best];
-    std::copy_n(x + ids[best] * d, d, centers.data() + size_t(c) * d);
+  }
+  std::vector<int64_t> ids(static_cast<size_t>(width));
+  std::vector<double> cand_pot(static_cast<size_t>(trials));
+  for (int c = 1; c < k; ++c) {
+    for (int64_t r = 0; r < nr; ++r) {
+      double run = 0.0;
+      const std::vector<float>& cl = closest[size_t(r)];
+      for (int64_t i = 0; i < n; ++i) cumsum[i] = (run += cl[i]);
+      for (int t = 0; t < trials; ++t) {
+        const double u = rngs[size_t(r)].uniform() * pot[size_t(r)];
+        const int64_t id = std::lower_bound(cumsum.begin(), cumsum.end(), u) - cumsum.begin();
+        const int64_t slot = r * trials + t;
+        ids[size_t(slot)] = std::min(id, n - 1);
+        std::copy_n(x + ids[size_t(slot)] * d, d, cand.data() + slot * d);
+        cand_sq[size_t(slot)] = x_sq[ids[size_t(slot)]];
+      }
+    }
+    // dists: (n, restarts * trials); each candidate's potential with the current closest.
+    dist.distances(x, x_sq, n, cand.data(), cand_sq.data(), width, d, dists.data());
+    for (int64_t r = 0; r < nr; ++r) {
+      std::vector<float>& cl = closest[size_t(r)];
+      std::fill(cand_pot.begin(), cand_pot.end(), 0.0);
+      for (int64_t i = 0; i < n; ++i) {
+        const float* row = dists.data() + i * width + r * trials;
+        for (int t = 0; t < trials; ++t) cand_pot[size_t(t)] += std::min(row[t], cl[i]);
+      }
+      const int best =
+          int(std::min_element(cand_pot.begin(), cand_pot.end()) - cand_pot.begin());
+      pot[size_t(r)] = cand_pot[size_t(best)];
+      for (int64_t i = 0; i < n; ++i)
+        cl[i] = std::min(dists[i * width + r * trials + best], cl[i]);
+      std::copy_n(x + ids[size_t(r * trials + best)] * d, d,
+                  centers[size_t(r)].data() + size_t(c) * d);
+    }
   }
   return centers;
 }
 
 // [SECTION] Lloyd engine
+
+// Rows [b0, b1): the nearest of k centres (dots: row i's k dot products at dots + i * stride,
+// csq their squared norms) into labels. With `owner` (which centre's sum holds row i, -1: none),
+// each row that changes centre is moved from the old sum to the new one in `delta` (k x d) and
+// `delta_counts`: after the first iterations few rows move, so the M-step's sums cost little.
+// The loop k-means spends its time in: compiled for AVX-512 and AVX2 beside the baseline (the
+// binary runs anywhere; the best clone is picked at load).
+__attribute__((target_clones("avx512f", "avx2", "default"))) void assign_rows(
+    const float* x, int64_t d, int64_t b0, int64_t b1, const float* dots, int64_t stride,
+    const float* csq, int k, int* labels, int* owner, double* delta, int64_t* delta_counts) {
+  for (int64_t i = b0; i < b1; ++i) {
+    const float* dot = dots + i * stride;
+    int best = 0;
+    float best_v = csq[0] - 2.0f * dot[0];
+    for (int c = 1; c < k; ++c) {
+      const float v = csq[c] - 2.0f * dot[c];
+      if (v < best_v) {
+        best_v = v;
+        best = c;
+      }
+    }
+    labels[i] = best;
+    if (!owner || owner[i] == best) continue;
+    const float* xi = x + i * d;
+    if (const int from = owner[i]; from >= 0) {
+      --delta_counts[from];
+      double* s = delta + int64_t(from) * d;
+#pragma omp simd
+      for (int64_t j = 0; j < d; ++j) s[j] -= xi[j];
+    }
+    ++delta_counts[best];
+    double* s = delta + int64_t(best) * d;
+#pragma omp simd
+    for (int64_t j = 0; j < d; ++j) s[j] += xi[j];
+    owner[i] = best;
+  }
+}
 
 class LloydEngine {
  public:
@@ -140,96 +201,131 @@ class LloydEngine {
   [[nodiscard]] const std::vector<float>& x_sq() const { return x_sq_; }
   SqDistances& dist() { return dist_; }
 
-  // One restart from `centers` (k, d), updated in place. Returns the iteration count, or -1 when
-  // cancelled.
-  int run(std::vector<float>& centers, int k, int max_iter, double tol, std::vector<int>& labels,
-          std::atomic<bool>* cancel) {
-    labels.assign(n_, -1);
-    std::vector<int> labels_old(n_, -1);
-    std::vector<float> next(centers.size());
-    bool strict = false;
-    int it = 0;
-    while (it < max_iter) {
-      if (cancel && cancel->load()) return -1;
-      ++it;
-      assign(centers.data(), k, labels, true);
-      relocate_empty(centers.data(), k, labels);
-      double shift = 0.0;
-      for (int c = 0; c < k; ++c) {
-        float* nc = next.data() + size_t(c) * d_;
-        const float* oc = centers.data() + size_t(c) * d_;
-        if (counts_[c] == 0) {
-          std::copy_n(oc, d_, nc);  // only in degenerate data (all points identical)
-          continue;
-        }
-        for (int64_t t = 0; t < d_; ++t) nc[t] = float(sums_[c * d_ + t] / double(counts_[c]));
-        shift += row_sq_dist(nc, oc, d_);
-      }
-      centers.swap(next);
-      if (labels == labels_old) {
-        strict = true;
+  // Lloyd from each of `centers` ((k, d) each, updated in place), all at once: an iteration is
+  // one GEMM against the centres of every restart still running and one pass over the rows that
+  // assigns and sums for all of them. Each restart stops by its own rules, as it would alone.
+  // Returns the iteration count of each, -1 for those still running when *cancel turned true.
+  // `ended(r)` is called once as restart r stops iterating (not for the cancelled ones).
+  std::vector<int> run(std::vector<std::vector<float>>& centers, int k, int max_iter, double tol,
+                       std::vector<std::vector<int>>& labels, std::atomic<bool>* cancel,
+                       const std::function<void(size_t)>& ended = {}) {
+    const size_t nr = centers.size();
+    labels.assign(nr, std::vector<int>(n_, -1));
+    // Each restart's cluster sums and counts, kept up to date by the rows that move.
+    owner_.assign(nr, std::vector<int>(n_, -1));
+    sums_.assign(nr, std::vector<double>(size_t(k) * d_, 0.0));
+    counts_.assign(nr, std::vector<int64_t>(size_t(k), 0));
+    std::vector<std::vector<int>> labels_old(nr, std::vector<int>(n_, -1));
+    std::vector<int> it(nr, 0);
+    std::vector<char> running(nr, 1), strict(nr, 0);
+    std::vector<float> next(size_t(k) * d_);
+    std::vector<size_t> act;
+    for (;;) {
+      act.clear();
+      for (size_t r = 0; r < nr; ++r)
+        if (running[r]) act.push_back(r);
+      if (act.empty()) break;
+      if (cancel && cancel->load()) {  // the finished restarts keep their results
+        for (size_t r : act) it[r] = -1, running[r] = 0, strict[r] = 1;
         break;
       }
-      if (shift <= tol) break;
-      labels_old = labels;
+      assign(centers, act, k, labels, true);
+      for (size_t a = 0; a < act.size(); ++a) {
+        const size_t r = act[a];
+        ++it[r];
+        double* sums = sums_[r].data();
+        int64_t* counts = counts_[r].data();
+        relocate_empty(centers[r].data(), k, labels[r], owner_[r], sums, counts);
+        double shift = 0.0;
+        for (int c = 0; c < k; ++c) {
+          float* nc = next.data() + size_t(c) * d_;
+          const float* oc = centers[r].data() + size_t(c) * d_;
+          if (counts[c] == 0) {
+            std::copy_n(oc, d_, nc);  // only in degenerate data (all points identical)
+            continue;
+          }
+          for (int64_t t = 0; t < d_; ++t)
+            nc[t] = float(sums[size_t(c) * d_ + t] / double(counts[c]));
+          shift += row_sq_dist(nc, oc, d_);
+        }
+        std::copy(next.begin(), next.end(), centers[r].begin());
+        if (labels[r] == labels_old[r]) {
+          strict[r] = 1;
+          running[r] = 0;
+        } else if (shift <= tol || it[r] >= max_iter) {
+          running[r] = 0;
+        } else {
+          labels_old[r] = labels[r];
+        }
+        if (!running[r] && ended) ended(r);
+      }
     }
-    if (!strict) assign(centers.data(), k, labels, false);  // labels of the final centres
+    // Restarts that stopped on the shift or the iteration cap: the labels of their final centres.
+    act.clear();
+    for (size_t r = 0; r < nr; ++r)
+      if (!strict[r]) act.push_back(r);
+    if (!act.empty()) assign(centers, act, k, labels, false);
     return it;
   }
 
-  // E-step: nearest centre per row through the GEMM; with sums, the per-cluster sums and counts
-  // of the M-step (per-thread partials, reduced in thread order).
-  void assign(const float* centers, int k, std::vector<int>& labels, bool with_sums) {
-    dots_.resize(size_t(n_) * k);
-    c_sq_ = row_sq_norms(centers, k, d_);
-    dist_.dot(x_, n_, centers, k, d_, dots_.data());
+  // E-step for the restarts `act`: nearest centre per row and restart through one GEMM against
+  // all their centres; with sums, each restart's sums_ and counts_ follow the rows that moved
+  // (per-thread partial changes, added in thread order: one answer per thread count).
+  void assign(const std::vector<std::vector<float>>& centers, const std::vector<size_t>& act,
+              int k, std::vector<std::vector<int>>& labels, bool with_sums) {
+    const int64_t na = int64_t(act.size()), width = na * k;
+    all_centers_.resize(size_t(width) * d_);
+    for (int64_t a = 0; a < na; ++a)
+      std::copy(centers[act[size_t(a)]].begin(), centers[act[size_t(a)]].end(),
+                all_centers_.begin() + a * k * d_);
+    c_sq_ = row_sq_norms(all_centers_.data(), width, d_);
+    dots_.resize(size_t(n_) * width);
+    dist_.dot(x_, n_, all_centers_.data(), width, d_, dots_.data());
     const int nt = omp_get_max_threads();
+    const size_t per_thread = size_t(width) * d_;
     if (with_sums) {
-      part_sums_.assign(size_t(nt) * k * d_, 0.0);
-      part_counts_.assign(size_t(nt) * k, 0);
+      part_sums_.assign(size_t(nt) * per_thread, 0.0);
+      part_counts_.assign(size_t(nt) * width, 0);
     }
-#pragma omp parallel num_threads(nt) if (n_ * d_ >= kParallelMinWork)
+    std::vector<int*> out(static_cast<size_t>(na)), own(static_cast<size_t>(na), nullptr);
+    for (int64_t a = 0; a < na; ++a) {
+      out[size_t(a)] = labels[act[size_t(a)]].data();
+      if (with_sums) own[size_t(a)] = owner_[act[size_t(a)]].data();
+    }
+#pragma omp parallel num_threads(nt) if (n_ * d_ * na >= kParallelMinWork)
     {
       const int t = omp_get_thread_num(), used = omp_get_num_threads();
       const int64_t lo = n_ * t / used, hi = n_ * (t + 1) / used;
-      double* sums = with_sums ? part_sums_.data() + size_t(t) * k * d_ : nullptr;
-      int64_t* counts = with_sums ? part_counts_.data() + size_t(t) * k : nullptr;
-      for (int64_t i = lo; i < hi; ++i) {
-        const float* dot = dots_.data() + i * k;
-        int best = 0;
-        float best_v = c_sq_[0] - 2.0f * dot[0];
-        for (int c = 1; c < k; ++c) {
-          const float v = c_sq_[c] - 2.0f * dot[c];
-          if (v < best_v) {
-            best_v = v;
-            best = c;
-          }
-        }
-        labels[i] = best;
-        if (sums) {
-          ++counts[best];
-          double* s = sums + size_t(best) * d_;
-          const float* xi = x_ + i * d_;
-#pragma omp simd
-          for (int64_t j = 0; j < d_; ++j) s[j] += xi[j];
-        }
+      double* sums = with_sums ? part_sums_.data() + size_t(t) * per_thread : nullptr;
+      int64_t* counts = with_sums ? part_counts_.data() + size_t(t) * width : nullptr;
+      // Blocks of rows small enough to stay in cache while each restart passes over them.
+      const int64_t block = std::max<int64_t>(8, (int64_t(1) << 16) / (d_ * 4));
+      for (int64_t b0 = lo; b0 < hi; b0 += block) {
+        const int64_t b1 = std::min(hi, b0 + block);
+        for (int64_t a = 0; a < na; ++a)
+          assign_rows(x_, d_, b0, b1, dots_.data() + a * k, width, c_sq_.data() + a * k, k,
+                      out[size_t(a)], own[size_t(a)], sums ? sums + a * k * d_ : nullptr,
+                      sums ? counts + a * k : nullptr);
       }
     }
     if (!with_sums) return;
-    sums_.assign(size_t(k) * d_, 0.0);
-    counts_.assign(k, 0);
-    for (int t = 0; t < nt; ++t) {
-      const double* s = part_sums_.data() + size_t(t) * k * d_;
-      for (int64_t j = 0; j < k * d_; ++j) sums_[j] += s[j];
-      for (int c = 0; c < k; ++c) counts_[c] += part_counts_[size_t(t) * k + c];
-    }
+    for (int t = 0; t < nt; ++t)
+      for (int64_t a = 0; a < na; ++a) {
+        const double* s = part_sums_.data() + size_t(t) * per_thread + size_t(a * k) * d_;
+        const int64_t* c = part_counts_.data() + size_t(t) * width + a * k;
+        std::vector<double>& into = sums_[act[size_t(a)]];
+        std::vector<int64_t>& cnt = counts_[act[size_t(a)]];
+        for (size_t j = 0; j < size_t(k) * d_; ++j) into[j] += s[j];
+        for (int q = 0; q < k; ++q) cnt[size_t(q)] += c[q];
+      }
   }
 
   // scikit-learn's rule: each empty cluster takes the point farthest from its current centre.
-  void relocate_empty(const float* centers, int k, std::vector<int>& labels) {
+  void relocate_empty(const float* centers, int k, std::vector<int>& labels,
+                      std::vector<int>& owner, double* sums, int64_t* counts) {
     std::vector<int> empty;
     for (int c = 0; c < k; ++c)
-      if (counts_[c] == 0) empty.push_back(c);
+      if (counts[c] == 0) empty.push_back(c);
     if (empty.empty()) return;
     std::vector<double> far(n_);
     for (int64_t i = 0; i < n_; ++i)
@@ -245,20 +341,24 @@ class LloydEngine {
       const int from = labels[i], to = empty[e];
       const float* xi = x_ + i * d_;
       for (int64_t j = 0; j < d_; ++j) {
-        sums_[size_t(from) * d_ + j] -= xi[j];
-        sums_[size_t(to) * d_ + j] = xi[j];
+        sums[size_t(from) * d_ + j] -= xi[j];
+        sums[size_t(to) * d_ + j] = xi[j];
       }
-      --counts_[from];
-      counts_[to] = 1;
+      --counts[from];
+      counts[to] = 1;
+      owner[size_t(i)] = to;  // its sum now holds the row (its label follows next iteration)
     }
   }
 
  private:
   const float* x_;
   int64_t n_, d_;
-  std::vector<float> x_sq_, c_sq_, dots_;
-  std::vector<double> sums_, part_sums_;
-  std::vector<int64_t> counts_, part_counts_;
+  std::vector<float> x_sq_, c_sq_, dots_, all_centers_;
+  std::vector<double> part_sums_;
+  std::vector<int64_t> part_counts_;
+  std::vector<std::vector<int>> owner_;
+  std::vector<std::vector<double>> sums_;
+  std::vector<std::vector<int64_t>> counts_;
   SqDistances dist_;
 };
 
@@ -361,21 +461,35 @@ Tensor kmeans_plus_plus(const Tensor& x, int k, uint64_t seed) {
   check_data(x, "k-means++");
   check_k(k, x.dim(0), "k-means++");
   const int64_t n = x.dim(0), d = x.dim(1);
-  Rng rng(seed);
+  std::vector<Rng> rng{Rng(seed)};
   SqDistances dist;
   const std::vector<float> x_sq = row_sq_norms(x.data(), n, d);
-  return Tensor({k, d}, seed_plus_plus(x.data(), x_sq.data(), n, d, k, rng, dist));
+  return Tensor({k, d}, seed_plus_plus(x.data(), x_sq.data(), n, d, k, rng, dist).front());
+}
+
+std::vector<KMeansResult> lloyd_many(const Tensor& x, std::span<const Tensor> inits, int max_iter,
+                                     double tol) {
+  check_data(x, "k-means");
+  if (inits.empty()) throw InputError("k-means: no initial centroids");
+  const int k = int(inits.front().dim(0));
+  std::vector<std::vector<float>> centers;
+  for (const Tensor& init : inits) {
+    check_init(x, init);
+    if (init.dim(0) != k) throw InputError("k-means: every start needs the same k");
+    centers.emplace_back(init.span().begin(), init.span().end());
+  }
+  LloydEngine engine(x.data(), x.dim(0), x.dim(1));
+  std::vector<std::vector<int>> labels;
+  const std::vector<int> it =
+      engine.run(centers, k, std::max(max_iter, 1), tol, labels, nullptr);
+  std::vector<KMeansResult> out;
+  for (size_t r = 0; r < centers.size(); ++r)
+    out.push_back(make_result(x, std::move(centers[r]), k, std::move(labels[r]), it[r]));
+  return out;
 }
 
 KMeansResult lloyd(const Tensor& x, const Tensor& init, int max_iter, double tol) {
-  check_data(x, "k-means");
-  check_init(x, init);
-  const int k = int(init.dim(0));
-  LloydEngine engine(x.data(), x.dim(0), x.dim(1));
-  std::vector<float> centers(init.span().begin(), init.span().end());
-  std::vector<int> labels;
-  const int it = engine.run(centers, k, std::max(max_iter, 1), tol, labels, nullptr);
-  return make_result(x, std::move(centers), k, std::move(labels), it);
+  return std::move(lloyd_many(x, {&init, 1}, max_iter, tol).front());
 }
 
 KMeansResult lloyd_reference(const Tensor& x, const Tensor& init, int max_iter, double tol) {
@@ -417,30 +531,35 @@ KMeansResult kmeans(const Tensor& x, const KMeansConfig& config, std::atomic<boo
 
   const double tol = config.tol * mean_feature_variance(xc.data(), n, d);
   LloydEngine engine(xc.data(), n, d);
+  // Every restart at once (seeding, then Lloyd): one pass over the data serves all of them, and
+  // each restart's result is what it would be alone (its own generator, its own stopping rule).
   Rng master(config.seed);
+  std::vector<Rng> rngs;
+  for (int r = 0; r < config.restarts; ++r) rngs.push_back(master.split());
+  std::vector<std::vector<float>> centers =
+      seed_plus_plus(xc.data(), engine.x_sq().data(), n, d, k, rngs, engine.dist());
+  std::vector<std::vector<int>> labels;
+  int ended = 0;
+  const std::vector<int> its = engine.run(centers, k, config.max_iter, tol, labels, cancel, [&](size_t) {
+    if (progress) progress(double(++ended) / config.restarts);
+  });
 
   KMeansResult best;
   best.inertia = std::numeric_limits<double>::infinity();
   std::vector<float> best_centers;
-  std::vector<int> labels;
-  for (int r = 0; r < config.restarts; ++r) {
-    Rng rng = master.split();
-    std::vector<float> centers =
-        seed_plus_plus(xc.data(), engine.x_sq().data(), n, d, k, rng, engine.dist());
-    const int it = engine.run(centers, k, config.max_iter, tol, labels, cancel);
-    if (it < 0) {
+  for (size_t r = 0; r < its.size(); ++r) {
+    if (its[r] < 0) {
       best.cancelled = true;
-      break;
+      continue;
     }
-    const double in = inertia_raw(xc.data(), n, d, centers.data(), labels.data());
+    const double in = inertia_raw(xc.data(), n, d, centers[r].data(), labels[r].data());
     best.restart_inertia.push_back(in);
     if (in < best.inertia) {  // first restart wins ties
       best.inertia = in;
-      best.iterations = it;
-      best.labels = labels;
-      best_centers = centers;
+      best.iterations = its[r];
+      best.labels = labels[r];
+      best_centers = centers[r];
     }
-    if (progress) progress(double(r + 1) / config.restarts);
   }
   if (best_centers.empty()) {  // cancelled before any restart finished
     best.inertia = 0.0;

@@ -2,10 +2,13 @@
 // k-means on latent codes: greedy k-means++ seeding (2 + ln k candidates per step, as
 // scikit-learn), Lloyd iterations with point-to-centroid distances through one oneDNN matmul,
 // empty clusters re-seeded with the farthest points, several restarts keeping the lowest inertia.
+// The restarts run side by side: one pass over the data per step serves all of them (the data,
+// 70,000 x 256 floats, is far larger than the cache; the centroids are not).
 // Same seed and thread count -> same result.
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <vector>
 
 #include "core/tensor.hpp"
@@ -45,6 +48,11 @@ struct KMeansResult {
 // Lloyd iterations from given centroids (one restart), fast path and the plain reference loop
 // the tests compare it with. `tol` is already scaled (absolute squared shift).
 [[nodiscard]] KMeansResult lloyd(const Tensor& x, const Tensor& init, int max_iter, double tol);
+// Lloyd from several starts at once (what kmeans() does with its restarts): each iteration is one
+// GEMM against every running start's centroids and one pass over the rows for all of them; each
+// start stops by its own rules and ends where lloyd() from it alone would.
+[[nodiscard]] std::vector<KMeansResult> lloyd_many(const Tensor& x, std::span<const Tensor> inits,
+                                                   int max_iter, double tol);
 [[nodiscard]] KMeansResult lloyd_reference(const Tensor& x, const Tensor& init, int max_iter,
                                            double tol);
 

@@ -115,6 +115,7 @@ StudyRun ensure_run(StudyContext& ctx, SectionResult& out, runs::RunKind kind,
 
 namespace {
 constexpr int kQuickAeEpochs = 3, kQuickBEpochs = 2, kQuickDisNetEpochs = 1, kQuickJudgeEpochs = 3;
+constexpr int kQuickClusterEpochs = 2;
 }  // namespace
 
 train::AeTrainConfig study_ae_config(const StudyContext& ctx, int latent, uint64_t seed) {
@@ -125,6 +126,20 @@ train::AeTrainConfig study_ae_config(const StudyContext& ctx, int latent, uint64
   c.threads = ctx.options().threads;
   if (ctx.quick()) c.epochs = kQuickAeEpochs;
   c.name = "report-" + train::default_run_name(c);
+  return c;
+}
+
+train::AeTrainConfig study_clustering_config(const StudyContext& ctx, uint64_t seed) {
+  train::AeTrainConfig c = train::apply_preset(train::preset(train::kClusteringPreset));
+  c.seed = seed;
+  c.dataset = ctx.dataset().name;
+  c.limit = ctx.options().limit;
+  c.threads = ctx.options().threads;
+  if (ctx.quick()) {
+    c.epochs = kQuickAeEpochs;
+    c.cluster_epochs = kQuickClusterEpochs;
+  }
+  c.name = "report-clustering-" + train::default_run_name(c);
   return c;
 }
 

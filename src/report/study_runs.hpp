@@ -43,6 +43,8 @@ struct StudyRun {
                                                   const std::string& mode, double lambda,
                                                   int64_t disnet_run);
 [[nodiscard]] train::DisNetConfig study_disnet_config(const StudyContext& ctx);
+// The clustering recipe: preset clustering (--quick: 3 epochs and 2 of refinement).
+[[nodiscard]] train::AeTrainConfig study_clustering_config(const StudyContext& ctx, uint64_t seed);
 [[nodiscard]] train::ClassifierConfig study_judge_config(const StudyContext& ctx);
 
 // The report's dataset for the library's loaders: every run the report uses was trained on it.

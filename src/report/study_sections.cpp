@@ -9,6 +9,8 @@ const std::vector<SectionSpec>& study_sections() {
       {"q1", "Q1. Gradient descent and Adam on a bump", section_q1, 2, 5, true},
       {"q2a", "Q2(a). Autoencoders with latent size 2, 16 and 256", section_q2a, 20, 110, true},
       {"q2b", "Q2(b). Blur, dis_net and a sharper autoencoder", section_q2b, 30, 170, true},
+      // optional
+      {"clustering", "The clustering recipe", section_clustering, 25, 420, false},
   };
   return kSections;
 }

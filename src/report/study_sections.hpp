@@ -29,5 +29,7 @@ void section_q1(StudyContext& ctx, SectionResult& out);
 void section_q2a(StudyContext& ctx, SectionResult& out);
 // Q2(b): blur, dis_net, the (b) runs against their references, the lambda sweep.
 void section_q2b(StudyContext& ctx, SectionResult& out);
+// The clustering recipe against the study MLP at L = 16 (optional: --sections adds it).
+void section_clustering(StudyContext& ctx, SectionResult& out);
 
 }  // namespace aelab::report

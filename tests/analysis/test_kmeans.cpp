@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <vector>
@@ -54,6 +55,52 @@ TEST_CASE("Fast Lloyd equals the reference loop from the same start", "[analysis
   REQUIRE(fast.inertia == Approx(ref.inertia).epsilon(1e-6));
   for (int64_t i = 0; i < fast.centroids.numel(); ++i)
     REQUIRE(fast.centroids[i] == Approx(ref.centroids[i]).margin(1e-4));
+}
+
+TEST_CASE("Lloyd from several starts at once equals the reference loop from each",
+          "[analysis][kmeans]") {
+  std::vector<int> truth;
+  const Tensor x = blobs(800, 10, 6, 3.0, 12, truth);
+  std::vector<Tensor> inits;
+  for (uint64_t seed : {1, 2, 3, 4, 5}) inits.push_back(kmeans_plus_plus(x, 6, seed));
+  const auto many = lloyd_many(x, inits, 100, 0.0);
+  REQUIRE(many.size() == inits.size());
+  std::vector<int> iterations;
+  for (size_t r = 0; r < inits.size(); ++r) {
+    const auto ref = lloyd_reference(x, inits[r], 100, 0.0);
+    INFO("start " << r);
+    REQUIRE(many[r].labels == ref.labels);
+    REQUIRE(many[r].iterations == ref.iterations);
+    REQUIRE(many[r].inertia == Approx(ref.inertia).epsilon(1e-6));
+    iterations.push_back(ref.iterations);
+  }
+  // The starts stop at different iterations, so some ran on after others had ended.
+  REQUIRE(*std::max_element(iterations.begin(), iterations.end()) >
+          *std::min_element(iterations.begin(), iterations.end()));
+  // An iteration cap stops each start where one alone would stop.
+  const auto capped = lloyd_many(x, inits, 2, 0.0);
+  for (size_t r = 0; r < inits.size(); ++r) {
+    const auto ref = lloyd_reference(x, inits[r], 2, 0.0);
+    REQUIRE(capped[r].labels == ref.labels);
+    REQUIRE(capped[r].iterations == ref.iterations);
+  }
+  REQUIRE_THROWS_AS(lloyd_many(x, std::vector<Tensor>{inits[0], kmeans_plus_plus(x, 4, 1)}, 10, 0),
+                    InputError);
+}
+
+TEST_CASE("k-means restarts do not depend on the restarts run beside them", "[analysis][kmeans]") {
+  std::vector<int> truth;
+  const Tensor x = blobs(900, 8, 7, 4.0, 31, truth);
+  KMeansConfig three, six;
+  three.k = six.k = 7;
+  three.restarts = 3;
+  six.restarts = 6;
+  three.seed = six.seed = 5;
+  const auto a = kmeans(x, three), b = kmeans(x, six);
+  REQUIRE(a.restart_inertia.size() == 3);
+  REQUIRE(b.restart_inertia.size() == 6);
+  for (size_t r = 0; r < 3; ++r) REQUIRE(a.restart_inertia[r] == Approx(b.restart_inertia[r]));
+  REQUIRE(b.inertia <= a.inertia * (1 + 1e-9));
 }
 
 TEST_CASE("Empty clusters are re-seeded with the farthest point", "[analysis][kmeans]") {

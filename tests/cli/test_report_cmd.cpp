@@ -175,6 +175,44 @@ TEST_CASE("aelab report --quick writes every file, figure and claim, and a rerun
   CHECK_FALSE(fs::exists(out3));
 }
 
+TEST_CASE("aelab report --sections clustering: the recipe against the study MLP, with claims") {
+  Store s;
+  const fs::path out = s.dir / "rep";
+  Out r = s.aelab(std::string(kQuick) + " --sections clustering --out '" + out.string() + "'");
+  INFO(r.err);
+  INFO(r.out);
+  REQUIRE(r.code == 0);
+  std::set<std::string> written;
+  for (const auto& e : fs::directory_iterator(out / "figures"))
+    written.insert(e.path().filename().string());
+  CHECK(written == std::set<std::string>{"clustering-kmeans.png", "clustering-pca.png"});
+  const auto j = nlohmann::json::parse(slurp(out / "metrics.json"));
+  const auto& sec = j["sections"]["clustering"];
+  REQUIRE(sec["claims"].size() == 2);
+  for (const auto& c : sec["claims"]) {
+    CHECK(c["passed"].is_boolean());
+    CHECK(c["numbers"].contains("recipe"));
+  }
+  const auto acc = sec["metrics"]["kmeans_accuracy"];
+  REQUIRE(acc.size() == 1);
+  CHECK(acc[0].get<double>() > 0.0);
+  CHECK(acc[0].get<double>() <= 1.0);
+  REQUIRE(sec["metrics"]["study_mlp_kmeans_accuracy"].size() == 1);
+  // Two runs: the recipe (deep, MSE, refinement) and the study MLP at L = 16.
+  REQUIRE(j["provenance"]["runs"].size() == 2);
+  aelab::runs::RunStore store = aelab::runs::RunStore::open(s.db());
+  const auto runs = store.list_runs();
+  REQUIRE(runs.size() == 2);
+  bool recipe = false, study = false;
+  for (const auto& run : runs) {
+    const auto& m = run.config["model"];
+    recipe |= m.value("preset", "") == "deep" && run.config.value("cluster_epochs", 0) > 0;
+    study |= m.value("preset", "") == "mlp" && m.value("latent", 0) == 16;
+  }
+  CHECK(recipe);
+  CHECK(study);
+}
+
 TEST_CASE("aelab report refuses bad input with one line and exit 2, writing nothing") {
   Store s;
   const fs::path out = s.dir / "rep";

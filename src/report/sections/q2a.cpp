@@ -13,6 +13,7 @@
 #include "analysis/tsne.hpp"
 #include "report/compare.hpp"
 #include "report/figure.hpp"
+#include "report/sections/section_blocks.hpp"
 #include "report/study_runs.hpp"
 #include "report/study_sections.hpp"
 #include "runs/metric_names.hpp"
@@ -241,31 +242,10 @@ void section_q2a(StudyContext& ctx, SectionResult& out) {
   }
 
   out.heading("k-means on the codes");
-  for (int latent : {16, 256}) {
-    const analysis::ClusterScores& cs = find(latent, 0).clusters;
-    const analysis::ConfusionMatrix& cm = cs.match.permuted;
-    std::vector<double> v(cm.counts.size());
-    double row_max = 1;
-    for (size_t i = 0; i < v.size(); ++i) row_max = std::max(row_max, double(cm.counts[i]));
-    for (size_t i = 0; i < v.size(); ++i) v[i] = cm.counts[i] / row_max;
-    char buf[128];
-    std::snprintf(buf, sizeof buf, "accuracy %.3f, NMI %.3f, ARI %.3f", cs.match.accuracy, cs.nmi,
-                  cs.ari);
-    std::vector<std::string> rows, cols;
-    for (int d = 0; d < cm.rows; ++d) rows.push_back("digit " + std::to_string(d));
-    for (int c = 0; c < cm.cols; ++c)
-      cols.push_back("cluster " + std::to_string(cs.match.column_order.at(c)));
-    out.paragraph("L = " + std::to_string(latent) + " (seed 0): " + buf +
-                  ". Rows true digits, columns clusters in their matched order (the diagonal "
-                  "is the match).");
-    out.table(confusion_table(cm, rows, cols, "digit"));
-    out.figure({"q2a-kmeans-" + std::to_string(latent) + ".png",
-                "Confusion matrix of k-means (k = 10) on the " + std::to_string(latent) +
-                    "-D test codes, Hungarian-matched: rows digits 0..9 from the top, columns "
-                    "the matched clusters; brighter is more digits. " +
-                    buf + ".",
-                heatmap(v, cm.rows, cm.cols, 24, 0, 1)});
-  }
+  for (int latent : {16, 256})
+    kmeans_block(out, find(latent, 0).clusters, "q2a-kmeans-" + std::to_string(latent) + ".png",
+                 "L = " + std::to_string(latent) + " (seed 0)",
+                 "the " + std::to_string(latent) + "-D test codes");
 
   // [SECTION] Claims
   int falls = 0, falls_again = 0, collapsed = 0, blurrier = 0;
