@@ -560,6 +560,9 @@ AeResult run_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
     };
     auto last_snapshot = Clock::now();
 
+    // A checkpoint of the start (the initial weights and generators): a run killed before its
+    // first epoch ends resumes from here to the numbers of a run never killed.
+    if (!start.resume) write_checkpoint(0, 0.0, {}, nullptr);
     for (int epoch = first_epoch; epoch < all_epochs; ++epoch) {
       auto epoch_start = Clock::now();
       // A resume from mid-epoch continues that epoch: its start (P, the order) is restored.

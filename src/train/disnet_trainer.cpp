@@ -287,6 +287,9 @@ DisNetResult run_disnet(const DisNetConfig& config, const data::Dataset& ds, run
       timer.restart();
     };
 
+    // A checkpoint of the start (the initial weights and generators): a run killed before its
+    // first epoch ends resumes from here to the numbers of a run never killed.
+    if (!resume) write_checkpoint(0, 0.0, {}, nullptr);
     for (int epoch = at.epoch; epoch < config.epochs; ++epoch) {
       auto epoch_start = std::chrono::steady_clock::now();
       double loss_sum = 0;

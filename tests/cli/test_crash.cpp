@@ -200,8 +200,8 @@ TEST_CASE("crash: SIGKILL during training, in and out of checkpoint writes, lose
   }
 
   std::mt19937 rng(seed);
-  int kills = 0, integrity_errors = 0, damaged = 0, resumed = 0, before_checkpoint = 0,
-      in_write = 0;
+  int kills = 0, integrity_errors = 0, damaged = 0, resumed = 0, before_run = 0,
+      before_checkpoint = 0, in_write = 0, other = 0, finished_first = 0;
   for (int i = 0; kills < kills_wanted && i < 4 * kills_wanted; ++i) {
     const std::string name = "crash-" + std::to_string(i);
     const bool inside_write = i % 2 == 1;
@@ -231,12 +231,20 @@ TEST_CASE("crash: SIGKILL during training, in and out of checkpoint writes, lose
       if (run_bytes(d.db, id) != bytes) ++damaged;
     const auto killed =
         query(d.db, "SELECT id, status, message FROM runs WHERE name = '" + name + "'");
-    if (killed.empty()) {  // killed before it recorded its run
-      ++before_checkpoint;
+    if (killed.empty()) {  // killed while starting, before it recorded its run: nothing to lose
+      ++before_run;
       continue;
     }
     const long long id = std::stoll(killed[0][0]);
     INFO(name << ": " << killed[0][1] << " / " << killed[0][2]);
+    if (killed[0][1] == "finished") {  // the kill landed after its last write, before its exit
+      const auto w = query(d.db, "SELECT hex(blob) FROM checkpoints WHERE tag = 'final' AND "
+                                 "run_id = " + std::to_string(id));
+      CHECK((w.size() == 1 && w[0][0] == reference_weights));
+      ++finished_first;
+      finished[id] = run_bytes(d.db, id);
+      continue;
+    }
     CHECK(killed[0][1] == "interrupted");
     if (killed[0][2].rfind("interrupted before its first epoch ended", 0) == 0 &&
         query(d.db, "SELECT 1 FROM checkpoints WHERE run_id = " + std::to_string(id)).empty()) {
@@ -246,6 +254,7 @@ TEST_CASE("crash: SIGKILL during training, in and out of checkpoint writes, lose
     CHECK_THAT(killed[0][2], Catch::StartsWith("interrupted at epoch "));
     if (run({"--runs-db", db, "train", "resume", std::to_string(id)}, &err) != 0) {
       FAIL_CHECK("resume of " << name << " failed: " << err);
+      ++other;
       continue;
     }
     const auto w = query(d.db,
@@ -254,17 +263,24 @@ TEST_CASE("crash: SIGKILL during training, in and out of checkpoint writes, lose
                              std::to_string(id));
     if (w.size() == 1 && w[0][0] == reference_weights)
       ++resumed;
-    else
+    else {
       FAIL_CHECK(name << " resumed to other weights than the reference run's");
+      ++other;
+    }
     finished[id] = run_bytes(d.db, id);
   }
   std::printf(
       "crash test: %d kills (%d inside a checkpoint write), %d integrity errors, %d damaged "
-      "runs, %d resumed to the reference weights, %d killed before their first checkpoint\n",
-      kills, in_write, integrity_errors, damaged, resumed, before_checkpoint);
+      "runs, %d resumed to the reference weights, %d killed before their first checkpoint, %d "
+      "killed while starting (before recording a run), %d finished before the kill landed, %d "
+      "resumes failed\n",
+      kills, in_write, integrity_errors, damaged, resumed, before_checkpoint, before_run,
+      finished_first, other);
+  // Every kill accounted for.
+  CHECK(resumed + before_checkpoint + before_run + finished_first + other == kills);
   CHECK(kills == kills_wanted);
   CHECK(integrity_errors == 0);
   CHECK(damaged == 0);
-  CHECK(resumed + before_checkpoint == kills);
+  CHECK(other == 0);
   CHECK(resumed > 0);
 }

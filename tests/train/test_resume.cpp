@@ -126,6 +126,32 @@ TEST_CASE("a cancelled run resumes to the same weights and numbers as a straight
   REQUIRE(!store.has_checkpoint(straight.run_id, runs::kLastCheckpoint));
 }
 
+TEST_CASE("a run stopped in its first epoch resumes from its start checkpoint",
+          "[train][resume]") {
+  TempDb db;
+  data::Dataset ds = tiny_dataset(4096, 32);
+  const train::AeTrainConfig c = tiny_config(3);
+  train::AeResult straight = train_straight(c, ds, db.path);
+
+  // Paused at once, the trainer stops at its first batch: after the start checkpoint, before any
+  // epoch's end.
+  train::Job job("stop early", [&](train::JobContext& ctx) { train_autoencoder(c, ds, db.path, ctx); });
+  job.pause();
+  while (!job.info().get().is_object() && !train::is_terminal(job.state()))
+    std::this_thread::sleep_for(200us);
+  job.cancel(train::StopReason::user);
+  job.wait();
+  REQUIRE(job.state() == train::JobState::cancelled);
+  const int64_t id = job.info().get().at("run_id").get<int64_t>();
+  runs::RunStore store = runs::RunStore::open(db.path);
+  runs::RunSummary s = store.get_summary(id);
+  REQUIRE(s.status == runs::RunStatus::cancelled);
+  REQUIRE(s.last_checkpoint_epoch == 0);
+  REQUIRE(runs::is_resumable(s));
+  train::AeResult resumed = resume(id, ds, db.path);
+  require_same_run(store, straight, resumed);
+}
+
 TEST_CASE("augmented cluster refinement resumes mid-refinement to the same numbers",
           "[train][resume][clustering]") {
   TempDb db;
@@ -221,7 +247,7 @@ TEST_CASE("resume refuses finished, unknown, diverged, running and broken runs i
   refused(id, "still running", ds);
   store.finish_run(id, runs::RunStatus::diverged, "diverged at step 40: loss is nan", {});
   refused(id, "diverged", ds);
-  // A run stopped before its first epoch ended has no checkpoint.
+  // A run with no checkpoint (killed between its creation and its start checkpoint).
   int64_t early = store.create_run(runs::RunKind::ae, "early", train::to_json(c));
   store.finish_run(early, runs::RunStatus::cancelled, "cancelled at epoch 0", {});
   refused(early, "no checkpoint", ds);
