@@ -49,7 +49,7 @@ Match find_match(const runs::RunStore& store, runs::RunKind kind, const std::str
     if (r.status == runs::RunStatus::finished && r.has_final_weights &&
         stored_data_hash(store, r.id) == data_hash)
       return {Found::finished, r};
-    if (can_resume && r.last_checkpoint_epoch >= 0 &&
+    if (can_resume &&
         (r.status == runs::RunStatus::cancelled || r.status == runs::RunStatus::interrupted))
       return {Found::resumable, r};
   }

@@ -180,7 +180,8 @@ bool is_finished_classifier(const RunSummary& r) {
 bool is_resumable(const RunSummary& r) {
   const bool trained =
       is_autoencoder(r.kind) || r.kind == RunKind::disnet || r.kind == RunKind::classifier;
-  return trained && is_stopped_early(r.status) && r.last_checkpoint_epoch >= 0;
+  // Without a checkpoint it starts again from the beginning (train::reopen_for_resume).
+  return trained && is_stopped_early(r.status);
 }
 
 }  // namespace aelab::runs

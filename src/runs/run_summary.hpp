@@ -48,8 +48,9 @@ namespace aelab::runs {
 [[nodiscard]] bool is_finished_disnet(const RunSummary& run);
 // A finished classifier run with final weights: compare's judge.
 [[nodiscard]] bool is_finished_classifier(const RunSummary& run);
-// A cancelled, interrupted or failed training run (ae, adv_ae, disnet, classifier) with a "last"
-// checkpoint: `aelab train resume` (train::resume_run) can continue it.
+// A cancelled, interrupted or failed training run (ae, adv_ae, disnet, classifier): `aelab train
+// resume` (train::resume_run) continues it from its "last" checkpoint, or starts it again from
+// the beginning when it has none.
 [[nodiscard]] bool is_resumable(const RunSummary& run);
 
 }  // namespace aelab::runs

@@ -744,6 +744,26 @@ AeResult run_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
   }
 }
 
+// The weights a run with --init-run starts from (empty without one), refused (InputError) when
+// that run is not an autoencoder of this shape or its final weights are not finite.
+runs::NamedTensors load_init_weights(const runs::RunStore& store, const AeTrainConfig& config) {
+  if (config.init_run <= 0) return {};
+  runs::RunRecord from = store.get_run(config.init_run);
+  if (!runs::is_autoencoder(from.summary.kind))
+    throw InputError("run " + std::to_string(config.init_run) + " is a " +
+                     std::string(runs::to_string(from.summary.kind)) + " run, not an autoencoder");
+  const models::AutoencoderSpec spec = ae_config_from_json(from.config).model;
+  if (spec.preset != config.model.preset || spec.latent != config.model.latent)
+    throw InputError("run " + std::to_string(config.init_run) + " is a " + spec.preset + " L" +
+                     std::to_string(spec.latent) + " autoencoder, this run wants " +
+                     config.model.preset + " L" + std::to_string(config.model.latent));
+  runs::NamedTensors init_weights = store.load_checkpoint(config.init_run, runs::kFinalCheckpoint);
+  if (!all_finite(init_weights))
+    throw InputError("run " + std::to_string(config.init_run) +
+                     "'s final weights are not finite; it cannot be a starting point");
+  return init_weights;
+}
+
 }  // namespace
 
 AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
@@ -756,23 +776,7 @@ AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
   const bool adversarial = is_adversarial(config);
   // Refused before a run is recorded: an adversarial run without its dis_net.
   // ... and one that should start from a run that cannot give its weights.
-  runs::NamedTensors init_weights;
-  if (config.init_run > 0) {
-    runs::RunRecord from = store.get_run(config.init_run);
-    if (!runs::is_autoencoder(from.summary.kind))
-      throw InputError("run " + std::to_string(config.init_run) + " is a " +
-                       std::string(runs::to_string(from.summary.kind)) +
-                       " run, not an autoencoder");
-    const models::AutoencoderSpec spec = ae_config_from_json(from.config).model;
-    if (spec.preset != config.model.preset || spec.latent != config.model.latent)
-      throw InputError("run " + std::to_string(config.init_run) + " is a " + spec.preset + " L" +
-                       std::to_string(spec.latent) + " autoencoder, this run wants " +
-                       config.model.preset + " L" + std::to_string(config.model.latent));
-    init_weights = store.load_checkpoint(config.init_run, runs::kFinalCheckpoint);
-    if (!all_finite(init_weights))
-      throw InputError("run " + std::to_string(config.init_run) +
-                       "'s final weights are not finite; it cannot be a starting point");
-  }
+  const runs::NamedTensors init_weights = load_init_weights(store, config);
   LoadedDisNet dis;
   if (adversarial) {
     dis = load_disnet(runs_db, config.disnet_run);
@@ -799,23 +803,34 @@ AeTrainConfig check_resumable(const runs::RunStore& store, int64_t run_id) {
 AeResult resume_autoencoder(int64_t run_id, const data::Dataset& ds,
                             const std::filesystem::path& runs_db, JobContext& ctx) {
   runs::RunStore store = runs::RunStore::open(runs_db);
-  const AeTrainConfig config = check_resumable(store, run_id);
+  const runs::RunSummary s =
+      check_resumable_run(store, run_id, runs::is_autoencoder, "an autoencoder");
+  const AeTrainConfig config = ae_config_from_json(s.config);
   set_num_threads(config.threads);
-  // Checked before the run is reopened, so a refusal leaves it as it was.
-  const runs::Checkpoint ckpt = load_resume_checkpoint(store, run_id, ds);
+  // Checked before the run is reopened, so a refusal leaves it as it was. A run with no
+  // checkpoint starts again from the beginning (from its --init-run weights, if it had them).
+  const bool restart = s.last_checkpoint_epoch < 0;
+  std::optional<runs::Checkpoint> ckpt;
+  runs::NamedTensors init_weights;
+  if (restart)
+    init_weights = load_init_weights(store, config);
+  else
+    ckpt = load_resume_checkpoint(store, run_id, ds);
   LoadedDisNet dis;
   if (is_adversarial(config)) {
     dis = load_disnet(runs_db, config.disnet_run);
     dis.net.set_needs_input_grad(true);
   }
-  const int epoch = ckpt.state.value("epoch", 0);
-  store.reopen_run(run_id, "resumed at epoch " + std::to_string(epoch));
+  store.reopen_run(run_id, restart ? std::string(kRestartedMessage)
+                                   : "resumed at epoch " +
+                                         std::to_string(ckpt->state.value("epoch", 0)));
   AeResult result;
   result.run_id = run_id;
-  result.name = store.get_summary(run_id).name;
+  result.name = s.name;
   result.disnet_run = dis.run_id;
   StartPoint start;
-  start.resume = &ckpt;
+  if (ckpt) start.resume = &*ckpt;
+  if (restart && config.init_run > 0) start.init_weights = &init_weights;
   return run_autoencoder(config, ds, store, std::move(result), dis, start, ctx);
 }
 

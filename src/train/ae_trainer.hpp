@@ -128,7 +128,8 @@ AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& dat
 // place (same run id; the status is 'running' again), to the same final weights and numbers as
 // an uninterrupted run with the same seed and thread count. Refused (InputError) as
 // check_resumable says, and when the checkpoint holds non-finite weights or `dataset` is not the
-// one the run trained on (sample counts).
+// one the run trained on (sample counts). A run killed before its start checkpoint committed has
+// none: it starts again from the beginning (its seed, its --init-run weights).
 AeResult resume_autoencoder(int64_t run_id, const data::Dataset& dataset,
                             const std::filesystem::path& runs_db, JobContext& ctx);
 

@@ -331,10 +331,11 @@ ClassifierResult resume_classifier(int64_t run_id, const data::Dataset& ds,
       "a classifier run");
   const ClassifierConfig config = classifier_config_from_json(s.config);
   set_num_threads(config.threads);
-  const runs::Checkpoint ckpt = reopen_for_resume(store, s, ds);
+  // No checkpoint: it starts again from the beginning (its seed gives the same run).
+  const std::optional<runs::Checkpoint> ckpt = reopen_for_resume(store, s, ds);
   ClassifierResult result;
   result.run_id = run_id;
-  return run_classifier(config, ds, store, std::move(result), &ckpt, ctx);
+  return run_classifier(config, ds, store, std::move(result), ckpt ? &*ckpt : nullptr, ctx);
 }
 
 }  // namespace aelab::train

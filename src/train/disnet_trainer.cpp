@@ -414,10 +414,11 @@ DisNetResult resume_disnet(int64_t run_id, const data::Dataset& ds,
       store, run_id, [](runs::RunKind k) { return k == runs::RunKind::disnet; }, "a dis_net run");
   const DisNetConfig config = disnet_config_from_json(s.config);
   set_num_threads(config.threads);
-  const runs::Checkpoint ckpt = reopen_for_resume(store, s, ds);
+  // No checkpoint: it starts again from the beginning (its seed gives the same run).
+  const std::optional<runs::Checkpoint> ckpt = reopen_for_resume(store, s, ds);
   DisNetResult result;
   result.run_id = run_id;
-  return run_disnet(config, ds, store, std::move(result), &ckpt, ctx);
+  return run_disnet(config, ds, store, std::move(result), ckpt ? &*ckpt : nullptr, ctx);
 }
 
 }  // namespace aelab::train

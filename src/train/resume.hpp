@@ -25,7 +25,8 @@ struct ResumeTarget {
   runs::RunSummary summary;
   DatasetRequest data;  // the run's dataset, limit and recorded source
 };
-// InputError as check_resumable_run says (unknown, finished, running, diverged, no checkpoint).
+// InputError as check_resumable_run says (unknown, finished, running, diverged); a
+// run with no checkpoint is resumed from its start.
 [[nodiscard]] ResumeTarget check_resume(const runs::RunStore& store, int64_t run_id);
 
 struct ResumedRun {

@@ -246,8 +246,6 @@ runs::RunSummary check_resumable_run(const runs::RunStore& store, int64_t run_id
     default:
       break;
   }
-  if (s.last_checkpoint_epoch < 0)
-    throw InputError(what + " has no checkpoint (it stopped before its first one was written)");
   return s;
 }
 
@@ -260,8 +258,12 @@ runs::RunSummary check_resumable_run(const runs::RunStore& store, int64_t run_id
   return s;
 }
 
-runs::Checkpoint reopen_for_resume(runs::RunStore& store, const runs::RunSummary& s,
-                                   const data::Dataset& ds) {
+std::optional<runs::Checkpoint> reopen_for_resume(runs::RunStore& store, const runs::RunSummary& s,
+                                                  const data::Dataset& ds) {
+  if (s.last_checkpoint_epoch < 0) {
+    store.reopen_run(s.id, std::string(kRestartedMessage));
+    return std::nullopt;
+  }
   runs::Checkpoint ckpt = load_resume_checkpoint(store, s.id, ds);
   store.reopen_run(s.id, "resumed at epoch " + std::to_string(s.last_checkpoint_epoch));
   return ckpt;

@@ -14,8 +14,10 @@
 #include <chrono>
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/json_read.hpp"
@@ -140,8 +142,9 @@ class CheckpointReader {
 // [SECTION] Resume
 
 // The summary of a run `aelab train resume` can continue (any trained kind), or an InputError of
-// one line: unknown run, a kind without a trainer, finished, still running, diverged, no
-// checkpoint. Reads nothing large.
+// one line: unknown run, a kind without a trainer, finished, still running, diverged. A run with
+// no checkpoint (killed before its start checkpoint committed) is resumable: it starts again from
+// the beginning, which gives the numbers of a run never killed. Reads nothing large.
 [[nodiscard]] runs::RunSummary check_resumable_run(const runs::RunStore& store, int64_t run_id);
 // The same, and InputError "... is a disnet run, not an autoencoder" unless `want(kind)`.
 [[nodiscard]] runs::RunSummary check_resumable_run(const runs::RunStore& store, int64_t run_id,
@@ -153,9 +156,14 @@ class CheckpointReader {
 // run as it was.
 [[nodiscard]] runs::Checkpoint load_resume_checkpoint(const runs::RunStore& store, int64_t run_id,
                                                       const data::Dataset& ds);
-// load_resume_checkpoint, then the run is 'running' again ("resumed at epoch E").
-[[nodiscard]] runs::Checkpoint reopen_for_resume(runs::RunStore& store, const runs::RunSummary& s,
-                                                 const data::Dataset& ds);
+// The message of a run resumed without a checkpoint: it runs again from its first step.
+inline constexpr std::string_view kRestartedMessage =
+    "restarted from the start (it stopped before its first checkpoint)";
+// load_resume_checkpoint, then the run is 'running' again ("resumed at epoch E"); for a run with
+// no checkpoint, nullopt and the run is 'running' again ("restarted from the start").
+[[nodiscard]] std::optional<runs::Checkpoint> reopen_for_resume(runs::RunStore& store,
+                                                                const runs::RunSummary& s,
+                                                                const data::Dataset& ds);
 
 // "epoch 3/10" at an epoch's end; "epoch 4/10, step 120" within one.
 [[nodiscard]] std::string progress_message(int epochs_done, int epochs, bool mid_epoch, long step);

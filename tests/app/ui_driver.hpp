@@ -56,14 +56,27 @@ class UiDriver {
     const auto wid_file = dir / "wid";
     wait_until(
         [&] {
+          if (!win_.running()) return true;  // it exited: no use waiting
           return sh("xdotool search --pid " + win_.pid + " >'" + wid_file.string() +
                     "' 2>/dev/null") == 0 &&
                  !slurp(wid_file).empty();
         },
-        15);
+        window_start_seconds);
     std::istringstream(slurp(wid_file)) >> wid_;
-    if (!wid_.empty()) sh("xdotool windowraise " + wid_ + " >/dev/null 2>&1");
+    if (!wid_.empty()) {
+      sh("xdotool windowraise " + wid_ + " >/dev/null 2>&1");
+      return;
+    }
+    // Said with the next assertion (the test's REQUIRE(ui.ok())), so a failure tells why.
+    UNSCOPED_INFO("the window did not appear within " << window_start_seconds << " s; process "
+                                                      << (win_.running() ? "still running" : "gone")
+                                                      << "; its stderr:\n"
+                                                      << log());
   }
+
+  // How long a window may take to appear: generous, since ctest runs two tests at once and the
+  // other may be training on both cores.
+  static constexpr double window_start_seconds = 60;
 
   [[nodiscard]] bool ok() const { return !wid_.empty(); }
   [[nodiscard]] bool running() const { return win_.running(); }

@@ -152,6 +152,26 @@ TEST_CASE("a run stopped in its first epoch resumes from its start checkpoint",
   require_same_run(store, straight, resumed);
 }
 
+TEST_CASE("a run killed before its start checkpoint starts again from the beginning when resumed",
+          "[train][resume]") {
+  TempDb db;
+  data::Dataset ds = tiny_dataset(64, 16);
+  const train::AeTrainConfig c = tiny_config(2);
+  const train::AeResult straight = train_straight(c, ds, db.path);
+  runs::RunStore store = runs::RunStore::open(db.path);
+  // What a kill between create_run and the start checkpoint leaves: a run with its config only.
+  const int64_t early = store.create_run(runs::RunKind::ae, "early", train::to_json(c));
+  store.finish_run(early, runs::RunStatus::interrupted, "interrupted before its first epoch ended",
+                   {});
+  runs::RunSummary s = store.get_summary(early);
+  REQUIRE(s.last_checkpoint_epoch == -1);
+  REQUIRE(runs::is_resumable(s));
+  const train::AeResult resumed = resume(early, ds, db.path);
+  CHECK(resumed.run_id == early);
+  CHECK(store.get_summary(early).status == runs::RunStatus::finished);
+  require_same_run(store, straight, resumed);
+}
+
 TEST_CASE("augmented cluster refinement resumes mid-refinement to the same numbers",
           "[train][resume][clustering]") {
   TempDb db;
@@ -247,10 +267,6 @@ TEST_CASE("resume refuses finished, unknown, diverged, running and broken runs i
   refused(id, "still running", ds);
   store.finish_run(id, runs::RunStatus::diverged, "diverged at step 40: loss is nan", {});
   refused(id, "diverged", ds);
-  // A run with no checkpoint (killed between its creation and its start checkpoint).
-  int64_t early = store.create_run(runs::RunKind::ae, "early", train::to_json(c));
-  store.finish_run(early, runs::RunStatus::cancelled, "cancelled at epoch 0", {});
-  refused(early, "no checkpoint", ds);
   // A resumable run of another kind is not the autoencoder trainer's to continue.
   int64_t dis = store.create_run(runs::RunKind::disnet, "dis", {});
   store.save_checkpoint(dis, runs::kLastCheckpoint, ckpt.tensors, ckpt.state);

@@ -465,9 +465,16 @@ void RunsBrowser::draw_actions(const runs::RunSummary& r, bool pending) {
     if (ImGui::SmallButton("Resume")) resume_run(r.id);
     ctx_.note_item("runs:resume:" + idk);
     ImGui::EndDisabled();
-    if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
-      ImGui::SetTooltip("Continue from the checkpoint of epoch %d (as aelab train resume %lld)",
-                        r.last_checkpoint_epoch, static_cast<long long>(r.id));
+    if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) {
+      if (r.last_checkpoint_epoch >= 0)
+        ImGui::SetTooltip("Continue from the checkpoint of epoch %d (as aelab train resume %lld)",
+                          r.last_checkpoint_epoch, static_cast<long long>(r.id));
+      else
+        ImGui::SetTooltip(
+            "It stopped before its first checkpoint: start it again from the beginning, same "
+            "seed (as aelab train resume %lld)",
+            static_cast<long long>(r.id));
+    }
   }
   ImGui::SameLine();
   ImGui::BeginDisabled(write_.running());
