@@ -18,7 +18,7 @@ xvfb_pid=""
 trap '[ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null' EXIT
 if [ -z "${DISPLAY:-}" ]; then
   for n in $(seq 90 99); do [ -e "/tmp/.X11-unix/X$n" ] || break; done
-  Xvfb ":$n" -screen 0 1920x1080x24 >/dev/null 2>&1 &
+  Xvfb ":$n" -noreset -screen 0 1920x1080x24 >/dev/null 2>&1 &
   xvfb_pid=$!
   export DISPLAY=":$n"
   sleep 1

@@ -23,6 +23,7 @@
 
 #include "app/gl/framebuffer.hpp"
 #include "app/gl/gl.hpp"
+#include "app/input_queue.hpp"
 #include "app/panel.hpp"
 #include "app/panels/training.hpp"
 #include "app/png.hpp"
@@ -93,6 +94,17 @@ void glfw_error_callback(int code, const char* description) {
 // Input arrived since the loop last looked: the window draws a few frames, then sleeps again.
 // Installed before ImGui's backend, which chains to them.
 int g_input_events = 0;
+// Between GLFW and ImGui's backend: no keystroke or click lost between two frames (input_queue.hpp).
+InputQueue* g_input_queue = nullptr;
+void queue_key(GLFWwindow*, int key, int scancode, int action, int mods) {
+  if (g_input_queue) g_input_queue->key(key, scancode, action, mods);
+}
+void queue_button(GLFWwindow*, int button, int action, int mods) {
+  if (g_input_queue) g_input_queue->button(button, action, mods);
+}
+void queue_char(GLFWwindow*, unsigned int c) {
+  if (g_input_queue) g_input_queue->character(c);
+}
 void on_cursor(GLFWwindow*, double, double) {
   ++g_input_events;
 }
@@ -556,6 +568,16 @@ int run_window(const WindowOptions& opt) {
   io.Fonts->AddFontDefault(&font_cfg);
 
   ImGui_ImplGlfw_InitForOpenGL(window, true);
+  // The backend's key, button and char callbacks (which call ours above) now get their events
+  // through the queue, one change per key or button per frame.
+  InputQueue input_queue(InputQueue::Sinks{
+      [window](int k, int sc, int a, int m) { ImGui_ImplGlfw_KeyCallback(window, k, sc, a, m); },
+      [window](int b, int a, int m) { ImGui_ImplGlfw_MouseButtonCallback(window, b, a, m); },
+      [window](unsigned c) { ImGui_ImplGlfw_CharCallback(window, c); }});
+  g_input_queue = &input_queue;
+  glfwSetKeyCallback(window, queue_key);
+  glfwSetMouseButtonCallback(window, queue_button);
+  glfwSetCharCallback(window, queue_char);
   ImGui_ImplOpenGL3_Init("#version 330 core");
 
   for (const PanelInfo& p : panel_catalog()) host.slots.push_back(PanelSlot{&p, nullptr, {}});
@@ -589,10 +611,12 @@ int run_window(const WindowOptions& opt) {
   auto last_layout_check = std::chrono::steady_clock::now();
   const ImVec4 clear(0.10f, 0.11f, 0.12f, 1.0f);
   for (int frame = 0;; ++frame) {
+    input_queue.begin_frame();
     if (script.active()) {
       glfwPollEvents();
     } else {
-      const double wait = wait_seconds(host, hot_frames);
+      // Input held back for this frame or later: no sleeping.
+      const double wait = input_queue.pending() ? 0 : wait_seconds(host, hot_frames);
       if (wait > 0)
         glfwWaitEventsTimeout(wait);
       else
@@ -669,6 +693,10 @@ int run_window(const WindowOptions& opt) {
   train::set_job_end_listener(nullptr);
   host.slots.clear();  // panels release GL objects while the context is current
   ImGui_ImplOpenGL3_Shutdown();
+  glfwSetKeyCallback(window, nullptr);
+  glfwSetMouseButtonCallback(window, nullptr);
+  glfwSetCharCallback(window, nullptr);
+  g_input_queue = nullptr;
   ImGui_ImplGlfw_Shutdown();
   ImGui::DestroyContext();
   glfwDestroyWindow(window);

@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "app/ui_driver.hpp"
 #include "app/window_process.hpp"
 #include "runs/run_store.hpp"
 
@@ -213,24 +214,19 @@ TEST_CASE("training: batch -5 typed into the form is refused with its message, n
 TEST_CASE("runs: a run renamed in the table (double-click, type, Enter) is renamed in the store") {
   if (!have_display("runs rename test")) return;
   const fs::path dir = scratch("runs_rename");
-  const fs::path map = dir / "ui.json", pid = dir / "pid", db = dir / "runs.sqlite";
+  const fs::path db = dir / "runs.sqlite";
   make_runs(db);
   const int64_t id = aelab::runs::RunStore::open(db).list_runs().back().id;  // the oldest
   const std::string key = "runs:name:" + std::to_string(id);
-  aelab::test::WindowProcess win;
-  REQUIRE(sh(window_cmd(dir, "--panel runs --frames 1000000 --width 1024 --height 640 --ui-map '" +
-                                 map.string() + "' >/dev/null 2>&1 & echo $! >'" + pid.string() +
-                                 "'")) == 0);
-  REQUIRE(win.adopt(pid));
-  nlohmann::json ui = wait_for_key(map, key, 20);
-  REQUIRE(ui.contains(key));
-  const std::string wid = window_id(win, dir);
-  REQUIRE(!wid.empty());
-  sh("xdotool windowraise " + wid + " >/dev/null 2>&1");
-  REQUIRE(sh("xdotool mousemove --window " + wid + " " + centre(ui[key]) +
+  aelab::test::UiDriver ui(dir, "'" + std::string(AELAB_BINARY) + "' --runs-db '" + db.string() +
+                                    "' --panel runs --width 1024 --height 640");
+  REQUIRE(ui.ok());
+  const auto r = ui.settled_rect(key, 20);
+  REQUIRE(r);
+  const nlohmann::json rect = {(*r)[0], (*r)[1], (*r)[2], (*r)[3]};
+  REQUIRE(sh("xdotool mousemove --window " + ui.wid() + " " + centre(rect) +
              " sleep 0.3 click --repeat 2 --delay 80 1") == 0);
-  ui = wait_for_key(map, "runs:rename-field", 5);
-  REQUIRE(ui.contains("runs:rename-field"));
+  REQUIRE(ui.rect("runs:rename-field", 5));
   REQUIRE(sh("xdotool sleep 0.3 key ctrl+a sleep 0.1 type --delay 60 'renamed-in-window'") == 0);
   REQUIRE(sh("xdotool sleep 0.2 key Return") == 0);
 
@@ -247,5 +243,5 @@ TEST_CASE("runs: a run renamed in the table (double-click, type, Enter) is renam
       },
       10));
   CHECK(name == "renamed-in-window");
-  CHECK(win.running());
+  CHECK(ui.running());
 }

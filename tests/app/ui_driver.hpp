@@ -4,6 +4,7 @@
 // its visible panels; the driver clicks those rects and types with xdotool. Tests skip (WARN)
 // without DISPLAY or xdotool.
 #include <array>
+#include <chrono>
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
@@ -11,6 +12,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "app/window_process.hpp"
 #include "core/paths.hpp"
@@ -82,6 +84,7 @@ class UiDriver {
   [[nodiscard]] bool running() const { return win_.running(); }
   [[nodiscard]] std::string log() const { return slurp(log_path()); }
   [[nodiscard]] const std::string& pid() const { return win_.pid; }
+  [[nodiscard]] const std::string& wid() const { return wid_; }
 
   // The rect of `key` once the window has drawn it (waits up to `seconds`).
   std::optional<std::array<float, 4>> rect(const std::string& key, double seconds = 10) const {
@@ -100,9 +103,23 @@ class UiDriver {
         seconds);
     return r;
   }
-  // Clicks the middle of `key`'s rect; false when it never appeared.
+  // The rect of `key` once it has stopped moving: the same in two reads 0.4 s apart (a panel's
+  // first frames can still shift it, e.g. when its run list arrives; a slow, loaded machine shows
+  // those frames long enough for a click to land on the old place).
+  std::optional<std::array<float, 4>> settled_rect(const std::string& key,
+                                                   double seconds = 10) const {
+    std::optional<std::array<float, 4>> r = rect(key, seconds), prev;
+    const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (r && r != prev && std::chrono::steady_clock::now() < end) {
+      prev = r;
+      std::this_thread::sleep_for(std::chrono::milliseconds(400));
+      r = rect(key, 1);
+    }
+    return r;
+  }
+  // Clicks the middle of `key`'s rect once it has settled; false when it never appeared.
   bool click(const std::string& key, int button = 1, double seconds = 10) {
-    auto r = rect(key, seconds);
+    auto r = settled_rect(key, seconds);
     if (!r) return false;
     const int x = static_cast<int>(((*r)[0] + (*r)[2]) / 2),
               y = static_cast<int>(((*r)[1] + (*r)[3]) / 2);

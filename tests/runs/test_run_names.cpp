@@ -240,7 +240,10 @@ TEST_CASE("a stale run's message names its last checkpointed epoch", "[runs]") {
   CHECK_THAT(status_text(w), Catch::StartsWith("interrupted at epoch 3"));
   CHECK(status_text(w).find("interrupted", 1) == std::string::npos);
   CHECK(is_resumable(w));
-  CHECK(!is_resumable(wo));
+  CHECK(is_resumable(wo));  // without a checkpoint it starts again from the beginning
+  // A finished run is not, checkpoint or not.
+  store.finish_run(without, RunStatus::finished, "", {});
+  CHECK(!is_resumable(store.get_summary(without)));
 }
 
 TEST_CASE("summary_line names everything that tells runs apart", "[runs]") {
