@@ -141,14 +141,21 @@ struct Driver {
   // right and does not take the click).
   bool click(const std::string& key, int left = -1) {
     if (!reveal(key)) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the scroll settles
-    const auto r = rect(key);
+    // The scroll and the panel settle: a result line arriving above can still move the item (the
+    // same rect in two reads 0.4 s apart).
+    std::vector<float> r = rect(key), prev;
+    for (int i = 0; i < 25 && (r.size() != 4 || r != prev); ++i) {
+      prev = r;
+      std::this_thread::sleep_for(std::chrono::milliseconds(400));
+      r = rect(key);
+    }
+    if (r.size() != 4) return false;
     const int x = left >= 0 ? int(r[0]) + left : int((r[0] + r[2]) / 2);
     return sh("xdotool mousemove --window " + wid + " " + std::to_string(x) + " " +
               std::to_string(int((r[1] + r[3]) / 2)) + " sleep 0.2 click 1") == 0;
   }
-  // Types `text` into the number field `key` and presses Enter. Keys are held for 100 ms: ImGui
-  // 1.86 reads key state once a frame and misses a press and release within one frame.
+  // Types `text` into the number field `key` and presses Enter. Keys are held for 100 ms (the
+  // window no longer needs it: app::InputQueue keeps a press and release within one frame).
   bool type_into(const std::string& key, const std::string& text) {
     return click(key, 8) &&
            sh("xdotool sleep 0.2 keydown ctrl keydown a sleep 0.1 keyup a keyup ctrl") == 0 &&
@@ -171,6 +178,31 @@ std::vector<aelab::runs::RunSummary> finished(const fs::path& db, aelab::runs::R
   } catch (const std::exception&) {
   }
   return out;
+}
+
+// How many runs of `kind` the store holds, in any state.
+size_t runs_of(const fs::path& db, aelab::runs::RunKind kind) {
+  size_t n = 0;
+  if (!fs::exists(db)) return n;
+  try {
+    for (const auto& r : aelab::runs::RunStore::open(db).list_runs()) n += r.kind == kind;
+  } catch (const std::exception&) {
+  }
+  return n;
+}
+
+// Clicks a button that starts a training until the store holds one more run of `kind`: a line
+// arriving above (a result, a curve) can move the button between reading its rect and the click.
+// Safe to repeat: the button is disabled while its job runs.
+bool click_to_start(Driver& d, const std::string& key, const fs::path& db,
+                    aelab::runs::RunKind kind, size_t want) {
+  return wait_until(
+      [&] {
+        if (runs_of(db, kind) >= want) return true;
+        d.click(key);
+        return wait_until([&] { return runs_of(db, kind) >= want; }, 4);
+      },
+      40);
 }
 
 }  // namespace
@@ -277,15 +309,15 @@ TEST_CASE("blur_disnet: part (b) end to end by clicks: dis_net, judge, (b) + ref
   REQUIRE(d.type_into("blur_disnet:adv_epochs", "1"));
 
   // dis_net and the judge, trained in the window.
-  REQUIRE(d.click("blur_disnet:train_disnet"));
+  REQUIRE(click_to_start(d, "blur_disnet:train_disnet", db, aelab::runs::RunKind::disnet, 1));
   REQUIRE(wait_until([&] { return finished(db, aelab::runs::RunKind::disnet).size() == 1; }, 60));
-  REQUIRE(d.click("blur_disnet:train_judge"));
+  REQUIRE(click_to_start(d, "blur_disnet:train_judge", db, aelab::runs::RunKind::classifier, 1));
   REQUIRE(
       wait_until([&] { return finished(db, aelab::runs::RunKind::classifier).size() == 1; }, 60));
 
   // (b) and the L1-only reference from A in one click (the new dis_net is chosen on arrival).
   std::this_thread::sleep_for(std::chrono::seconds(3));  // the run list follows the store
-  REQUIRE(d.click("blur_disnet:train_pair"));
+  REQUIRE(click_to_start(d, "blur_disnet:train_pair", db, aelab::runs::RunKind::adv_ae, 1));
   REQUIRE(wait_until(
       [&] {
         return finished(db, aelab::runs::RunKind::adv_ae, a).size() == 1 &&

@@ -109,14 +109,29 @@ void type_and_enter(const std::string& text) {
   REQUIRE(sh("xdotool sleep 0.2 keydown Return sleep 0.2 keyup Return") == 0);
 }
 
-// Clicks the middle of the ui-map rect `key`.
-void click(const std::string& wid, const nlohmann::json& map, const std::string& key) {
-  INFO(key);
-  REQUIRE(map.contains(key));
-  const auto r = map.at(key).get<std::vector<float>>();
+// Clicks the middle of rect r (x0, y0, x1, y1).
+void click_rect(const std::string& wid, const std::vector<float>& r) {
   const int x = static_cast<int>((r[0] + r[2]) / 2), y = static_cast<int>((r[1] + r[3]) / 2);
   REQUIRE(sh("xdotool mousemove --window " + wid + " " + std::to_string(x) + " " +
              std::to_string(y) + " sleep 0.2 click 1 sleep 0.3") == 0);
+}
+
+// Clicks the middle of the ui-map rect `key` once it has settled (the same in two reads 0.4 s
+// apart: a result line appearing above can still move it).
+void click(const std::string& wid, const fs::path& map_file, const std::string& key) {
+  INFO(key);
+  auto rect_of = [&] {
+    const nlohmann::json m = read_map(map_file);
+    return m.contains(key) ? m.at(key).get<std::vector<float>>() : std::vector<float>{};
+  };
+  std::vector<float> r = rect_of(), prev;
+  for (int i = 0; i < 25 && (r.size() != 4 || r != prev); ++i) {
+    prev = r;
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    r = rect_of();
+  }
+  REQUIRE(r.size() == 4);
+  click_rect(wid, r);
 }
 
 }  // namespace
@@ -179,10 +194,10 @@ TEST_CASE("playground: the escape height is marked stale after a new lr is typed
   INFO(slurp(log));
   REQUIRE(wait_until([&] { return read_map(map_file).contains("playground:escape-compute"); }, 20));
   const std::string wid = window_id(win.pid, dir.path);
-  click(wid, read_map(map_file), "playground:escape-compute");
+  click(wid, map_file, "playground:escape-compute");
   REQUIRE(wait_until([&] { return read_map(map_file).contains("playground:escape-result"); }, 20));
   CHECK_FALSE(read_map(map_file).contains("playground:escape-stale"));  // current, not stale
-  click(wid, read_map(map_file), "playground:lr");
+  click(wid, map_file, "playground:lr");
   type_and_enter("0.25");
   CHECK(wait_until([&] { return read_map(map_file).contains("playground:escape-stale"); }, 10));
 }
@@ -215,15 +230,15 @@ TEST_CASE("k-means: a refused k shows its message and no old result") {
   // "abc" in k: refused beside the field; the shown result is marked stale.
   // (the field's rect from before: with a message, the ui-map key holds the message's rect)
   const nlohmann::json map0 = read_map(map_file);
-  click(wid, map0, "kmeans:k");
+  click(wid, map_file, "kmeans:k");
   type_and_enter("abc");
   CHECK(wait_until([&] { return last().value("stale", false); }, 10));
 
   // k larger than the 2004 test points: the run is refused and the old result goes.
-  click(wid, map0, "kmeans:k");
+  click_rect(wid, map0.at("kmeans:k").get<std::vector<float>>());
   type_and_enter("5000");
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  click(wid, read_map(map_file), "kmeans:run");
+  click(wid, map_file, "kmeans:run");
   REQUIRE(wait_until([&] { return !last().value("error", "").empty(); }, 20));
   const nlohmann::json s = last();
   INFO(s.dump());
