@@ -126,3 +126,16 @@ TEST_CASE("presets: malformed preset files are refused with the problem named",
   CHECK(refusal([] { (void)train::read_preset_file("/nonexistent/p.json"); }).find("cannot open") !=
         std::string::npos);
 }
+
+// Found by the stored-JSON fuzzer: the key came back raw in the message, on two lines.
+TEST_CASE("a preset with a newline in a key is refused in one line", "[train]") {
+  const auto j = nlohmann::json::parse(R"({"config":{"model":{"lat\nt":16}},"name":"x"})");
+  try {
+    (void)aelab::train::apply_preset(aelab::train::parse_preset(j, "fuzz.json"));
+    FAIL("the preset was accepted");
+  } catch (const InputError& e) {
+    const std::string msg = e.what();
+    CHECK(msg.find('\n') == std::string::npos);
+    CHECK_THAT(msg, Catch::Contains("lat\\x0at"));
+  }
+}
