@@ -129,7 +129,8 @@ TEST_CASE("presets: malformed preset files are refused with the problem named",
 
 // Found by the stored-JSON fuzzer: the key came back raw in the message, on two lines.
 TEST_CASE("a preset with a newline in a key is refused in one line", "[train]") {
-  const auto j = nlohmann::json::parse(R"({"config":{"model":{"lat\nt":16}},"name":"x"})");
+  const auto j = nlohmann::json::parse(R"({"config":{"loss":"l2","model":{"lat\nt":16,"preset":"mlp"}},"group":"study",)"
+      R"("name":"study-L16","title":"Study run"})");
   try {
     (void)aelab::train::apply_preset(aelab::train::parse_preset(j, "fuzz.json"));
     FAIL("the preset was accepted");
