@@ -236,7 +236,8 @@ struct Host {
       const Layout& l = bench.layout();
       nlohmann::json j = {{"visible", l.visible()},     {"split", l.split},
                           {"tabs0", l.panes[0].tabs},   {"tabs1", l.panes[1].tabs},
-                          {"quit_asking", quit.asking}, {"quit_stopping", quit.stopping}};
+                          {"quit_asking", quit.asking}, {"quit_stopping", quit.stopping},
+                          {"jobs_running", ctx.jobs().any_running()}};
       std::string text = j.dump();
       if (text != state_written) {
         std::ofstream(state_log_path, std::ios::app) << text << "\n";
