@@ -60,11 +60,14 @@ for i in $(seq "$rounds"); do
   done
   s="$(speed_of "window-$i")"
   win_speeds+=("${s:-0}")
-  # Quit like a person (Ctrl+Q; nothing runs any more, so no dialog), then make sure it is gone.
+  # Quit like a person (Ctrl+Q; nothing runs any more, so no dialog); else as a logout would
+  # (SIGTERM: the window saves and exits 0, frame times written); else end it.
   wid="$(xdotool search --pid "$win" 2>/dev/null | sed -n 1p || true)"
   [ -n "$wid" ] && xdotool key --window "$wid" ctrl+q 2>/dev/null || true
-  for _ in $(seq 40); do kill -0 "$win" 2>/dev/null || break; sleep 0.25; done
-  kill "$win" 2>/dev/null || true
+  for _ in $(seq 20); do kill -0 "$win" 2>/dev/null || break; sleep 0.25; done
+  kill -TERM "$win" 2>/dev/null && echo "round $i: the window did not close on Ctrl+Q; sent SIGTERM" >&2
+  for _ in $(seq 20); do kill -0 "$win" 2>/dev/null || break; sleep 0.25; done
+  kill -KILL "$win" 2>/dev/null || true
   wait "$win" 2>/dev/null || true
   printf 'round %d: headless %.0f samples/s, window %.0f samples/s\n' "$i" "${head_speeds[-1]}" "${win_speeds[-1]}"
 done
@@ -72,7 +75,7 @@ median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print (NR % 2) 
 mh=$(median "${head_speeds[@]}")
 mw=$(median "${win_speeds[@]}")
 # The first 10 frames of each window build its panels and load the run list: not steady state.
-for f in "$work"/frames-*.csv; do tail -n +12 "$f"; done | cut -d, -f2 | sort -g >"$work/sorted"
+for f in "$work"/frames-*.csv; do [ -f "$f" ] && tail -n +12 "$f"; done | cut -d, -f2 | sort -g >"$work/sorted"
 n=$(wc -l <"$work/sorted")
 pick() { awk -v q="$1" -v n="$n" 'NR == int(q * (n - 1)) + 1 {print; exit}' "$work/sorted"; }
 printf 'median: headless %.0f, window %.0f samples/s: window/headless %.2f (target >= 0.85)\n' "$mh" "$mw" \

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 
@@ -94,7 +95,8 @@ void glfw_error_callback(int code, const char* description) {
 // Input arrived since the loop last looked: the window draws a few frames, then sleeps again.
 // Installed before ImGui's backend, which chains to them.
 int g_input_events = 0;
-// Between GLFW and ImGui's backend: no keystroke or click lost between two frames (input_queue.hpp).
+// Between GLFW and ImGui's backend: no keystroke or click lost between two frames
+// (input_queue.hpp).
 InputQueue* g_input_queue = nullptr;
 void queue_key(GLFWwindow*, int key, int scancode, int action, int mods) {
   if (g_input_queue) g_input_queue->key(key, scancode, action, mods);
@@ -128,6 +130,17 @@ void on_focus(GLFWwindow*, int) {
 }
 void on_enter(GLFWwindow*, int) {
   ++g_input_events;
+}
+
+// SIGTERM (kill, a logout) and SIGINT (Ctrl+C in the terminal) ask the window to close the way
+// "Stop and keep" does: running training stops at its checkpoint and stays resumable, settings
+// and layout are saved, then the window exits 0. Nobody may be there to answer a dialog, so it
+// does not ask. The handler only records the signal (the loop wakes at least every 0.5 s) and
+// restores the default action: a second signal ends the process at once.
+volatile std::sig_atomic_t g_stop_signal = 0;
+extern "C" void on_stop_signal(int sig) {
+  g_stop_signal = sig;
+  std::signal(sig, SIG_DFL);
 }
 
 // [SECTION] Host state (panels, layout, settings) ---------------------------------------------
@@ -234,9 +247,12 @@ struct Host {
     }
     if (!state_log_path.empty()) {
       const Layout& l = bench.layout();
-      nlohmann::json j = {{"visible", l.visible()},     {"split", l.split},
-                          {"tabs0", l.panes[0].tabs},   {"tabs1", l.panes[1].tabs},
-                          {"quit_asking", quit.asking}, {"quit_stopping", quit.stopping},
+      nlohmann::json j = {{"visible", l.visible()},
+                          {"split", l.split},
+                          {"tabs0", l.panes[0].tabs},
+                          {"tabs1", l.panes[1].tabs},
+                          {"quit_asking", quit.asking},
+                          {"quit_stopping", quit.stopping},
                           {"jobs_running", ctx.jobs().any_running()}};
       std::string text = j.dump();
       if (text != state_written) {
@@ -413,6 +429,14 @@ struct QuitDialog : QuitState {
     return false;  // asked; the answer comes in a later frame
   }
 
+  // A stop signal: "Stop and keep" without asking.
+  void stop_and_keep(Host& host) {
+    for (const auto& j : host.ctx.jobs().running_jobs())
+      if (j->info().get().contains("run_id")) j->cancel(train::StopReason::quit);
+    asking = false;
+    stopping = true;
+  }
+
   void draw_stopping(Host& host) {
     if (!stopping) return;
     ImGui::SetNextWindowPos(ImGui::GetMainViewport()->GetCenter(), ImGuiCond_Always,
@@ -571,10 +595,14 @@ int run_window(const WindowOptions& opt) {
   ImGui_ImplGlfw_InitForOpenGL(window, true);
   // The backend's key, button and char callbacks (which call ours above) now get their events
   // through the queue, one change per key or button per frame.
-  InputQueue input_queue(InputQueue::Sinks{
-      [window](int k, int sc, int a, int m) { ImGui_ImplGlfw_KeyCallback(window, k, sc, a, m); },
-      [window](int b, int a, int m) { ImGui_ImplGlfw_MouseButtonCallback(window, b, a, m); },
-      [window](unsigned c) { ImGui_ImplGlfw_CharCallback(window, c); }});
+  InputQueue input_queue(
+      InputQueue::Sinks{
+          [window](int k, int sc, int a, int m) {
+            ImGui_ImplGlfw_KeyCallback(window, k, sc, a, m);
+          },
+          [window](int b, int a, int m) { ImGui_ImplGlfw_MouseButtonCallback(window, b, a, m); },
+          [window](unsigned c) { ImGui_ImplGlfw_CharCallback(window, c); }},
+      [](int key) { return key >= GLFW_KEY_LEFT_SHIFT && key <= GLFW_KEY_RIGHT_SUPER; });
   g_input_queue = &input_queue;
   glfwSetKeyCallback(window, queue_key);
   glfwSetMouseButtonCallback(window, queue_button);
@@ -590,7 +618,7 @@ int run_window(const WindowOptions& opt) {
     for (const auto& [name, open] : host.settings.open)
       if (open && std::find(names.begin(), names.end(), name) != names.end()) layout.raise(name);
   if (layout.panes[0].tabs.empty()) layout = default_layout();
-  if (!opt.train.empty()) layout.raise("training");  // it starts the run
+  if (!opt.train.empty()) layout.raise("training");   // it starts the run
   if (!opt.compare.empty()) layout.raise("compare");  // the runs it names, side by side
   if (!opt.panel.empty()) layout.raise(opt.panel, 0);
   if (!opt.split.empty()) {
@@ -607,6 +635,8 @@ int run_window(const WindowOptions& opt) {
 
   // Main loop.
   QuitDialog quit_dialog;
+  std::signal(SIGTERM, on_stop_signal);
+  std::signal(SIGINT, on_stop_signal);
   int hot_frames = 3;
   int seen_events = g_input_events;
   auto last_layout_check = std::chrono::steady_clock::now();
@@ -634,6 +664,13 @@ int run_window(const WindowOptions& opt) {
       glfwSetWindowShouldClose(window, GLFW_FALSE);  // the dialog decides
     }
     if (io.KeyCtrl && ImGui::IsKeyPressed(GLFW_KEY_Q, false)) quit = true;
+    if (const int sig = g_stop_signal; sig != 0 && !quit_dialog.stopping) {
+      std::fprintf(stderr,
+                   "aelab: %s: stopping; running training keeps its last epoch and can be "
+                   "resumed (aelab train resume ID). Send it again to end at once.\n",
+                   sig == SIGINT ? "interrupted (SIGINT)" : "asked to end (SIGTERM)");
+      quit_dialog.stop_and_keep(host);
+    }
     if (io.KeyCtrl && ImGui::IsKeyPressed(GLFW_KEY_BACKSLASH, false))
       host.bench.layout().set_split(!host.bench.layout().split);
     for (auto& r : host.ctx.take_show_requests()) {

@@ -9,6 +9,8 @@ constexpr int kRelease = 0;  // GLFW_RELEASE (1: press, 2: repeat)
 bool InputQueue::fits(const Event& e) const {
   switch (e.kind) {
     case Kind::key:
+      if (e.action == kRelease && key_pressed_ && is_modifier_ && is_modifier_(e.code))
+        return false;
       return !keys_.contains(e.code);
     case Kind::button:
       // The backend sees a press as "just pressed" and reads the button's state for the rest, so
@@ -24,6 +26,7 @@ void InputQueue::deliver(const Event& e) {
   switch (e.kind) {
     case Kind::key:
       keys_.insert(e.code);
+      if (e.action != kRelease) key_pressed_ = true;
       if (sinks_.key) sinks_.key(e.code, e.scancode, e.action, e.mods);
       break;
     case Kind::button:
@@ -47,6 +50,7 @@ void InputQueue::offer(const Event& e) {
 void InputQueue::begin_frame() {
   keys_.clear();
   buttons_.clear();
+  key_pressed_ = false;
   while (!queue_.empty() && fits(queue_.front())) {
     deliver(queue_.front());
     queue_.pop_front();

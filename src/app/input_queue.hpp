@@ -5,7 +5,10 @@
 // load (a frame can take 100 ms, the idle window sleeps up to 250 ms) that loses Enter, Backspace,
 // Ctrl+A and double-clicks a person really typed. InputQueue sits between GLFW's callbacks and the
 // backend's: each key and each mouse button changes at most once per frame; what comes after
-// waits for the next frame, in order, with the characters typed after it.
+// waits for the next frame, in order, with the characters typed after it. A modifier (Ctrl, Shift,
+// Alt, Super) is not released in the frame a key was pressed in: ImGui reads the modifier's state
+// when it sees the press, so Ctrl+Q sent as Ctrl down, Q down, Ctrl up (xdotool, a fast hand)
+// would otherwise reach ImGui as a plain Q.
 //
 //   InputQueue q(sinks);          // sinks: the backend's key, mouse-button and char callbacks
 //   glfwSetKeyCallback(w, ...)    // -> q.key(...), q.button(...), q.character(...)
@@ -26,7 +29,9 @@ class InputQueue {
     std::function<void(int button, int action, int mods)> button;
     std::function<void(unsigned codepoint)> character;
   };
-  explicit InputQueue(Sinks sinks) : sinks_(std::move(sinks)) {}
+  // `is_modifier`: whether a key code is a modifier key (the window passes GLFW's).
+  InputQueue(Sinks sinks, std::function<bool(int key)> is_modifier)
+      : sinks_(std::move(sinks)), is_modifier_(std::move(is_modifier)) {}
 
   // A new frame: what waited goes on, up to the first event of a key or button that has changed
   // in this frame already.
@@ -51,8 +56,10 @@ class InputQueue {
   void offer(const Event& e);
 
   Sinks sinks_;
+  std::function<bool(int)> is_modifier_;
   std::deque<Event> queue_;
   std::set<int> keys_, buttons_;  // changed in this frame
+  bool key_pressed_ = false;      // a key was pressed in this frame
 };
 
 }  // namespace aelab::app

@@ -4,8 +4,8 @@
 // its visible panels; the driver clicks those rects and types with xdotool. Tests skip (WARN)
 // without DISPLAY or xdotool.
 #include <array>
-#include <chrono>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -153,6 +153,8 @@ class UiDriver {
         seconds);
     return found;
   }
+  // Sends `sig` (e.g. "TERM") to the window process, as kill(1) or a logout would.
+  bool signal(const std::string& sig) { return sh("kill -" + sig + " " + win_.pid) == 0; }
   bool wait_exit(double seconds) {
     return wait_until([&] { return !win_.running(); }, seconds);
   }

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -65,8 +66,15 @@ struct WindowProcess {
     while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
     return !pid.empty();
   }
+  // Alive and not a zombie: the window was started by a shell that has exited, so it is reaped by
+  // init, which in a container may take seconds; until then kill -0 still succeeds.
   [[nodiscard]] bool running() const {
-    return !pid.empty() && sh("kill -0 " + pid + " 2>/dev/null") == 0;
+    if (pid.empty()) return false;
+    std::ifstream stat("/proc/" + pid + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    const auto close = text.rfind(')');  // "pid (comm) S ...": comm may hold spaces
+    if (close == std::string::npos || close + 2 >= text.size()) return false;
+    return text[close + 2] != 'Z' && text[close + 2] != 'X';
   }
   ~WindowProcess() {
     if (!pid.empty()) sh("kill " + pid + " 2>/dev/null");

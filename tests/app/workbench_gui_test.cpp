@@ -69,7 +69,7 @@ TEST_CASE("workbench window: View raises and never closes, the split button open
 }
 
 TEST_CASE(
-    "workbench window: quitting with a run training asks; stop and keep leaves it resumable") {
+    "workbench window: quitting with a run training asks, and stop and keep leaves it resumable") {
   if (!aelab::test::can_drive_windows()) return;
   const fs::path data_dir = aelab::default_data_dir();
   if (!fs::exists(data_dir / "datasets" / "mnist-10k")) {
@@ -140,4 +140,41 @@ TEST_CASE(
   CHECK(r2.value("status", "") == "interrupted");
   CHECK(r2.value("epochs_done", 0) > done);
   CHECK(r2.value("resumable", false));
+}
+
+TEST_CASE("workbench window: SIGTERM with a run training stops and keeps it, without asking") {
+  const auto data_dir = aelab::test::window_test_data_dir();
+  if (!data_dir) return;
+  const fs::path dir = scratch("sigterm_gui");
+  const std::string bin = std::string("'") + AELAB_BINARY + "'";
+  const std::string store =
+      " --data-dir '" + data_dir->string() + "' --runs-db '" + (dir / "runs.sqlite").string() + "'";
+  UiDriver ui(dir, bin + store +
+                       " --train 'preset=mlp,latent=2,epochs=400,limit=1000,threads=1,name=term-me'"
+                       " --width 1024 --height 640");
+  REQUIRE(ui.ok());
+  INFO(ui.log());
+  auto run_json = [&]() -> nlohmann::json {
+    const fs::path out = dir / "runs.json";
+    if (sh(bin + store + " runs list --json >'" + out.string() + "' 2>/dev/null") != 0)
+      return nlohmann::json::object();
+    try {
+      for (const auto& r : nlohmann::json::parse(slurp(out)))
+        if (r.value("name", "") == "term-me") return r;
+    } catch (const std::exception&) {
+    }
+    return nlohmann::json::object();
+  };
+  REQUIRE(wait_until([&] { return run_json().value("epochs_done", 0) >= 2; }, 60));
+
+  REQUIRE(ui.signal("TERM"));
+  REQUIRE(ui.wait_exit(30));  // no dialog: nobody may be there to answer it
+  CHECK(ui.log().find("SIGTERM") != std::string::npos);
+  const nlohmann::json r = run_json();
+  INFO(r.dump());
+  CHECK(r.value("status", "") == "interrupted");
+  CHECK(r.value("resumable", false));
+  CHECK(r.value("epochs_done", 0) >= 2);
+  // The layout was saved on the way out, as a normal quit does.
+  CHECK(fs::exists(dir / "config"));
 }

@@ -311,7 +311,10 @@ void RunsBrowser::draw_table() {
   Session& session = ctx_.session();
   const auto& list = session.runs();
   const auto cols = report::run_columns();
-  const int ncols = int(cols.size()) + 2;  // the tick, the columns, the actions
+  // The tick, the actions, the columns. The tick and the actions stay in view (frozen) however
+  // far a narrow pane scrolls the columns: Resume, Explore and Delete are never off-screen.
+  const int ncols = int(cols.size()) + 2;
+  constexpr int first_col = 2;
   const float font = ImGui::GetFontSize();
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float table_h = std::max(avail.y * 0.5f, font * 8);
@@ -333,24 +336,28 @@ void RunsBrowser::draw_table() {
     if (c == name_col) w[c] = std::max(w[c], font * 14 + st.ItemSpacing.x);
     inner += w[c] + 2 * st.CellPadding.x + 1;
   }
-  if (!ImGui::BeginTable("runs", ncols, flags, ImVec2(0, table_h), inner > avail.x ? inner : 0))
+  if (!ImGui::BeginTable("runs_table", ncols, flags, ImVec2(0, table_h),
+                         inner > avail.x ? inner : 0))
     return;
-  ImGui::TableSetupScrollFreeze(1, 1);
+  ImGui::TableSetupScrollFreeze(first_col, 1);
   ImGui::TableSetupColumn("cmp", ImGuiTableColumnFlags_NoSort | ImGuiTableColumnFlags_NoHide,
                           ImGui::GetFrameHeight());
+  ImGui::TableSetupColumn(
+      "",
+      ImGuiTableColumnFlags_NoSort | ImGuiTableColumnFlags_NoHide | ImGuiTableColumnFlags_NoReorder,
+      actions);
   for (size_t c = 0; c < cols.size(); ++c)
     ImGui::TableSetupColumn(cols[c].header, ImGuiTableColumnFlags_WidthFixed, w[c]);
-  ImGui::TableSetupColumn("", ImGuiTableColumnFlags_NoSort, actions);
   ImGui::TableNextRow(ImGuiTableRowFlags_Headers);
   for (int k = 0; k < ncols; ++k) {
     if (!ImGui::TableSetColumnIndex(k)) continue;
     ImGui::TableHeader(ImGui::TableGetColumnName(k));
-    if (k >= 1 && k <= int(cols.size()))
-      ctx_.note_item(std::string("runs:header:") + cols[size_t(k - 1)].key);
+    if (k >= first_col)
+      ctx_.note_item(std::string("runs:header:") + cols[size_t(k - first_col)].key);
   }
   if (ImGuiTableSortSpecs* specs = ImGui::TableGetSortSpecs(); specs && specs->SpecsDirty) {
-    if (specs->SpecsCount > 0 && specs->Specs[0].ColumnIndex >= 1) {
-      sort_column_ = specs->Specs[0].ColumnIndex - 1;
+    if (specs->SpecsCount > 0 && specs->Specs[0].ColumnIndex >= first_col) {
+      sort_column_ = specs->Specs[0].ColumnIndex - first_col;
       sort_descending_ = specs->Specs[0].SortDirection == ImGuiSortDirection_Descending;
     } else {
       sort_column_ = -1;
@@ -380,7 +387,7 @@ void RunsBrowser::draw_table() {
       ctx_.note_item("runs:tick:" + idk);
       if (pos < 3) ctx_.note_item("runs:row:" + std::to_string(pos) + ":" + idk);
       for (size_t c = 0; c < cols.size(); ++c) {
-        if (!ImGui::TableSetColumnIndex(int(c) + 1)) continue;
+        if (!ImGui::TableSetColumnIndex(int(c) + first_col)) continue;
         if (c == name_col) {
           draw_name_cell(r, pending);
         } else if (c == status_col) {
@@ -390,7 +397,7 @@ void RunsBrowser::draw_table() {
           ImGui::TextUnformatted(text_[ri][c].c_str());
         }
       }
-      ImGui::TableSetColumnIndex(ncols - 1);
+      ImGui::TableSetColumnIndex(1);
       draw_actions(r, pending);
       ImGui::PopID();
     }
