@@ -478,17 +478,18 @@ void run_captures(AppContext& ctx, GLFWwindow* window) {
 }
 
 // How long the loop may sleep waiting for input: not at all right after input (ImGui settles
-// over a few frames), 4 frames a second while work runs and nobody touches the window (progress,
-// live curves; a panel that animates asks for more), else until an event. Each frame under a
-// software GL takes CPU from the training job: at 30 fps a run trained at 0.55 of its headless
-// speed on 2 cores, at 4 fps at 0.71 (scripts/window_training_speed.sh).
+// over a few frames), 2 frames a second while work runs and nobody touches the window (progress,
+// live curves; a job that ends wakes the loop at once; a panel that animates asks for more),
+// else until an event. Each frame under a software GL (Mesa llvmpipe, 1280x720) costs about
+// 10 ms on both cores, taken from the training job: at 30 fps a run trained at 0.55 of its
+// headless speed on 2 cores, at 4 fps at 0.71-0.87 (scripts/window_training_speed.sh).
 double wait_seconds(Host& host, int& hot_frames) {
   const double asked = host.ctx.take_frame_request();
   if (hot_frames > 0) {
     --hot_frames;
     return 0;
   }
-  double wait = host.ctx.jobs().any_running() ? 0.25 : 0.5;
+  const double wait = 0.5;  // at least twice a second: a stop signal, a store change
   return std::max(0.0, std::min(wait, asked));
 }
 

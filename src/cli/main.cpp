@@ -88,11 +88,7 @@ int main(int argc, char** argv) {
   app::add_window_options(app, window);
 #endif
   cli::add_registered_commands(app);
-  bool headless = false;
-  for (int i = 1; i < argc && !headless; ++i)
-    for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
-      headless |= sub->check_name(argv[i]);
-  choose_openmp_wait_policy(argc, argv, headless);
+  choose_openmp_wait_policy(argc, argv, cli::names_subcommand(app, argc, argv));
   // A command that waits for a busy run store says so on a terminal (one line, overwritten; a
   // training shows it in its progress line instead).
   if (isatty(STDERR_FILENO))
