@@ -291,10 +291,13 @@ void LatentExplorer::follow_live() {
     if (st == train::JobState::finished) open_run(run_id_);
     return;
   }
-  // Re-encode at most every 0.7 s (from the start of the last one), never two at once: on two
-  // cores the encode takes a core from the training for ~40 ms (mnist-10k) to ~300 ms (Fashion's
-  // 10,000 test digits) per update.
-  if (encode_.running() || Clock::now() - last_encode_ < std::chrono::milliseconds(700)) return;
+  // Re-encode never two at once, and so that the encodes take at most ~1/15 of one core from
+  // the training they follow: every max(1 s, 15 x the last encode) from the start of the last one
+  // (~40 ms for mnist-10k's test digits, ~300 ms for Fashion's 10,000 on two busy cores). Every
+  // 0.7 s cost the run about 5 % of its samples/s (scripts/window_training_speed.sh).
+  const double last_ms = run_ && run_->run_id == run_id_ ? run_->encode_ms : 0;
+  const auto interval = std::chrono::duration<double, std::milli>(std::max(1000.0, 15 * last_ms));
+  if (encode_.running() || Clock::now() - last_encode_ < interval) return;
   const uint64_t version = live_->job->snapshot().version();
   if (version == snapshot_seen_) return;  // nothing new
   snapshot_seen_ = version;

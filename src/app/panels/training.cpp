@@ -382,7 +382,7 @@ void TrainingPanel::draw_form() {
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip(
         "The explorer switches to each run started here and follows its weights\n"
-        "while it trains (codes re-encoded off the UI thread, under once a second).");
+        "while it trains (codes re-encoded off the UI thread about once a second).");
   if (!error_.empty()) {
     ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 0.43f, 0.39f, 1));
     ImGui::TextWrapped("%s", error_.c_str());
