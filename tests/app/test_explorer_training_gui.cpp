@@ -94,14 +94,15 @@ TEST_CASE(
   const fs::path log = dir / "codes.jsonl", decoded = dir / "decoded.png", shot = dir / "shot.png",
                  pid = dir / "pid", window_log = dir / "window.log";
 
-  // The study's 2-D MLP for 6 epochs of mnist-10k (several updates even on an idle machine),
+  // The study's 2-D MLP for 10 epochs of mnist-10k (several updates, 1-3 s apart, even on an
+  // idle machine),
   // started by the window's training panel; the explorer is in front. A screenshot every second,
   // the codes log, the decoded digit.
   aelab::test::WindowProcess win;
   REQUIRE(sh("AELAB_CONFIG_DIR='" + (dir / "config").string() + "' '" + AELAB_BINARY +
              "' --data-dir '" + data_dir.string() + "' --runs-db '" +
              (dir / "runs.sqlite").string() +
-             "' --panel latent_explorer --train 'preset=mlp,latent=2,epochs=6,seed=1'"
+             "' --panel latent_explorer --train 'preset=mlp,latent=2,epochs=10,seed=1'"
              " --frames 1000000 --width 1200 --height 800 --screenshot '" +
              shot.string() + "' --screenshot-every 1 --codes-log '" + log.string() +
              "' --decoded-png '" + decoded.string() + "' >/dev/null 2>'" + window_log.string() +

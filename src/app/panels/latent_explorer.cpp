@@ -291,12 +291,13 @@ void LatentExplorer::follow_live() {
     if (st == train::JobState::finished) open_run(run_id_);
     return;
   }
-  // Re-encode never two at once, and so that the encodes take at most ~1/15 of one core from
-  // the training they follow: every max(1 s, 15 x the last encode) from the start of the last one
-  // (~40 ms for mnist-10k's test digits, ~300 ms for Fashion's 10,000 on two busy cores). Every
-  // 0.7 s cost the run about 5 % of its samples/s (scripts/window_training_speed.sh).
+  // Re-encode never two at once, and so that the encodes take ~1/15 of one core from the
+  // training they follow: every 15 x the last encode, from 1 s to 3 s, from the start of the last
+  // one (an encode is ~40 ms for mnist-10k's test digits, ~300 ms for Fashion's 10,000 on two
+  // busy cores). Every 0.7 s cost the run ~5 % of its samples/s (scripts/window_training_speed.sh).
   const double last_ms = run_ && run_->run_id == run_id_ ? run_->encode_ms : 0;
-  const auto interval = std::chrono::duration<double, std::milli>(std::max(1000.0, 15 * last_ms));
+  const auto interval =
+      std::chrono::duration<double, std::milli>(std::clamp(15 * last_ms, 1000.0, 3000.0));
   if (encode_.running() || Clock::now() - last_encode_ < interval) return;
   const uint64_t version = live_->job->snapshot().version();
   if (version == snapshot_seen_) return;  // nothing new
@@ -317,15 +318,15 @@ void LatentExplorer::follow_live() {
                  cache = ctx_.session().datasets()](train::JobContext&) {
                   lower_worker_priority();
                   set_num_threads(1);  // a small job beside the training: leave it the cores
-                  const auto t0 = Clock::now();
                   std::vector<Tensor> weights;  // the latest snapshot, copied here
                   (void)training->snapshot().copy_if_newer(weights, base->snapshot);
                   base->dataset = cache->get(base->config.dataset, dir, base->config.limit);
+                  const auto t0 = Clock::now();  // the encode alone: it sets the next one's time
                   encode_from_snapshot(*base, std::move(weights));
-                  Loaded out;
-                  if (need_model) out.model = train::make_autoencoder(base->config, base->weights);
                   base->encode_ms =
                       std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+                  Loaded out;
+                  if (need_model) out.model = train::make_autoencoder(base->config, base->weights);
                   out.run = base;
                   return out;
                 });
