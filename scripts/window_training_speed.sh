@@ -38,19 +38,35 @@ for r in json.load(sys.stdin):
         print(r['result']['samples_per_s'])" "$1"
 }
 head_speeds=() win_speeds=()
-for i in $(seq "$rounds"); do
+# The hypervisor's steal (CPU time the VM wanted and did not get), in % of both cores, since the
+# last call: a round with a lot of it measured the host, not aelab.
+steal_mark=0 steal_t=0
+steal_since() {
+  local s now
+  s=$(awk '/^cpu /{print $9}' /proc/stat)
+  now=$(date +%s.%N)
+  awk -v s="$s" -v s0="$steal_mark" -v t="$now" -v t0="$steal_t" -v hz="$(getconf CLK_TCK)" \
+    -v n="$(nproc)" 'BEGIN{printf "%.0f", (t > t0) ? 100 * (s - s0) / hz / (t - t0) / n : 0}'
+  steal_mark=$s steal_t=$now
+}
+run_headless() {
+  steal_since >/dev/null
   # shellcheck disable=SC2086
-  "$aelab" --runs-db "$db" train ae $flags --name "headless-$i" >/dev/null 2>&1
-  head_speeds+=("$(speed_of "headless-$i")")
-
+  "$aelab" --runs-db "$db" train ae $flags --name "headless-$1" >/dev/null 2>&1
+  head_speeds+=("$(speed_of "headless-$1")")
+  head_steal="$(steal_since)"
+}
+run_window() {
+  local i=$1
+  steal_since >/dev/null
   AELAB_CONFIG_DIR="$work/config" "$aelab" --runs-db "$db" --panel training --split latent_explorer \
     --train "$spec,name=window-$i" --width 1280 --height 720 --frame-times "$work/frames-$i.csv" \
     --state-log "$work/state-$i.log" >/dev/null 2>"$work/window-$i.log" &
-  win=$!
+  local win=$!
   # Wait for the window's own word that its job has ended (a line of its --state-log), read with
   # bash builtins: asking the store (an aelab and a python3 process) every 0.25 s took about 40 % of
   # a core from the training it measures.
-  started=0
+  local started=0 log
   for _ in $(seq 2400); do
     sleep 0.5
     kill -0 "$win" 2>/dev/null || break
@@ -58,10 +74,13 @@ for i in $(seq "$rounds"); do
     [[ $log == *'"jobs_running":true'* ]] && started=1
     [[ $started == 1 && ${log##*$'\n'} == *'"jobs_running":false'* ]] && break
   done
+  win_steal="$(steal_since)"
+  local s
   s="$(speed_of "window-$i")"
   win_speeds+=("${s:-0}")
   # Quit like a person (Ctrl+Q; nothing runs any more, so no dialog); else as a logout would
   # (SIGTERM: the window saves and exits 0, frame times written); else end it.
+  local wid
   wid="$(xdotool search --pid "$win" 2>/dev/null | sed -n 1p || true)"
   [ -n "$wid" ] && xdotool key --window "$wid" ctrl+q 2>/dev/null || true
   for _ in $(seq 20); do kill -0 "$win" 2>/dev/null || break; sleep 0.25; done
@@ -69,7 +88,13 @@ for i in $(seq "$rounds"); do
   for _ in $(seq 20); do kill -0 "$win" 2>/dev/null || break; sleep 0.25; done
   kill -KILL "$win" 2>/dev/null || true
   wait "$win" 2>/dev/null || true
-  printf 'round %d: headless %.0f samples/s, window %.0f samples/s\n' "$i" "${head_speeds[-1]}" "${win_speeds[-1]}"
+}
+# The order alternates (headless first in odd rounds, the window first in even ones): on a shared
+# host the second of two back-to-back runs is often the slower one.
+for i in $(seq "$rounds"); do
+  if ((i % 2)); then run_headless "$i"; run_window "$i"; else run_window "$i"; run_headless "$i"; fi
+  printf 'round %d: headless %.0f samples/s, window %.0f samples/s (steal %s %% / %s %%)\n' "$i" \
+    "${head_speeds[-1]}" "${win_speeds[-1]}" "$head_steal" "$win_steal"
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 mh=$(median "${head_speeds[@]}")

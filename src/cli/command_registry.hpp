@@ -38,26 +38,6 @@ inline void print_json(const nlohmann::json& j, int indent = -1) {
   std::printf("%s\n", j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
 }
 
-// Whether the command line names a subcommand: the first argument that is neither an option nor
-// an option's value decides ("aelab --panel runs" opens the window on its Runs panel; "aelab
-// --data-dir D runs list" is headless). Read before CLI11 parses, which would run the command.
-inline bool names_subcommand(CLI::App& app, int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--") return false;
-    if (a.size() > 1 && a[0] == '-') {
-      if (a.find('=') != std::string::npos) continue;  // --flag=value
-      const CLI::Option* o = app.get_option_no_throw(a);
-      if (o && o->get_items_expected_min() > 0) ++i;  // its value is the next argument
-      continue;
-    }
-    for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
-      if (sub->check_name(a)) return true;
-    return false;  // a stray word: CLI11 will say what is wrong with it
-  }
-  return false;
-}
-
 using CommandAdder = std::function<void(CLI::App&)>;
 struct RegisterCommands {
   RegisterCommands(int order, CommandAdder adder);

@@ -56,19 +56,19 @@ void add_registered_commands(CLI::App& app) {
 
 namespace {
 
-// OpenMP threads that spin while they wait for work take the core the window's UI thread needs:
-// the window waits passively. Headless work owns its cores, and a spin of ~100k iterations
-// between oneDNN calls is worth 7 points of GEMM peak at two threads on the study MLP, so a
-// subcommand spins that long before it sleeps (libgomp's own default spins 3x longer). libgomp
-// reads these once, when it loads, so the only way to choose for the user is to start again with
-// the variable set. An explicit OMP_WAIT_POLICY or GOMP_SPINCOUNT wins.
-// `headless`: some argument names a subcommand (global options such as --data-dir may come first).
-void choose_openmp_wait_policy(int argc, char** argv, bool headless) {
+// OpenMP threads that sleep as soon as they wait (OMP_WAIT_POLICY=passive, once the window's
+// choice) wake and sleep ~1,400 times a second in a training step's gaps between oneDNN calls; on
+// a VM every sleep idles a virtual CPU, which the host then gives away: 10-30 % steal time and a
+// run training in the window at 0.57-0.80 of headless, against 0-1 % and 0.93 when they spin
+// first (2026-12-03, scripts/window_training_speed.sh prints the steal). A spin of ~100k
+// iterations between oneDNN calls is also worth 7 points of GEMM peak at two threads on the
+// study MLP, so every mode spins that long before it sleeps (libgomp's default spins 3x longer;
+// an idle window has no OpenMP thread waiting, so nothing spins). libgomp reads the variable
+// once, when it loads, so the only way to choose for the user is to start again with it set. An
+// explicit OMP_WAIT_POLICY or GOMP_SPINCOUNT wins.
+void choose_openmp_wait_policy(char** argv) {
   if (std::getenv("OMP_WAIT_POLICY") || std::getenv("GOMP_SPINCOUNT")) return;
-  if (headless)
-    setenv("GOMP_SPINCOUNT", "100000", 1);
-  else
-    setenv("OMP_WAIT_POLICY", "passive", 1);
+  setenv("GOMP_SPINCOUNT", "100000", 1);
   execv("/proc/self/exe", argv);  // returns only on failure: then run with the default policy
 }
 
@@ -88,7 +88,7 @@ int main(int argc, char** argv) {
   app::add_window_options(app, window);
 #endif
   cli::add_registered_commands(app);
-  choose_openmp_wait_policy(argc, argv, cli::names_subcommand(app, argc, argv));
+  choose_openmp_wait_policy(argv);
   // A command that waits for a busy run store says so on a terminal (one line, overwritten; a
   // training shows it in its progress line instead).
   if (isatty(STDERR_FILENO))
