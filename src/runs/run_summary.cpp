@@ -103,7 +103,10 @@ nlohmann::json summary_fields(const RunSummary& r) {
   }
   if (auto lr = field<double>(r.config, {"optimizer", "lr"})) j["lr"] = *lr;
   if (auto seed = field<int64_t>(r.config, {"seed"})) j["seed"] = *seed;
-  if (auto h = headline_result(r.result); h && std::isfinite(h->second))
+  // A run that has not finished an epoch has no metric yet (its result's fields are
+  // placeholders): no headline rather than a "test_l1 0.0000" that reads as a result.
+  const bool measured = r.epochs_done > 0 || r.status == RunStatus::finished;
+  if (auto h = headline_result(r.result); measured && h && std::isfinite(h->second))
     j["headline"] = {{"name", h->first}, {"value", h->second}};
   return j;
 }

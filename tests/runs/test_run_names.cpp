@@ -276,6 +276,14 @@ TEST_CASE("summary_line names everything that tells runs apart", "[runs]") {
   raw_exec(store.path(),
            "UPDATE runs SET name = 'evil' || char(27) || '[2J' WHERE id = " + std::to_string(a));
   CHECK_THAT(summary_line(store.get_summary(a)), Catch::Contains("evil\\x1b[2J"));
+
+  // A run still in its first epoch has placeholder results: no headline until an epoch is done.
+  int64_t fresh = store.create_run(RunKind::ae, "fresh", ae_config(16, 1e-3, 5));
+  store.update_run(fresh, "epoch 1/5", {{"epochs_done", 0}, {"test_l1", 0.0}});
+  CHECK(summary_line(store.get_summary(fresh)).find("test_l1") == std::string::npos);
+  CHECK_FALSE(summary_fields(store.get_summary(fresh)).contains("headline"));
+  store.update_run(fresh, "epoch 2/5", {{"epochs_done", 1}, {"test_l1", 0.2}});
+  CHECK_THAT(summary_line(store.get_summary(fresh)), Catch::Contains("test_l1 0.2000"));
 }
 
 TEST_CASE("predicates offer each panel only the runs that can feed it", "[runs]") {

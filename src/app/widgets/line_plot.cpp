@@ -58,8 +58,9 @@ PlotFrame line_plot(const char* id, std::span<const PlotSeries> series, const Pl
   // Margins: y tick labels on the left, x tick labels and the x label below. A plot too small
   // for them drops them rather than drawing the data area inside out.
   const bool compact = size.x < font * 10 || size.y < font * 7;
-  const float bottom = compact ? 2 : font * 2.8f, top = compact ? 2 : font * 0.6f,
-              right = compact ? 2 : font * 0.8f;
+  // The y label sits above the frame, clear of the top tick's label (half a line above the top).
+  const float top = compact ? 2 : (options.y_label.empty() ? font * 0.6f : font * 1.6f);
+  const float bottom = compact ? 2 : font * 2.8f, right = compact ? 2 : font * 0.8f;
   const float top_px = origin.y + top;
   const float bottom_px = std::max(top_px + 1, origin.y + size.y - bottom);
   const AxisRange xr = fit_x(series, options.x_min, options.x_max);
