@@ -6,7 +6,7 @@
 
 using aelab::InputError;
 
-TEST_CASE("InputError writes control characters as \\xNN and keeps everything else", "[core]") {
+TEST_CASE("InputError writes control characters as hex escapes and keeps everything else", "[core]") {
   const InputError e(std::string("key \"a\nb\tc\x1b[31m\x7f\" é"));
   CHECK(std::string(e.what()) == "key \"a\\x0ab\\x09c\\x1b[31m\\x7f\" é");
   CHECK(std::string(InputError("plain").what()) == "plain");
