@@ -59,7 +59,7 @@ namespace {
 // OpenMP threads that sleep as soon as they wait (OMP_WAIT_POLICY=passive, once the window's
 // choice) wake and sleep ~1,400 times a second in a training step's gaps between oneDNN calls; on
 // a VM every sleep idles a virtual CPU, which the host then gives away: 10-30 % steal time and a
-// run training in the window at 0.57-0.80 of headless, against 0-1 % and 0.93 when they spin
+// run training in the window at 0.57-0.80 of headless, against 0-3 % and 0.87-0.94 when they spin
 // first (2026-12-03, scripts/window_training_speed.sh prints the steal). A spin of ~100k
 // iterations between oneDNN calls is also worth 7 points of GEMM peak at two threads on the
 // study MLP, so every mode spins that long before it sleeps (libgomp's default spins 3x longer;
