@@ -375,12 +375,23 @@ void draw_status_bar(Host& host, ImVec2 pos, ImVec2 size) {
 // have ended, without blocking the UI meanwhile.
 struct QuitDialog : QuitState {
   int frames_open = 0;  // shortcuts count from the frame after the one that opened the dialog
-  // True when the window may close now.
-  bool update(Host& host, bool quit_requested) {
-    // Only work that records a run (trainers publish its run_id) is worth asking about; listing,
-    // encoding or clustering jobs are simply cancelled.
+
+  // Only work that records a run (trainers publish its run_id) is worth asking about; listing,
+  // encoding or clustering jobs are simply cancelled.
+  static std::vector<std::shared_ptr<train::Job>> recording_jobs(Host& host) {
     auto running = host.ctx.jobs().running_jobs();
     std::erase_if(running, [](const auto& j) { return !j->info().get().contains("run_id"); });
+    return running;
+  }
+  void stop(const std::vector<std::shared_ptr<train::Job>>& running, train::StopReason why) {
+    for (const auto& j : running) j->cancel(why);
+    asking = false;
+    stopping = true;
+  }
+
+  // True when the window may close now.
+  bool update(Host& host, bool quit_requested) {
+    const auto running = recording_jobs(host);
     if (stopping) return running.empty();
     if (quit_requested && !asking) {
       if (running.empty()) return true;
@@ -416,12 +427,10 @@ struct QuitDialog : QuitState {
         asking = false;
         ImGui::CloseCurrentPopup();
       } else if (keep || (keys && ImGui::IsKeyPressed(GLFW_KEY_S, false))) {
-        for (const auto& j : running) j->cancel(train::StopReason::quit);
-        stopping = true;
+        stop(running, train::StopReason::quit);
         ImGui::CloseCurrentPopup();
       } else if (anyway || (keys && ImGui::IsKeyPressed(GLFW_KEY_Q, false))) {
-        for (const auto& j : running) j->cancel(train::StopReason::user);
-        stopping = true;
+        stop(running, train::StopReason::user);
         ImGui::CloseCurrentPopup();
       }
       ImGui::EndPopup();
@@ -430,12 +439,7 @@ struct QuitDialog : QuitState {
   }
 
   // A stop signal: "Stop and keep" without asking.
-  void stop_and_keep(Host& host) {
-    for (const auto& j : host.ctx.jobs().running_jobs())
-      if (j->info().get().contains("run_id")) j->cancel(train::StopReason::quit);
-    asking = false;
-    stopping = true;
-  }
+  void stop_and_keep(Host& host) { stop(recording_jobs(host), train::StopReason::quit); }
 
   void draw_stopping(Host& host) {
     if (!stopping) return;

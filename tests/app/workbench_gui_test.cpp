@@ -21,6 +21,21 @@ using aelab::test::wait_until;
 
 namespace {
 
+// The store's JSON summary of the run called `name` (`aelab runs list --json`), or {} until
+// there is one.
+nlohmann::json run_named(const std::string& bin, const std::string& store, const fs::path& dir,
+                         const std::string& name) {
+  const fs::path out = dir / "runs.json";
+  if (sh(bin + store + " runs list --json >'" + out.string() + "' 2>/dev/null") != 0)
+    return nlohmann::json::object();
+  try {
+    for (const auto& r : nlohmann::json::parse(slurp(out)))
+      if (r.value("name", "") == name) return r;
+  } catch (const std::exception&) {
+  }
+  return nlohmann::json::object();
+}
+
 fs::path scratch(const std::string& name) {
   fs::path p = fs::temp_directory_path() / ("aelab_" + name + "_" + std::to_string(::getpid()));
   fs::remove_all(p);
@@ -86,18 +101,7 @@ TEST_CASE(
                        " --width 1024 --height 640");
   REQUIRE(ui.ok());
   INFO(ui.log());
-  auto run_json = [&]() -> nlohmann::json {
-    const fs::path out = dir / "runs.json";
-    if (sh(bin + store + " runs list --json >'" + out.string() + "' 2>/dev/null") != 0)
-      return nlohmann::json::object();
-    try {
-      auto j = nlohmann::json::parse(slurp(out));
-      for (const auto& r : j)
-        if (r.value("name", "") == "quit-me") return r;
-    } catch (const std::exception&) {
-    }
-    return nlohmann::json::object();
-  };
+  auto run_json = [&] { return run_named(bin, store, dir, "quit-me"); };
   // Wait for two finished epochs, so there is a checkpoint to keep.
   REQUIRE(wait_until([&] { return run_json().value("epochs_done", 0) >= 2; }, 60));
 
@@ -154,17 +158,7 @@ TEST_CASE("workbench window: SIGTERM with a run training stops and keeps it, wit
                        " --width 1024 --height 640");
   REQUIRE(ui.ok());
   INFO(ui.log());
-  auto run_json = [&]() -> nlohmann::json {
-    const fs::path out = dir / "runs.json";
-    if (sh(bin + store + " runs list --json >'" + out.string() + "' 2>/dev/null") != 0)
-      return nlohmann::json::object();
-    try {
-      for (const auto& r : nlohmann::json::parse(slurp(out)))
-        if (r.value("name", "") == "term-me") return r;
-    } catch (const std::exception&) {
-    }
-    return nlohmann::json::object();
-  };
+  auto run_json = [&] { return run_named(bin, store, dir, "term-me"); };
   REQUIRE(wait_until([&] { return run_json().value("epochs_done", 0) >= 2; }, 60));
 
   REQUIRE(ui.signal("TERM"));
