@@ -63,6 +63,7 @@ Autoencoder::Autoencoder(const AutoencoderSpec& spec, Rng& rng) : spec_(spec) {
                                       ? std::vector<int64_t>{784, 512, L}
                                       : std::vector<int64_t>{784, 500, 500, 2000, L};
     encoder_.add<nn::Flatten>();  // (N, 1, 28, 28) -> (N, 784)
+    first_layer_flops_ = 2.0 * widths[0] * widths[1];
     flops_per_sample_ += add_mlp(encoder_, widths, Activation::none, rng);
     std::vector<int64_t> back(widths.rbegin(), widths.rend());
     flops_per_sample_ += add_mlp(decoder_, back, Activation::sigmoid, rng);
@@ -79,6 +80,7 @@ Autoencoder::Autoencoder(const AutoencoderSpec& spec, Rng& rng) : spec_(spec) {
     decoder_.add<nn::ConvTranspose2d>(64, 32, 3, 2, 1, 1, rng, Activation::relu);
     decoder_.add<nn::ConvTranspose2d>(32, 1, 3, 2, 1, 1, rng, Activation::sigmoid);
     flops_per_sample_ = 2.0 * (14 * 14 * 32 * 9 + 7 * 7 * 64 * 32 * 9 + 3136 * L) * 2;
+    first_layer_flops_ = 2.0 * 14 * 14 * 32 * 9;
   }
   // Data feeds the encoder: its input gradient is never used.
   encoder_.set_needs_input_grad(false);

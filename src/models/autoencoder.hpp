@@ -48,11 +48,17 @@ class Autoencoder {
   [[nodiscard]] std::string describe() const;
   // FLOPs (2 per multiply-add) of one sample's forward pass through dense and conv layers.
   [[nodiscard]] double forward_flops_per_sample() const { return flops_per_sample_; }
+  // FLOPs of one sample's training step: forward, weight gradient and input gradient of every
+  // dense and conv layer but the first, whose input gradient nobody needs (the data's).
+  [[nodiscard]] double training_flops_per_sample() const {
+    return 3.0 * flops_per_sample_ - first_layer_flops_;
+  }
 
  private:
   AutoencoderSpec spec_;
   nn::Sequential encoder_, decoder_;
   double flops_per_sample_ = 0;
+  double first_layer_flops_ = 0;  // forward FLOPs of the first dense or conv layer
 };
 
 }  // namespace aelab::models

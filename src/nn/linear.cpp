@@ -1,5 +1,6 @@
 #include "nn/linear.hpp"
 
+#include <atomic>
 #include <stdexcept>
 
 #include "core/error.hpp"
@@ -22,8 +23,10 @@ struct LinearPlan {
   dnnl::memory dzt, x2, dw;  // backward-weights operands
   Args fwd_args, bwd_data_args, bwd_weights_args;
   // When W's row length is a multiple of 256 floats, a GEMM reading it untransposed hits cache-set
-  // aliasing (oneDNN's f32 GEMM drops from ~90 to ~60 GFLOP/s at 256x784 . 784x512 on AVX2).
-  // Then backward data reads a transposed copy of W instead; the reorder costs ~5% of the GEMM.
+  // aliasing on AVX2 (oneDNN's f32 GEMM drops from ~90 to ~60 GFLOP/s at 256x784 . 784x512).
+  // There backward data reads a transposed copy of W instead; the reorder costs ~5% of the GEMM.
+  // With AVX-512 (a different kernel) the plain read runs at the peak and the reorder, at ~2 GB/s,
+  // would cost a third of the GEMM: no copy (study MLP, 1 thread: 4.4 % of a step saved).
   bool transposed_copy = false;
   dnnl::reorder w_to_wt;
   dnnl::memory w_src, wt_dst;
@@ -36,6 +39,34 @@ using detail::plain_md;
 using detail::strided_md;
 using detail::Tag;
 using detail::unbound;
+
+namespace {
+
+bool has_avx512() {
+  static const bool yes = [] {
+    const auto isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
+    const auto core = static_cast<unsigned>(dnnl::cpu_isa::avx512_core);
+    return (isa & core) == core;  // a bit set, not an order: avx2_vnni's value is above it
+  }();
+  return yes;
+}
+
+std::atomic<detail::TransposedCopy> g_transposed_copy{detail::TransposedCopy::automatic};
+
+bool use_transposed_copy(int64_t in) {
+  switch (g_transposed_copy.load()) {
+    case detail::TransposedCopy::always: return in % 256 == 0;
+    case detail::TransposedCopy::never: return false;
+    case detail::TransposedCopy::automatic: break;
+  }
+  return in % 256 == 0 && !has_avx512();
+}
+
+}  // namespace
+
+void detail::set_transposed_copy(TransposedCopy mode) {
+  g_transposed_copy = mode;
+}
 
 Linear::Linear(int64_t in, int64_t out, Rng& rng, Activation fused, float leaky_slope)
     : in_(in),
@@ -83,7 +114,7 @@ detail::LinearPlan& Linear::plan_for(int64_t n) {
           {DNNL_ARG_SRC, p.x}, {DNNL_ARG_WEIGHTS, p.wt}, {DNNL_ARG_BIAS, p.b}, {DNNL_ARG_DST, p.y}};
 
       auto w_md = plain_md({out_, in_}, Tag::ab);
-      p.transposed_copy = in_ % 256 == 0;
+      p.transposed_copy = use_transposed_copy(in_);
       auto w_read_md = p.transposed_copy ? strided_md({out_, in_}, {1, out_}) : w_md;
       if (p.transposed_copy) {
         p.w_src = unbound(w_md), p.wt_dst = unbound(w_read_md);

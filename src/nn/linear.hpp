@@ -14,6 +14,12 @@ namespace detail {
 struct LinearPlan;
 template <class Plan>
 class PlanCache;
+
+// Whether backward data reads W through a transposed copy when in % 256 == 0: `automatic` picks
+// by the CPU (linear.cpp says why); tests force each path so both are covered on any machine.
+// Read when a Linear builds the plan of a batch size.
+enum class TransposedCopy { automatic, always, never };
+void set_transposed_copy(TransposedCopy mode);
 }  // namespace detail
 
 class Linear : public Module {

@@ -9,8 +9,26 @@ namespace aelab::nn {
 void Sequential::add(ModulePtr layer) {
   if (!layer) throw std::invalid_argument("Sequential::add: null layer");
   layer->set_training(training());
-  layer->set_needs_input_grad(layers_.empty() ? needs_input_grad() : true);
   layers_.push_back(std::move(layer));
+  propagate_input_grads();
+}
+
+// A layer needs its input gradient when something before it does: the caller (needs_input_grad)
+// or a layer with parameters. So the layers in front of the first parameterised one (a Flatten
+// before the first Linear) skip theirs along with it: the first Linear of an autoencoder would
+// otherwise compute dx = dz W for 784 inputs, a tenth of a training step, for nothing.
+// Layers before backward_from_ have neither parameters nor a gradient anyone needs: backward
+// stops short of them.
+void Sequential::propagate_input_grads() {
+  bool needed = needs_input_grad();
+  backward_from_ = needed ? 0 : layers_.size();
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    layers_[i]->set_needs_input_grad(needed);
+    if (!needed && !layers_[i]->params().empty()) {
+      backward_from_ = i;
+      needed = true;
+    }
+  }
 }
 
 const Tensor& Sequential::forward(const Tensor& x) {
@@ -29,7 +47,11 @@ const Tensor& Sequential::backward(const Tensor& dy) {
     return passthrough_;
   }
   const Tensor* g = &dy;
-  for (size_t i = layers_.size(); i-- > 0;) g = &layers_[i]->backward(*g);
+  for (size_t i = layers_.size(); i-- > backward_from_;) g = &layers_[i]->backward(*g);
+  if (backward_from_ > 0) {
+    passthrough_ = Tensor();
+    return passthrough_;
+  }
   return *g;
 }
 
@@ -56,7 +78,7 @@ void Sequential::set_training(bool on) {
 
 void Sequential::set_needs_input_grad(bool on) {
   Module::set_needs_input_grad(on);
-  if (!layers_.empty()) layers_.front()->set_needs_input_grad(on);
+  propagate_input_grads();
 }
 
 Module& Sequential::layer(size_t i) {

@@ -29,7 +29,8 @@ class Sequential : public Module {
   [[nodiscard]] std::string describe() const override;  // one line per layer
 
   void set_training(bool on) override;
-  // Only the first layer skips its input gradient; inner layers must pass gradients on.
+  // Off: the layers up to and including the first one with parameters skip their input
+  // gradients; every later layer must pass its gradient on.
   void set_needs_input_grad(bool on) override;
 
   [[nodiscard]] size_t size() const { return layers_.size(); }
@@ -37,7 +38,10 @@ class Sequential : public Module {
   [[nodiscard]] const Module& layer(size_t i) const;
 
  private:
+  void propagate_input_grads();
+
   std::vector<ModulePtr> layers_;
+  size_t backward_from_ = 0;  // the first layer backward runs (see propagate_input_grads)
   Tensor passthrough_;  // the output of an empty Sequential
 };
 

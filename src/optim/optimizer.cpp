@@ -15,8 +15,10 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <omp.h>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include "core/error.hpp"
 
@@ -231,6 +233,12 @@ constexpr bool kAdamFamily = Rule::kStates >= 2;
 // costs more than the loop (and the playground's one-element span must never fork).
 constexpr std::ptrdiff_t kParallelMin = 1 << 15;
 
+// Whether an optimiser keeps each element's last step for probe(): the playground's walker (double,
+// one element, shown in its panel) does; the networks' (float, ~1M elements, never probed for it)
+// do not, which saves a 4-byte write per element a step (an eighth of Adam's memory traffic).
+template <class T>
+constexpr bool kKeepsStep = std::is_same_v<T, double>;
+
 template <class T>
 struct Slot {
   std::span<T> value;
@@ -240,15 +248,20 @@ struct Slot {
 // Coefficients and state pointers are copied into restrict locals so the compiler sees them as
 // loop invariants, and each rule gets its state as plain references: GCC vectorises all 16
 // instantiations (checked with -fopt-info-vec; the sqrt needs -fno-math-errno, set in CMake).
+// Built for AVX-512 and AVX2 besides the baseline: Adam's sqrt and division made the SSE2 loop
+// compute-bound (a tenth of a study-MLP step). The clones give the same bits as the baseline:
+// sqrt and division are exact in every width, and CMake turns off FMA contraction here.
 template <class Rule, class T>
-void update(const Coeffs<T>& coeffs, T* __restrict x, const T* __restrict g,
-            const std::array<T*, 3>& state, T* __restrict step, std::ptrdiff_t n) {
+__attribute__((target_clones("avx512f", "avx2", "default"))) void update_range(
+    const Coeffs<T>& coeffs, T* __restrict x, const T* __restrict g,
+    const std::array<T*, 3>& state, T* __restrict step, std::ptrdiff_t begin,
+    std::ptrdiff_t end) {
   const Coeffs<T> c = coeffs;
   T* __restrict s0 = state[0];
   T* __restrict s1 = state[1];
   T* __restrict s2 = state[2];
-#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
-  for (std::ptrdiff_t i = 0; i < n; ++i) {
+#pragma omp simd
+  for (std::ptrdiff_t i = begin; i < end; ++i) {
     const T xi = x[i];
     const T gi = g[i];
     T d;
@@ -262,8 +275,30 @@ void update(const Coeffs<T>& coeffs, T* __restrict x, const T* __restrict g,
     if constexpr (Rule::kStates > 0) s0[i] = a;
     if constexpr (Rule::kStates > 1) s1[i] = b;
     if constexpr (Rule::kStates > 2) s2[i] = e;
-    step[i] = d;
+    if constexpr (kKeepsStep<T>) step[i] = d;
     x[i] = xi + d;
+  }
+}
+
+// The threads split the elements in contiguous blocks of whole cache lines (a team is forked only
+// for large parameters; see kParallelMin).
+template <class Rule, class T>
+void update(const Coeffs<T>& c, T* x, const T* g, const std::array<T*, 3>& state, T* step,
+            std::ptrdiff_t n) {
+  if (n < kParallelMin) {
+    update_range<Rule, T>(c, x, g, state, step, 0, n);
+    return;
+  }
+#pragma omp parallel
+  {
+    const std::ptrdiff_t threads = omp_get_num_threads(), t = omp_get_thread_num();
+    constexpr std::ptrdiff_t kLine = 64 / sizeof(T);
+    const std::ptrdiff_t block = (n / threads + kLine - 1) / kLine * kLine;
+    const std::ptrdiff_t b = std::min(n, t * block), e = std::min(n, b + block);
+    if (t == threads - 1)
+      update_range<Rule, T>(c, x, g, state, step, b, n);
+    else
+      update_range<Rule, T>(c, x, g, state, step, b, e);
   }
 }
 
@@ -277,7 +312,7 @@ class RuleOptimizer final : public Optimizer {
     for (size_t p = 0; p < slots_.size(); ++p) {
       const size_t n = slots_[p].value.size();
       for (auto& buf : state_[p].buffers) buf.assign(Rule::kStates > 0 ? n : 0, T(0));
-      state_[p].step.assign(n, T(0));
+      state_[p].step.assign(kKeepsStep<T> ? n : 0, T(0));
     }
   }
 
@@ -307,7 +342,7 @@ class RuleOptimizer final : public Optimizer {
       out.push_back({"m_hat", st.buffers[0][index] / c.bc1});
       out.push_back({"v_hat", st.buffers[vk][index] / c.bc2});
     }
-    out.push_back({"step", static_cast<double>(st.step[index])});
+    if constexpr (kKeepsStep<T>) out.push_back({"step", static_cast<double>(st.step[index])});
     return out;
   }
 
@@ -345,8 +380,7 @@ class RuleOptimizer final : public Optimizer {
     // the networks (half the memory traffic of double on ~1M parameters a step), double for the
     // playground's walker, whose escape heights are bisected to 1e-6.
     std::array<std::vector<T>, 3> buffers;
-    // The signed change of x at the last step, in x's own precision (a float x cannot hold
-    // more, and it saves 4 bytes an element of memory traffic per step).
+    // The signed change of x at the last step (kKeepsStep only; empty otherwise).
     std::vector<T> step;
   };
   std::vector<Slot<T>> slots_;

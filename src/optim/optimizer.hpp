@@ -54,7 +54,8 @@ class Optimizer {
   virtual ~Optimizer() = default;
   // One update of every parameter from its current gradient.
   virtual void step() = 0;
-  // State of element `index` of parameter `param` after the last step (empty before any step).
+  // State of element `index` of parameter `param` after the last step (empty before any step);
+  // "step" (the element's last change) only from the playground's double-precision optimisers.
   [[nodiscard]] virtual std::vector<StateValue> probe(size_t param, size_t index) const = 0;
   // A copy of the state, and its restoration (same optimiser, same parameter sizes; InputError
   // otherwise). After import_state the next step() continues as if never interrupted.

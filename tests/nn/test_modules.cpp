@@ -103,6 +103,44 @@ TEST_CASE("needs_input_grad=false skips dx but still fills parameter gradients",
   CHECK(gsum > 0);
 }
 
+TEST_CASE("needs_input_grad=false reaches through parameterless layers to the first Linear",
+          "[nn]") {
+  // Flatten, then Linear: the Linear's dx (for 6 inputs) is needed by nobody either, so it must
+  // not be computed; every parameter gradient must be what it is with the input gradient on.
+  Rng rng(5);
+  auto build = [](Rng& r) {
+    Sequential net;
+    net.add<Flatten>();
+    net.add<Linear>(6, 4, r, Activation::relu);
+    net.add<Linear>(4, 3, r);
+    return net;
+  };
+  Rng r1(9), r2(9);
+  Sequential off = build(r1), on = build(r2);
+  off.set_needs_input_grad(false);
+  CHECK_FALSE(off.layer(0).needs_input_grad());
+  CHECK_FALSE(off.layer(1).needs_input_grad());
+  CHECK(off.layer(2).needs_input_grad());
+  CHECK(on.layer(1).needs_input_grad());
+  Tensor x = random_tensor({5, 1, 2, 3}, rng);
+  Tensor dy = random_tensor({5, 3}, rng);
+  (void)off.forward(x);
+  CHECK(off.backward(dy).empty());
+  (void)on.forward(x);
+  CHECK(on.backward(dy).shape() == x.shape());
+  auto po = off.params(), pn = on.params();
+  REQUIRE(po.size() == pn.size());
+  for (size_t i = 0; i < po.size(); ++i)
+    for (int64_t j = 0; j < po[i]->grad.numel(); ++j)
+      CHECK(po[i]->grad[j] == pn[i]->grad[j]);
+  // Switched back on, the whole chain passes its gradient again.
+  off.set_needs_input_grad(true);
+  CHECK(off.layer(0).needs_input_grad());
+  CHECK(off.layer(1).needs_input_grad());
+  (void)off.forward(x);
+  CHECK(off.backward(dy).shape() == x.shape());
+}
+
 TEST_CASE("Sequential describes, counts and snapshots its parameters", "[nn][params]") {
   Rng rng(4);
   Sequential net;

@@ -22,8 +22,13 @@ const ProfileEntry* find(const StepProfile& p, const std::string& suffix) {
 }  // namespace
 
 TEST_CASE("A Linear layer records its GEMMs and element-wise passes into the step profile") {
+  // in % 256 == 0 and the copy forced: backward reads a W^T copy, whose reorder is profiled too
+  nn::detail::set_transposed_copy(nn::detail::TransposedCopy::always);
+  struct Restore {
+    ~Restore() { nn::detail::set_transposed_copy(nn::detail::TransposedCopy::automatic); }
+  } restore;
   Rng rng(1);
-  Linear layer(512, 24, rng, Activation::relu);  // in % 256 == 0: backward uses a W^T copy
+  Linear layer(512, 24, rng, Activation::relu);
   Tensor x({8, 512});
   for (float& v : x.span()) v = float(rng.normal());
   Tensor dy({8, 24}, 1.0f);
