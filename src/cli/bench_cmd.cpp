@@ -142,22 +142,48 @@ double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-// dis_net training steps (BCE on logits, alternate targets 0 and 1): samples/s.
-double disnet_samples_per_s(int64_t batch, int steps, BenchImages& images) {
-  Rng rng(0);
-  nn::Sequential net = models::build_dis_net(rng);
-  net.set_needs_input_grad(false);
-  Tensor x({batch, 1, 28, 28}), y({batch, 1});
-  for (int64_t i = 0; i < batch; ++i) y[i] = static_cast<float>(i % 2);
-  auto opt = train::make_network_optimizer({}, net.params());
+// One dis_net training step (BCE on logits, alternate targets 0 and 1), its parts in profile
+// scopes as MlpStep's (the layers are timed by the Sequential).
+struct DisnetStep {
+  Rng rng{0};
+  nn::Sequential net;
+  BenchImages& data;
+  Tensor x, y;
+  std::unique_ptr<optim::Optimizer> opt;
   nn::BCEWithLogitsLoss loss;
-  auto step = [&] {
-    images.fill(x);
-    net.zero_grad();
-    loss.forward(net.forward(x), y);
-    net.backward(loss.backward());
-    opt->step();
-  };
+  DisnetStep(int64_t batch, BenchImages& images)
+      : net(models::build_dis_net(rng)), data(images), x({batch, 1, 28, 28}), y({batch, 1}) {
+    net.set_needs_input_grad(false);
+    for (int64_t i = 0; i < batch; ++i) y[i] = static_cast<float>(i % 2);
+    opt = train::make_network_optimizer({}, net.params());
+  }
+  void operator()() {
+    {
+      nn::ProfileScope s([] { return std::string("data: next batch (copy)"); });
+      data.fill(x);
+    }
+    {
+      nn::ProfileScope s([] { return std::string("zero grad"); });
+      net.zero_grad();
+    }
+    const Tensor& logits = net.forward(x);
+    const Tensor* dy;
+    {
+      nn::ProfileScope s([] { return std::string("loss: BCE forward and backward"); });
+      loss.forward(logits, y);
+      dy = &loss.backward();
+    }
+    net.backward(*dy);
+    {
+      nn::ProfileScope s([] { return std::string("optimiser: Adam step"); });
+      opt->step();
+    }
+  }
+};
+
+// dis_net training steps: samples/s.
+double disnet_samples_per_s(int64_t batch, int steps, BenchImages& images) {
+  DisnetStep step(batch, images);
   for (int i = 0; i < 3; ++i) step();
   double best = 1e30;
   for (int rep = 0; rep < 3; ++rep) {
@@ -168,12 +194,12 @@ double disnet_samples_per_s(int64_t batch, int steps, BenchImages& images) {
   return double(batch) * steps / best;
 }
 
-// Where a study-MLP step's time goes, at `threads`: each part in ms per step, % of the step, and a
-// GEMM's achieved GFLOP/s against the in-process GEMM peak.
-nlohmann::json profile_mlp(const BenchOptions& o, int threads, BenchImages& images, bool print) {
-  set_num_threads(threads);
+// Where a training step's time goes, at `threads`: each part in ms per step, % of the step, and a
+// GEMM's achieved GFLOP/s against the in-process GEMM peak (parts that count FLOPs).
+template <class Step>
+nlohmann::json profile_step(const std::string& title, Step& step, int64_t batch, int steps,
+                            int threads, bool print) {
   const double peak = nn::measure_gemm_peak_gflops(1024, 1024, 1024, 10);
-  MlpStep step(16, o.batch, images);
   for (int i = 0; i < 5; ++i) step();
   // Best of three blocks, as the plain figure, so a neighbour's burst does not set the profile.
   nn::StepProfile best;
@@ -183,21 +209,22 @@ nlohmann::json profile_mlp(const BenchOptions& o, int threads, BenchImages& imag
     auto t0 = Clock::now();
     {
       nn::ProfileOn on(prof);
-      for (int i = 0; i < o.steps; ++i) step();
+      for (int i = 0; i < steps; ++i) step();
     }
-    const double per_step = seconds_since(t0) / o.steps;
+    const double per_step = seconds_since(t0) / steps;
     if (per_step < best_step) best_step = per_step, best = std::move(prof);
   }
   nlohmann::json parts = nlohmann::json::array();
   if (print)
     std::printf(
-        "\nstudy MLP L=16 training step, batch %lld, %d thread(s): %.3f ms/step "
+        "\n%s training step, batch %lld, %d thread(s): %.3f ms/step "
         "(%.0f samples/s), GEMM peak %.1f GFLOP/s\n%-64s %9s %7s %9s %7s\n",
-        static_cast<long long>(o.batch), threads, 1e3 * best_step, o.batch / best_step, peak,
+        title.c_str(), static_cast<long long>(batch), threads, 1e3 * best_step, batch / best_step,
+        peak,
         "part", "ms/step", "%step", "GFLOP/s", "%peak");
   double gemm_s = 0, gemm_flops = 0;
   auto row = [&](const std::string& name, double secs, double flops) {
-    const double ms = 1e3 * secs / o.steps;
+    const double ms = 1e3 * secs / steps;
     const double gf = flops > 0 ? flops / secs / 1e9 : 0;
     nlohmann::json j = {{"part", name}, {"ms_per_step", ms}, {"share", ms / (1e3 * best_step)}};
     if (flops > 0) j["gflops"] = gf, j["ratio_to_peak"] = gf / peak;
@@ -213,18 +240,18 @@ nlohmann::json profile_mlp(const BenchOptions& o, int threads, BenchImages& imag
     row(e.name, e.seconds, e.flops);
     if (e.flops > 0) gemm_s += e.seconds, gemm_flops += e.flops;
   }
-  const double untimed = best_step * o.steps - best.total_seconds();
+  const double untimed = best_step * steps - best.total_seconds();
   row("untimed (reshape, flatten, profiler, dispatch)", std::max(0.0, untimed), 0);
-  if (print)
-    std::printf("%-64s %9.3f %6.1f%% %9.1f %6.1f%%\n", "all GEMMs", 1e3 * gemm_s / o.steps,
-                100 * gemm_s / (best_step * o.steps), gemm_flops / gemm_s / 1e9,
+  if (print && gemm_s > 0)
+    std::printf("%-64s %9.3f %6.1f%% %9.1f %6.1f%%\n", "all GEMMs", 1e3 * gemm_s / steps,
+                100 * gemm_s / (best_step * steps), gemm_flops / gemm_s / 1e9,
                 100 * gemm_flops / gemm_s / 1e9 / peak);
   return {{"threads", threads},
-          {"batch", o.batch},
+          {"batch", batch},
           {"ms_per_step", 1e3 * best_step},
           {"gemm_peak_gflops", peak},
-          {"gemm_share", gemm_s / (best_step * o.steps)},
-          {"gemm_gflops", gemm_flops / gemm_s / 1e9},
+          {"gemm_share", gemm_s / (best_step * steps)},
+          {"gemm_gflops", gemm_s > 0 ? gemm_flops / gemm_s / 1e9 : 0.0},
           {"parts", parts}};
 }
 
@@ -246,9 +273,21 @@ void run_bench(const BenchOptions& o) {
                 "ratio");
   out["data"] = o.dataset.empty() ? "uniform noise" : o.dataset + " training images";
   if (o.profile) {
-    nlohmann::json profiles = nlohmann::json::array();
-    for (int threads : o.threads) profiles.push_back(profile_mlp(o, threads, images, !o.json));
-    out["mlp_profile"] = profiles;
+    nlohmann::json mlp = nlohmann::json::array(), disnet = nlohmann::json::array();
+    for (int threads : o.threads) {
+      set_num_threads(threads);
+      if (o.wants("mlp")) {
+        MlpStep step(16, o.batch, images);
+        mlp.push_back(profile_step("study MLP L=16", step, o.batch, o.steps, threads, !o.json));
+      }
+      if (o.wants("disnet")) {
+        DisnetStep step(128, images);
+        disnet.push_back(
+            profile_step("dis_net", step, 128, std::max(5, o.steps / 6), threads, !o.json));
+      }
+    }
+    out["mlp_profile"] = mlp;
+    out["disnet_profile"] = disnet;
     if (o.json) print_json(out);
     return;
   }

@@ -38,6 +38,7 @@ class Linear : public Module {
   const Tensor& backward(const Tensor& dy) override;
   [[nodiscard]] std::vector<Param*> params() override { return {&weight_, &bias_}; }
   [[nodiscard]] std::string describe() const override;
+  [[nodiscard]] bool profiles_itself() const override { return true; }
 
   [[nodiscard]] int64_t in_features() const { return in_; }
   [[nodiscard]] int64_t out_features() const { return out_; }

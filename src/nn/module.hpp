@@ -30,6 +30,10 @@ class Module {
   [[nodiscard]] virtual std::vector<Param*> params() { return {}; }
   [[nodiscard]] virtual std::string describe() const = 0;  // "Linear(784 -> 512)"
 
+  // True when the module records its own parts into an active StepProfile (Linear: each GEMM and
+  // element-wise pass); a Sequential times the others as a whole, one entry per layer and pass.
+  [[nodiscard]] virtual bool profiles_itself() const { return false; }
+
   virtual void set_training(bool on) { training_ = on; }
   [[nodiscard]] bool training() const { return training_; }
   virtual void set_needs_input_grad(bool on) { needs_input_grad_ = on; }

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "core/error.hpp"
+#include "nn/step_profile.hpp"
 
 namespace aelab::nn {
 
@@ -37,7 +38,15 @@ const Tensor& Sequential::forward(const Tensor& x) {
     return passthrough_;
   }
   const Tensor* h = &x;
-  for (auto& layer : layers_) h = &layer->forward(*h);
+  const bool profiling = active_profile() != nullptr;
+  for (auto& layer : layers_) {
+    if (profiling && !layer->profiles_itself()) {
+      ProfileScope scope([&] { return layer->describe() + ": forward"; });
+      h = &layer->forward(*h);
+    } else {
+      h = &layer->forward(*h);
+    }
+  }
   return *h;
 }
 
@@ -47,7 +56,16 @@ const Tensor& Sequential::backward(const Tensor& dy) {
     return passthrough_;
   }
   const Tensor* g = &dy;
-  for (size_t i = layers_.size(); i-- > backward_from_;) g = &layers_[i]->backward(*g);
+  const bool profiling = active_profile() != nullptr;
+  for (size_t i = layers_.size(); i-- > backward_from_;) {
+    Module& layer = *layers_[i];
+    if (profiling && !layer.profiles_itself()) {
+      ProfileScope scope([&] { return layer.describe() + ": backward"; });
+      g = &layer.backward(*g);
+    } else {
+      g = &layer.backward(*g);
+    }
+  }
   if (backward_from_ > 0) {
     passthrough_ = Tensor();
     return passthrough_;

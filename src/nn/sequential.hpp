@@ -27,6 +27,7 @@ class Sequential : public Module {
   const Tensor& backward(const Tensor& dy) override;
   [[nodiscard]] std::vector<Param*> params() override;  // layer order, each layer's own order
   [[nodiscard]] std::string describe() const override;  // one line per layer
+  [[nodiscard]] bool profiles_itself() const override { return true; }  // per layer
 
   void set_training(bool on) override;
   // Off: the layers up to and including the first one with parameters skip their input

@@ -1,9 +1,13 @@
 // The step profile: what a Linear layer's forward and backward record, with the GEMMs' FLOPs
-// counted by hand, and nothing recorded while no profile is on.
+// counted by hand, nothing recorded while no profile is on, and a Sequential's per-layer entries.
 #include <catch2/catch.hpp>
 
 #include "core/rng.hpp"
+#include "nn/conv.hpp"
 #include "nn/linear.hpp"
+#include "nn/pool.hpp"
+#include "nn/reshape.hpp"
+#include "nn/sequential.hpp"
 #include "nn/step_profile.hpp"
 
 using namespace aelab;
@@ -77,4 +81,36 @@ TEST_CASE("StepProfile sums repeated parts and keeps first-seen order") {
   CHECK(p.entries()[0].calls == 2);
   CHECK(p.entries()[1].flops == 10);
   CHECK(p.total_seconds() == 1.25);
+}
+
+TEST_CASE("A Sequential times the layers that do not profile themselves, once each") {
+  // Conv, pool and flatten get one entry per pass from the Sequential; the Linear records its own
+  // parts and gets no whole-layer entry on top (that would count its time twice).
+  Rng rng(2);
+  Sequential net;
+  net.add<Conv2d>(1, 4, 3, 1, 1, rng, Activation::relu);
+  net.add<MaxPool2d>(2, 2);
+  net.add<Flatten>();
+  net.add<Linear>(4 * 3 * 3, 2, rng);
+  Tensor x({3, 1, 6, 6});
+  for (float& v : x.span()) v = float(rng.normal());
+  StepProfile prof;
+  {
+    ProfileOn on(prof);
+    (void)net.forward(x);
+    (void)net.backward(Tensor({3, 2}, 1.0f));
+  }
+  std::vector<std::string> names;
+  for (const ProfileEntry& e : prof.entries()) names.push_back(e.name);
+  INFO(Catch::Detail::stringify(names));
+  REQUIRE(find(prof, "Conv2d(1 -> 4, k3 s1 p1) + relu: forward"));
+  REQUIRE(find(prof, "Conv2d(1 -> 4, k3 s1 p1) + relu: backward"));
+  REQUIRE(find(prof, "MaxPool2d(k2 s2): forward"));
+  REQUIRE(find(prof, "MaxPool2d(k2 s2): backward"));
+  REQUIRE(find(prof, "Flatten: backward"));
+  CHECK(find(prof, "Conv2d(1 -> 4, k3 s1 p1) + relu: forward")->calls == 1);
+  CHECK_FALSE(find(prof, "Linear(36 -> 2): forward"));
+  CHECK(find(prof, "Linear(36 -> 2): forward GEMM (+ bias, activation)"));
+  // Every entry is a distinct part: the conv, pool and flatten passes plus the Linear's own.
+  CHECK(prof.entries().size() == 6 + 4);
 }
