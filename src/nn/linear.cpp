@@ -18,6 +18,7 @@ struct LinearPlan {
   dnnl::matmul fwd;          // x (N, in) . W^T (in, out) + b -> y (N, out), fused f
   dnnl::matmul bwd_data;     // dz (N, out) . W (out, in) -> dx (N, in)
   dnnl::matmul bwd_weights;  // dz^T (out, N) . x (N, in) -> dW (out, in), post-op sum: +=
+  dnnl::matmul bwd_weights_overwrite;  // the same, dW = (the first after a lazy zero_grad)
   dnnl::memory x, wt, b, y;  // forward operands
   dnnl::memory dz, w, dx;    // backward-data operands
   dnnl::memory dzt, x2, dw;  // backward-weights operands
@@ -78,8 +79,9 @@ Linear::Linear(int64_t in, int64_t out, Rng& rng, Activation fused, float leaky_
     throw InputError("Linear needs positive sizes, got " + std::to_string(in) + " -> " +
                      std::to_string(out));
   detail::check_leaky_slope(fused, leaky_slope, describe());
-  weight_ = Param{"weight", Tensor({out, in}), Tensor({out, in})};
-  bias_ = Param{"bias", Tensor({out}), Tensor({out})};
+  // Both gradients are overwritten by the first backward after zero_grad (module.hpp).
+  weight_ = Param{"weight", Tensor({out, in}), Tensor({out, in}), /*lazy_zero=*/true};
+  bias_ = Param{"bias", Tensor({out}), Tensor({out}), /*lazy_zero=*/true};
   detail::init_params(weight_.value, bias_.value, in, rng);
 }
 
@@ -133,6 +135,7 @@ detail::LinearPlan& Linear::plan_for(int64_t n) {
       acc.set_post_ops(sum);
       dnnl::matmul::primitive_desc bwd_w_pd({dzt_md, x_md, w_md}, acc, eng);
       p.bwd_weights = dnnl::matmul(bwd_w_pd);
+      p.bwd_weights_overwrite = dnnl::matmul(dnnl::matmul::primitive_desc({dzt_md, x_md, w_md}, eng));
       p.dzt = unbound(dzt_md), p.x2 = unbound(x_md), p.dw = unbound(w_md);
       p.bwd_weights_args = {{DNNL_ARG_SRC, p.dzt}, {DNNL_ARG_WEIGHTS, p.x2}, {DNNL_ARG_DST, p.dw}};
       return p;
@@ -184,6 +187,7 @@ const Tensor& Linear::backward(const Tensor& dy) {
   // bias.grad += sum over the batch of dz (row-wise adds vectorise; out is small)
   {
     ProfileScope scope([&] { return describe() + ": bias gradient"; });
+    if (bias_.grad_stale) bias_.grad.zero(), bias_.grad_stale = false;
     float* db = bias_.grad.data();
     for (int64_t i = 0; i < n; ++i) {
       const float* row = dz + i * out_;
@@ -198,8 +202,10 @@ const Tensor& Linear::backward(const Tensor& dy) {
     {
       ProfileScope scope([&] { return describe() + ": weight-gradient GEMM (dz^T x, +=)"; },
                          gemm_flops);
-      p.bwd_weights.execute(cpu_stream(), p.bwd_weights_args);
+      (weight_.grad_stale ? p.bwd_weights_overwrite : p.bwd_weights)
+          .execute(cpu_stream(), p.bwd_weights_args);
       cpu_stream().wait();
+      weight_.grad_stale = false;
     }
     if (needs_input_grad()) {
       dx_.resize({n, in_});

@@ -242,7 +242,8 @@ constexpr bool kKeepsStep = std::is_same_v<T, double>;
 template <class T>
 struct Slot {
   std::span<T> value;
-  std::span<const T> grad;
+  std::span<T> grad;
+  bool* grad_stale = nullptr;  // ParamRef::grad_stale
 };
 
 // Coefficients and state pointers are copied into restrict locals so the compiler sees them as
@@ -323,6 +324,10 @@ class RuleOptimizer final : public Optimizer {
       auto& st = state_[p];
       std::array<T*, 3> s{};
       for (int k = 0; k < Rule::kStates; ++k) s[k] = st.buffers[k].data();
+      if (bool* stale = slots_[p].grad_stale; stale && *stale) {
+        std::fill(slots_[p].grad.begin(), slots_[p].grad.end(), T(0));
+        *stale = false;
+      }
       update<Rule, T>(c, slots_[p].value.data(), slots_[p].grad.data(), s, st.step.data(),
                       static_cast<std::ptrdiff_t>(slots_[p].value.size()));
     }
@@ -400,7 +405,10 @@ std::unique_ptr<Optimizer> make_typed(const OptimizerConfig& config, const std::
       throw ShapeError("optimizer parameter " + std::to_string(i) + ": " +
                        std::to_string(refs[i].value.size()) + " values but " +
                        std::to_string(refs[i].grad.size()) + " gradients");
-    slots.push_back({refs[i].value, refs[i].grad});
+    if constexpr (std::is_same_v<Ref, ParamRef>)
+      slots.push_back({refs[i].value, refs[i].grad, refs[i].grad_stale});
+    else
+      slots.push_back({refs[i].value, refs[i].grad});
   }
   const std::string& n = config.name;
   auto make = [&]<class Rule>(Rule*) -> std::unique_ptr<Optimizer> {

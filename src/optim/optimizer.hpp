@@ -12,7 +12,10 @@ namespace aelab::optim {
 
 struct ParamRef {
   std::span<float> value;
-  std::span<const float> grad;  // same length as value; read at step()
+  std::span<float> grad;  // same length as value; read at step()
+  // When set and true at step(), the gradient counts as zero whatever grad holds (a lazily zeroed
+  // network gradient no backward has written since, nn::Param): step() zeroes it and clears it.
+  bool* grad_stale = nullptr;
 };
 
 struct OptimizerConfig {
@@ -32,7 +35,7 @@ struct OptimizerConfig {
 // are one template per optimiser instantiated for float and double: still one Adam.
 struct ParamRef64 {
   std::span<double> value;
-  std::span<const double> grad;  // same length as value; read at step()
+  std::span<double> grad;  // same length as value; read at step()
 };
 
 // One named number of an optimiser's state for one element, for the playground's step table.

@@ -13,7 +13,7 @@ namespace aelab::train {
     const std::vector<nn::Param*>& params) {
   std::vector<optim::ParamRef> refs;
   refs.reserve(params.size());
-  for (nn::Param* p : params) refs.push_back({p->value.span(), p->grad.span()});
+  for (nn::Param* p : params) refs.push_back({p->value.span(), p->grad.span(), &p->grad_stale});
   return refs;
 }
 

@@ -58,7 +58,8 @@ void DivergenceGuard::check_params(const std::vector<nn::Param*>& params, long s
   for (const nn::Param* p : params) {
     const float* v = p->value.data();
     const float* g = p->grad.data();
-    const int64_t n = p->value.numel(), ng = p->grad.numel() == n ? n : 0;
+    // A stale gradient (nn::Param::lazy_zero) counts as zero: its memory holds an old step's.
+    const int64_t n = p->value.numel(), ng = p->grad.numel() == n && !p->grad_stale ? n : 0;
     for (int64_t i = 0; i < ng; ++i) sum += double(v[i]) + double(g[i]);
     for (int64_t i = ng; i < n; ++i) sum += v[i];
   }
@@ -67,7 +68,7 @@ void DivergenceGuard::check_params(const std::vector<nn::Param*>& params, long s
   for (size_t i = 0; i < params.size(); ++i) {
     const nn::Param& p = *params[i];
     const std::string which = "parameter " + std::to_string(i) + " (" + p.name + ")";
-    if (!all_finite(p.grad.span()))
+    if (!p.grad_stale && !all_finite(p.grad.span()))
       throw DivergedError(
           diverged_at(step) + "the gradient of " + which + " is " + non_finite_kind(p.grad.span()),
           step);

@@ -10,6 +10,7 @@
 #include "nn/loss.hpp"
 #include "nn/params.hpp"
 #include "nn/pool.hpp"
+#include "nn/reference.hpp"
 #include "nn/reshape.hpp"
 #include "nn/sequential.hpp"
 #include "nn_test_util.hpp"
@@ -240,4 +241,35 @@ TEST_CASE("fused and standalone activations agree", "[nn]") {
   fused.zero_grad();
   two.zero_grad();
   CHECK(scaled_max_diff(fused.backward(dy), two.backward(dy)) < 1e-5);
+}
+
+TEST_CASE("A Linear's lazily zeroed gradients are overwritten once, then accumulate", "[nn]") {
+  // zero_grad only marks a Linear's gradients stale; the next backward must write exactly what a
+  // backward into zeros gives, the one after it must add, and a second zero_grad must start over.
+  Rng rng(21);
+  Linear lin(7, 5, rng, Activation::relu);
+  Tensor x = random_tensor({6, 7}, rng), dy = random_tensor({6, 5}, rng);
+  for (float& v : lin.weight().grad.span()) v = 123.0f;  // garbage an eager zero would clear
+  for (float& v : lin.bias().grad.span()) v = -7.0f;
+  lin.zero_grad();
+  CHECK(lin.weight().grad_stale);
+  (void)lin.forward(x);
+  (void)lin.backward(dy);
+  CHECK_FALSE(lin.weight().grad_stale);
+  CHECK_FALSE(lin.bias().grad_stale);
+  auto ref = reference::linear_backward(x, lin.weight().value, lin.bias().value, dy,
+                                        Activation::relu);
+  CHECK(scaled_max_diff(lin.weight().grad, ref.dw) < 1e-5);
+  CHECK(scaled_max_diff(lin.bias().grad, ref.db) < 1e-5);
+  (void)lin.forward(x);
+  (void)lin.backward(dy);  // accumulates: twice the single gradient
+  Tensor twice_w = ref.dw, twice_b = ref.db;
+  for (float& v : twice_w.span()) v *= 2.0f;
+  for (float& v : twice_b.span()) v *= 2.0f;
+  CHECK(scaled_max_diff(lin.weight().grad, twice_w) < 1e-5);
+  CHECK(scaled_max_diff(lin.bias().grad, twice_b) < 1e-5);
+  lin.zero_grad();
+  (void)lin.forward(x);
+  (void)lin.backward(dy);
+  CHECK(scaled_max_diff(lin.weight().grad, ref.dw) < 1e-5);
 }

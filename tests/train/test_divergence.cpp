@@ -10,7 +10,9 @@
 
 #include "core/error.hpp"
 #include "runs/run_store.hpp"
+#include "nn/linear.hpp"
 #include "train/ae_trainer.hpp"
+#include "train/network_optimizer.hpp"
 #include "train/run_checkpoint.hpp"
 #include "train/train_test_util.hpp"
 
@@ -161,4 +163,34 @@ TEST_CASE("a run with non-finite final weights is refused as a starting point",
     CHECK(std::string(e.what()).find('\n') == std::string::npos);
   }
   CHECK(store.list_runs().size() == runs_before);  // refused before a run was recorded
+}
+
+TEST_CASE("An optimiser step on a stale gradient steps as on a zero one", "[train][divergence]") {
+  // A Linear zero_grad-ed but left out of backward: its old gradient must not move the weights.
+  Rng r1(4), r2(4);
+  nn::Linear lazy(3, 2, r1), eager(3, 2, r2);
+  for (nn::Linear* l : {&lazy, &eager})
+    for (float& v : l->weight().grad.span()) v = 0.5f;
+  auto opt_lazy = train::make_network_optimizer({}, lazy.params());
+  auto opt_eager = train::make_network_optimizer({}, eager.params());
+  opt_lazy->step(), opt_eager->step();  // both have momentum now
+  lazy.zero_grad();
+  for (nn::Param* p : eager.params()) p->grad.zero();
+  opt_lazy->step(), opt_eager->step();
+  CHECK_FALSE(lazy.weight().grad_stale);
+  for (int64_t i = 0; i < lazy.weight().value.numel(); ++i) {
+    CHECK(lazy.weight().value[i] == eager.weight().value[i]);
+    CHECK(lazy.weight().grad[i] == 0.0f);
+  }
+}
+
+TEST_CASE("The divergence guard reads a stale gradient as zero", "[train][divergence]") {
+  // A NaN left in a lazily zeroed gradient is an old step's, not this one's: no divergence.
+  nn::Param p = param("weight", {1.0f, 2.0f}, {kNaN, 0.0f});
+  p.lazy_zero = true;
+  p.grad_stale = true;
+  const train::DivergenceGuard guard;
+  CHECK_NOTHROW(guard.check_params({&p}, 1, true));
+  p.grad_stale = false;
+  CHECK_THROWS_AS(guard.check_params({&p}, 1, true), DivergedError);
 }
