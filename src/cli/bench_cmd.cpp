@@ -68,6 +68,27 @@ BenchImages bench_images(const std::string& dataset, int64_t batch) {
   return b;
 }
 
+// Runs f as one named part of the active step profile (a no-op scope when none is on).
+template <class F>
+void timed(const char* part, F&& f) {
+  nn::ProfileScope s([part] { return std::string(part); });
+  f();
+}
+
+// Samples/s of a training step: `warm` untimed steps (primitives built, caches warm), then the best
+// of three timed blocks, so a neighbour's burst of load does not set the figure.
+template <class Step>
+double samples_per_s(Step& step, int64_t batch, int steps, int warm) {
+  for (int i = 0; i < warm; ++i) step();
+  double best = 1e30;
+  for (int rep = 0; rep < 3; ++rep) {
+    auto t0 = Clock::now();
+    for (int i = 0; i < steps; ++i) step();
+    best = std::min(best, std::chrono::duration<double>(Clock::now() - t0).count());
+  }
+  return double(batch) * steps / best;
+}
+
 // One training step of the study MLP (next batch, zero grad, forward, L1, backward, Adam), each
 // part in a profile scope.
 struct MlpStep {
@@ -82,44 +103,21 @@ struct MlpStep {
     opt = train::make_network_optimizer({}, ae.params());
   }
   void operator()() {
-    {
-      nn::ProfileScope s([] { return std::string("data: next batch (copy)"); });
-      data.fill(x);
-    }
-    {
-      nn::ProfileScope s([] { return std::string("zero grad"); });
-      ae.zero_grad();
-    }
+    timed("data: next batch (copy)", [&] { data.fill(x); });
+    timed("zero grad", [&] { ae.zero_grad(); });
     const Tensor& y = ae.forward(x);
-    {
-      nn::ProfileScope s([] { return std::string("loss: L1 forward"); });
-      loss.forward(y, x);
-    }
-    const Tensor* dy;
-    {
-      nn::ProfileScope s([] { return std::string("loss: L1 backward"); });
-      dy = &loss.backward();
-    }
+    timed("loss: L1 forward", [&] { loss.forward(y, x); });
+    const Tensor* dy = nullptr;
+    timed("loss: L1 backward", [&] { dy = &loss.backward(); });
     ae.backward(*dy);
-    {
-      nn::ProfileScope s([] { return std::string("optimiser: Adam step"); });
-      opt->step();
-    }
+    timed("optimiser: Adam step", [&] { opt->step(); });
   }
 };
 
 // Samples/s of full training steps of the study MLP.
 double mlp_training_samples_per_s(int64_t latent, int64_t batch, int steps, BenchImages& images) {
   MlpStep step(latent, batch, images);
-  for (int i = 0; i < 5; ++i) step();  // primitives built, caches warm
-  // Best of three timed blocks: a neighbour's burst of load should not set the figure.
-  double best = 1e30;
-  for (int rep = 0; rep < 3; ++rep) {
-    auto t0 = Clock::now();
-    for (int i = 0; i < steps; ++i) step();
-    best = std::min(best, std::chrono::duration<double>(Clock::now() - t0).count());
-  }
-  return double(batch) * steps / best;
+  return samples_per_s(step, batch, steps, 5);
 }
 
 // n points in d dimensions around 10 centres (the shape of a trained autoencoder's codes: digits
@@ -158,40 +156,23 @@ struct DisnetStep {
     opt = train::make_network_optimizer({}, net.params());
   }
   void operator()() {
-    {
-      nn::ProfileScope s([] { return std::string("data: next batch (copy)"); });
-      data.fill(x);
-    }
-    {
-      nn::ProfileScope s([] { return std::string("zero grad"); });
-      net.zero_grad();
-    }
+    timed("data: next batch (copy)", [&] { data.fill(x); });
+    timed("zero grad", [&] { net.zero_grad(); });
     const Tensor& logits = net.forward(x);
-    const Tensor* dy;
-    {
-      nn::ProfileScope s([] { return std::string("loss: BCE forward and backward"); });
+    const Tensor* dy = nullptr;
+    timed("loss: BCE forward and backward", [&] {
       loss.forward(logits, y);
       dy = &loss.backward();
-    }
+    });
     net.backward(*dy);
-    {
-      nn::ProfileScope s([] { return std::string("optimiser: Adam step"); });
-      opt->step();
-    }
+    timed("optimiser: Adam step", [&] { opt->step(); });
   }
 };
 
 // dis_net training steps: samples/s.
 double disnet_samples_per_s(int64_t batch, int steps, BenchImages& images) {
   DisnetStep step(batch, images);
-  for (int i = 0; i < 3; ++i) step();
-  double best = 1e30;
-  for (int rep = 0; rep < 3; ++rep) {
-    auto t0 = Clock::now();
-    for (int i = 0; i < steps; ++i) step();
-    best = std::min(best, seconds_since(t0));
-  }
-  return double(batch) * steps / best;
+  return samples_per_s(step, batch, steps, 3);
 }
 
 // Where a training step's time goes, at `threads`: each part in ms per step, % of the step, and a
