@@ -19,6 +19,7 @@
 
 #include "analysis/sq_distances.hpp"
 #include "core/error.hpp"
+#include "core/simd_clones.hpp"
 #include "core/rng.hpp"
 
 namespace aelab::analysis {
@@ -162,7 +163,7 @@ std::vector<std::vector<float>> seed_plus_plus(const float* x, const float* x_sq
 // `delta_counts`: after the first iterations few rows move, so the M-step's sums cost little.
 // The loop k-means spends its time in: compiled for AVX-512 and AVX2 beside the baseline (the
 // binary runs anywhere; the best clone is picked at load).
-__attribute__((target_clones("avx512f", "avx2", "default"))) void assign_rows(
+AELAB_CLONES_AVX512 void assign_rows(
     const float* x, int64_t d, int64_t b0, int64_t b1, const float* dots, int64_t stride,
     const float* csq, int k, int* labels, int* owner, double* delta, int64_t* delta_counts) {
   for (int64_t i = b0; i < b1; ++i) {

@@ -20,6 +20,7 @@
 #include "analysis/pca.hpp"
 #include "analysis/sq_distances.hpp"
 #include "core/error.hpp"
+#include "core/simd_clones.hpp"
 #include "core/rng.hpp"
 
 namespace aelab::analysis {
@@ -561,10 +562,7 @@ namespace {
 
 // Repulsion of one point from an interaction list: sum of c q and of c q^2 (p - l), with
 // q = 1 / (1 + |p - l|^2). Vectorised; built for AVX2 too where the CPU has it.
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
-__attribute__((target_clones("avx2", "default")))
-#endif
-void repulse_list(double px, double py, const double* lx, const double* ly, const double* lc,
+AELAB_CLONES_AVX2 void repulse_list(double px, double py, const double* lx, const double* ly, const double* lc,
                   int m, double* out) {
   double fx = 0, fy = 0, sq = 0;
 #pragma omp simd reduction(+ : fx, fy, sq)

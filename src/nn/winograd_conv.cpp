@@ -19,16 +19,10 @@
 #endif
 
 #include "core/error.hpp"
+#include "core/simd_clones.hpp"
 #include "nn/dnnl_util.hpp"
 
-// The transforms are short loops over channels; an AVX2 clone runs where the CPU has it (the
-// library itself is built for baseline x86-64).
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
-    !defined(__SANITIZE_ADDRESS__)
-#define AELAB_WINO_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define AELAB_WINO_CLONES
-#endif
+// The transforms are short loops over channels; an AVX2 clone runs where the CPU has it.
 
 namespace aelab::nn {
 
@@ -239,7 +233,7 @@ template <bool kMask>
 }
 
 // x: (nb, C, H, W) -> xp: (nb, hp, wp, C) interior (the border stays zero).
-AELAB_WINO_CLONES
+AELAB_CLONES_AVX2
 void input_to_channels_last(const float* x, float* xp, const WinogradPlan& p, int64_t nb) {
   const int64_t C = p.c, H = p.h, W = p.w;
   for (int64_t n = 0; n < nb; ++n)
@@ -248,7 +242,7 @@ void input_to_channels_last(const float* x, float* xp, const WinogradPlan& p, in
 }
 
 // zp: (nb, 2 th, 2 tw, O) -> y: (nb, O, H, W).
-AELAB_WINO_CLONES
+AELAB_CLONES_AVX2
 void output_to_nchw(const float* zp, float* y, const WinogradPlan& p, int64_t nb) {
   const int64_t O = p.o, H = p.h, W = p.w;
   for (int64_t n = 0; n < nb; ++n)
@@ -257,7 +251,7 @@ void output_to_nchw(const float* zp, float* y, const WinogradPlan& p, int64_t nb
 
 // dz: (nb, O, H, W) -> dzp: (nb, 2 th, 2 tw, O) interior; with kRelu, dz = dy where y > 0.
 template <bool kRelu>
-AELAB_WINO_CLONES void gradient_to_channels_last(const float* dy, const float* y, float* dzp,
+AELAB_CLONES_AVX2 void gradient_to_channels_last(const float* dy, const float* y, float* dzp,
                                                  const WinogradPlan& p, int64_t nb) {
   const int64_t O = p.o, H = p.h, W = p.w;
   for (int64_t n = 0; n < nb; ++n)
@@ -266,7 +260,7 @@ AELAB_WINO_CLONES void gradient_to_channels_last(const float* dy, const float* y
 }
 
 // dxp: (nb, hp, wp, C) interior -> dx: (nb, C, H, W).
-AELAB_WINO_CLONES
+AELAB_CLONES_AVX2
 void input_grad_to_nchw(const float* dxp, float* dx, const WinogradPlan& p, int64_t nb) {
   const int64_t C = p.c, H = p.h, W = p.w;
   for (int64_t n = 0; n < nb; ++n)
@@ -351,7 +345,7 @@ template <int N, int S, class V>
 
 // xp -> v: v[A i + j][t][c] = (B^T d B)[i][j] with d the AxA patch of tile t, channel c.
 template <int M>
-AELAB_WINO_CLONES void input_transform(const float* xp, float* v, const WinogradPlan& p,
+AELAB_CLONES_AVX2 void input_transform(const float* xp, float* v, const WinogradPlan& p,
                                        const WinogradChunk& k) {
   constexpr int A = M + 2;
   constexpr auto& BT = Matrices<M>::BT;
@@ -411,7 +405,7 @@ void weight_transform(const float* w, float* u, int64_t C, int64_t O) {
 // m -> zp: the MxM outputs A^T M A + bias of every tile, through a ReLU if kRelu (rows and
 // columns past H, W are written too; the copy to NCHW drops them).
 template <int M, bool kRelu>
-AELAB_WINO_CLONES void output_transform(const float* m, const float* bias, float* zp,
+AELAB_CLONES_AVX2 void output_transform(const float* m, const float* bias, float* zp,
                                         const WinogradPlan& p, const WinogradChunk& k) {
   constexpr int A = M + 2;
   constexpr auto& AT = Matrices<M>::AT;
@@ -452,7 +446,7 @@ AELAB_WINO_CLONES void output_transform(const float* m, const float* bias, float
 
 // dzp (dz) -> m: dM = A dZ A^T per tile; db[o] += sum of dz.
 template <int M>
-AELAB_WINO_CLONES void output_gradient_transform(const float* zp, float* m, float* db,
+AELAB_CLONES_AVX2 void output_gradient_transform(const float* zp, float* m, float* db,
                                                  const WinogradPlan& p, const WinogradChunk& k) {
   constexpr int A = M + 2;
   constexpr auto& AT = Matrices<M>::AT;
@@ -516,7 +510,7 @@ void weight_gradient_transform(const float* du, float* dw, int64_t C, int64_t O)
 
 // dv: (P, T, C) -> dxp: B dV B^T per tile, added into the tile's AxA patch (patches overlap).
 template <int M>
-AELAB_WINO_CLONES void input_gradient_transform(const float* dv, float* dxp, const WinogradPlan& p,
+AELAB_CLONES_AVX2 void input_gradient_transform(const float* dv, float* dxp, const WinogradPlan& p,
                                                 const WinogradChunk& k) {
   constexpr int A = M + 2;
   constexpr auto& BT = Matrices<M>::BT;

@@ -21,6 +21,7 @@
 #include <type_traits>
 
 #include "core/error.hpp"
+#include "core/simd_clones.hpp"
 
 namespace aelab::optim {
 
@@ -253,7 +254,7 @@ struct Slot {
 // compute-bound (a tenth of a study-MLP step). The clones give the same bits as the baseline:
 // sqrt and division are exact in every width, and CMake turns off FMA contraction here.
 template <class Rule, class T>
-__attribute__((target_clones("avx512f", "avx2", "default"))) void update_range(
+AELAB_CLONES_AVX512 void update_range(
     const Coeffs<T>& coeffs, T* __restrict x, const T* __restrict g,
     const std::array<T*, 3>& state, T* __restrict step, std::ptrdiff_t begin,
     std::ptrdiff_t end) {

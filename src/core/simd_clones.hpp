@@ -1,0 +1,17 @@
+#pragma once
+
+// Function multiversioning for the few hot loops of the library, which itself is built for
+// baseline x86-64 so the binary runs anywhere. A function marked AELAB_CLONES_AVX512 (or
+// AELAB_CLONES_AVX2) is compiled once per listed target and the best clone is picked at load.
+//
+// Only GCC on x86-64 gets the clones: clang 14 cannot multiversion templates (the fuzz build, with
+// clang, failed to resolve a cloned template's calls), and ASan's interceptors and ifuncs do not
+// mix. Without clones the code is the same, built for the baseline.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
+    !defined(__SANITIZE_ADDRESS__)
+#define AELAB_CLONES_AVX512 __attribute__((target_clones("avx512f", "avx2", "default")))
+#define AELAB_CLONES_AVX2 __attribute__((target_clones("avx2", "default")))
+#else
+#define AELAB_CLONES_AVX512
+#define AELAB_CLONES_AVX2
+#endif
