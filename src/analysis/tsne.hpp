@@ -54,12 +54,14 @@ struct TsneResult {
 
 // [SECTION] Pieces exposed for tests
 
-// Symmetric sparse P in CSR form; the entries sum to 1.
+// Symmetric sparse P in CSR form; the entries sum to 1. Computed in double, kept in float: the
+// optimiser streams P every iteration (8.4 M entries at 70,000 points), and a relative rounding
+// of 6e-8 is far below the Barnes-Hut error (about 1e-2) and the perplexity search's tolerance.
 struct SparseAffinities {
   int64_t n = 0;
   std::vector<int64_t> row_ptr;  // (n + 1)
   std::vector<int> col;
-  std::vector<double> val;
+  std::vector<float> val;
 };
 
 // Conditional p_{j|i} over the k nearest neighbours of each row, sigma per row by binary search

@@ -316,10 +316,12 @@ std::vector<ConfigDiffRow> config_diff(std::span<const nlohmann::json> configs, 
       row.values[i] = v;
     }
   std::vector<ConfigDiffRow> out;
-  for (auto& [k, row] : by_key) {
+  for (auto& entry : by_key) {
+    ConfigDiffRow& row = entry.second;  // not a structured binding: clang 14 cannot capture one
     row.values.resize(configs.size());
+    const auto& first = row.values.front();
     row.differs = std::any_of(row.values.begin(), row.values.end(),
-                              [&](const auto& v) { return v != row.values.front(); });
+                              [&](const auto& v) { return v != first; });
     if (all || row.differs) out.push_back(std::move(row));
   }
   return out;
