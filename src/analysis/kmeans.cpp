@@ -11,6 +11,9 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <bit>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -157,27 +160,46 @@ std::vector<std::vector<float>> seed_plus_plus(const float* x, const float* x_sq
 
 // [SECTION] Lloyd engine
 
-// Rows [b0, b1): the nearest of k centres (dots: row i's k dot products at dots + i * stride,
-// csq their squared norms) into labels. With `owner` (which centre's sum holds row i, -1: none),
-// each row that changes centre is moved from the old sum to the new one in `delta` (k x d) and
-// `delta_counts`: after the first iterations few rows move, so the M-step's sums cost little.
+// Rows q in [b0, b1) of a block whose dot products with k centres sit at dots + q * stride (csq:
+// the centres' squared norms); row q is row rows[q] of x (rows == nullptr: row q itself). The
+// nearest centre goes into labels. With `need`, only the rows q with need[q] are assigned (the
+// others' bounds proved their centre unchanged). With `owner` (which centre's sum holds row i,
+// -1: none), each row that changes centre is moved from the old sum to the new one in `delta`
+// (k x d) and `delta_counts`: after the first iterations few rows move, so the M-step's sums
+// cost little. With `upper`/`lower`, the row's distance to its centre and to the second nearest
+// are stored as bounds, widened by the rounding of the GEMM form (see Bounds).
 // The loop k-means spends its time in: compiled for AVX-512 and AVX2 beside the baseline (the
 // binary runs anywhere; the best clone is picked at load).
 AELAB_CLONES_AVX512 void assign_rows(
-    const float* x, int64_t d, int64_t b0, int64_t b1, const float* dots, int64_t stride,
-    const float* csq, int k, int* labels, int* owner, double* delta, int64_t* delta_counts) {
-  for (int64_t i = b0; i < b1; ++i) {
-    const float* dot = dots + i * stride;
+    const float* x, int64_t d, const int64_t* rows, const char* need, int64_t b0, int64_t b1,
+    const float* dots, int64_t stride, const float* csq, int k, const float* x_sq, double gamma,
+    int* labels, int* owner, double* upper, double* lower, double* delta,
+    int64_t* delta_counts) {
+  float c_max = csq[0];
+  for (int c = 1; c < k; ++c) c_max = std::max(c_max, csq[c]);
+  for (int64_t q = b0; q < b1; ++q) {
+    if (need && !need[q]) continue;
+    const int64_t i = rows ? rows[q] : q;
+    const float* dot = dots + q * stride;
     int best = 0;
-    float best_v = csq[0] - 2.0f * dot[0];
+    float best_v = csq[0] - 2.0f * dot[0], second_v = std::numeric_limits<float>::infinity();
     for (int c = 1; c < k; ++c) {
       const float v = csq[c] - 2.0f * dot[c];
       if (v < best_v) {
+        second_v = best_v;
         best_v = v;
         best = c;
+      } else if (v < second_v) {
+        second_v = v;
       }
     }
     labels[i] = best;
+    if (upper) {
+      const double e = gamma * (double(x_sq[i]) + double(c_max));
+      upper[i] = std::sqrt(std::max(double(x_sq[i]) + double(best_v), 0.0) + e);
+      lower[i] = k > 1 ? std::sqrt(std::max(double(x_sq[i]) + double(second_v) - e, 0.0))
+                       : std::numeric_limits<double>::infinity();
+    }
     if (!owner || owner[i] == best) continue;
     const float* xi = x + i * d;
     if (const int from = owner[i]; from >= 0) {
@@ -191,6 +213,37 @@ AELAB_CLONES_AVX512 void assign_rows(
 #pragma omp simd
     for (int64_t j = 0; j < d; ++j) s[j] += xi[j];
     owner[i] = best;
+  }
+}
+
+// x . c for k centres (k, d) into out: the GEMM's dot products for one row. Four centres per
+// pass over x: four independent sums (one sum's chain of FMAs would wait on their latency).
+AELAB_CLONES_AVX512 void row_dots(const float* x, const float* centres, int k, int64_t d,
+                                  float* out) {
+  int c = 0;
+  for (; c + 4 <= k; c += 4) {
+    const float* c0 = centres + int64_t(c) * d;
+    const float *c1 = c0 + d, *c2 = c1 + d, *c3 = c2 + d;
+    float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
+#pragma omp simd reduction(+ : s0, s1, s2, s3)
+    for (int64_t t = 0; t < d; ++t) {
+      const float xt = x[t];
+      s0 += xt * c0[t];
+      s1 += xt * c1[t];
+      s2 += xt * c2[t];
+      s3 += xt * c3[t];
+    }
+    out[c] = s0;
+    out[c + 1] = s1;
+    out[c + 2] = s2;
+    out[c + 3] = s3;
+  }
+  for (; c < k; ++c) {
+    const float* cc = centres + int64_t(c) * d;
+    float s = 0.0f;
+#pragma omp simd reduction(+ : s)
+    for (int64_t t = 0; t < d; ++t) s += x[t] * cc[t];
+    out[c] = s;
   }
 }
 
@@ -216,6 +269,11 @@ class LloydEngine {
     owner_.assign(nr, std::vector<int>(n_, -1));
     sums_.assign(nr, std::vector<double>(size_t(k) * d_, 0.0));
     counts_.assign(nr, std::vector<int64_t>(size_t(k), 0));
+    // Hamerly's bounds per restart and row: above the distance to its centre, below the
+    // distance to any other. No bounds yet: every row is assigned in the first iteration.
+    upper_.assign(nr, std::vector<double>(n_, std::numeric_limits<double>::infinity()));
+    lower_.assign(nr, std::vector<double>(n_, 0.0));
+    std::vector<double> moved(static_cast<size_t>(k));
     std::vector<std::vector<int>> labels_old(nr, std::vector<int>(n_, -1));
     std::vector<int> it(nr, 0);
     std::vector<char> running(nr, 1), strict(nr, 0);
@@ -236,20 +294,24 @@ class LloydEngine {
         ++it[r];
         double* sums = sums_[r].data();
         int64_t* counts = counts_[r].data();
-        relocate_empty(centers[r].data(), k, labels[r], owner_[r], sums, counts);
+        relocate_empty(centers[r].data(), k, labels[r], owner_[r], upper_[r], sums, counts);
         double shift = 0.0;
         for (int c = 0; c < k; ++c) {
           float* nc = next.data() + size_t(c) * d_;
           const float* oc = centers[r].data() + size_t(c) * d_;
+          moved[size_t(c)] = 0.0;
           if (counts[c] == 0) {
             std::copy_n(oc, d_, nc);  // only in degenerate data (all points identical)
             continue;
           }
           for (int64_t t = 0; t < d_; ++t)
             nc[t] = float(sums[size_t(c) * d_ + t] / double(counts[c]));
-          shift += row_sq_dist(nc, oc, d_);
+          const double sq = row_sq_dist(nc, oc, d_);
+          shift += sq;
+          moved[size_t(c)] = std::sqrt(sq) * (1.0 + 1e-9);
         }
         std::copy(next.begin(), next.end(), centers[r].begin());
+        loosen_bounds(r, labels[r], moved);
         if (labels[r] == labels_old[r]) {
           strict[r] = 1;
           running[r] = 0;
@@ -269,9 +331,31 @@ class LloydEngine {
     return it;
   }
 
+  // After restart r's centres moved by `moved` (per centre): each row's distance to its centre
+  // grows by at most its centre's move, to any other shrinks by at most the largest other move.
+  void loosen_bounds(size_t r, const std::vector<int>& label, const std::vector<double>& moved) {
+    int far = 0;
+    for (int c = 1; c < int(moved.size()); ++c)
+      if (moved[size_t(c)] > moved[size_t(far)]) far = c;
+    double second = 0.0;
+    for (int c = 0; c < int(moved.size()); ++c)
+      if (c != far) second = std::max(second, moved[size_t(c)]);
+    double* up = upper_[r].data();
+    double* lo = lower_[r].data();
+    const int* l = label.data();
+#pragma omp parallel for schedule(static) if (n_ >= kParallelMinWork / 16)
+    for (int64_t i = 0; i < n_; ++i) {
+      up[i] += moved[size_t(l[i])];
+      lo[i] -= l[i] == far ? second : moved[size_t(far)];
+    }
+  }
+
   // E-step for the restarts `act`: nearest centre per row and restart through one GEMM against
-  // all their centres; with sums, each restart's sums_ and counts_ follow the rows that moved
-  // (per-thread partial changes, added in thread order: one answer per thread count).
+  // all their centres. With sums (the Lloyd iterations), only the rows whose bounds do not prove
+  // their centre unchanged in some restart go through the GEMM (gathered; after the first
+  // iterations a small part), each restart's sums_ and counts_ follow the rows that moved
+  // (per-thread partial changes, added in thread order: one answer per thread count), and the
+  // bounds of the rows assigned are set again. Without sums: every row, no bounds.
   void assign(const std::vector<std::vector<float>>& centers, const std::vector<size_t>& act,
               int k, std::vector<std::vector<int>>& labels, bool with_sums) {
     const int64_t na = int64_t(act.size()), width = na * k;
@@ -280,8 +364,31 @@ class LloydEngine {
       std::copy(centers[act[size_t(a)]].begin(), centers[act[size_t(a)]].end(),
                 all_centers_.begin() + a * k * d_);
     c_sq_ = row_sq_norms(all_centers_.data(), width, d_);
-    dots_.resize(size_t(n_) * width);
-    dist_.dot(x_, n_, all_centers_.data(), width, d_, dots_.data());
+
+    // The (row, restart) pairs to assign: those whose bounds cannot settle. When few, their dot
+    // products are computed one row at a time (the row read once for every restart needing it)
+    // instead of the GEMM over all rows and restarts.
+    const char* need = nullptr;
+    bool direct = false;
+    if (with_sums) {
+      need_.resize(size_t(na * n_));
+      int64_t total = 0;
+#pragma omp parallel for schedule(static) reduction(+ : total) if (n_ * na >= kParallelMinWork / 16)
+      for (int64_t i = 0; i < n_; ++i)
+        for (int64_t a = 0; a < na; ++a) {
+          const size_t r = act[size_t(a)];
+          const char nd = char(upper_[r][size_t(i)] >= lower_[r][size_t(i)]);
+          need_[size_t(a * n_ + i)] = nd;
+          total += nd;
+        }
+      if (total == 0) return;  // no row can change centre in any restart
+      need = need_.data();
+      direct = total * 10 < 3 * n_ * na;
+    }
+    if (!direct) {
+      dots_.resize(size_t(n_) * width);
+      dist_.dot(x_, n_, all_centers_.data(), width, d_, dots_.data());
+    }
     const int nt = omp_get_max_threads();
     const size_t per_thread = size_t(width) * d_;
     if (with_sums) {
@@ -289,24 +396,46 @@ class LloydEngine {
       part_counts_.assign(size_t(nt) * width, 0);
     }
     std::vector<int*> out(static_cast<size_t>(na)), own(static_cast<size_t>(na), nullptr);
+    std::vector<double*> up(static_cast<size_t>(na), nullptr), lo(static_cast<size_t>(na), nullptr);
     for (int64_t a = 0; a < na; ++a) {
       out[size_t(a)] = labels[act[size_t(a)]].data();
-      if (with_sums) own[size_t(a)] = owner_[act[size_t(a)]].data();
+      if (with_sums) {
+        own[size_t(a)] = owner_[act[size_t(a)]].data();
+        up[size_t(a)] = upper_[act[size_t(a)]].data();
+        lo[size_t(a)] = lower_[act[size_t(a)]].data();
+      }
     }
+    const double gamma = double(d_ + 4) * std::ldexp(1.0, -23);
 #pragma omp parallel num_threads(nt) if (n_ * d_ * na >= kParallelMinWork)
     {
       const int t = omp_get_thread_num(), used = omp_get_num_threads();
-      const int64_t lo = n_ * t / used, hi = n_ * (t + 1) / used;
+      const int64_t lo_row = n_ * t / used, hi_row = n_ * (t + 1) / used;
       double* sums = with_sums ? part_sums_.data() + size_t(t) * per_thread : nullptr;
       int64_t* counts = with_sums ? part_counts_.data() + size_t(t) * width : nullptr;
-      // Blocks of rows small enough to stay in cache while each restart passes over them.
-      const int64_t block = std::max<int64_t>(8, (int64_t(1) << 16) / (d_ * 4));
-      for (int64_t b0 = lo; b0 < hi; b0 += block) {
-        const int64_t b1 = std::min(hi, b0 + block);
-        for (int64_t a = 0; a < na; ++a)
-          assign_rows(x_, d_, b0, b1, dots_.data() + a * k, width, c_sq_.data() + a * k, k,
-                      out[size_t(a)], own[size_t(a)], sums ? sums + a * k * d_ : nullptr,
-                      sums ? counts + a * k : nullptr);
+      const auto rows_of = [&](int64_t a, const int64_t* rows, const char* nd, int64_t b0,
+                               int64_t b1, const float* dots, int64_t stride) {
+        assign_rows(x_, d_, rows, nd, b0, b1, dots, stride, c_sq_.data() + a * k, k,
+                    x_sq_.data(), gamma, out[size_t(a)], own[size_t(a)], up[size_t(a)],
+                    lo[size_t(a)], sums ? sums + a * k * d_ : nullptr,
+                    sums ? counts + a * k : nullptr);
+      };
+      if (direct) {
+        std::vector<float> dot(static_cast<size_t>(k));
+        for (int64_t i = lo_row; i < hi_row; ++i)
+          for (int64_t a = 0; a < na; ++a) {
+            if (!need[a * n_ + i]) continue;
+            row_dots(x_ + i * d_, all_centers_.data() + a * k * d_, k, d_, dot.data());
+            rows_of(a, &i, nullptr, 0, 1, dot.data(), k);
+          }
+      } else {
+        // Blocks of rows small enough to stay in cache while each restart passes over them.
+        const int64_t block = std::max<int64_t>(8, (int64_t(1) << 16) / (d_ * 4));
+        for (int64_t b0 = lo_row; b0 < hi_row; b0 += block) {
+          const int64_t b1 = std::min(hi_row, b0 + block);
+          for (int64_t a = 0; a < na; ++a)
+            rows_of(a, nullptr, need ? need + a * n_ : nullptr, b0, b1, dots_.data() + a * k,
+                    width);
+        }
       }
     }
     if (!with_sums) return;
@@ -323,7 +452,8 @@ class LloydEngine {
 
   // scikit-learn's rule: each empty cluster takes the point farthest from its current centre.
   void relocate_empty(const float* centers, int k, std::vector<int>& labels,
-                      std::vector<int>& owner, double* sums, int64_t* counts) {
+                      std::vector<int>& owner, std::vector<double>& upper, double* sums,
+                      int64_t* counts) {
     std::vector<int> empty;
     for (int c = 0; c < k; ++c)
       if (counts[c] == 0) empty.push_back(c);
@@ -348,6 +478,7 @@ class LloydEngine {
       --counts[from];
       counts[to] = 1;
       owner[size_t(i)] = to;  // its sum now holds the row (its label follows next iteration)
+      upper[size_t(i)] = std::numeric_limits<double>::infinity();  // so it is assigned again
     }
   }
 
@@ -360,6 +491,8 @@ class LloydEngine {
   std::vector<std::vector<int>> owner_;
   std::vector<std::vector<double>> sums_;
   std::vector<std::vector<int64_t>> counts_;
+  std::vector<std::vector<double>> upper_, lower_;  // Hamerly's bounds (restart, row)
+  std::vector<char> need_;                          // (restart, row) pairs to assign
   SqDistances dist_;
 };
 

@@ -204,3 +204,23 @@ TEST_CASE("k-means on a raw buffer equals the Tensor call", "[analysis][kmeans]"
   REQUIRE(kmeans(buf, 200, 3, cfg).labels == kmeans(x, cfg).labels);
   REQUIRE_THROWS_AS(kmeans(buf, 201, 3, cfg), InputError);
 }
+
+TEST_CASE("Lloyd's skipped rows (Hamerly bounds) change nothing: overlapping blobs, many moves",
+          "[analysis][kmeans]") {
+  // Blobs that overlap (spread 12 against centres within +-10) in 64-D: many rows sit near the
+  // border of two clusters for many iterations, the case where a bound too loose or a margin too
+  // thin for the GEMM's rounding would keep a row at a centre no longer its nearest.
+  std::vector<int> truth;
+  const Tensor x = blobs(4000, 64, 12, 12.0, 21, truth);
+  std::vector<Tensor> inits;
+  for (uint64_t seed : {7, 8, 9}) inits.push_back(kmeans_plus_plus(x, 12, seed));
+  const auto many = lloyd_many(x, inits, 300, 0.0);
+  for (size_t r = 0; r < inits.size(); ++r) {
+    const auto ref = lloyd_reference(x, inits[r], 300, 0.0);
+    INFO("start " << r << ", " << ref.iterations << " iterations");
+    REQUIRE(ref.iterations > 10);  // long enough for the bounds to skip most rows
+    REQUIRE(many[r].labels == ref.labels);
+    REQUIRE(many[r].iterations == ref.iterations);
+    REQUIRE(many[r].inertia == Approx(ref.inertia).epsilon(1e-6));
+  }
+}
