@@ -167,7 +167,7 @@ std::vector<std::vector<float>> seed_plus_plus(const float* x, const float* x_sq
 // -1: none), each row that changes centre is moved from the old sum to the new one in `delta`
 // (k x d) and `delta_counts`: after the first iterations few rows move, so the M-step's sums
 // cost little. With `upper`/`lower`, the row's distance to its centre and to the second nearest
-// are stored as bounds, widened by the rounding of the GEMM form (see Bounds).
+// are stored as bounds, widened by the rounding of the GEMM form (gamma: see LloydEngine::assign).
 // The loop k-means spends its time in: compiled for AVX-512 and AVX2 beside the baseline (the
 // binary runs anywhere; the best clone is picked at load).
 AELAB_CLONES_AVX512 void assign_rows(
@@ -405,6 +405,9 @@ class LloydEngine {
         lo[size_t(a)] = lower_[act[size_t(a)]].data();
       }
     }
+    // The GEMM form c^2 - 2 x.c in float is off by at most about d * 2^-24 * (|x|^2 + |c|^2)
+    // (a d-term dot product, then two roundings); gamma doubles that. Bounds widened by it never
+    // skip a row that the GEMM over all rows would move (tests against the plain double loop).
     const double gamma = double(d_ + 4) * std::ldexp(1.0, -23);
 #pragma omp parallel num_threads(nt) if (n_ * d_ * na >= kParallelMinWork)
     {
