@@ -5,6 +5,7 @@
 // and back to "test" (10,000). Skipped (WARN) without DISPLAY, xdotool or Fashion-MNIST.
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -115,4 +116,25 @@ TEST_CASE("explorer: codes of all 70,000 Fashion-MNIST digits while a run trains
   REQUIRE(test);
   CHECK(test->at("points").get<int>() == 10000);
   CHECK(ui.running());
+
+  // A window that is not scripted restores the user's settings. With "codes of: train" saved and
+  // the run named by --run, it shows the run's training codes (it used to stay on "no run": the
+  // run's test codes were loading when the saved choice arrived, and were dropped as stale).
+  const fs::path log3 = dir / "codes3.jsonl";
+  fs::create_directories(dir / "config");
+  std::ofstream(dir / "config" / "panels.json")
+      << nlohmann::json{{"version", 1},
+                        {"panels", {{"latent_explorer", {{"codes_of", "train"}, {"method", 0}}}}}}
+             .dump();
+  UiDriver restored(dir, bin + " --panel latent_explorer --run " + std::to_string(run_id) +
+                             " --width 1024 --height 640 --codes-log '" + log3.string() + "'");
+  REQUIRE(restored.ok());
+  INFO(restored.log());
+  auto first = codes_line(
+      log3, [](const nlohmann::json&) { return true; }, 120);
+  REQUIRE(first);
+  CHECK(first->at("codes_of") == "train");
+  CHECK(first->at("points").get<int>() == 60000);
+  CHECK(first->at("run").get<int64_t>() == run_id);
+  CHECK(restored.running());
 }

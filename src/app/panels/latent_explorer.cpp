@@ -213,9 +213,11 @@ void LatentExplorer::save(nlohmann::json& out) const {
 void LatentExplorer::load(const nlohmann::json& in) {
   method_ = in.value("method", 0) == 1 ? 1 : 0;
   const std::string codes_of = in.value("codes_of", std::string("test"));
-  codes_of_ = codes_of == "train" ? CodesOf::train
-              : codes_of == "all" ? CodesOf::all
-                                  : CodesOf::test;
+  // Through set_codes_of: a run opened before the settings came (--run) loads again for the saved
+  // choice (it stayed on "no run" when the choice changed under its load).
+  set_codes_of(codes_of == "train" ? CodesOf::train
+               : codes_of == "all" ? CodesOf::all
+                                   : CodesOf::test);
   // A saved value the field would refuse keeps the default.
   if (const double p = in.value("perplexity", 30.0); check_rule(perplexity_.rule, p).empty())
     perplexity_.set_value(p);
@@ -870,21 +872,24 @@ void LatentExplorer::draw_caption() {
     return;
   }
   const int64_t l = run_->config.model.latent;
+  const std::string codes = run_->codes_of == CodesOf::all     ? "codes of all digits"
+                            : run_->codes_of == CodesOf::train ? "training codes"
+                                                               : "test codes";
+  const std::string ld = std::to_string(l) + "-D " + codes;
   std::string what;
   switch (shown_) {
     case Shown::codes:
-      what = l == 2 ? "the 2-D test codes" : "the 1-D test codes";
+      what = "the " + ld;
       break;
     case Shown::pca:
-      what = "PCA (first two components) of the " + std::to_string(l) + "-D test codes";
+      what = "PCA (first two components) of the " + ld;
       break;
     case Shown::tsne:
-      what = "t-SNE (perplexity " + num(tsne_.result()->perplexity) + ") of the " +
-             std::to_string(l) + "-D test codes";
+      what = "t-SNE (perplexity " + num(tsne_.result()->perplexity) + ") of the " + ld;
       break;
     case Shown::nothing:
       what =
-          "t-SNE of the " + std::to_string(l) + "-D test codes: " +
+          "t-SNE of the " + ld + ": " +
           (tsne_.running()
                ? "computing, " + std::to_string(static_cast<int>(tsne_.progress() * 100)) + " %..."
                : std::string("not computed yet (compute t-SNE above)"));
