@@ -200,7 +200,7 @@ const Tensor& Linear::backward(const Tensor& dy) {
     const double gemm_flops = 2.0 * double(n) * double(in_) * double(out_);
     bind(p.dzt, dz), bind(p.x2, x_->data()), bind(p.dw, weight_.grad.data());
     {
-      ProfileScope scope([&] { return describe() + ": weight-gradient GEMM (dz^T x, +=)"; },
+      ProfileScope scope([&] { return describe() + ": weight-gradient GEMM (dz^T x)"; },
                          gemm_flops);
       (weight_.grad_stale ? p.bwd_weights_overwrite : p.bwd_weights)
           .execute(cpu_stream(), p.bwd_weights_args);
