@@ -48,8 +48,14 @@ void add_window_options(CLI::App& app, WindowOptions& o) {
       ->check(CLI::PositiveNumber);
   app.add_option("--screenshot", o.screenshot, "Window: write the last frame to this PNG");
   app.add_option("--frame-times", o.frame_times, "Window: write each frame's CPU time (ms) to CSV");
-  app.add_option("--width", o.width, "Window width in pixels")->check(CLI::Range(200, 16384));
-  app.add_option("--height", o.height, "Window height in pixels")->check(CLI::Range(150, 16384));
+  app.add_option("--width", o.width,
+                 "Window width in pixels (default 1400, or less to fit the screen)")
+      ->check(CLI::Range(200, 16384))
+      ->each([&o](const std::string&) { o.width_given = true; });
+  app.add_option("--height", o.height,
+                 "Window height in pixels (default 900, or less to fit the screen)")
+      ->check(CLI::Range(150, 16384))
+      ->each([&o](const std::string&) { o.height_given = true; });
   app.add_option("--run", o.run,
                  "Window: show this run (id) in the latent explorer and k-means view");
   app.add_option("--compare", o.compare,
@@ -501,6 +507,13 @@ double wait_seconds(Host& host, int& hot_frames) {
 
 // [SECTION] run_window ------------------------------------------------------------------------
 
+std::pair<int, int> initial_window_size(const WindowOptions& opt, int area_w, int area_h) {
+  int width = opt.width, height = opt.height;
+  if (area_w > 0 && !opt.width_given) width = std::min(width, std::max(200, area_w - 16));
+  if (area_h > 0 && !opt.height_given) height = std::min(height, std::max(150, area_h - 48));
+  return {width, height};
+}
+
 int run_window(const WindowOptions& opt) {
   const std::vector<std::string> names = catalog_names();
   auto check_panel = [&](const std::string& name, const char* flag) {
@@ -531,7 +544,15 @@ int run_window(const WindowOptions& opt) {
   glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
   glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
   glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE);
-  GLFWwindow* window = glfwCreateWindow(opt.width, opt.height, "aelab", nullptr, nullptr);
+  // The default size fits the screen (a 1366x768 laptop, a 1024x640 display): at most the primary
+  // monitor's work area, less room for the window's frame. A size given on the command line stays.
+  int area_w = 0, area_h = 0;
+  if (GLFWmonitor* monitor = glfwGetPrimaryMonitor()) {
+    int x = 0, y = 0;
+    glfwGetMonitorWorkarea(monitor, &x, &y, &area_w, &area_h);
+  }
+  const auto [width, height] = initial_window_size(opt, area_w, area_h);
+  GLFWwindow* window = glfwCreateWindow(width, height, "aelab", nullptr, nullptr);
   if (!window) {
     std::fprintf(stderr,
                  "aelab: cannot create an OpenGL 3.3 core context: %s.\n"

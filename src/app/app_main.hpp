@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace aelab::app {
@@ -13,7 +14,8 @@ struct WindowOptions {
   int frames = 0;           // > 0: draw this many frames, then exit 0 (scripted run)
   std::string screenshot;   // PNG of the last frame (implies --frames 10 if --frames is not given)
   std::string frame_times;  // CSV: frame, cpu_ms
-  int width = 1400, height = 900;
+  int width = 1400, height = 900;          // at most the screen's work area unless given
+  bool width_given = false, height_given = false;  // --width / --height on the command line
   int64_t run = 0;               // --run: open this run in the explorer / k-means view
   std::vector<int64_t> compare;  // --compare 3,4,5: these runs ticked for the Compare panel
   std::string decoded_png;       // --decoded-png: the explorer writes each decoded digit here
@@ -28,6 +30,10 @@ struct WindowOptions {
 };
 
 void add_window_options(CLI::App& app, WindowOptions& options);
+// The window's first size: --width / --height when given, else the defaults made to fit a monitor
+// work area of area_w x area_h (0: unknown), less room for the window's frame.
+[[nodiscard]] std::pair<int, int> initial_window_size(const WindowOptions& options, int area_w,
+                                                      int area_h);
 // Runs the window until it is closed (or --frames are drawn). Returns the process exit code:
 // 0, or 1 with a readable message on stderr when no window/OpenGL 3.3 context can be had.
 // Throws InputError for an unknown --panel.
