@@ -13,7 +13,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <bit>
 #include <cmath>
 #include <functional>
 #include <limits>
