@@ -21,6 +21,7 @@
 #include "core/error.hpp"
 #include "core/simd_clones.hpp"
 #include "nn/dnnl_util.hpp"
+#include "nn/vec_io.hpp"
 
 // The transforms are short loops over channels; an AVX2 clone runs where the CPU has it.
 
@@ -307,16 +308,8 @@ typedef float Vec __attribute__((vector_size(32)));
 constexpr int64_t kLanes = 8;
 
 // Unaligned: channel groups start anywhere when C is not a multiple of 8.
-template <class V>
-[[gnu::always_inline]] inline V load(const float* p) {
-  V v;
-  __builtin_memcpy(&v, p, sizeof(V));
-  return v;
-}
-template <class V>
-[[gnu::always_inline]] inline void store(float* p, const V& v) {
-  __builtin_memcpy(p, &v, sizeof(V));
-}
+using vec::load;
+using vec::store;
 
 // Calls body.template operator()<V>(c) over channels [0, n): Vec groups, then single floats.
 template <class Body>
