@@ -74,6 +74,12 @@ struct WinogradPlan {
   int tile = 2;         // output tile m x m, input tile (m + 2) x (m + 2)
   int64_t points = 16;  // P = (m + 2)^2 Winograd points
   int64_t n = 0, c = 0, o = 0, h = 0, w = 0, th = 0, tw = 0, hp = 0, wp = 0;
+  // With the 2x2 max pool fused: the pooled output (oh, ow) = (h / 2, w / 2), and the tiles'
+  // pooled cells, (m / 2) th x (m / 2) tw per image (channel innermost, as zp).
+  bool pool = false;
+  int64_t oh = 0, ow = 0, ph = 0, pw = 0;
+  [[nodiscard]] int64_t out_image() const { return pool ? o * oh * ow : o * h * w; }
+  [[nodiscard]] int64_t cells_image() const { return ph * pw * o; }
   int64_t nb = 0, chunks = 0;            // images per chunk, chunks per batch
   WinogradChunk full, tail;              // tail: the last, smaller chunk (tail.nb == 0 if none)
   size_t pad_bytes = 0;                  // the largest GEMM scratchpad
@@ -124,11 +130,14 @@ WinogradChunk make_chunk(const WinogradPlan& p, int64_t nb) {
   return k;
 }
 
-WinogradPlan make_plan(const Shape& xs, int64_t out_ch, int m) {
+WinogradPlan make_plan(const Shape& xs, int64_t out_ch, int m, bool pool) {
   WinogradPlan p;
   p.tile = m, p.points = (m + 2) * (m + 2);
   p.n = xs[0], p.c = xs[1], p.h = xs[2], p.w = xs[3], p.o = out_ch;
   p.th = (p.h + m - 1) / m, p.tw = (p.w + m - 1) / m;
+  p.pool = pool;
+  p.oh = p.h / 2, p.ow = p.w / 2;
+  p.ph = m / 2 * p.th, p.pw = m / 2 * p.tw;
   p.hp = m * p.th + 2, p.wp = m * p.tw + 2;
   p.nb = std::clamp<int64_t>(kChunkPointTiles / (p.points * p.th * p.tw), 1,
                              std::max<int64_t>(p.n, 1));
@@ -248,6 +257,24 @@ void output_to_nchw(const float* zp, float* y, const WinogradPlan& p, int64_t nb
   const int64_t O = p.o, H = p.h, W = p.w;
   for (int64_t n = 0; n < nb; ++n)
     to_nchw(zp + n * p.tile * p.tile * p.th * p.tw * O, y + n * O * H * W, O, H, W, p.tile * p.tw);
+}
+
+// With the pool: zp's pooled cells (nb, ph, pw, O) -> y: (nb, O, OH, OW) (cells past OH, OW
+// dropped).
+AELAB_CLONES_AVX2
+void pooled_to_nchw(const float* zp, float* y, const WinogradPlan& p, int64_t nb) {
+  for (int64_t n = 0; n < nb; ++n)
+    to_nchw(zp + n * p.cells_image(), y + n * p.out_image(), p.o, p.oh, p.ow, p.pw);
+}
+
+// With the pool: dy: (nb, O, OH, OW) -> dpp: (nb, ph, pw, O) interior (cells past OH, OW stay
+// zero).
+AELAB_CLONES_AVX2
+void pooled_gradient_to_channels_last(const float* dy, float* dpp, const WinogradPlan& p,
+                                      int64_t nb) {
+  for (int64_t n = 0; n < nb; ++n)
+    to_channels_last<false>(dy + n * p.out_image(), nullptr, dpp + n * p.cells_image(), p.o, p.oh,
+                            p.ow, p.pw);
 }
 
 // dz: (nb, O, H, W) -> dzp: (nb, 2 th, 2 tw, O) interior; with kRelu, dz = dy where y > 0.
@@ -395,11 +422,25 @@ void weight_transform(const float* w, float* u, int64_t C, int64_t O) {
     }
 }
 
+// The int lanes that a comparison of V gives: int32_t for one channel, 8 of them for Vec.
+template <class V>
+struct IntLanes {
+  using type = int32_t;
+};
+template <>
+struct IntLanes<Vec> {
+  typedef int32_t type __attribute__((vector_size(32)));
+};
+
 // m -> zp: the MxM outputs A^T M A + bias of every tile, through a ReLU if kRelu (rows and
-// columns past H, W are written too; the copy to NCHW drops them).
-template <int M, bool kRelu>
-AELAB_CLONES_AVX2 void output_transform(const float* m, const float* bias, float* zp,
+// columns past H, W are written too; the copy to NCHW drops them). With kPool (and kRelu), each
+// 2x2 cell of a tile is max-pooled instead: zp gets the cells (nb, ph, pw, O) and win the first
+// maximum's position in the cell (0..3, row-major, strict >, as MaxPool2d), or -1 where the
+// maximum is not positive (the ReLU's gradient is 0 there, so none flows).
+template <int M, bool kRelu, bool kPool>
+AELAB_CLONES_AVX2 void output_transform(const float* m, const float* bias, float* zp, int32_t* win,
                                         const WinogradPlan& p, const WinogradChunk& k) {
+  static_assert(!kPool || (kRelu && M % 2 == 0));
   constexpr int A = M + 2;
   constexpr auto& AT = Matrices<M>::AT;
   const int64_t O = p.o, TO = k.sm, row = M * p.tw * O, nb = k.nb;
@@ -409,6 +450,7 @@ AELAB_CLONES_AVX2 void output_transform(const float* m, const float* bias, float
         const int64_t t = (n * p.th + ty) * p.tw + tx;
         const float* in = m + t * O;
         float* out = zp + ((n * M * p.th + M * ty) * M * p.tw + M * tx) * O;
+        const int64_t cell0 = ((n * p.ph + M / 2 * ty) * p.pw + M / 2 * tx) * O;
         over_channels(
             O, [&]<class V>(int64_t o) __attribute__((always_inline)) {
               V a[A][M];  // a[j][i] = (A^T m)[i][j]
@@ -421,6 +463,7 @@ AELAB_CLONES_AVX2 void output_transform(const float* m, const float* bias, float
                 for (int i = 0; i < M; ++i) a[j][i] = combine<A, 1>(AT[i], col);
               }
               const V b = load<V>(bias + o);
+              V yt[M][M];
 #pragma GCC unroll 8
               for (int i = 0; i < M; ++i) {
                 V r[A];
@@ -430,17 +473,44 @@ AELAB_CLONES_AVX2 void output_transform(const float* m, const float* bias, float
                 for (int j = 0; j < M; ++j) {
                   V y = combine<A, 1>(AT[j], r) + b;
                   if constexpr (kRelu) y = y > 0.0f ? y : 0.0f;
-                  store<V>(out + i * row + j * O + o, y);
+                  if constexpr (kPool)
+                    yt[i][j] = y;
+                  else
+                    store<V>(out + i * row + j * O + o, y);
                 }
+              }
+              if constexpr (kPool) {
+                using I = typename IntLanes<V>::type;
+#pragma GCC unroll 4
+                for (int ci = 0; ci < M / 2; ++ci)
+#pragma GCC unroll 4
+                  for (int cj = 0; cj < M / 2; ++cj) {
+                    V best = yt[2 * ci][2 * cj];
+                    I at = I{};
+#pragma GCC unroll 4
+                    for (int pos = 1; pos < 4; ++pos) {
+                      const V& z = yt[2 * ci + pos / 2][2 * cj + pos % 2];
+                      const I wins = z > best;
+                      best = wins ? z : best;
+                      at = wins ? I{} + pos : at;
+                    }
+                    const I positive = best > V{};
+                    const int64_t cell = cell0 + (ci * p.pw + cj) * O + o;
+                    store<V>(zp + cell, best);
+                    store<I>(win + cell, positive ? at : I{} - 1);
+                  }
               }
             });
       }
 }
 
-// dzp (dz) -> m: dM = A dZ A^T per tile; db[o] += sum of dz.
-template <int M>
-AELAB_CLONES_AVX2 void output_gradient_transform(const float* zp, float* m, float* db,
-                                                 const WinogradPlan& p, const WinogradChunk& k) {
+// dzp (dz) -> m: dM = A dZ A^T per tile; db[o] += sum of dz. With kPool, dzp holds the pooled
+// gradient's cells (nb, ph, pw, O) and dz is each cell's gradient at the position win names
+// (zero elsewhere, and everywhere in a cell whose win is -1).
+template <int M, bool kPool>
+AELAB_CLONES_AVX2 void output_gradient_transform(const float* zp, const int32_t* win, float* m,
+                                                 float* db, const WinogradPlan& p,
+                                                 const WinogradChunk& k) {
   constexpr int A = M + 2;
   constexpr auto& AT = Matrices<M>::AT;
   const int64_t O = p.o, TO = k.sm, row = M * p.tw * O, nb = k.nb;
@@ -449,17 +519,37 @@ AELAB_CLONES_AVX2 void output_gradient_transform(const float* zp, float* m, floa
       for (int64_t tx = 0; tx < p.tw; ++tx) {
         const int64_t t = (n * p.th + ty) * p.tw + tx;
         const float* in = zp + ((n * M * p.th + M * ty) * M * p.tw + M * tx) * O;
+        const int64_t cell0 = ((n * p.ph + M / 2 * ty) * p.pw + M / 2 * tx) * O;
         float* out = m + t * O;
         over_channels(
             O, [&]<class V>(int64_t o) __attribute__((always_inline)) {
+              V dz[M][M];
+              if constexpr (kPool) {
+                using I = typename IntLanes<V>::type;
+#pragma GCC unroll 4
+                for (int ci = 0; ci < M / 2; ++ci)
+#pragma GCC unroll 4
+                  for (int cj = 0; cj < M / 2; ++cj) {
+                    const int64_t cell = cell0 + (ci * p.pw + cj) * O + o;
+                    const V g = load<V>(zp + cell);
+                    const I at = load<I>(win + cell);
+#pragma GCC unroll 4
+                    for (int pos = 0; pos < 4; ++pos)
+                      dz[2 * ci + pos / 2][2 * cj + pos % 2] = at == pos ? g : V{};
+                  }
+              } else {
+#pragma GCC unroll 8
+                for (int i = 0; i < M; ++i)
+#pragma GCC unroll 8
+                  for (int j = 0; j < M; ++j) dz[i][j] = load<V>(in + i * row + j * O + o);
+              }
               V a[M][A];  // a[j][k] = (A dZ)[k][j]: column j of dZ, transformed
               V sum{};
 #pragma GCC unroll 8
               for (int j = 0; j < M; ++j) {
                 V col[M];
 #pragma GCC unroll 8
-                for (int i = 0; i < M; ++i)
-                  col[i] = load<V>(in + i * row + j * O + o), sum += col[i];
+                for (int i = 0; i < M; ++i) col[i] = dz[i][j], sum += col[i];
 #pragma GCC unroll 8
                 for (int k = 0; k < A; ++k) a[j][k] = combine<M, A>(&AT[0][k], col);
               }
@@ -588,12 +678,13 @@ void for_each_chunk(WinogradPlan& p, const std::string& what, Body&& body) {
 // [SECTION] WinogradConv2d
 
 WinogradConv2d::WinogradConv2d(int64_t in_ch, int64_t out_ch, Rng& rng, Activation fused,
-                               float leaky_slope, int output_tile)
+                               float leaky_slope, int output_tile, bool max_pool)
     : in_ch_(in_ch),
       out_ch_(out_ch),
       tile_(output_tile),
       act_(fused),
       slope_(leaky_slope),
+      pool_(max_pool),
       plans_(std::make_unique<detail::PlanCache<WinogradPlan>>()) {
   if (in_ch <= 0 || out_ch <= 0)
     throw InputError("WinogradConv2d: channels must be positive (in " + std::to_string(in_ch) +
@@ -602,6 +693,9 @@ WinogradConv2d::WinogradConv2d(int64_t in_ch, int64_t out_ch, Rng& rng, Activati
     throw InputError("WinogradConv2d: the output tile is 2 or 4, got " +
                      std::to_string(output_tile));
   detail::check_leaky_slope(fused, leaky_slope, "WinogradConv2d");
+  if (max_pool && fused != Activation::relu)
+    throw InputError("WinogradConv2d: the fused max pool follows a ReLU, got " +
+                     std::string(activation_name(fused)));
   weight_ = Param{"weight", Tensor({out_ch, in_ch, 3, 3}), Tensor({out_ch, in_ch, 3, 3})};
   bias_ = Param{"bias", Tensor({out_ch}), Tensor({out_ch})};
   // The same draws as Conv2d(in, out, 3, 1, 1): one seed gives one network either way.
@@ -616,13 +710,14 @@ std::string WinogradConv2d::describe() const {
   std::string s = "WinogradConv2d(" + std::to_string(in_ch_) + " -> " + std::to_string(out_ch_) +
                   ", k3 s1 p1, F(" + std::to_string(tile_) + "x" + std::to_string(tile_) + ",3x3))";
   if (act_ != Activation::none) s += " + " + std::string(activation_name(act_));
+  if (pool_) s += " + max k2 s2";
   return s;
 }
 
 WinogradPlan& WinogradConv2d::plan_for(const Shape& x_shape) {
   return plans_->get(x_shape, [&] {
     try {
-      return make_plan(x_shape, out_ch_, tile_);
+      return make_plan(x_shape, out_ch_, tile_, pool_);
     } catch (const dnnl::error& e) {
       rethrow_dnnl(e, "building " + describe() + " for input " + shape_str(x_shape));
     }
@@ -634,13 +729,21 @@ const Tensor& WinogradConv2d::forward(const Tensor& x) {
   if (x.rank() != 4 || x.dim(1) != in_ch_ || x.dim(2) < 1 || x.dim(3) < 1)
     throw ShapeError(describe() + ": expected input (N, " + std::to_string(in_ch_) +
                      ", H, W), got " + shape_str(x.shape()));
+  if (pool_ && (x.dim(2) < 2 || x.dim(3) < 2))
+    throw ShapeError(describe() + ": input " + shape_str(x.shape()) +
+                     " is smaller than the pooling window");
   WinogradPlan& p = plan_for(x.shape());
   u_.resize({p.points, p.c, p.o});
-  y_.resize({p.n, p.o, p.h, p.w});
+  if (pool_) {
+    y_.resize({p.n, p.o, p.oh, p.ow});
+    winner_.resize(static_cast<size_t>(p.n * p.cells_image()));
+  } else {
+    y_.resize({p.n, p.o, p.h, p.w});
+  }
   with_tile(p.tile,
             [&](auto m) { weight_transform<m()>(weight_.value.data(), u_.data(), p.c, p.o); });
   const bool relu = act_ == Activation::relu;
-  const int64_t x_image = p.c * p.h * p.w, y_image = p.o * p.h * p.w;
+  const int64_t x_image = p.c * p.h * p.w, y_image = p.out_image();
   for_each_chunk(p, "running " + describe(), [&](int64_t i, int64_t n0, WinogradScratch& s) {
     const WinogradChunk& k = p.chunk(i);
     input_to_channels_last(x.data() + n0 * x_image, s.xp.data(), p, k.nb);
@@ -648,14 +751,21 @@ const Tensor& WinogradConv2d::forward(const Tensor& x) {
     zero_padding_row(s.v.data(), p, k, p.c);
     run_matmul(k.fwd, k.v_md, s.v.data(), k.u_md, u_.data(), k.m_md, s.m.data(), k.scratch_md[0],
                s);
-    with_tile(p.tile, [&](auto m) {
-      if (relu)
-        output_transform<m(), true>(s.m.data(), bias_.value.data(), s.zp.data(), p, k);
-      else
-        output_transform<m(), false>(s.m.data(), bias_.value.data(), s.zp.data(), p, k);
-    });
     float* y = y_.data() + n0 * y_image;
-    output_to_nchw(s.zp.data(), y, p, k.nb);
+    with_tile(p.tile, [&](auto m) {
+      float* zp = s.zp.data();
+      if (pool_)
+        output_transform<m(), true, true>(s.m.data(), bias_.value.data(), zp,
+                                          winner_.data() + n0 * p.cells_image(), p, k);
+      else if (relu)
+        output_transform<m(), true, false>(s.m.data(), bias_.value.data(), zp, nullptr, p, k);
+      else
+        output_transform<m(), false, false>(s.m.data(), bias_.value.data(), zp, nullptr, p, k);
+    });
+    if (pool_)
+      pooled_to_nchw(s.zp.data(), y, p, k.nb);
+    else
+      output_to_nchw(s.zp.data(), y, p, k.nb);
     if (!relu && act_ != Activation::none) activation_forward(act_, slope_, y, y, k.nb * y_image);
   });
   cpu_stream().wait();
@@ -675,12 +785,14 @@ const Tensor& WinogradConv2d::backward(const Tensor& dy) {
   ensure_scratch(p, threads);
   for (int t = 0; t < threads; ++t) p.threads[t].du.zero(), p.threads[t].db.zero();
   if (needs_input_grad()) dx_.resize(x_->shape());
-  const int64_t x_image = p.c * p.h * p.w, y_image = p.o * p.h * p.w;
+  const int64_t x_image = p.c * p.h * p.w, y_image = p.out_image();
   for_each_chunk(
       p, "running the backward of " + describe(), [&](int64_t i, int64_t n0, WinogradScratch& s) {
         const WinogradChunk& k = p.chunk(i);
         const int64_t at = n0 * y_image, count = k.nb * y_image;
-        if (act_ == Activation::none) {
+        if (pool_) {
+          pooled_gradient_to_channels_last(dy.data() + at, s.dzp.data(), p, k.nb);
+        } else if (act_ == Activation::none) {
           gradient_to_channels_last<false>(dy.data() + at, nullptr, s.dzp.data(), p, k.nb);
         } else if (act_ == Activation::relu) {
           gradient_to_channels_last<true>(dy.data() + at, y_.data() + at, s.dzp.data(), p, k.nb);
@@ -691,7 +803,13 @@ const Tensor& WinogradConv2d::backward(const Tensor& dy) {
           gradient_to_channels_last<false>(s.dz.data(), nullptr, s.dzp.data(), p, k.nb);
         }
         with_tile(p.tile, [&](auto m) {
-          output_gradient_transform<m()>(s.dzp.data(), s.m.data(), s.db.data(), p, k);
+          if (pool_)
+            output_gradient_transform<m(), true>(s.dzp.data(),
+                                                 winner_.data() + n0 * p.cells_image(),
+                                                 s.m.data(), s.db.data(), p, k);
+          else
+            output_gradient_transform<m(), false>(s.dzp.data(), nullptr, s.m.data(),
+                                                  s.db.data(), p, k);
         });
         zero_padding_row(s.m.data(), p, k, p.o);
         input_to_channels_last(x_->data() + n0 * x_image, s.xp.data(), p, k.nb);

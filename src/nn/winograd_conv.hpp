@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/rng.hpp"
 #include "nn/activation.hpp"
@@ -32,15 +33,18 @@ class WinogradConv2d : public Module {
  public:
   // output_tile: m of F(m x m, 3x3), 2 or 4. F(4x4) does 4/9 of F(2x2)'s multiplies per output but
   // rounds more (its transforms have entries up to 8 and 1/24) and pads H, W up to multiples of 4.
+  // max_pool: a 2x2 stride-2 max pool (MaxPool2d(2, 2)) after the ReLU, in the output transform:
+  // the full-resolution output is never written. It needs fused == relu.
   WinogradConv2d(int64_t in_ch, int64_t out_ch, Rng& rng, Activation fused = Activation::none,
-                 float leaky_slope = kDefaultLeakySlope, int output_tile = 2);
+                 float leaky_slope = kDefaultLeakySlope, int output_tile = 2,
+                 bool max_pool = false);
   ~WinogradConv2d() override;
   WinogradConv2d(WinogradConv2d&&) noexcept;
   WinogradConv2d& operator=(WinogradConv2d&&) noexcept;
 
-  // x: (N, in_ch, H, W) -> y: (N, out_ch, H, W)
+  // x: (N, in_ch, H, W) -> y: (N, out_ch, H, W), or (N, out_ch, H / 2, W / 2) with the pool
   const Tensor& forward(const Tensor& x) override;
-  // dy: (N, out_ch, H, W) -> dx: (N, in_ch, H, W); weight.grad and bias.grad accumulate
+  // dy: (N, out_ch, ...) as y -> dx: (N, in_ch, H, W); weight.grad and bias.grad accumulate
   const Tensor& backward(const Tensor& dy) override;
   [[nodiscard]] std::vector<Param*> params() override { return {&weight_, &bias_}; }
   [[nodiscard]] std::string describe() const override;
@@ -52,6 +56,7 @@ class WinogradConv2d : public Module {
   [[nodiscard]] static constexpr int64_t padding() { return 1; }
   [[nodiscard]] Activation activation() const { return act_; }
   [[nodiscard]] int output_tile() const { return tile_; }
+  [[nodiscard]] bool max_pool() const { return pool_; }
   [[nodiscard]] Param& weight() { return weight_; }
   [[nodiscard]] Param& bias() { return bias_; }
 
@@ -62,12 +67,16 @@ class WinogradConv2d : public Module {
   int tile_;
   Activation act_;
   float slope_;
+  bool pool_;
   Param weight_, bias_;
   std::unique_ptr<detail::PlanCache<detail::WinogradPlan>> plans_;
   const Tensor* x_ = nullptr;
   Tensor y_, dz_, dx_;
   // u_: (16, in, out) transformed weights; du_ its gradient (see winograd_conv.cpp).
   Tensor u_, du_;
+  // With the pool: per pooled cell of the tiles (N, ph, pw, out), the position of its first
+  // maximum (0..3) or -1 (see winograd_conv.cpp).
+  std::vector<int32_t> winner_;
 };
 
 }  // namespace aelab::nn

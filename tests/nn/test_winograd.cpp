@@ -6,6 +6,7 @@
 #include "core/error.hpp"
 #include "nn/conv.hpp"
 #include "nn/gradcheck.hpp"
+#include "nn/pool.hpp"
 #include "nn/reference.hpp"
 #include "nn/winograd_conv.hpp"
 #include "nn_test_util.hpp"
@@ -180,4 +181,84 @@ TEST_CASE("WinogradConv2d gives the same result on one and two threads", "[nn][w
   CHECK(scaled_max_diff(two.dx, one.dx) < tolerance(4));
   CHECK(scaled_max_diff(two.dw, one.dw) < tolerance(4));
   CHECK(scaled_max_diff(two.db, one.db) < tolerance(4));
+}
+
+TEST_CASE("WinogradConv2d with the max pool fused matches conv + ReLU + max pool",
+          "[nn][conv][pool][winograd]") {
+  struct PoolCase {
+    int64_t n, cin, cout, h, w;
+  };
+  const PoolCase cases[] = {
+      {1, 1, 1, 2, 2},     // one window in one tile
+      {3, 1, 4, 5, 7},     // odd sizes: the last row and column belong to no window
+      {6, 32, 64, 14, 14}, // dis_net's second conv: 7 x 7 cells of 8 x 8 (F(4x4)), chunks
+      {3, 5, 3, 9, 8},     // mixed parity
+      {9, 11, 13, 10, 9},  // channels off the vector width; a tail chunk
+      {2, 3, 2, 3, 12},    // a wide strip, one pooled row
+  };
+  int idx = 0;
+  for (int tile : {2, 4}) {
+    for (const PoolCase& c : cases) {
+      const double kTol = tolerance(tile);
+      DYNAMIC_SECTION("F(" << tile << "x" << tile << ") case " << idx++ << ": " << c.n << "x"
+                           << c.cin << "x" << c.h << "x" << c.w << " -> " << c.cout) {
+        Rng rng(34);
+        WinogradConv2d wino(c.cin, c.cout, rng, Activation::relu, kDefaultLeakySlope, tile, true);
+        Rng rng_direct(34);
+        Conv2d direct(c.cin, c.cout, 3, 1, 1, rng_direct, Activation::relu);
+        MaxPool2d pool(2, 2);
+        REQUIRE(scaled_max_diff(wino.weight().value, direct.weight().value) == 0.0);
+        wino.bias().value = random_tensor({c.cout}, rng, -0.3, 0.3);
+        direct.bias().value = wino.bias().value;
+        const Tensor x = random_tensor({c.n, c.cin, c.h, c.w}, rng);
+
+        const Tensor& y = wino.forward(x);
+        const Tensor act = reference::conv2d_forward(x, wino.weight().value, wino.bias().value,
+                                                     1, 1, Activation::relu);
+        const Tensor y_ref = reference::maxpool2d_forward(act, 2, 2);
+        const Tensor& y_pair = pool.forward(direct.forward(x));
+        REQUIRE(y.shape() == y_ref.shape());
+        CHECK(scaled_max_diff(y, y_ref) < kTol);
+        CHECK(scaled_max_diff(y, y_pair) < kTol);
+
+        const Tensor dy = random_tensor(y.shape(), rng);
+        auto g = reference::conv2d_backward(x, wino.weight().value, wino.bias().value,
+                                            reference::maxpool2d_backward(act, dy, 2, 2), 1, 1,
+                                            Activation::relu);
+        const Tensor w_grad0 = random_tensor(wino.weight().grad.shape(), rng);
+        wino.weight().grad = w_grad0;
+        wino.bias().grad.zero();
+        const Tensor dx = wino.backward(dy);
+        for (int64_t i = 0; i < w_grad0.numel(); ++i) wino.weight().grad[i] -= w_grad0[i];
+        direct.zero_grad();
+        const Tensor& dx_pair = direct.backward(pool.backward(dy));
+        CHECK(scaled_max_diff(dx, g.dx) < kTol);
+        CHECK(scaled_max_diff(wino.weight().grad, g.dw) < kTol);
+        CHECK(scaled_max_diff(wino.bias().grad, g.db) < kTol);
+        CHECK(scaled_max_diff(dx, dx_pair) < kTol);
+        CHECK(scaled_max_diff(wino.weight().grad, direct.weight().grad) < kTol);
+      }
+    }
+  }
+}
+
+TEST_CASE("WinogradConv2d's fused max pool: finite differences, refusals", "[nn][winograd]") {
+  Rng rng(35);
+  for (int tile : {2, 4}) {
+    WinogradConv2d wino(2, 3, rng, Activation::relu, kDefaultLeakySlope, tile, true);
+    wino.bias().value = random_tensor({3}, rng, 0.05, 0.3);
+    GradCheckOptions opt;
+    opt.eps = 3e-3;
+    GradCheckReport r = check_module_gradients(wino, random_tensor({2, 2, 6, 7}, rng), opt);
+    INFO("F(" << tile << "x" << tile << ") " << r.summary());
+    CHECK(r.max_error() < 3e-3);
+    CHECK(r.tensors.size() == 3);
+    CHECK_THROWS_AS(wino.forward(random_tensor({1, 2, 1, 6}, rng)), ShapeError);
+  }
+  CHECK_THROWS_AS(WinogradConv2d(2, 3, rng, Activation::tanh, kDefaultLeakySlope, 4, true),
+                  InputError);
+  WinogradConv2d wino(2, 3, rng, Activation::relu, kDefaultLeakySlope, 4, true);
+  const Tensor x = random_tensor({2, 2, 6, 6}, rng);
+  CHECK(wino.forward(x).shape() == Shape{2, 3, 3, 3});
+  CHECK_THROWS_AS(wino.backward(Tensor({2, 3, 6, 6})), ShapeError);
 }
