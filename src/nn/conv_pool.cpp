@@ -277,25 +277,23 @@ template <int L>
 struct Kernels {
   int lanes;
   void (*forward)(const float*, const float*, const float*, float*, int32_t*, const Geometry&);
-  void (*weight_grad)(const float*, const float*, const int32_t*, float*, float*,
-                      const Geometry&);
-  void (*input_grad)(const float*, const int32_t*, const float*, float*, float*,
-                     const Geometry&);
+  void (*weight_grad)(const float*, const float*, const int32_t*, float*, float*, const Geometry&);
+  void (*input_grad)(const float*, const int32_t*, const float*, float*, float*, const Geometry&);
 };
 
-#define AELAB_CONV_POOL_KERNELS(NAME, L, TARGET)                                              \
-  TARGET void NAME##_forward(const float* s, const float* w, const float* b, float* y,       \
-                             int32_t* win, const Geometry& g) {                               \
-    forward_image<L>(s, w, b, y, win, g);                                                     \
-  }                                                                                           \
-  TARGET void NAME##_weight_grad(const float* s, const float* dy, const int32_t* win,        \
-                                 float* dw, float* db, const Geometry& g) {                   \
-    weight_grad_image<L>(s, dy, win, dw, db, g);                                              \
-  }                                                                                           \
-  TARGET void NAME##_input_grad(const float* dy, const int32_t* win, const float* w,         \
-                                float* ds, float* dx, const Geometry& g) {                    \
-    input_grad_image<L>(dy, win, w, ds, dx, g);                                               \
-  }                                                                                           \
+#define AELAB_CONV_POOL_KERNELS(NAME, L, TARGET)                                                 \
+  TARGET void NAME##_forward(const float* s, const float* w, const float* b, float* y,           \
+                             int32_t* win, const Geometry& g) {                                  \
+    forward_image<L>(s, w, b, y, win, g);                                                        \
+  }                                                                                              \
+  TARGET void NAME##_weight_grad(const float* s, const float* dy, const int32_t* win, float* dw, \
+                                 float* db, const Geometry& g) {                                 \
+    weight_grad_image<L>(s, dy, win, dw, db, g);                                                 \
+  }                                                                                              \
+  TARGET void NAME##_input_grad(const float* dy, const int32_t* win, const float* w, float* ds,  \
+                                float* dx, const Geometry& g) {                                  \
+    input_grad_image<L>(dy, win, w, ds, dx, g);                                                  \
+  }                                                                                              \
   constexpr Kernels NAME = {L, NAME##_forward, NAME##_weight_grad, NAME##_input_grad};
 
 AELAB_CONV_POOL_KERNELS(kBaseline, 4, )
@@ -414,7 +412,7 @@ const Tensor& ConvReluPool2d::forward(const Tensor& x) {
       for (int64_t img = n * t / threads; img < n * (t + 1) / threads; ++img) {
         split_image(x.data() + img * x_image, s, g);
         kern.forward(s, weight_.value.data(), bias_.value.data(), y_.data() + img * y_image,
-                      winner_.data() + img * win_image, g);
+                     winner_.data() + img * win_image, g);
       }
     }
   }
@@ -458,7 +456,7 @@ const Tensor& ConvReluPool2d::backward(const Tensor& dy) {
         kern.weight_grad(ts.split.data(), dyi, win, ts.dw.data(), ts.db.data(), g);
         if (want_dx)
           kern.input_grad(dyi, win, weight_.value.data(), ts.dsplit.data(),
-                           dx_.data() + img * x_image, g);
+                          dx_.data() + img * x_image, g);
       }
     }
   }

@@ -9,11 +9,11 @@
 // needs only the winners: the weight gradient sums over one position in four, and dx scatters
 // from those positions alone.
 //
-// The loops vectorise over blocks of L pooled columns (16 with AVX-512, 8 with AVX2, 4 without): each padded input row is split into its
-// even and odd columns once per image, so the four window positions of 16 adjacent windows are
-// plain unaligned loads at offsets j and j + 1 of those two halves (no shuffles). Threads take
-// contiguous runs of images; the weight gradient is summed per thread and then in thread order,
-// so results repeat for a given thread count.
+// The loops vectorise over blocks of L pooled columns (16 with AVX-512, 8 with AVX2, 4 without):
+// each padded input row is split into its even and odd columns once per image, so the four window
+// positions of 16 adjacent windows are plain unaligned loads at offsets j and j + 1 of those two
+// halves (no shuffles). Threads take contiguous runs of images; the weight gradient is summed per
+// thread and then in thread order, so results repeat for a given thread count.
 #include <cstdint>
 #include <string>
 #include <vector>

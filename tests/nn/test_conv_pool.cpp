@@ -72,54 +72,55 @@ TEST_CASE("ConvReluPool2d matches the reference loops and Conv2d + MaxPool2d",
   REQUIRE(lanes.front() == 4);  // the baseline runs everywhere
   int idx = 0;
   for (const int lane_count : lanes)
-  for (const Case& c : kCases) {
-    DYNAMIC_SECTION(lane_count << " lanes, case " << idx++ << ": " << c.n << "x" << c.cin << "x"
-                            << c.h << "x" << c.w << " -> " << c.cout) {
-      REQUIRE(detail::set_conv_pool_lanes(lane_count));
-      REQUIRE(detail::conv_pool_lanes() == lane_count);
-      Rng rng(41);
-      ConvReluPool2d fused(c.cin, c.cout, rng);
-      Rng rng_direct(41);
-      Conv2d conv(c.cin, c.cout, 3, 1, 1, rng_direct, Activation::relu);
-      MaxPool2d pool(2, 2);
-      // Same init draws: the fused layer and the pair are interchangeable in a checkpoint.
-      REQUIRE(scaled_max_diff(fused.weight().value, conv.weight().value) == 0.0);
-      REQUIRE(scaled_max_diff(fused.bias().value, conv.bias().value) == 0.0);
-      fused.bias().value = random_tensor({c.cout}, rng, -0.3, 0.3);
-      conv.bias().value = fused.bias().value;
-      const Tensor x = random_tensor({c.n, c.cin, c.h, c.w}, rng);
+    for (const Case& c : kCases) {
+      DYNAMIC_SECTION(lane_count << " lanes, case " << idx++ << ": " << c.n << "x" << c.cin << "x"
+                                 << c.h << "x" << c.w << " -> " << c.cout) {
+        REQUIRE(detail::set_conv_pool_lanes(lane_count));
+        REQUIRE(detail::conv_pool_lanes() == lane_count);
+        Rng rng(41);
+        ConvReluPool2d fused(c.cin, c.cout, rng);
+        Rng rng_direct(41);
+        Conv2d conv(c.cin, c.cout, 3, 1, 1, rng_direct, Activation::relu);
+        MaxPool2d pool(2, 2);
+        // Same init draws: the fused layer and the pair are interchangeable in a checkpoint.
+        REQUIRE(scaled_max_diff(fused.weight().value, conv.weight().value) == 0.0);
+        REQUIRE(scaled_max_diff(fused.bias().value, conv.bias().value) == 0.0);
+        fused.bias().value = random_tensor({c.cout}, rng, -0.3, 0.3);
+        conv.bias().value = fused.bias().value;
+        const Tensor x = random_tensor({c.n, c.cin, c.h, c.w}, rng);
 
-      const Tensor& y = fused.forward(x);
-      const Tensor& y_pair = pool.forward(conv.forward(x));
-      const Tensor dy = random_tensor(y.shape(), rng);
-      const Expected e = reference_pass(x, fused.weight().value, fused.bias().value, dy);
-      REQUIRE(y.shape() == e.y.shape());
-      CHECK(scaled_max_diff(y, e.y) < kTol);
-      CHECK(scaled_max_diff(y, y_pair) < kTol);
+        const Tensor& y = fused.forward(x);
+        const Tensor& y_pair = pool.forward(conv.forward(x));
+        const Tensor dy = random_tensor(y.shape(), rng);
+        const Expected e = reference_pass(x, fused.weight().value, fused.bias().value, dy);
+        REQUIRE(y.shape() == e.y.shape());
+        CHECK(scaled_max_diff(y, e.y) < kTol);
+        CHECK(scaled_max_diff(y, y_pair) < kTol);
 
-      // Gradients accumulate: start from a non-zero grad and subtract it afterwards.
-      const Tensor w_grad0 = random_tensor(fused.weight().grad.shape(), rng);
-      const Tensor b_grad0 = random_tensor(fused.bias().grad.shape(), rng);
-      fused.weight().grad = w_grad0, fused.bias().grad = b_grad0;
-      const Tensor dx = fused.backward(dy);
-      for (int64_t i = 0; i < w_grad0.numel(); ++i) fused.weight().grad[i] -= w_grad0[i];
-      for (int64_t i = 0; i < b_grad0.numel(); ++i) fused.bias().grad[i] -= b_grad0[i];
-      conv.zero_grad();
-      const Tensor& dx_pair = conv.backward(pool.backward(dy));
-      CHECK(scaled_max_diff(dx, e.dx) < kTol);
-      CHECK(scaled_max_diff(fused.weight().grad, e.dw) < kTol);
-      CHECK(scaled_max_diff(fused.bias().grad, e.db) < kTol);
-      CHECK(scaled_max_diff(dx, dx_pair) < kTol);
-      CHECK(scaled_max_diff(fused.weight().grad, conv.weight().grad) < kTol);
-      CHECK(scaled_max_diff(fused.bias().grad, conv.bias().grad) < kTol);
-      detail::set_conv_pool_lanes(0);
+        // Gradients accumulate: start from a non-zero grad and subtract it afterwards.
+        const Tensor w_grad0 = random_tensor(fused.weight().grad.shape(), rng);
+        const Tensor b_grad0 = random_tensor(fused.bias().grad.shape(), rng);
+        fused.weight().grad = w_grad0, fused.bias().grad = b_grad0;
+        const Tensor dx = fused.backward(dy);
+        for (int64_t i = 0; i < w_grad0.numel(); ++i) fused.weight().grad[i] -= w_grad0[i];
+        for (int64_t i = 0; i < b_grad0.numel(); ++i) fused.bias().grad[i] -= b_grad0[i];
+        conv.zero_grad();
+        const Tensor& dx_pair = conv.backward(pool.backward(dy));
+        CHECK(scaled_max_diff(dx, e.dx) < kTol);
+        CHECK(scaled_max_diff(fused.weight().grad, e.dw) < kTol);
+        CHECK(scaled_max_diff(fused.bias().grad, e.db) < kTol);
+        CHECK(scaled_max_diff(dx, dx_pair) < kTol);
+        CHECK(scaled_max_diff(fused.weight().grad, conv.weight().grad) < kTol);
+        CHECK(scaled_max_diff(fused.bias().grad, conv.bias().grad) < kTol);
+        detail::set_conv_pool_lanes(0);
+      }
     }
-  }
 }
 
-TEST_CASE("ConvReluPool2d routes ties to the first maximum and gives no gradient where the ReLU "
-          "is 0",
-          "[nn][conv_pool]") {
+TEST_CASE(
+    "ConvReluPool2d routes ties to the first maximum and gives no gradient where the ReLU "
+    "is 0",
+    "[nn][conv_pool]") {
   Rng rng(42);
   ConvReluPool2d fused(1, 2, rng);
   fused.weight().value.zero();
@@ -148,8 +149,7 @@ TEST_CASE("ConvReluPool2d routes ties to the first maximum and gives no gradient
   for (int64_t t = 9; t < 18; ++t) CHECK(fused.weight().grad[t] == 0.0f);
 }
 
-TEST_CASE("ConvReluPool2d gives the same output and dx for 1 and 2 threads",
-          "[nn][conv_pool]") {
+TEST_CASE("ConvReluPool2d gives the same output and dx for 1 and 2 threads", "[nn][conv_pool]") {
   Rng rng(43);
   ConvReluPool2d fused(2, 6, rng);
   const Tensor x = random_tensor({7, 2, 10, 12}, rng);
@@ -213,8 +213,8 @@ TEST_CASE("ConvReluPool2d refuses bad channels and shapes, and skips dx when ask
   for (int64_t h : {8, 3, 8}) {
     const Tensor xs = random_tensor({3, 2, h, 5}, rng);
     const Tensor& ys = fused.forward(xs);
-    const Expected es = reference_pass(xs, fused.weight().value, fused.bias().value,
-                                       Tensor(ys.shape()));
+    const Expected es =
+        reference_pass(xs, fused.weight().value, fused.bias().value, Tensor(ys.shape()));
     CHECK(scaled_max_diff(ys, es.y) < kTol);
   }
 }

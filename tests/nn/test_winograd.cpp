@@ -35,12 +35,12 @@ struct Case {
 };
 
 const Case kCases[] = {
-    {1, 1, 1, 1, 1, Activation::none},      // a single pixel: one tile, mostly padding
-    {3, 1, 4, 5, 7, Activation::relu},      // odd H and W: the last tile row and column half out
-    {1, 3, 2, 6, 4, Activation::none},      // even sizes: exact tiles
-    {3, 5, 3, 9, 8, Activation::tanh},      // mixed parity, an activation read from the output
-    {6, 32, 64, 14, 14, Activation::relu},  // dis_net's second conv, in chunks and a smaller tail
-    {3, 8, 5, 2, 11, Activation::sigmoid},  // a wide strip
+    {1, 1, 1, 1, 1, Activation::none},       // a single pixel: one tile, mostly padding
+    {3, 1, 4, 5, 7, Activation::relu},       // odd H and W: the last tile row and column half out
+    {1, 3, 2, 6, 4, Activation::none},       // even sizes: exact tiles
+    {3, 5, 3, 9, 8, Activation::tanh},       // mixed parity, an activation read from the output
+    {11, 32, 64, 14, 14, Activation::relu},  // dis_net's conv2: chunks of 8 or 5 images, a tail
+    {3, 8, 5, 2, 11, Activation::sigmoid},   // a wide strip
     {9, 11, 13, 10, 9, Activation::leaky_relu},  // channels off the vector width; a tail chunk
 };
 
@@ -189,12 +189,12 @@ TEST_CASE("WinogradConv2d with the max pool fused matches conv + ReLU + max pool
     int64_t n, cin, cout, h, w;
   };
   const PoolCase cases[] = {
-      {1, 1, 1, 2, 2},     // one window in one tile
-      {3, 1, 4, 5, 7},     // odd sizes: the last row and column belong to no window
-      {6, 32, 64, 14, 14}, // dis_net's second conv: 7 x 7 cells of 8 x 8 (F(4x4)), chunks
-      {3, 5, 3, 9, 8},     // mixed parity
-      {9, 11, 13, 10, 9},  // channels off the vector width; a tail chunk
-      {2, 3, 2, 3, 12},    // a wide strip, one pooled row
+      {1, 1, 1, 2, 2},       // one window in one tile
+      {3, 1, 4, 5, 7},       // odd sizes: the last row and column belong to no window
+      {11, 32, 64, 14, 14},  // dis_net's second conv: 7 x 7 cells of 8 x 8 (F(4x4)), a tail chunk
+      {3, 5, 3, 9, 8},       // mixed parity
+      {9, 11, 13, 10, 9},    // channels off the vector width; a tail chunk
+      {2, 3, 2, 3, 12},      // a wide strip, one pooled row
   };
   int idx = 0;
   for (int tile : {2, 4}) {
@@ -213,8 +213,8 @@ TEST_CASE("WinogradConv2d with the max pool fused matches conv + ReLU + max pool
         const Tensor x = random_tensor({c.n, c.cin, c.h, c.w}, rng);
 
         const Tensor& y = wino.forward(x);
-        const Tensor act = reference::conv2d_forward(x, wino.weight().value, wino.bias().value,
-                                                     1, 1, Activation::relu);
+        const Tensor act = reference::conv2d_forward(x, wino.weight().value, wino.bias().value, 1,
+                                                     1, Activation::relu);
         const Tensor y_ref = reference::maxpool2d_forward(act, 2, 2);
         const Tensor& y_pair = pool.forward(direct.forward(x));
         REQUIRE(y.shape() == y_ref.shape());
