@@ -41,23 +41,28 @@ template <class V>
   store(p, load<V>(p) + v);
 }
 
-// The columns [j0, j0 + L) of a pooled row of n columns; lanes past n read as zero (the last
-// block of a row must not read past the tensor).
+// The columns [j0, j0 + L) of a pooled row of n columns, with `room` floats from the row's start
+// to the end of the image's planes. A block that runs past the row but not past the image is
+// loaded (stored) whole: the lanes past n then hold the next row's values, which the winners
+// (-1 there) mask on the way in, and which the next row's own store overwrites on the way out (the
+// loops go in row order). Only a block that would leave the image goes through a copy: a
+// variable-length memcpy per block cost about as much as the block's arithmetic.
 template <class V>
-[[gnu::always_inline]] inline V load_block(const float* row, int64_t j0, int64_t n) {
+[[gnu::always_inline]] inline V load_block(const float* row, int64_t j0, int64_t n, int64_t room) {
   constexpr int64_t L = sizeof(V) / sizeof(float);
-  if (j0 + L <= n) return load<V>(row + j0);
+  if (j0 + L <= room) return load<V>(row + j0);
   float t[L] = {};
   std::memcpy(t, row + j0, static_cast<size_t>(n - j0) * sizeof(float));
   return load<V>(t);
 }
 template <class V>
-[[gnu::always_inline]] inline void store_block(float* row, int64_t j0, int64_t n, const V& v) {
+[[gnu::always_inline]] inline void store_block(float* row, int64_t j0, int64_t n, int64_t room,
+                                               const V& v) {
   constexpr int64_t L = sizeof(V) / sizeof(float);
-  if (j0 + L <= n) return store(row + j0, v);
+  if (j0 + L <= room) return store(row + j0, v);
   float t[L];
   store(t, v);
-  std::memcpy(row + j0, t, static_cast<size_t>(n - j0) * sizeof(float));
+  std::memcpy(row + j0, t, static_cast<size_t>(std::min(n, room) - j0) * sizeof(float));
 }
 
 // A block's winners, window positions 0..3 or -1 (no gradient), as int32 lanes: AVX2 has no
@@ -172,7 +177,8 @@ template <int L>
         take(z11, 3);
         const VI positive = best > V{};
         const VI live = positive & (lane + static_cast<int32_t>(j0) < static_cast<int32_t>(g.ow));
-        store_block(y + (o * g.oh + i) * g.ow, j0, g.ow, positive ? best : V{});
+        const int64_t y_at = (o * g.oh + i) * g.ow;
+        store_block(y + y_at, j0, g.ow, g.o * g.oh * g.ow - y_at, positive ? best : V{});
         const VI k = live ? at : VI{} - 1;
         store(win + (o * g.oh + i) * g.winner_row() + j0, k);
       }
@@ -193,7 +199,8 @@ template <int L>
       for (int64_t i = 0; i < g.oh; ++i)
         for (int64_t blk = 0; blk < g.blocks; ++blk) {
           const int64_t j0 = blk * L;
-          const V gv = load_block<V>(dy + (o * g.oh + i) * g.ow, j0, g.ow);
+          const int64_t at = (o * g.oh + i) * g.ow;
+          const V gv = load_block<V>(dy + at, j0, g.ow, g.o * g.oh * g.ow - at);
           const Share<V> d =
               share(gv, load_winners<VI>(win + (o * g.oh + i) * g.winner_row() + j0));
           if (c == 0) accb += (d.d00 + d.d01) + (d.d10 + d.d11);
@@ -236,7 +243,8 @@ template <int L>
       for (int64_t c = 0; c < g.c; ++c) {
         Rows<V> acc[4] = {};
         for (int64_t o = 0; o < g.o; ++o) {
-          const V gv = load_block<V>(dy + (o * g.oh + i) * g.ow, j0, g.ow);
+          const int64_t at = (o * g.oh + i) * g.ow;
+          const V gv = load_block<V>(dy + at, j0, g.ow, g.o * g.oh * g.ow - at);
           const Share<V> d =
               share(gv, load_winners<VI>(win + (o * g.oh + i) * g.winner_row() + j0));
           const float* k = w + (o * g.c + c) * 9;
