@@ -4,6 +4,8 @@
 // [SECTION] PCA
 #include "analysis/pca.hpp"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -291,8 +293,22 @@ Pca fit_pca(const Tensor& x, int components) {
   for (int64_t t = 0; t < d; ++t)
     for (int64_t i = 0; i < n; ++i) xt[size_t(t) * n + i] = float(x.data()[i * d + t] - mean[t]);
   std::vector<float> cov_f(size_t(d) * d);
-  SqDistances gemm;
-  gemm.dot(xt.data(), d, xt.data(), d, n, cov_f.data());
+  {
+    // On one thread: oneDNN splits this GEMM's long inner dimension (the rows) by the thread
+    // count, so its rounding, and with it a t-SNE map started from this PCA, changed with the
+    // thread count (seen on an AVX2 machine). The calling thread's count only, restored after;
+    // 70,000 x 256 takes about 0.1 s this way.
+    const int threads = omp_get_max_threads();
+    omp_set_num_threads(1);
+    try {
+      SqDistances gemm;
+      gemm.dot(xt.data(), d, xt.data(), d, n, cov_f.data());
+    } catch (...) {
+      omp_set_num_threads(threads);
+      throw;
+    }
+    omp_set_num_threads(threads);
+  }
   std::vector<double> cov(size_t(d) * d);
   for (int64_t i = 0; i < d; ++i)  // symmetrise away float rounding
     for (int64_t j = 0; j < d; ++j)
