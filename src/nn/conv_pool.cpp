@@ -164,21 +164,10 @@ template <int L>
             }
           }
         }
-        // The first maximum in row-major order (strict >), as MaxPool2d.
-        V best = z00;
-        VI at = VI{};
-        auto take = [&](const V& z, int pos) __attribute__((always_inline)) {
-          const VI wins = z > best;
-          best = wins ? z : best;
-          at = wins ? VI{} + pos : at;
-        };
-        take(z01, 1);
-        take(z10, 2);
-        take(z11, 3);
-        const VI positive = best > V{};
-        const VI live = positive & (lane + static_cast<int32_t>(j0) < static_cast<int32_t>(g.ow));
+        const auto [best, at] = vec::first_max_of_4<VI>(z00, z01, z10, z11);
         const int64_t y_at = (o * g.oh + i) * g.ow;
-        store_block(y + y_at, j0, g.ow, g.o * g.oh * g.ow - y_at, positive ? best : V{});
+        store_block(y + y_at, j0, g.ow, g.o * g.oh * g.ow - y_at, best > V{} ? best : V{});
+        const VI live = lane + static_cast<int32_t>(j0) < static_cast<int32_t>(g.ow);
         const VI k = live ? at : VI{} - 1;
         store(win + (o * g.oh + i) * g.winner_row() + j0, k);
       }

@@ -435,6 +435,15 @@ struct IntLanes<Vec> {
   typedef int32_t type __attribute__((vector_size(32)));
 };
 
+// f(ci, cj) for the (M / 2)^2 2x2 cells of an MxM tile (row-major), unrolled.
+template <int M, class F>
+[[gnu::always_inline]] inline void over_cells(F&& f) {
+#pragma GCC unroll 4
+  for (int ci = 0; ci < M / 2; ++ci)
+#pragma GCC unroll 4
+    for (int cj = 0; cj < M / 2; ++cj) f(ci, cj);
+}
+
 // m -> zp: the MxM outputs A^T M A + bias of every tile, through a ReLU if kRelu (rows and
 // columns past H, W are written too; the copy to NCHW drops them). With kPool (and kRelu), each
 // 2x2 cell of a tile is max-pooled instead: zp gets the cells (nb, ph, pw, O) and win the first
@@ -484,24 +493,14 @@ AELAB_CLONES_AVX2 void output_transform(const float* m, const float* bias, float
               }
               if constexpr (kPool) {
                 using I = typename IntLanes<V>::type;
-#pragma GCC unroll 4
-                for (int ci = 0; ci < M / 2; ++ci)
-#pragma GCC unroll 4
-                  for (int cj = 0; cj < M / 2; ++cj) {
-                    V best = yt[2 * ci][2 * cj];
-                    I at = I{};
-#pragma GCC unroll 4
-                    for (int pos = 1; pos < 4; ++pos) {
-                      const V& z = yt[2 * ci + pos / 2][2 * cj + pos % 2];
-                      const I wins = z > best;
-                      best = wins ? z : best;
-                      at = wins ? I{} + pos : at;
-                    }
-                    const I positive = best > V{};
-                    const int64_t cell = cell0 + (ci * p.pw + cj) * O + o;
-                    store<V>(zp + cell, best);
-                    store<I>(win + cell, positive ? at : I{} - 1);
-                  }
+                over_cells<M>([&](int ci, int cj) __attribute__((always_inline)) {
+                  const auto [best, at] =
+                      vec::first_max_of_4<I>(yt[2 * ci][2 * cj], yt[2 * ci][2 * cj + 1],
+                                             yt[2 * ci + 1][2 * cj], yt[2 * ci + 1][2 * cj + 1]);
+                  const int64_t cell = cell0 + (ci * p.pw + cj) * O + o;
+                  store<V>(zp + cell, best);
+                  store<I>(win + cell, at);
+                });
               }
             });
       }
@@ -529,17 +528,14 @@ AELAB_CLONES_AVX2 void output_gradient_transform(const float* zp, const int32_t*
               V dz[M][M];
               if constexpr (kPool) {
                 using I = typename IntLanes<V>::type;
+                over_cells<M>([&](int ci, int cj) __attribute__((always_inline)) {
+                  const int64_t cell = cell0 + (ci * p.pw + cj) * O + o;
+                  const V g = load<V>(zp + cell);
+                  const I at = load<I>(win + cell);
 #pragma GCC unroll 4
-                for (int ci = 0; ci < M / 2; ++ci)
-#pragma GCC unroll 4
-                  for (int cj = 0; cj < M / 2; ++cj) {
-                    const int64_t cell = cell0 + (ci * p.pw + cj) * O + o;
-                    const V g = load<V>(zp + cell);
-                    const I at = load<I>(win + cell);
-#pragma GCC unroll 4
-                    for (int pos = 0; pos < 4; ++pos)
-                      dz[2 * ci + pos / 2][2 * cj + pos % 2] = at == pos ? g : V{};
-                  }
+                  for (int pos = 0; pos < 4; ++pos)
+                    dz[2 * ci + pos / 2][2 * cj + pos % 2] = at == pos ? g : V{};
+                });
               } else {
 #pragma GCC unroll 8
                 for (int i = 0; i < M; ++i)

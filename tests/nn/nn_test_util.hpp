@@ -5,6 +5,7 @@
 
 #include "core/rng.hpp"
 #include "core/tensor.hpp"
+#include "nn/reference.hpp"
 
 namespace aelab::nn::test {
 
@@ -29,6 +30,22 @@ inline double scaled_max_diff(const Tensor& a, const Tensor& b) {
     scale = std::max(scale, std::fabs(static_cast<double>(b[i])));
   }
   return diff / scale;
+}
+
+// Conv2d(3x3, stride 1, pad 1) + ReLU + MaxPool2d(2, 2) by the reference loops: the output for x
+// and the gradients for dy (the fused layers' yardstick).
+struct ConvReluPoolExpected {
+  Tensor y, dx, dw, db;
+};
+inline ConvReluPoolExpected conv_relu_pool_reference(const Tensor& x, const Tensor& w,
+                                                     const Tensor& b, const Tensor& dy) {
+  ConvReluPoolExpected e;
+  const Tensor act = reference::conv2d_forward(x, w, b, 1, 1, Activation::relu);
+  e.y = reference::maxpool2d_forward(act, 2, 2);
+  reference::Grads g = reference::conv2d_backward(
+      x, w, b, reference::maxpool2d_backward(act, dy, 2, 2), 1, 1, Activation::relu);
+  e.dx = std::move(g.dx), e.dw = std::move(g.dw), e.db = std::move(g.db);
+  return e;
 }
 
 }  // namespace aelab::nn::test

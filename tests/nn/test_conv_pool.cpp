@@ -22,6 +22,9 @@ using test::scaled_max_diff;
 
 namespace {
 
+// The unfused result: the reference loops for conv (with ReLU) and for the pool.
+using Expected = test::ConvReluPoolExpected;
+
 // Float sums of 9 C products against the double reference: the direct layers are held to 2e-5.
 constexpr double kTol = 2e-5;
 
@@ -37,20 +40,6 @@ const Case kCases[] = {
     {3, 1, 4, 6, 64},    // 32 pooled columns: two full blocks, dx overlapping at the seam
     {4, 4, 7, 9, 35},    // 17 pooled columns, several input channels
 };
-
-// The unfused result: the reference loops for conv (with ReLU) and for the pool.
-struct Expected {
-  Tensor y, dx, dw, db;
-};
-Expected reference_pass(const Tensor& x, const Tensor& w, const Tensor& b, const Tensor& dy) {
-  Expected e;
-  const Tensor act = reference::conv2d_forward(x, w, b, 1, 1, Activation::relu);
-  e.y = reference::maxpool2d_forward(act, 2, 2);
-  const Tensor dact = reference::maxpool2d_backward(act, dy, 2, 2);
-  reference::Grads g = reference::conv2d_backward(x, w, b, dact, 1, 1, Activation::relu);
-  e.dx = std::move(g.dx), e.dw = std::move(g.dw), e.db = std::move(g.db);
-  return e;
-}
 
 }  // namespace
 
@@ -92,7 +81,8 @@ TEST_CASE("ConvReluPool2d matches the reference loops and Conv2d + MaxPool2d",
         const Tensor& y = fused.forward(x);
         const Tensor& y_pair = pool.forward(conv.forward(x));
         const Tensor dy = random_tensor(y.shape(), rng);
-        const Expected e = reference_pass(x, fused.weight().value, fused.bias().value, dy);
+        const Expected e =
+            test::conv_relu_pool_reference(x, fused.weight().value, fused.bias().value, dy);
         REQUIRE(y.shape() == e.y.shape());
         CHECK(scaled_max_diff(y, e.y) < kTol);
         CHECK(scaled_max_diff(y, y_pair) < kTol);
@@ -144,7 +134,8 @@ TEST_CASE(
   // corners through each tap (the reference routes ties the same way).
   CHECK(fused.bias().grad[0] == 12.0f);
   CHECK(fused.bias().grad[1] == 0.0f);
-  const Expected e = reference_pass(x, fused.weight().value, fused.bias().value, dy);
+  const Expected e =
+      test::conv_relu_pool_reference(x, fused.weight().value, fused.bias().value, dy);
   CHECK(scaled_max_diff(fused.weight().grad, e.dw) < kTol);
   for (int64_t t = 9; t < 18; ++t) CHECK(fused.weight().grad[t] == 0.0f);
 }
@@ -203,7 +194,8 @@ TEST_CASE("ConvReluPool2d refuses bad channels and shapes, and skips dx when ask
   fused.set_needs_input_grad(false);
   fused.zero_grad();
   CHECK(fused.backward(dy).numel() == 0);
-  const Expected e = reference_pass(x, fused.weight().value, fused.bias().value, dy);
+  const Expected e =
+      test::conv_relu_pool_reference(x, fused.weight().value, fused.bias().value, dy);
   CHECK(scaled_max_diff(fused.weight().grad, e.dw) < kTol);
   // An empty batch, then the shape changes from call to call.
   fused.set_needs_input_grad(true);
@@ -213,8 +205,8 @@ TEST_CASE("ConvReluPool2d refuses bad channels and shapes, and skips dx when ask
   for (int64_t h : {8, 3, 8}) {
     const Tensor xs = random_tensor({3, 2, h, 5}, rng);
     const Tensor& ys = fused.forward(xs);
-    const Expected es =
-        reference_pass(xs, fused.weight().value, fused.bias().value, Tensor(ys.shape()));
+    const Expected es = test::conv_relu_pool_reference(xs, fused.weight().value, fused.bias().value,
+                                                       Tensor(ys.shape()));
     CHECK(scaled_max_diff(ys, es.y) < kTol);
   }
 }

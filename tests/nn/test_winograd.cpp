@@ -213,18 +213,14 @@ TEST_CASE("WinogradConv2d with the max pool fused matches conv + ReLU + max pool
         const Tensor x = random_tensor({c.n, c.cin, c.h, c.w}, rng);
 
         const Tensor& y = wino.forward(x);
-        const Tensor act = reference::conv2d_forward(x, wino.weight().value, wino.bias().value, 1,
-                                                     1, Activation::relu);
-        const Tensor y_ref = reference::maxpool2d_forward(act, 2, 2);
         const Tensor& y_pair = pool.forward(direct.forward(x));
-        REQUIRE(y.shape() == y_ref.shape());
-        CHECK(scaled_max_diff(y, y_ref) < kTol);
+        const Tensor dy = random_tensor(y.shape(), rng);
+        const auto g =
+            test::conv_relu_pool_reference(x, wino.weight().value, wino.bias().value, dy);
+        REQUIRE(y.shape() == g.y.shape());
+        CHECK(scaled_max_diff(y, g.y) < kTol);
         CHECK(scaled_max_diff(y, y_pair) < kTol);
 
-        const Tensor dy = random_tensor(y.shape(), rng);
-        auto g = reference::conv2d_backward(x, wino.weight().value, wino.bias().value,
-                                            reference::maxpool2d_backward(act, dy, 2, 2), 1, 1,
-                                            Activation::relu);
         const Tensor w_grad0 = random_tensor(wino.weight().grad.shape(), rng);
         wino.weight().grad = w_grad0;
         wino.bias().grad.zero();
