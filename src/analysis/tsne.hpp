@@ -85,4 +85,11 @@ double tsne_gradient_exact(const SparseAffinities& p, std::span<const double> y,
 double tsne_gradient_bh(const SparseAffinities& p, std::span<const double> y, double exaggeration,
                         double theta, std::span<double> grad);
 
+namespace detail {
+// Whether the attraction runs a vector kernel on this CPU (AVX2 + FMA + F16C).
+[[nodiscard]] bool tsne_vector_kernels();
+// For tests: the plain attraction loop (true) or the best this CPU runs (false).
+void set_tsne_plain_kernels(bool plain);
+}  // namespace detail
+
 }  // namespace aelab::analysis
