@@ -11,9 +11,10 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <cmath>
+#include <cstring>
 #include <functional>
 #include <limits>
 #include <numeric>
@@ -21,8 +22,8 @@
 
 #include "analysis/sq_distances.hpp"
 #include "core/error.hpp"
-#include "core/simd_clones.hpp"
 #include "core/rng.hpp"
+#include "core/simd_clones.hpp"
 
 namespace aelab::analysis {
 
@@ -73,17 +74,39 @@ double inertia_raw(const float* x, int64_t n, int64_t d, const float* c, const i
   return std::accumulate(per_row.begin(), per_row.end(), 0.0);  // fixed order: deterministic
 }
 
+// Per-feature sums of x (or of x - shift, squared), in double: 64 fixed slices of the rows summed
+// side by side, then in slice order, so the answer does not depend on the thread count.
+std::vector<double> column_sums(const float* x, int64_t n, int64_t d, const double* shift) {
+  constexpr int64_t kSlices = 64;
+  std::vector<double> part(size_t(kSlices * d), 0.0);
+#pragma omp parallel for schedule(static) if (n * d >= kParallelMinWork)
+  for (int64_t p = 0; p < kSlices; ++p) {
+    double* acc = part.data() + p * d;
+    for (int64_t i = n * p / kSlices; i < n * (p + 1) / kSlices; ++i) {
+      const float* row = x + i * d;
+      if (shift) {
+#pragma omp simd
+        for (int64_t t = 0; t < d; ++t) {
+          const double v = double(row[t]) - shift[t];
+          acc[t] += v * v;
+        }
+      } else {
+#pragma omp simd
+        for (int64_t t = 0; t < d; ++t) acc[t] += row[t];
+      }
+    }
+  }
+  std::vector<double> sum(size_t(d), 0.0);
+  for (int64_t p = 0; p < kSlices; ++p)
+    for (int64_t t = 0; t < d; ++t) sum[size_t(t)] += part[size_t(p * d + t)];
+  return sum;
+}
+
 // Mean over features of the per-feature variance: scikit-learn's scale for `tol`.
 double mean_feature_variance(const float* x, int64_t n, int64_t d) {
-  std::vector<double> mean(d, 0.0), m2(d, 0.0);
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t t = 0; t < d; ++t) mean[t] += x[i * d + t];
+  std::vector<double> mean = column_sums(x, n, d, nullptr);
   for (double& m : mean) m /= double(n);
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t t = 0; t < d; ++t) {
-      const double diff = x[i * d + t] - mean[t];
-      m2[t] += diff * diff;
-    }
+  const std::vector<double> m2 = column_sums(x, n, d, mean.data());
   return std::accumulate(m2.begin(), m2.end(), 0.0) / double(n) / double(d);
 }
 
@@ -103,7 +126,7 @@ std::vector<std::vector<float>> seed_plus_plus(const float* x, const float* x_sq
                                           std::vector<float>(static_cast<size_t>(n)));
   std::vector<float> dists(static_cast<size_t>(n * std::max<int64_t>(width, nr))),
       cand(static_cast<size_t>(width * d)), cand_sq(static_cast<size_t>(width));
-  std::vector<double> cumsum(static_cast<size_t>(n)), pot(static_cast<size_t>(nr), 0.0);
+  std::vector<double> pot(static_cast<size_t>(nr), 0.0);
 
   {  // The first centre of each restart: a uniform row.
     std::vector<float> first(size_t(nr * d)), first_sq(static_cast<size_t>(nr));
@@ -113,17 +136,22 @@ std::vector<std::vector<float>> seed_plus_plus(const float* x, const float* x_sq
       std::copy_n(x + id * d, d, first.data() + r * d);
       first_sq[size_t(r)] = x_sq[id];
     }
-    dist.distances(x, x_sq, n, first.data(), first_sq.data(), nr, d, dists.data());
+    dist.distances(first.data(), first_sq.data(), nr, x, x_sq, n, d, dists.data());
     for (int64_t r = 0; r < nr; ++r)
       for (int64_t i = 0; i < n; ++i) {
-        closest[size_t(r)][i] = dists[i * nr + r];
-        pot[size_t(r)] += dists[i * nr + r];
+        closest[size_t(r)][i] = dists[r * n + i];
+        pot[size_t(r)] += dists[r * n + i];
       }
   }
   std::vector<int64_t> ids(static_cast<size_t>(width));
-  std::vector<double> cand_pot(static_cast<size_t>(trials));
+  // The restarts' draws and sums are independent (each its own generator and buffers): one
+  // thread a restart.
+  const bool parallel = n * nr >= kParallelMinWork / 4;
   for (int c = 1; c < k; ++c) {
+#pragma omp parallel for schedule(static) if (parallel)
     for (int64_t r = 0; r < nr; ++r) {
+      thread_local std::vector<double> cumsum;
+      cumsum.resize(size_t(n));
       double run = 0.0;
       const std::vector<float>& cl = closest[size_t(r)];
       for (int64_t i = 0; i < n; ++i) cumsum[i] = (run += cl[i]);
@@ -136,20 +164,23 @@ std::vector<std::vector<float>> seed_plus_plus(const float* x, const float* x_sq
         cand_sq[size_t(slot)] = x_sq[ids[size_t(slot)]];
       }
     }
-    // dists: (n, restarts * trials); each candidate's potential with the current closest.
-    dist.distances(x, x_sq, n, cand.data(), cand_sq.data(), width, d, dists.data());
+    // dists: (restarts * trials, n), each candidate's distances in a row (read in order below);
+    // each candidate's potential with the current closest.
+    dist.distances(cand.data(), cand_sq.data(), width, x, x_sq, n, d, dists.data());
+#pragma omp parallel for schedule(static) if (parallel)
     for (int64_t r = 0; r < nr; ++r) {
       std::vector<float>& cl = closest[size_t(r)];
-      std::fill(cand_pot.begin(), cand_pot.end(), 0.0);
-      for (int64_t i = 0; i < n; ++i) {
-        const float* row = dists.data() + i * width + r * trials;
-        for (int t = 0; t < trials; ++t) cand_pot[size_t(t)] += std::min(row[t], cl[i]);
+      std::vector<double> cand_pot(static_cast<size_t>(trials), 0.0);
+      for (int t = 0; t < trials; ++t) {
+        const float* dt = dists.data() + (r * trials + t) * n;
+        double sum = 0.0;
+        for (int64_t i = 0; i < n; ++i) sum += std::min(dt[i], cl[i]);
+        cand_pot[size_t(t)] = sum;
       }
-      const int best =
-          int(std::min_element(cand_pot.begin(), cand_pot.end()) - cand_pot.begin());
+      const int best = int(std::min_element(cand_pot.begin(), cand_pot.end()) - cand_pot.begin());
       pot[size_t(r)] = cand_pot[size_t(best)];
-      for (int64_t i = 0; i < n; ++i)
-        cl[i] = std::min(dists[i * width + r * trials + best], cl[i]);
+      const float* db = dists.data() + (r * trials + best) * n;
+      for (int64_t i = 0; i < n; ++i) cl[i] = std::min(db[i], cl[i]);
       std::copy_n(x + ids[size_t(r * trials + best)] * d, d,
                   centers[size_t(r)].data() + size_t(c) * d);
     }
@@ -169,11 +200,12 @@ std::vector<std::vector<float>> seed_plus_plus(const float* x, const float* x_sq
 // are stored as bounds, widened by the rounding of the GEMM form (gamma: see LloydEngine::assign).
 // The loop k-means spends its time in: compiled for AVX-512 and AVX2 beside the baseline (the
 // binary runs anywhere; the best clone is picked at load).
-AELAB_CLONES_AVX512 void assign_rows(
-    const float* x, int64_t d, const int64_t* rows, const char* need, int64_t b0, int64_t b1,
-    const float* dots, int64_t stride, const float* csq, int k, const float* x_sq, double gamma,
-    int* labels, int* owner, double* upper, double* lower, double* delta,
-    int64_t* delta_counts) {
+AELAB_CLONES_AVX512 void assign_rows(const float* x, int64_t d, const int64_t* rows,
+                                     const char* need, int64_t b0, int64_t b1, const float* dots,
+                                     int64_t stride, const float* csq, int k, const float* x_sq,
+                                     double gamma, int* labels, int* owner, double* upper,
+                                     double* lower, double* delta, int64_t* delta_counts,
+                                     int64_t* changed) {
   float c_max = csq[0];
   for (int c = 1; c < k; ++c) c_max = std::max(c_max, csq[c]);
   for (int64_t q = b0; q < b1; ++q) {
@@ -182,16 +214,13 @@ AELAB_CLONES_AVX512 void assign_rows(
     const float* dot = dots + q * stride;
     int best = 0;
     float best_v = csq[0] - 2.0f * dot[0], second_v = std::numeric_limits<float>::infinity();
-    for (int c = 1; c < k; ++c) {
+    for (int c = 1; c < k; ++c) {  // without branches: which centre wins is data, not a pattern
       const float v = csq[c] - 2.0f * dot[c];
-      if (v < best_v) {
-        second_v = best_v;
-        best_v = v;
-        best = c;
-      } else if (v < second_v) {
-        second_v = v;
-      }
+      second_v = std::min(second_v, std::max(best_v, v));
+      best = v < best_v ? c : best;
+      best_v = std::min(best_v, v);
     }
+    if (changed) *changed += labels[i] != best;
     labels[i] = best;
     if (upper) {
       const double e = gamma * (double(x_sq[i]) + double(c_max));
@@ -215,36 +244,87 @@ AELAB_CLONES_AVX512 void assign_rows(
   }
 }
 
-// x . c for k centres (k, d) into out: the GEMM's dot products for one row. Four centres per
-// pass over x: four independent sums (one sum's chain of FMAs would wait on their latency).
-AELAB_CLONES_AVX512 void row_dots(const float* x, const float* centres, int k, int64_t d,
-                                  float* out) {
-  int c = 0;
-  for (; c + 4 <= k; c += 4) {
-    const float* c0 = centres + int64_t(c) * d;
-    const float *c1 = c0 + d, *c2 = c1 + d, *c3 = c2 + d;
-    float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
-#pragma omp simd reduction(+ : s0, s1, s2, s3)
-    for (int64_t t = 0; t < d; ++t) {
-      const float xt = x[t];
-      s0 += xt * c0[t];
-      s1 += xt * c1[t];
-      s2 += xt * c2[t];
-      s3 += xt * c3[t];
-    }
-    out[c] = s0;
-    out[c + 1] = s1;
-    out[c + 2] = s2;
-    out[c + 3] = s3;
+// Eight floats as one value of the compiler's vector extension: each clone of row_dots below
+// turns it into its own instructions (one AVX register, two SSE ones).
+using Float8 = float __attribute__((vector_size(32)));
+
+// (Always inlined into the clones, so GCC's note that a vector value changes the baseline's ABI
+// does not apply: no Float8 crosses a call.)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+[[gnu::always_inline]] inline Float8 load8(const float* p) {
+  Float8 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// x . c for the G centres from `centres` on (rows of d floats): G sums of eight lanes side by
+// side, so G chains of multiply-adds overlap instead of one chain waiting on its own latency,
+// and each eight floats of x are loaded once for all G.
+template <int G>
+[[gnu::always_inline]] inline void dots_group(const float* x, const float* centres, int64_t d,
+                                              float* out) {
+  Float8 acc[G];
+#pragma GCC unroll 16
+  for (int g = 0; g < G; ++g) acc[g] = Float8{};  // (= {} became a rep stos, 18 % of the loop)
+  int64_t t = 0;
+  for (; t + 8 <= d; t += 8) {
+    const Float8 xv = load8(x + t);
+#pragma GCC unroll 16
+    for (int g = 0; g < G; ++g) acc[g] += xv * load8(centres + g * d + t);
   }
-  for (; c < k; ++c) {
-    const float* cc = centres + int64_t(c) * d;
-    float s = 0.0f;
-#pragma omp simd reduction(+ : s)
-    for (int64_t t = 0; t < d; ++t) s += x[t] * cc[t];
-    out[c] = s;
+  for (int g = 0; g < G; ++g) {
+    float sum = 0.0f;
+    for (int lane = 0; lane < 8; ++lane) sum += acc[g][lane];
+    for (int64_t r = t; r < d; ++r) sum += x[r] * centres[g * d + r];
+    out[g] = sum;
   }
 }
+
+// x . c for k centres (k, d) into out: the GEMM's dot products for one row, up to ten centres a
+// pass over x (ten sums and x fill 11 of the 16 vector registers of AVX2).
+AELAB_CLONES_AVX512 void row_dots(const float* x, const float* centres, int k, int64_t d,
+                                  float* out) {
+  for (int c = 0; c < k;) {
+    const int left = k - c, g = left <= 10 ? left : (left >= 16 ? 8 : left / 2);
+    const float* from = centres + int64_t(c) * d;
+    switch (g) {
+      case 1:
+        dots_group<1>(x, from, d, out + c);
+        break;
+      case 2:
+        dots_group<2>(x, from, d, out + c);
+        break;
+      case 3:
+        dots_group<3>(x, from, d, out + c);
+        break;
+      case 4:
+        dots_group<4>(x, from, d, out + c);
+        break;
+      case 5:
+        dots_group<5>(x, from, d, out + c);
+        break;
+      case 6:
+        dots_group<6>(x, from, d, out + c);
+        break;
+      case 7:
+        dots_group<7>(x, from, d, out + c);
+        break;
+      case 8:
+        dots_group<8>(x, from, d, out + c);
+        break;
+      case 9:
+        dots_group<9>(x, from, d, out + c);
+        break;
+      default:
+        dots_group<10>(x, from, d, out + c);
+        break;
+    }
+    c += g;
+  }
+}
+
+#pragma GCC diagnostic pop
 
 class LloydEngine {
  public:
@@ -272,8 +352,9 @@ class LloydEngine {
     // distance to any other. No bounds yet: every row is assigned in the first iteration.
     upper_.assign(nr, std::vector<double>(n_, std::numeric_limits<double>::infinity()));
     lower_.assign(nr, std::vector<double>(n_, 0.0));
+    loosen_.assign(nr, Loosen{std::vector<double>(size_t(k), 0.0), 0, 0.0});
+    changed_.assign(nr, 0);
     std::vector<double> moved(static_cast<size_t>(k));
-    std::vector<std::vector<int>> labels_old(nr, std::vector<int>(n_, -1));
     std::vector<int> it(nr, 0);
     std::vector<char> running(nr, 1), strict(nr, 0);
     std::vector<float> next(size_t(k) * d_);
@@ -310,14 +391,12 @@ class LloydEngine {
           moved[size_t(c)] = std::sqrt(sq) * (1.0 + 1e-9);
         }
         std::copy(next.begin(), next.end(), centers[r].begin());
-        loosen_bounds(r, labels[r], moved);
-        if (labels[r] == labels_old[r]) {
+        loosen_bounds(r, moved);
+        if (changed_[r] == 0) {  // no label changed: the centres are the means of their rows
           strict[r] = 1;
           running[r] = 0;
         } else if (shift <= tol || it[r] >= max_iter) {
           running[r] = 0;
-        } else {
-          labels_old[r] = labels[r];
         }
         if (!running[r] && ended) ended(r);
       }
@@ -332,21 +411,21 @@ class LloydEngine {
 
   // After restart r's centres moved by `moved` (per centre): each row's distance to its centre
   // grows by at most its centre's move, to any other shrinks by at most the largest other move.
-  void loosen_bounds(size_t r, const std::vector<int>& label, const std::vector<double>& moved) {
-    int far = 0;
+  // Kept here and applied to the bounds by the next assign's pass over them (one pass, not two).
+  struct Loosen {
+    std::vector<double> moved;  // per centre
+    int far = 0;                // the centre that moved most
+    double second = 0.0;        // the largest move of the others
+  };
+  void loosen_bounds(size_t r, const std::vector<double>& moved) {
+    Loosen& m = loosen_[r];
+    m.moved = moved;
+    m.far = 0;
     for (int c = 1; c < int(moved.size()); ++c)
-      if (moved[size_t(c)] > moved[size_t(far)]) far = c;
-    double second = 0.0;
+      if (moved[size_t(c)] > moved[size_t(m.far)]) m.far = c;
+    m.second = 0.0;
     for (int c = 0; c < int(moved.size()); ++c)
-      if (c != far) second = std::max(second, moved[size_t(c)]);
-    double* up = upper_[r].data();
-    double* lo = lower_[r].data();
-    const int* l = label.data();
-#pragma omp parallel for schedule(static) if (n_ >= kParallelMinWork / 16)
-    for (int64_t i = 0; i < n_; ++i) {
-      up[i] += moved[size_t(l[i])];
-      lo[i] -= l[i] == far ? second : moved[size_t(far)];
-    }
+      if (c != m.far) m.second = std::max(m.second, moved[size_t(c)]);
   }
 
   // E-step for the restarts `act`: nearest centre per row and restart through one GEMM against
@@ -355,8 +434,8 @@ class LloydEngine {
   // iterations a small part), each restart's sums_ and counts_ follow the rows that moved
   // (per-thread partial changes, added in thread order: one answer per thread count), and the
   // bounds of the rows assigned are set again. Without sums: every row, no bounds.
-  void assign(const std::vector<std::vector<float>>& centers, const std::vector<size_t>& act,
-              int k, std::vector<std::vector<int>>& labels, bool with_sums) {
+  void assign(const std::vector<std::vector<float>>& centers, const std::vector<size_t>& act, int k,
+              std::vector<std::vector<int>>& labels, bool with_sums) {
     const int64_t na = int64_t(act.size()), width = na * k;
     all_centers_.resize(size_t(width) * d_);
     for (int64_t a = 0; a < na; ++a)
@@ -370,16 +449,32 @@ class LloydEngine {
     const char* need = nullptr;
     bool direct = false;
     if (with_sums) {
+      for (size_t r : act) changed_[r] = 0;
       need_.resize(size_t(na * n_));
       int64_t total = 0;
-#pragma omp parallel for schedule(static) reduction(+ : total) if (n_ * na >= kParallelMinWork / 16)
-      for (int64_t i = 0; i < n_; ++i)
-        for (int64_t a = 0; a < na; ++a) {
+      // The bounds first take the centres' last moves (see loosen_bounds), in the same pass.
+#pragma omp parallel reduction(+ : total) if (n_ * na >= kParallelMinWork / 16)
+      {
+        const int t = omp_get_thread_num(), used = omp_get_num_threads();
+        const int64_t i0 = n_ * t / used, i1 = n_ * (t + 1) / used;
+        for (int64_t a = 0; a < na; ++a) {  // restart by restart: four streams at a time
           const size_t r = act[size_t(a)];
-          const char nd = char(upper_[r][size_t(i)] >= lower_[r][size_t(i)]);
-          need_[size_t(a * n_ + i)] = nd;
-          total += nd;
+          const Loosen& m = loosen_[r];
+          const double far_move = m.moved[size_t(m.far)];
+          double* up = upper_[r].data();
+          double* lo = lower_[r].data();
+          const int* lab = labels[r].data();
+          char* nd = need_.data() + a * n_;
+          for (int64_t i = i0; i < i1; ++i) {
+            if (const int l = lab[i]; l >= 0) {
+              up[i] += m.moved[size_t(l)];
+              lo[i] -= l == m.far ? m.second : far_move;
+            }
+            nd[i] = char(up[i] >= lo[i]);
+            total += nd[i];
+          }
         }
+      }
       if (total == 0) return;  // no row can change centre in any restart
       need = need_.data();
       direct = total * 10 < 3 * n_ * na;
@@ -393,6 +488,7 @@ class LloydEngine {
     if (with_sums) {
       part_sums_.assign(size_t(nt) * per_thread, 0.0);
       part_counts_.assign(size_t(nt) * width, 0);
+      part_changed_.assign(size_t(nt) * na, 0);
     }
     std::vector<int*> out(static_cast<size_t>(na)), own(static_cast<size_t>(na), nullptr);
     std::vector<double*> up(static_cast<size_t>(na), nullptr), lo(static_cast<size_t>(na), nullptr);
@@ -413,22 +509,40 @@ class LloydEngine {
       const int t = omp_get_thread_num(), used = omp_get_num_threads();
       const int64_t lo_row = n_ * t / used, hi_row = n_ * (t + 1) / used;
       double* sums = with_sums ? part_sums_.data() + size_t(t) * per_thread : nullptr;
+      int64_t* changes = with_sums ? part_changed_.data() + size_t(t) * na : nullptr;
       int64_t* counts = with_sums ? part_counts_.data() + size_t(t) * width : nullptr;
       const auto rows_of = [&](int64_t a, const int64_t* rows, const char* nd, int64_t b0,
                                int64_t b1, const float* dots, int64_t stride) {
-        assign_rows(x_, d_, rows, nd, b0, b1, dots, stride, c_sq_.data() + a * k, k,
-                    x_sq_.data(), gamma, out[size_t(a)], own[size_t(a)], up[size_t(a)],
-                    lo[size_t(a)], sums ? sums + a * k * d_ : nullptr,
-                    sums ? counts + a * k : nullptr);
+        assign_rows(x_, d_, rows, nd, b0, b1, dots, stride, c_sq_.data() + a * k, k, x_sq_.data(),
+                    gamma, out[size_t(a)], own[size_t(a)], up[size_t(a)], lo[size_t(a)],
+                    sums ? sums + a * k * d_ : nullptr, sums ? counts + a * k : nullptr,
+                    sums ? changes + a : nullptr);
       };
       if (direct) {
         std::vector<float> dot(static_cast<size_t>(k));
+        // The rows some restart needs, fetched a few rows ahead of their use: they are scattered
+        // over the data, so the hardware's prefetcher would not see them coming.
+        std::vector<int64_t> rows;
         for (int64_t i = lo_row; i < hi_row; ++i)
+          for (int64_t a = 0; a < na; ++a)
+            if (need[a * n_ + i]) {
+              rows.push_back(i);
+              break;
+            }
+        constexpr size_t ahead = 4;  // rows: about 1 us of work ahead
+        for (size_t j = 0; j < rows.size(); ++j) {
+          if (ahead && j + ahead < rows.size()) {
+            const char* next = reinterpret_cast<const char*>(x_ + rows[j + ahead] * d_);
+            for (int64_t b = 0; b < d_ * int64_t(sizeof(float)); b += 64)
+              __builtin_prefetch(next + b);
+          }
+          int64_t i = rows[j];
           for (int64_t a = 0; a < na; ++a) {
             if (!need[a * n_ + i]) continue;
             row_dots(x_ + i * d_, all_centers_.data() + a * k * d_, k, d_, dot.data());
             rows_of(a, &i, nullptr, 0, 1, dot.data(), k);
           }
+        }
       } else {
         // Blocks of rows small enough to stay in cache while each restart passes over them.
         const int64_t block = std::max<int64_t>(8, (int64_t(1) << 16) / (d_ * 4));
@@ -449,6 +563,7 @@ class LloydEngine {
         std::vector<int64_t>& cnt = counts_[act[size_t(a)]];
         for (size_t j = 0; j < size_t(k) * d_; ++j) into[j] += s[j];
         for (int q = 0; q < k; ++q) cnt[size_t(q)] += c[q];
+        changed_[act[size_t(a)]] += part_changed_[size_t(t) * na + a];
       }
   }
 
@@ -489,11 +604,13 @@ class LloydEngine {
   int64_t n_, d_;
   std::vector<float> x_sq_, c_sq_, dots_, all_centers_;
   std::vector<double> part_sums_;
-  std::vector<int64_t> part_counts_;
+  std::vector<int64_t> part_counts_, part_changed_;
+  std::vector<int64_t> changed_;  // per restart: rows whose label the last assign changed
   std::vector<std::vector<int>> owner_;
   std::vector<std::vector<double>> sums_;
   std::vector<std::vector<int64_t>> counts_;
   std::vector<std::vector<double>> upper_, lower_;  // Hamerly's bounds (restart, row)
+  std::vector<Loosen> loosen_;                      // per restart, for the next assign
   std::vector<char> need_;                          // (restart, row) pairs to assign
   SqDistances dist_;
 };
@@ -616,8 +733,7 @@ std::vector<KMeansResult> lloyd_many(const Tensor& x, std::span<const Tensor> in
   }
   LloydEngine engine(x.data(), x.dim(0), x.dim(1));
   std::vector<std::vector<int>> labels;
-  const std::vector<int> it =
-      engine.run(centers, k, std::max(max_iter, 1), tol, labels, nullptr);
+  const std::vector<int> it = engine.run(centers, k, std::max(max_iter, 1), tol, labels, nullptr);
   std::vector<KMeansResult> out;
   for (size_t r = 0; r < centers.size(); ++r)
     out.push_back(make_result(x, std::move(centers[r]), k, std::move(labels[r]), it[r]));
@@ -655,10 +771,8 @@ KMeansResult kmeans(const Tensor& x, const KMeansConfig& config, std::atomic<boo
   // precision in float when the data sits far from the origin.
   std::vector<float> mean(d, 0.0f);
   {
-    std::vector<double> acc(d, 0.0);
-    for (int64_t i = 0; i < n; ++i)
-      for (int64_t t = 0; t < d; ++t) acc[t] += x.data()[i * d + t];
-    for (int64_t t = 0; t < d; ++t) mean[t] = float(acc[t] / double(n));
+    const std::vector<double> sum = column_sums(x.data(), n, d, nullptr);
+    for (int64_t t = 0; t < d; ++t) mean[t] = float(sum[size_t(t)] / double(n));
   }
   Tensor xc({n, d});
 #pragma omp parallel for schedule(static) if (n * d >= kParallelMinWork)
@@ -676,9 +790,10 @@ KMeansResult kmeans(const Tensor& x, const KMeansConfig& config, std::atomic<boo
       seed_plus_plus(xc.data(), engine.x_sq().data(), n, d, k, rngs, engine.dist());
   std::vector<std::vector<int>> labels;
   int ended = 0;
-  const std::vector<int> its = engine.run(centers, k, config.max_iter, tol, labels, cancel, [&](size_t) {
-    if (progress) progress(double(++ended) / config.restarts);
-  });
+  const std::vector<int> its =
+      engine.run(centers, k, config.max_iter, tol, labels, cancel, [&](size_t) {
+        if (progress) progress(double(++ended) / config.restarts);
+      });
 
   KMeansResult best;
   best.inertia = std::numeric_limits<double>::infinity();

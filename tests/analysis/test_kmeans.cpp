@@ -224,3 +224,21 @@ TEST_CASE("Lloyd's skipped rows (Hamerly bounds) change nothing: overlapping blo
     REQUIRE(many[r].inertia == Approx(ref.inertia).epsilon(1e-6));
   }
 }
+
+TEST_CASE("Lloyd equals the reference loop for any k (the row-by-row dot products in groups)",
+          "[analysis][kmeans]") {
+  // The row-by-row path takes up to ten centres a pass and splits larger k in groups of 8, or
+  // halves for 11-15: each k here takes a different split, and d = 37 leaves a tail after the
+  // eight-float steps. Overlapping blobs keep rows near borders, so that path runs for long.
+  std::vector<int> truth;
+  const Tensor x = blobs(3000, 37, 20, 9.0, 44, truth);
+  for (int k : {1, 3, 10, 13, 17, 20}) {
+    const Tensor init = kmeans_plus_plus(x, k, uint64_t(k));
+    const auto fast = lloyd(x, init, 200, 0.0);
+    const auto ref = lloyd_reference(x, init, 200, 0.0);
+    INFO("k = " << k << ", " << ref.iterations << " iterations");
+    REQUIRE(fast.labels == ref.labels);
+    REQUIRE(fast.iterations == ref.iterations);
+    REQUIRE(fast.inertia == Approx(ref.inertia).epsilon(1e-6));
+  }
+}
