@@ -79,19 +79,25 @@ def concat_npy(a, b, out):
     np.save(out, np.concatenate([np.load(a), np.load(b)]))
 
 
-KMEANS_SEEDS = 5  # k-means runs of each program whose inertias are compared
+# k-means runs of each program whose inertias are compared, by split: ten where a run is cheap;
+# on all 70,000 codes every seed of either program has landed in the same minimum so far.
+KMEANS_SEEDS = {"test": 10, "all": 5}
 
 
 def inertia_note(by_seed):
-    """Each program's best-of-10 inertia over the seeds: median and range (the seeds of the two
-    programs are not paired: each draws its own)."""
+    """Each program's best-of-10 inertia over the seeds: mean (what one call gives on average),
+    median and range, and how many seeds reached the lowest inertia either program found (within
+    1e-5 of it: the minima a seed lands in differ by 1e-4 and more). The two programs' seeds are
+    not paired: each draws its own."""
     import statistics
+    ours, theirs = by_seed["aelab"], by_seed["sklearn"]
+    low = min(ours + theirs)
 
     def summary(v):
-        return f"{statistics.median(v):,.0f} ({min(v):,.0f}-{max(v):,.0f})"
-    ours, theirs = by_seed["aelab"], by_seed["sklearn"]
-    return (f"inertia over {len(ours)} seeds, median (range): ours {summary(ours)} vs "
-            f"{summary(theirs)}")
+        hits = sum(x <= low * (1 + 1e-5) for x in v)
+        return (f"mean {statistics.mean(v):,.0f}, median {statistics.median(v):,.0f}, "
+                f"range {min(v):,.0f}-{max(v):,.0f}, lowest at {hits}/{len(v)}")
+    return f"inertia over seeds: ours {summary(ours)}; theirs {summary(theirs)}"
 
 
 def fastest(records, key, larger_is_better):
@@ -177,7 +183,7 @@ def main():
         # Which local minimum the best of 10 restarts lands in is luck of the seed, for both
         # programs: the inertia is compared over KMEANS_SEEDS seeds (seed 0 is the timed run),
         # scikit-learn's summed in float64 like ours (its own figure is a float32 sum).
-        seeds = range(2 if a.quick else KMEANS_SEEDS)
+        seeds = range(2 if a.quick else KMEANS_SEEDS[split])
         ours_by_seed = [ours] + [aelab("kmeans", "--codes", codes[256][split], "--seed", str(s),
                                        "--json", what="aelab kmeans") for s in seeds[1:]]
         theirs_by_seed = [best] + [
