@@ -30,8 +30,10 @@ int JobList::add(std::shared_ptr<train::Job> job) {
       v.line = "cancelled";
     else if (s == train::JobState::paused)
       v.line = "paused: " + job->status_line();
-    else
-      v.line = v.running ? job->status_line() : "done";
+    else if (!v.running)
+      v.line = "done";
+    else if (v.line = job->status_line(); v.line.empty())
+      v.line = "starting";  // no word from the work yet: never "done" beside a 0 % bar
     return v;
   });
   items_.back().job = std::move(keep);

@@ -206,11 +206,18 @@ TEST_CASE("t-SNE keeps well-separated blobs apart, deterministically", "[analysi
   cfg.iterations = 300;
   cfg.exaggeration_iters = 100;
   double last = -1.0;
+  std::vector<double> reports;
   const TsneResult r = tsne(x, cfg, nullptr, [&](double f) {
     REQUIRE(f >= last);
     last = f;
+    reports.push_back(f);
   });
+  // From 0 before the neighbour search to 1 only once the map is made (never 1 while the final
+  // gradient and KL are still to come).
+  REQUIRE(reports.front() == 0.0);
   REQUIRE(last == 1.0);
+  REQUIRE(std::count(reports.begin(), reports.end(), 1.0) == 1);
+  REQUIRE(reports[reports.size() - 2] < 1.0);
   REQUIRE(r.y.shape() == Shape{1000, 2});
   REQUIRE(r.iterations == 300);
   REQUIRE(r.kl > 0.0);

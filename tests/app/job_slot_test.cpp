@@ -137,3 +137,21 @@ TEST_CASE("job slot: many restarts in a row hand over only the last result") {
   for (int k = 0; k < 50; ++k) want += static_cast<char>('a' + (39 + k) % 26);
   CHECK(*slot.result() == want);
 }
+
+TEST_CASE("job list: a job that has said nothing yet reads \"starting\", never \"done\"") {
+  JobList jobs;
+  JobSlot<int> slot;
+  std::atomic<bool> go{false};
+  slot.start(jobs, "quiet", "", [&](train::JobContext& ctx) {
+    while (!go) std::this_thread::sleep_for(1ms);
+    ctx.report_progress(0.5, "half way");
+    return 1;
+  });
+  const auto& before = jobs.update();
+  REQUIRE(before.size() == 1);
+  CHECK(before[0].view.running);
+  CHECK(before[0].view.line == "starting");
+  go = true;
+  REQUIRE(poll_until_arrived(slot, jobs));
+  CHECK(jobs.update()[0].view.line == "done");
+}
