@@ -244,19 +244,10 @@ AELAB_CLONES_AVX512 void assign_rows(const float* x, int64_t d, const int64_t* r
   }
 }
 
-// Eight floats as one value of the compiler's vector extension: each clone of row_dots below
-// turns it into its own instructions (one AVX register, two SSE ones).
-using Float8 = float __attribute__((vector_size(32)));
-
-// (Always inlined into the clones, so GCC's note that a vector value changes the baseline's ABI
-// does not apply: no Float8 crosses a call.)
+// (Float8 and load8, from core/simd_clones.hpp, are always inlined into the clones, so GCC's note
+// that a vector value changes the baseline's ABI does not apply: no Float8 crosses a call.)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpsabi"
-[[gnu::always_inline]] inline Float8 load8(const float* p) {
-  Float8 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
 
 // x . c for the G centres from `centres` on (rows of d floats): G sums of eight lanes side by
 // side, so G chains of multiply-adds overlap instead of one chain waiting on its own latency,

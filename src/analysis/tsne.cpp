@@ -120,6 +120,46 @@ void tsne_neighbours_brute(const Tensor& x, int k, std::vector<int>& idx,
 
 namespace {
 
+// Squared distances from q to the points of a bucket stored by column (cols[t * width + p]: the
+// t-th coordinate of point p; width a multiple of 8, at most 16): eight points a vector, no sums
+// across lanes. The query loop of the tree spends most of its time here.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"  // Float8 stays inside the clones (core/simd_clones.hpp)
+AELAB_CLONES_AVX512 void bucket_sq_dists(const float* q, const float* cols, int64_t d, int width,
+                                         float* out) {
+  for (int p = 0; p < width; p += 16) {
+    Float8 a = Float8{}, b = Float8{};
+    const bool two = p + 8 < width;
+    for (int64_t t = 0; t < d; ++t) {
+      const float* c = cols + t * width + p;
+      const Float8 qt = Float8{} + q[t];
+      const Float8 u = load8(c) - qt;
+      a += u * u;
+      if (two) {
+        const Float8 v = load8(c + 8) - qt;
+        b += v * v;
+      }
+    }
+    store8(out + p, a);
+    if (two) store8(out + p + 8, b);
+  }
+}
+
+// |a - b|^2 over d floats, eight lanes at a time (the distance to a vantage point).
+AELAB_CLONES_AVX512 float row_sq_dist8(const float* a, const float* b, int64_t d) {
+  Float8 acc = Float8{};
+  int64_t t = 0;
+  for (; t + 8 <= d; t += 8) {
+    const Float8 u = load8(a + t) - load8(b + t);
+    acc += u * u;
+  }
+  float s = 0.0f;
+  for (int lane = 0; lane < 8; ++lane) s += acc[lane];
+  for (; t < d; ++t) s += (a[t] - b[t]) * (a[t] - b[t]);
+  return s;
+}
+#pragma GCC diagnostic pop
+
 // A vantage-point tree over the rows of x (Yianilos 1993, as in bhtsne): each node splits its
 // points by the median distance to a vantage point; a k-NN query descends the near side first
 // and visits the far side only when the ball of the current k-th distance crosses the median.
@@ -142,6 +182,16 @@ class VpTree {
       order_[t] = items[t].second;
       std::copy_n(x.data() + int64_t(items[t].second) * d_, d_, pts_.data() + int64_t(t) * d_);
     }
+    // The buckets' points once more, by column, for bucket_sq_dists.
+    for (Node& nd : nodes_) {
+      if (nd.inside >= 0) continue;
+      nd.width = (nd.end - nd.begin + 7) / 8 * 8;
+      nd.cols = int64_t(cols_.size());
+      cols_.resize(cols_.size() + size_t(nd.width * d_), 0.0f);
+      for (int p = 0; p < nd.end - nd.begin; ++p)
+        for (int64_t t = 0; t < d_; ++t)
+          cols_[size_t(nd.cols + t * nd.width + p)] = pts_[size_t((nd.begin + p) * d_ + t)];
+    }
   }
 
   [[nodiscard]] int size() const { return int(order_.size()); }
@@ -160,6 +210,8 @@ class VpTree {
     int begin = 0, end = 0;  // tree positions; a bucket when inside < 0
     float radius = 0;        // median distance to the vantage point at position begin
     int inside = -1, outside = -1;
+    int width = 0;      // a bucket's point count rounded up to 8
+    int64_t cols = -1;  // where its points start in cols_
   };
 
   [[nodiscard]] float sq_dist(const float* a, const float* b) const {
@@ -205,11 +257,13 @@ class VpTree {
               float& tau) const {
     const Node& nd = nodes_[id];
     if (nd.inside < 0) {  // a bucket
+      float d2[kLeaf + 8];
+      bucket_sq_dists(q, cols_.data() + nd.cols, d_, nd.width, d2);
       for (int t = nd.begin; t < nd.end; ++t)
-        if (t != self) offer(t, sq_dist(q, pts_.data() + int64_t(t) * d_), want, heap, tau);
+        if (t != self) offer(t, d2[t - nd.begin], want, heap, tau);
       return;
     }
-    const float d2 = sq_dist(q, pts_.data() + int64_t(nd.begin) * d_);
+    const float d2 = row_sq_dist8(q, pts_.data() + int64_t(nd.begin) * d_, d_);
     if (nd.begin != self) offer(nd.begin, d2, want, heap, tau);
     const float dd = std::sqrt(d2);
     if (dd < nd.radius) {
@@ -223,8 +277,9 @@ class VpTree {
 
   int64_t d_;
   std::vector<Node> nodes_;
-  std::vector<int> order_;  // tree position -> row
-  std::vector<float> pts_;  // rows in tree order (n * d)
+  std::vector<int> order_;   // tree position -> row
+  std::vector<float> pts_;   // rows in tree order (n * d)
+  std::vector<float> cols_;  // the buckets' rows by column (see Node::cols)
 };
 
 // Brute force below this many points (the GEMM pass is cheap) or above this many dimensions

@@ -18,3 +18,27 @@
 #define AELAB_CLONES_AVX512
 #define AELAB_CLONES_AVX2
 #endif
+
+#include <cstring>
+
+namespace aelab {
+
+// Eight floats as one value of the compiler's vector extension: each clone of a function using it
+// turns it into its own instructions (one AVX register, two SSE ones).
+using Float8 = float __attribute__((vector_size(32)));
+
+// (Always inlined into the clones, so GCC's note that a vector value changes the baseline's ABI
+// does not apply: no Float8 crosses a call.)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+[[gnu::always_inline]] inline Float8 load8(const float* p) {
+  Float8 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+[[gnu::always_inline]] inline void store8(float* p, Float8 v) {
+  std::memcpy(p, &v, sizeof v);
+}
+#pragma GCC diagnostic pop
+
+}  // namespace aelab
