@@ -61,18 +61,18 @@ void check_perplexity(double perplexity, int64_t n) {
 // A few spare candidates guard against float rounding reordering the k-th neighbour.
 constexpr int kSpareCandidates = 8;
 
-// The exact double squared distances of row i to its candidates; the k nearest (ties by index)
-// go to idx / dist2.
-void keep_nearest(const Tensor& x, int64_t i, int k, std::vector<std::pair<double, int>>& exact,
-                  int* idx, double* dist2) {
-  const int64_t d = x.dim(1);
-  for (auto& [s, j] : exact) {
-    s = 0.0;
-    for (int64_t t = 0; t < d; ++t) {
-      const double diff = double(x.data()[i * d + t]) - double(x.data()[j * d + t]);
-      s += diff * diff;
-    }
+// The exact double squared distance of two rows of d floats.
+double exact_sq_dist(const float* a, const float* b, int64_t d) {
+  double s = 0.0;
+  for (int64_t t = 0; t < d; ++t) {
+    const double diff = double(a[t]) - double(b[t]);
+    s += diff * diff;
   }
+  return s;
+}
+
+// Candidates as (exact squared distance, row): the k nearest (ties by row) go to idx / dist2.
+void keep_nearest(int k, std::vector<std::pair<double, int>>& exact, int* idx, double* dist2) {
   std::sort(exact.begin(), exact.end());
   for (int c = 0; c < k; ++c) {
     idx[c] = exact[c].second;
@@ -109,8 +109,10 @@ void tsne_neighbours_brute(const Tensor& x, int k, std::vector<int>& idx,
         const int64_t keep = std::min<int64_t>(m, k + kSpareCandidates);
         std::nth_element(cand.begin(), cand.begin() + (keep - 1), cand.begin() + m);
         std::vector<std::pair<double, int>> exact(keep);
-        for (int64_t c = 0; c < keep; ++c) exact[c] = {0.0, cand[c].second};
-        keep_nearest(x, i, k, exact, idx.data() + i * k, dist2.data() + i * k);
+        for (int64_t c = 0; c < keep; ++c)
+          exact[c] = {exact_sq_dist(x.data() + i * d, x.data() + int64_t(cand[c].second) * d, d),
+                      cand[c].second};
+        keep_nearest(k, exact, idx.data() + i * k, dist2.data() + i * k);
       }
     }
   }
@@ -196,6 +198,9 @@ class VpTree {
 
   [[nodiscard]] int size() const { return int(order_.size()); }
   [[nodiscard]] int row_at(int position) const { return order_[position]; }
+  [[nodiscard]] const float* point(int position) const {
+    return pts_.data() + int64_t(position) * d_;
+  }
 
   // The `want` nearest rows to the row at tree position `pos` (itself excluded), as
   // (float squared distance, row) pairs in a max-heap.
@@ -305,9 +310,12 @@ void tsne_neighbours_tree(const Tensor& x, int k, std::vector<int>& idx,
     for (int pos = 0; pos < int(n); ++pos) {
       tree.query(pos, want, heap);
       exact.resize(heap.size());
-      for (size_t c = 0; c < heap.size(); ++c) exact[c] = {0.0, tree.row_at(heap[c].second)};
+      // From the tree's copy of the rows: the candidates sit near the query in tree order.
+      for (size_t c = 0; c < heap.size(); ++c)
+        exact[c] = {exact_sq_dist(tree.point(pos), tree.point(heap[c].second), x.dim(1)),
+                    tree.row_at(heap[c].second)};
       const int64_t i = tree.row_at(pos);
-      keep_nearest(x, i, k, exact, idx.data() + i * k, dist2.data() + i * k);
+      keep_nearest(k, exact, idx.data() + i * k, dist2.data() + i * k);
     }
   }
 }
