@@ -138,7 +138,7 @@ TEST_CASE("job slot: many restarts in a row hand over only the last result") {
   CHECK(*slot.result() == want);
 }
 
-TEST_CASE("job list: a job that has said nothing yet reads \"starting\", never \"done\"") {
+TEST_CASE("job list: a job that has said nothing yet reads 'starting', never 'done'") {
   JobList jobs;
   JobSlot<int> slot;
   std::atomic<bool> go{false};
