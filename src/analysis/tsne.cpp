@@ -960,6 +960,20 @@ double tsne_gradient_bh(const SparseAffinities& p, std::span<const double> y, do
 
 // [SECTION] Optimiser
 
+// Progress: the neighbour search and affinities are the first kAffinityShare (a fifth of the
+// time at 70,000 points, less below), the iterations the rest up to kIterationsEnd, the final
+// gradient and KL the last bit, so the bar reaches 1 only with the map.
+constexpr double kAffinityShare = 0.15, kIterationsEnd = 0.98;
+
+std::string tsne_stage(double fraction, int iterations) {
+  if (!(fraction >= kAffinityShare)) return "neighbours and affinities";
+  if (fraction >= 1.0) return "done";
+  if (fraction >= kIterationsEnd) return "final KL";
+  const double done = (fraction - kAffinityShare) / (kIterationsEnd - kAffinityShare);
+  const int it = std::clamp(int(std::lround(done * iterations)), 0, iterations);
+  return "iteration " + std::to_string(it) + " of " + std::to_string(iterations);
+}
+
 TsneResult tsne(const Tensor& x, const TsneConfig& config, std::atomic<bool>* cancel,
                 std::function<void(double)> progress) {
   check_data(x);
@@ -973,10 +987,6 @@ TsneResult tsne(const Tensor& x, const TsneConfig& config, std::atomic<bool>* ca
     throw InputError("t-SNE: theta must be in [0, 2)");
   if (!std::isfinite(config.learning_rate)) throw InputError("t-SNE: learning rate must be finite");
 
-  // Progress: the neighbour search and affinities are the first kAffinityShare (a fifth of the
-  // time at 70,000 points, less below), the iterations the rest up to kIterationsEnd, the final
-  // gradient and KL the last bit, so the bar reaches 1 only with the map.
-  constexpr double kAffinityShare = 0.15, kIterationsEnd = 0.98;
   if (progress) progress(0.0);
   const SparseAffinities p = tsne_affinities(x, config.perplexity);
   if (progress) progress(kAffinityShare);

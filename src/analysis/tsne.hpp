@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "core/tensor.hpp"
@@ -40,6 +41,9 @@ struct TsneResult {
 [[nodiscard]] TsneResult tsne(const Tensor& x, const TsneConfig& config,
                               std::atomic<bool>* cancel = nullptr,
                               std::function<void(double)> progress = {});
+// What a progress fraction of tsne() means, for a status line: "neighbours and affinities"
+// before the iterations, "iteration i of N" during them, "final KL" after, "done" at 1.
+[[nodiscard]] std::string tsne_stage(double fraction, int iterations);
 // Same on a row-major (n, d) buffer (copied).
 [[nodiscard]] TsneResult tsne(std::span<const float> x, int64_t n, int64_t d,
                               const TsneConfig& config, std::atomic<bool>* cancel = nullptr,

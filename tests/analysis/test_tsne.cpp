@@ -218,6 +218,15 @@ TEST_CASE("t-SNE keeps well-separated blobs apart, deterministically", "[analysi
   REQUIRE(last == 1.0);
   REQUIRE(std::count(reports.begin(), reports.end(), 1.0) == 1);
   REQUIRE(reports[reports.size() - 2] < 1.0);
+  // The status line the window shows beside the bar, from the same fractions.
+  CHECK(tsne_stage(reports.front(), cfg.iterations) == "neighbours and affinities");
+  CHECK(tsne_stage(reports[1], cfg.iterations) == "iteration 0 of 300");
+  CHECK(tsne_stage(reports[reports.size() - 3], cfg.iterations) == "iteration 290 of 300");
+  CHECK(tsne_stage(reports[reports.size() - 2], cfg.iterations) == "final KL");  // all 300 done
+  CHECK(tsne_stage(reports.back(), cfg.iterations) == "done");
+  CHECK(tsne_stage(0.15 + 0.83 * 0.5, cfg.iterations) == "iteration 150 of 300");
+  CHECK(tsne_stage(0.99, cfg.iterations) == "final KL");
+  CHECK(tsne_stage(std::nan(""), cfg.iterations) == "neighbours and affinities");
   REQUIRE(r.y.shape() == Shape{1000, 2});
   REQUIRE(r.iterations == 300);
   REQUIRE(r.kl > 0.0);

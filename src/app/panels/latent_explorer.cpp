@@ -352,7 +352,7 @@ void LatentExplorer::start_tsne() {
                 std::atomic<bool> cancel{false};
                 auto r = analysis::tsne(run->codes, tc, &cancel, [&](double f) {
                   cancel = jc.cancel_requested();
-                  jc.report_progress(f, "t-SNE");
+                  jc.report_progress(f, analysis::tsne_stage(f, tc.iterations));
                 });
                 if (r.cancelled) throw train::JobCancelled();
                 TsneResult out;
