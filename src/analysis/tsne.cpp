@@ -219,13 +219,6 @@ class VpTree {
     int64_t cols = -1;  // where its points start in cols_
   };
 
-  [[nodiscard]] float sq_dist(const float* a, const float* b) const {
-    float s = 0;
-#pragma omp simd reduction(+ : s)
-    for (int64_t t = 0; t < d_; ++t) s += (a[t] - b[t]) * (a[t] - b[t]);
-    return s;
-  }
-
   // items[lo, hi): (scratch distance, row); returns the node id.
   int build(const float* x, std::vector<std::pair<float, int>>& items, int lo, int hi, Rng& rng) {
     const int id = int(nodes_.size());
@@ -235,7 +228,7 @@ class VpTree {
     std::swap(items[lo], items[pick]);
     const float* vp = x + int64_t(items[lo].second) * d_;
     for (int t = lo + 1; t < hi; ++t)
-      items[t].first = std::sqrt(sq_dist(vp, x + int64_t(items[t].second) * d_));
+      items[t].first = std::sqrt(row_sq_dist8(vp, x + int64_t(items[t].second) * d_, d_));
     const int mid = (lo + 1 + hi) / 2;
     std::nth_element(items.begin() + lo + 1, items.begin() + mid, items.begin() + hi);
     nodes_[id].radius = items[mid].first;

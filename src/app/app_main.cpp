@@ -330,7 +330,7 @@ void draw_status_bar(Host& host, ImVec2 pos, ImVec2 size) {
   if (jobs.empty()) ImGui::TextDisabled("no jobs running");
   std::string all_jobs;
   for (const JobList::Entry& e : jobs) {
-    std::string line = e.label + ": " + (e.view.line.empty() ? "done" : e.view.line);
+    std::string line = e.label + ": " + e.view.line;  // never empty (JobList::add)
     all_jobs += line + "\n";
     const float bar_w = ImGui::GetFontSize() * 5;
     const float need = ImGui::CalcTextSize(line.c_str()).x + bar_w + 24;

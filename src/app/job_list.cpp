@@ -25,7 +25,7 @@ int JobList::add(std::shared_ptr<train::Job> job) {
     v.progress = static_cast<float>(job->progress());
     v.failed = s == train::JobState::failed;
     if (v.failed)
-      v.line = job->error_message();
+      v.line = job->error_message().empty() ? "failed" : job->error_message();
     else if (s == train::JobState::cancelled)
       v.line = "cancelled";
     else if (s == train::JobState::paused)

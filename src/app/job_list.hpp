@@ -18,7 +18,7 @@ namespace aelab::app {
 struct JobView {
   bool running = true;
   float progress = -1.0f;  // [0, 1]; < 0: unknown
-  std::string line;        // e.g. "epoch 3/20, loss 0.081" or "done" or the failure
+  std::string line;        // e.g. "epoch 3/20, loss 0.081" or "done" or the failure; never empty
   bool failed = false;
 };
 

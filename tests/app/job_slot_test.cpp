@@ -155,3 +155,16 @@ TEST_CASE("job list: a job that has said nothing yet reads 'starting', never 'do
   REQUIRE(poll_until_arrived(slot, jobs));
   CHECK(jobs.update()[0].view.line == "done");
 }
+
+TEST_CASE("job list: a job that fails without a message reads 'failed', never an empty line") {
+  JobList jobs;
+  JobSlot<int> slot;
+  slot.start(jobs, "mute", "", [](train::JobContext&) -> int { throw std::runtime_error(""); });
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (jobs.update()[0].view.running && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(1ms);
+  const auto& after = jobs.update();
+  REQUIRE(after.size() == 1);
+  CHECK(after[0].view.failed);
+  CHECK(after[0].view.line == "failed");
+}
