@@ -19,6 +19,7 @@
 #include <limits>
 #include <numeric>
 #include <string>
+#include <utility>
 
 #include "analysis/sq_distances.hpp"
 #include "core/error.hpp"
@@ -249,70 +250,75 @@ AELAB_CLONES_AVX512 void assign_rows(const float* x, int64_t d, const int64_t* r
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpsabi"
 
-// x . c for the G centres from `centres` on (rows of d floats): G sums of eight lanes side by
-// side, so G chains of multiply-adds overlap instead of one chain waiting on its own latency,
-// and each eight floats of x are loaded once for all G.
-template <int G>
-[[gnu::always_inline]] inline void dots_group(const float* x, const float* centres, int64_t d,
-                                              float* out) {
-  Float8 acc[G];
+// x . c for R rows x and the G centres from `centres` on (rows of d floats) into out[r][c0 + g]:
+// R * G sums of eight lanes side by side, so that many chains of multiply-adds overlap instead of
+// one chain waiting on its own latency; each eight floats of a row are loaded once for all G
+// centres, each eight of a centre once for all R rows. Every dot product is summed in the same
+// order whatever R, G and c0 are (lanes, then the lanes in order, then the tail): the row-by-row
+// path gives one answer however its rows are paired.
+template <int R, int G>
+[[gnu::always_inline]] inline void dots_group(const float* const* x, const float* centres,
+                                              int64_t d, float* const* out, int c0) {
+  Float8 acc[R][G];
 #pragma GCC unroll 16
-  for (int g = 0; g < G; ++g) acc[g] = Float8{};  // (= {} became a rep stos, 18 % of the loop)
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 16
+    for (int g = 0; g < G; ++g) acc[r][g] = Float8{};  // (= {} became a rep stos, 18 % of the loop)
   int64_t t = 0;
   for (; t + 8 <= d; t += 8) {
-    const Float8 xv = load8(x + t);
+    Float8 xv[R];
 #pragma GCC unroll 16
-    for (int g = 0; g < G; ++g) acc[g] += xv * load8(centres + g * d + t);
+    for (int r = 0; r < R; ++r) xv[r] = load8(x[r] + t);
+#pragma GCC unroll 16
+    for (int g = 0; g < G; ++g) {
+      const Float8 cv = load8(centres + g * d + t);
+#pragma GCC unroll 16
+      for (int r = 0; r < R; ++r) acc[r][g] += xv[r] * cv;
+    }
   }
-  for (int g = 0; g < G; ++g) {
-    float sum = 0.0f;
-    for (int lane = 0; lane < 8; ++lane) sum += acc[g][lane];
-    for (int64_t r = t; r < d; ++r) sum += x[r] * centres[g * d + r];
-    out[g] = sum;
+  for (int r = 0; r < R; ++r)
+    for (int g = 0; g < G; ++g) {
+      float sum = 0.0f;
+      for (int lane = 0; lane < 8; ++lane) sum += acc[r][g][lane];
+      for (int64_t q = t; q < d; ++q) sum += x[r][q] * centres[g * d + q];
+      out[r][c0 + g] = sum;
+    }
+}
+
+// dots_group<R, g> for a g known only at run time (1 <= g <= sizeof...(G)).
+template <int R, int... G>
+[[gnu::always_inline]] inline void dots_group_of(int g, std::integer_sequence<int, G...>,
+                                                 const float* const* x, const float* centres,
+                                                 int64_t d, float* const* out, int c0) {
+  (void)((g == G + 1 && (dots_group<R, G + 1>(x, centres, d, out, c0), true)) || ...);
+}
+
+// x . c for R rows x[r] and k centres (k, d) into out[r]: the GEMM's dot products, up to ten sums
+// a pass over the rows (ten sums, the rows and a centre fill at most 13 of the 16 vector
+// registers of AVX2): ten centres for one row, five for two.
+template <int R>
+[[gnu::always_inline]] inline void rows_dots(const float* const* x, const float* centres, int k,
+                                             int64_t d, float* const* out) {
+  constexpr int kMax = 10 / R;
+  for (int c = 0; c < k;) {
+    const int left = k - c, g = left <= kMax ? left : left < 2 * kMax ? (left + 1) / 2 : kMax;
+    dots_group_of<R>(g, std::make_integer_sequence<int, kMax>{}, x, centres + int64_t(c) * d, d,
+                     out, c);
+    c += g;
   }
 }
 
-// x . c for k centres (k, d) into out: the GEMM's dot products for one row, up to ten centres a
-// pass over x (ten sums and x fill 11 of the 16 vector registers of AVX2).
 AELAB_CLONES_AVX512 void row_dots(const float* x, const float* centres, int k, int64_t d,
                                   float* out) {
-  for (int c = 0; c < k;) {
-    const int left = k - c, g = left <= 10 ? left : (left >= 16 ? 8 : left / 2);
-    const float* from = centres + int64_t(c) * d;
-    switch (g) {
-      case 1:
-        dots_group<1>(x, from, d, out + c);
-        break;
-      case 2:
-        dots_group<2>(x, from, d, out + c);
-        break;
-      case 3:
-        dots_group<3>(x, from, d, out + c);
-        break;
-      case 4:
-        dots_group<4>(x, from, d, out + c);
-        break;
-      case 5:
-        dots_group<5>(x, from, d, out + c);
-        break;
-      case 6:
-        dots_group<6>(x, from, d, out + c);
-        break;
-      case 7:
-        dots_group<7>(x, from, d, out + c);
-        break;
-      case 8:
-        dots_group<8>(x, from, d, out + c);
-        break;
-      case 9:
-        dots_group<9>(x, from, d, out + c);
-        break;
-      default:
-        dots_group<10>(x, from, d, out + c);
-        break;
-    }
-    c += g;
-  }
+  rows_dots<1>(&x, centres, k, d, &out);
+}
+
+// Two rows at once: each centre's floats, read from the cache, serve both rows.
+AELAB_CLONES_AVX512 void row_pair_dots(const float* x0, const float* x1, const float* centres,
+                                       int k, int64_t d, float* out0, float* out1) {
+  const float* x[2] = {x0, x1};
+  float* out[2] = {out0, out1};
+  rows_dots<2>(x, centres, k, d, out);
 }
 
 #pragma GCC diagnostic pop
@@ -513,9 +519,13 @@ class LloydEngine {
                     sums ? changes + a : nullptr);
       };
       if (direct) {
-        std::vector<float> dot(static_cast<size_t>(k));
-        // The rows some restart needs, fetched a few rows ahead of their use: they are scattered
-        // over the data, so the hardware's prefetcher would not see them coming.
+        // The rows some restart needs, in blocks of 32 passed restart by restart, two rows at a
+        // time: one restart's centres stay in the first-level cache while its rows of the block
+        // go through them (row by row, every restart's centres came from the second level for
+        // each row: 10 KB a pair at k 10, d 256). The rows are scattered over the data, so the
+        // hardware's prefetcher would not see them coming: the next block's rows are prefetched
+        // a few lines after each kernel call, spread over the block's work (all at once, the
+        // prefetches queue behind each other; measured: 8-10 % slower than spread).
         std::vector<int64_t> rows;
         for (int64_t i = lo_row; i < hi_row; ++i)
           for (int64_t a = 0; a < na; ++a)
@@ -523,19 +533,47 @@ class LloydEngine {
               rows.push_back(i);
               break;
             }
-        constexpr size_t ahead = 4;  // rows: about 1 us of work ahead
-        for (size_t j = 0; j < rows.size(); ++j) {
-          if (ahead && j + ahead < rows.size()) {
-            const char* next = reinterpret_cast<const char*>(x_ + rows[j + ahead] * d_);
-            for (int64_t b = 0; b < d_ * int64_t(sizeof(float)); b += 64)
-              __builtin_prefetch(next + b);
+        constexpr size_t kBlock = 32;
+        const int64_t lines_per_row = (d_ * int64_t(sizeof(float)) + 63) / 64;
+        // Prefetch cursor: the next line of the rows to come.
+        size_t pf_row = 0;
+        int64_t pf_line = 0;
+        const auto fetch = [&](int64_t lines) {
+          for (; lines > 0 && pf_row < rows.size(); --lines) {
+            __builtin_prefetch(reinterpret_cast<const char*>(x_ + rows[pf_row] * d_) +
+                               pf_line * 64);
+            if (++pf_line == lines_per_row) pf_line = 0, ++pf_row;
           }
-          int64_t i = rows[j];
+        };
+        std::vector<float> dot(static_cast<size_t>(2 * k));
+        std::vector<int64_t> pick;
+        fetch(int64_t(kBlock) * lines_per_row);
+        for (size_t j0 = 0; j0 < rows.size(); j0 += kBlock) {
+          const size_t j1 = std::min(rows.size(), j0 + kBlock);
+          int64_t pairs = 0;
+          for (int64_t a = 0; a < na; ++a)
+            for (size_t j = j0; j < j1; ++j) pairs += need[a * n_ + rows[j]];
+          const int64_t calls = (pairs + 1) / 2 + na;
+          const int64_t step = (int64_t(kBlock) * lines_per_row + calls - 1) / calls;
           for (int64_t a = 0; a < na; ++a) {
-            if (!need[a * n_ + i]) continue;
-            row_dots(x_ + i * d_, all_centers_.data() + a * k * d_, k, d_, dot.data());
-            rows_of(a, &i, nullptr, 0, 1, dot.data(), k);
+            pick.clear();
+            for (size_t j = j0; j < j1; ++j)
+              if (need[a * n_ + rows[j]]) pick.push_back(rows[j]);
+            const float* centres = all_centers_.data() + a * k * d_;
+            size_t p = 0;
+            for (; p + 2 <= pick.size(); p += 2) {
+              fetch(step);
+              row_pair_dots(x_ + pick[p] * d_, x_ + pick[p + 1] * d_, centres, k, d_, dot.data(),
+                            dot.data() + k);
+              rows_of(a, pick.data() + p, nullptr, 0, 2, dot.data(), k);
+            }
+            if (p < pick.size()) {
+              fetch(step);
+              row_dots(x_ + pick[p] * d_, centres, k, d_, dot.data());
+              rows_of(a, pick.data() + p, nullptr, 0, 1, dot.data(), k);
+            }
           }
+          while (pf_row < std::min(rows.size(), j1 + kBlock)) fetch(1);  // the whole next block
         }
       } else {
         // Blocks of rows small enough to stay in cache while each restart passes over them.

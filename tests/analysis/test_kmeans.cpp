@@ -227,9 +227,10 @@ TEST_CASE("Lloyd's skipped rows (Hamerly bounds) change nothing: overlapping blo
 
 TEST_CASE("Lloyd equals the reference loop for any k (the row-by-row dot products in groups)",
           "[analysis][kmeans]") {
-  // The row-by-row path takes up to ten centres a pass and splits larger k in groups of 8, or
-  // halves for 11-15: each k here takes a different split, and d = 37 leaves a tail after the
-  // eight-float steps. Overlapping blobs keep rows near borders, so that path runs for long.
+  // The row-by-row path takes up to ten centres a pass for one row and five for two rows at once
+  // (splitting the rest in halves below twice that): each k here takes a different split in
+  // both, and d = 37 leaves a tail after the eight-float steps. Overlapping blobs keep rows near
+  // borders, so that path runs for long, with rows alone and in pairs.
   std::vector<int> truth;
   const Tensor x = blobs(3000, 37, 20, 9.0, 44, truth);
   for (int k : {1, 3, 10, 13, 17, 20}) {
