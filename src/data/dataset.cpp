@@ -60,6 +60,44 @@ std::array<int64_t, 10> label_counts(std::span<const uint8_t> labels) {
   return counts;
 }
 
+const LabelNames& label_names(const std::string& dataset) {
+  static const LabelNames digits{
+      "digit", "digits", {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}, true};
+  static const LabelNames fashion{"class",
+                                  "classes",
+                                  {"T-shirt/top", "trouser", "pullover", "dress", "coat", "sandal",
+                                   "shirt", "sneaker", "bag", "ankle boot"},
+                                  false};
+  static const LabelNames plain{
+      "class", "classes", {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}, true};
+  if (dataset == "mnist" || dataset == "mnist-10k") return digits;
+  if (dataset == "fashion") return fashion;
+  return plain;
+}
+
+std::string label_name(const std::string& dataset, int label) {
+  if (label < 0 || label > 9) return "label " + std::to_string(label);
+  return label_names(dataset).names[size_t(label)];
+}
+
+std::string label_title(const std::string& dataset, int label) {
+  const LabelNames& ln = label_names(dataset);
+  if (label < 0 || label > 9) return "label " + std::to_string(label);
+  return ln.numbers ? std::string(ln.noun) + " " + ln.names[size_t(label)]
+                    : ln.names[size_t(label)];
+}
+
+std::string label_phrase(const std::string& dataset, int label) {
+  const LabelNames& ln = label_names(dataset);
+  if (label < 0 || label > 9) return "label " + std::to_string(label);
+  const std::string name = ln.names[size_t(label)];
+  if (std::string(ln.noun) != "digit" && ln.numbers) return std::string(ln.noun) + " " + name;
+  // "an 8", "an ankle boot": the article follows the sound, and of these only 8 and the vowels
+  // start with one.
+  const bool vowel = name == "8" || std::string("aeiou").find(name[0]) != std::string::npos;
+  return (vowel ? "an " : "a ") + name;
+}
+
 const std::vector<std::string>& dataset_names() {
   static const std::vector<std::string> names{"mnist-10k", "fashion", "mnist"};
   return names;

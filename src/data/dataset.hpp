@@ -28,6 +28,22 @@ struct Dataset {
 // How many of each class 0..9 (labels are checked to be < 10 when read).
 [[nodiscard]] std::array<int64_t, 10> label_counts(std::span<const uint8_t> labels);
 
+// What a dataset's labels 0..9 stand for: digits for the MNIST sets, Zalando's article classes
+// for Fashion-MNIST (an unknown name: plain classes). Every view naming a label goes through these.
+struct LabelNames {
+  const char* noun;                   // "digit" | "class": an axis or column title
+  const char* plural;                 // "digits" | "classes"
+  std::array<const char*, 10> names;  // "7" | "ankle boot"
+  bool numbers;                       // the names are the label numbers themselves
+};
+[[nodiscard]] const LabelNames& label_names(const std::string& dataset);
+// "7" | "ankle boot"; a label beyond 0..9 as "label 12".
+[[nodiscard]] std::string label_name(const std::string& dataset, int label);
+// With its noun where the name is a bare number: "digit 7" | "ankle boot" | "class 7".
+[[nodiscard]] std::string label_title(const std::string& dataset, int label);
+// As in a sentence: "a 7", "an 8" | "an ankle boot", "a bag" | "class 7".
+[[nodiscard]] std::string label_phrase(const std::string& dataset, int label);
+
 [[nodiscard]] const std::vector<std::string>& dataset_names();  // mnist-10k, fashion, mnist
 constexpr const char* kDefaultDataset = "mnist-10k";
 

@@ -9,8 +9,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdio>
 #include <cmath>
+#include <cstdio>
 #include <numeric>
 
 #include "analysis/pca.hpp"
@@ -148,8 +148,7 @@ std::vector<LatentMap> latent_maps(std::span<const Tensor> codes, MapMethod meth
 
 std::string latent_maps_csv(std::span<const int64_t> run_ids, std::span<const LatentMap> maps,
                             std::span<const uint8_t> labels) {
-  if (run_ids.size() != maps.size())
-    throw ShapeError("latent_maps_csv: one run id per map");
+  if (run_ids.size() != maps.size()) throw ShapeError("latent_maps_csv: one run id per map");
   std::string csv = "run,index,label,method,x,y\n";
   char buf[96];
   for (size_t r = 0; r < maps.size(); ++r) {
@@ -356,6 +355,7 @@ RunViews load_run_views(const std::filesystem::path& runs_db, std::span<const in
   }
   v.picked = pick_images(spec.pick, ds->test_labels, spec.count, spec.seed, scores);
   for (int64_t i : v.picked) v.picked_labels.push_back(ds->test_labels[size_t(i)]);
+  v.dataset = ds->name;
   const int64_t d = int64_t(v.picked.size());
   v.originals = Tensor({d, 28, 28});
   gather(originals, v.picked, v.originals);

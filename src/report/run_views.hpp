@@ -40,7 +40,7 @@ void apply(const Similarity2& t, std::span<float> xy);
 
 // How wider codes become a 2-D map.
 enum class MapMethod { pca, tsne };
-[[nodiscard]] std::string_view to_string(MapMethod m);  // "pca", "tsne"
+[[nodiscard]] std::string_view to_string(MapMethod m);            // "pca", "tsne"
 [[nodiscard]] MapMethod parse_map_method(std::string_view text);  // InputError otherwise
 
 // One run's map of the test codes: (M, 2) interleaved.
@@ -55,8 +55,8 @@ struct LatentMap {
 // progress from `from` to `to` and cancel (JobCancelled) inside a Job.
 [[nodiscard]] std::vector<LatentMap> latent_maps(std::span<const Tensor> codes,
                                                  MapMethod method = MapMethod::pca,
-                                                 train::JobContext* ctx = nullptr,
-                                                 double from = 0, double to = 1);
+                                                 train::JobContext* ctx = nullptr, double from = 0,
+                                                 double to = 1);
 // The maps as CSV: run,index,label,x,y (one row per run and test digit).
 [[nodiscard]] std::string latent_maps_csv(std::span<const int64_t> run_ids,
                                           std::span<const LatentMap> maps,
@@ -93,9 +93,9 @@ struct ViewSpec {
   ImagePick pick = ImagePick::first_of_each_digit;
   int count = 10;
   uint64_t seed = 0;
-  int64_t baseline = 0;    // worst_of_baseline: whose L1 (0: the first run)
-  int64_t disnet_run = 0;  // > 0: also each image's dis_net clear score
-  bool latent = true;      // also the latent maps
+  int64_t baseline = 0;            // worst_of_baseline: whose L1 (0: the first run)
+  int64_t disnet_run = 0;          // > 0: also each image's dis_net clear score
+  bool latent = true;              // also the latent maps
   MapMethod map = MapMethod::pca;  // of codes wider than 2
 };
 
@@ -103,7 +103,8 @@ struct RunViews {
   std::vector<int64_t> run_ids;
   std::vector<std::string> names;
   std::vector<int64_t> picked;             // test indices shown, in row order
-  std::vector<uint8_t> picked_labels;      // their digits
+  std::vector<uint8_t> picked_labels;      // their labels (digits, or Fashion-MNIST classes)
+  std::string dataset;                     // whose test split (data::label_name names labels)
   Tensor originals;                        // (count, 28, 28)
   std::vector<Tensor> images;              // per run: (count, 28, 28)
   std::vector<std::vector<double>> l1;     // [run][row]

@@ -56,7 +56,11 @@ TEST_CASE("every panel opens and draws a non-blank screenshot") {
       fs::path csv = scratch() / (std::string(p.name) + ".csv");
       fs::remove(png);
       std::string err;
-      int rc = run_aelab(std::string("--panel ") + p.name +
+      // An empty run store of its own: the panel opens with no run to show (the user's store,
+      // with whatever it holds, is never read).
+      const fs::path db = scratch() / (std::string(p.name) + ".sqlite");
+      fs::remove(db);
+      int rc = run_aelab(std::string("--runs-db '") + db.string() + "' --panel " + p.name +
                              " --frames 12 --width 1000 --height 700"
                              " --screenshot '" +
                              png.string() + "' --frame-times '" + csv.string() + "'",

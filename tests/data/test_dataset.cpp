@@ -37,6 +37,30 @@ TEST_CASE("label_counts counts each class", "[data][dataset]") {
   REQUIRE_THROWS_AS(label_counts(std::vector<uint8_t>{11}), InputError);
 }
 
+TEST_CASE("labels are named for their dataset: digits, Fashion-MNIST's classes",
+          "[data][dataset]") {
+  // Fashion-MNIST's label order (its README): 0 T-shirt/top ... 9 ankle boot.
+  CHECK(data::label_name("fashion", 0) == "T-shirt/top");
+  CHECK(data::label_name("fashion", 9) == "ankle boot");
+  CHECK(data::label_phrase("fashion", 9) == "an ankle boot");
+  CHECK(data::label_phrase("fashion", 8) == "a bag");
+  CHECK(data::label_title("fashion", 1) == "trouser");
+  CHECK(std::string(data::label_names("fashion").noun) == "class");
+  for (const char* mnist : {"mnist-10k", "mnist"}) {
+    CHECK(data::label_name(mnist, 7) == "7");
+    CHECK(data::label_title(mnist, 7) == "digit 7");
+    CHECK(data::label_phrase(mnist, 7) == "a 7");
+    CHECK(data::label_phrase(mnist, 8) == "an 8");
+    CHECK(std::string(data::label_names(mnist).plural) == "digits");
+  }
+  // An unknown dataset names plain classes, never digits it may not hold.
+  CHECK(data::label_title("other", 3) == "class 3");
+  CHECK(data::label_phrase("other", 3) == "class 3");
+  // Out of range (labels are checked < 10 when read, but a caller may pass anything).
+  CHECK(data::label_name("fashion", 10) == "label 10");
+  CHECK(data::label_phrase("mnist", -1) == "label -1");
+}
+
 TEST_CASE("load_dataset reads the four files from a directory, plain or .gz", "[data][dataset]") {
   TempDir dir;
   write_split(dir.path(), "train", 30, ".gz");

@@ -19,6 +19,7 @@
 #include "app/widgets/run_picker.hpp"
 #include "app/widgets/text_wrap.hpp"
 #include "core/error.hpp"
+#include "data/dataset.hpp"
 #include "runs/run_summary.hpp"
 #include "runs/run_text.hpp"
 
@@ -35,7 +36,7 @@ const ImVec4 kBetter(0.45f, 0.85f, 0.45f, 1);
 const ImVec4 kWorse(1, 0.55f, 0.45f, 1);
 constexpr const char* kAxes[] = {"epoch", "step", "wall time"};
 constexpr const char* kMaps[] = {"PCA", "t-SNE"};  // report::MapMethod order
-constexpr const char* kPicks[] = {"first of each digit", "random", "most disagreement",
+constexpr const char* kPicks[] = {"first of each class", "random", "most disagreement",
                                   "worst of baseline"};
 
 std::string fixed(double v) {
@@ -85,15 +86,14 @@ std::string CompareView::ids_key() const {
 
 std::string CompareView::views_key() const {
   return "runs " + ids_key() + ", " + kPicks[pick_] + ", " + std::to_string(digits_) + " digits, " +
-         kMaps[map_] + " maps" +
-         (pick_ == 1 ? ", seed " + std::to_string(seed_) : "") +
+         kMaps[map_] + " maps" + (pick_ == 1 ? ", seed " + std::to_string(seed_) : "") +
          (pick_ == 3 ? ", baseline " + std::to_string(baseline_) : "") +
          (disnet_run_ > 0 ? ", scored by dis_net #" + std::to_string(disnet_run_) : "");
 }
 
 void CompareView::save(nlohmann::json& out) const {
-  out = {{"metric", metric_},    {"x_axis", x_axis_},        {"smooth", smooth_},
-         {"pick", pick_},        {"digits", digits_},        {"group_seeds", group_seeds_},
+  out = {{"metric", metric_},    {"x_axis", x_axis_},         {"smooth", smooth_},
+         {"pick", pick_},        {"digits", digits_},         {"group_seeds", group_seeds_},
          {"all", all_settings_}, {"log_y", plot_view_.log_y}, {"map", map_}};
 }
 
@@ -505,12 +505,12 @@ void CompareView::draw_images(const report::RunComparison& c) {
   for (size_t r = 0; r < v->run_ids.size(); ++r)
     cols += ", #" + std::to_string(v->run_ids[r]) + " " + runs::printable(v->names[r]) +
             " (test L1 " + fixed(v->test_l1[r]) + ")";
-  hint(cols + ". Click a digit to see it large in every run.");
+  hint(cols + ". Click an image to see it large in every run.");
   std::vector<std::string> captions;
   for (int row = 0; row < nrow; ++row)
     for (int col = 0; col < ncol; ++col) {
-      std::string t = "test digit " + std::to_string(v->picked[size_t(row)]) + " (a " +
-                      std::to_string(v->picked_labels[size_t(row)]) + ")";
+      std::string t = "test image " + std::to_string(v->picked[size_t(row)]) + " (" +
+                      data::label_phrase(v->dataset, v->picked_labels[size_t(row)]) + ")";
       if (col == 0)
         t += "\noriginal";
       else {
@@ -571,9 +571,9 @@ void CompareView::draw_images(const report::RunComparison& c) {
                     fixed(v->l1[r][size_t(large_row_)]));
     }
     large_.set_images(ncol, 28, 28, px, ncol);
-    ImGui::Text("test digit %lld (a %d) in every run",
+    ImGui::Text("test image %lld (%s) in every run",
                 static_cast<long long>(v->picked[size_t(large_row_)]),
-                int(v->picked_labels[size_t(large_row_)]));
+                data::label_phrase(v->dataset, v->picked_labels[size_t(large_row_)]).c_str());
     ImGui::SameLine();
     if (ImGui::SmallButton("close##large")) large_row_ = -1;
     GridFit lf;
@@ -723,7 +723,10 @@ void CompareView::draw() {
   }
   if (ids_.empty()) {
     hint("Tick runs in the Runs panel and press Compare to see them side by side here.");
-    hint("Compare shows the settings that differ, every measure with deltas to a baseline run, seed groups, curves, the same test digits through every run and their latent maps side by side.");
+    hint(
+        "Compare shows the settings that differ, every measure with deltas to a baseline run, seed "
+        "groups, curves, the same test digits through every run and their latent maps side by "
+        "side.");
     if (ImGui::SmallButton("Runs panel")) ctx_.show_panel("runs");
     return;
   }

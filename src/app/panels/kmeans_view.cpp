@@ -14,6 +14,7 @@
 #include "app/widgets/run_picker.hpp"
 #include "app/widgets/text_wrap.hpp"
 #include "core/error.hpp"
+#include "data/dataset.hpp"
 #include "report/table_export.hpp"
 #include "runs/run_summary.hpp"
 #include "train/job.hpp"
@@ -253,11 +254,12 @@ void KMeansView::draw_exports() {
   if (ImGui::Button("matrix CSV")) {
     const auto& cm = r.scores.match.permuted;
     std::vector<std::string> rows, cols;
-    for (int d = 0; d < cm.rows; ++d) rows.push_back(std::to_string(d));
+    for (int d = 0; d < cm.rows; ++d) rows.push_back(data::label_name(r.dataset->name, d));
     for (int c = 0; c < cm.cols; ++c)
       cols.push_back("cluster " + std::to_string(r.scores.match.column_order[c]));
-    report_export(
-        ctx_, export_table(report::confusion_table(cm, rows, cols, "digit"), "confusion-" + base));
+    report_export(ctx_, export_table(report::confusion_table(
+                                         cm, rows, cols, data::label_names(r.dataset->name).noun),
+                                     "confusion-" + base));
   }
   same_line_if_fits(button_width("matrix PNG"));
   if (ImGui::Button("matrix PNG")) export_png(ctx_, confusion_.last_rect(), "confusion-" + base);
@@ -272,10 +274,11 @@ void KMeansView::draw_exports() {
   same_line_if_fits(button_width("labels CSV"));
   if (ImGui::Button("labels CSV")) {
     report::Table t;
-    t.columns = {"index", "label", "cluster"};
+    t.columns = {"index", "label", "label name", "cluster"};
     const auto& labels = r.dataset->test_labels;
     for (size_t i = 0; i < labels.size(); ++i)
-      t.add_row({static_cast<int64_t>(i), static_cast<int>(labels[i]), r.km.labels[i]});
+      t.add_row({static_cast<int64_t>(i), static_cast<int>(labels[i]),
+                 data::label_name(r.dataset->name, labels[i]), r.km.labels[i]});
     report_export(ctx_, export_table(t, "kmeans-labels-" + base));
   }
 }
@@ -284,9 +287,11 @@ void KMeansView::draw_confusion(float w, float h) {
   const Result& r = *shown_;
   const float fs = ImGui::GetFontSize();
   const analysis::ConfusionMatrix& cm = r.scores.match.permuted;
+  const std::string& ds = r.dataset->name;
+  const std::string noun = data::label_names(ds).noun;
   HeatmapAxes ax;
-  ax.x_label = "cluster (matched to the digit of its column)";
-  ax.y_label = "digit";
+  ax.x_label = "cluster (matched to the " + noun + " of its column)";
+  ax.y_label = noun;
   ax.x_min = -0.5, ax.x_max = cm.cols - 0.5, ax.y_min = -0.5, ax.y_max = cm.rows - 0.5;
   const float side = std::max(fs * 8, std::min(w, h));
   HeatmapHover hv = confusion_.draw("cm", ax, ImVec2(std::min(w, side), side));
@@ -300,17 +305,27 @@ void KMeansView::draw_confusion(float w, float h) {
   }
   if (hv.hovered && hv.row >= 0 && hv.col >= 0) {
     const int digit = cm.rows - 1 - hv.row;
-    ImGui::SetTooltip("digit %d in cluster %d: %lld", digit, r.scores.match.column_order[hv.col],
+    ImGui::SetTooltip("%s in cluster %d: %lld", data::label_title(ds, digit).c_str(),
+                      r.scores.match.column_order[hv.col],
                       static_cast<long long>(cm.at(digit, hv.col)));
     if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) select_cell(digit, hv.col);
   }
   if (sel_digit_ >= 0) {
-    ImGui::Text("%zu digits %d in cluster %d", selected_.size(), sel_digit_,
+    ImGui::Text("%zu images of %s in cluster %d", selected_.size(),
+                data::label_title(ds, sel_digit_).c_str(),
                 r.scores.match.column_order[sel_column_]);
     thumbs_.draw_fit("thumbs", w);
   } else {
     push_text_wrap(ImGui::GetCursorPosX() + w);
-    ImGui::TextDisabled("click a cell: its digits are highlighted and shown here");
+    ImGui::TextDisabled("click a cell: its images are highlighted and shown here");
+    ImGui::PopTextWrapPos();
+  }
+  if (!data::label_names(ds).numbers) {  // the rows' numbers, named
+    std::string key;
+    for (int d = 0; d < cm.rows; ++d)
+      key += (d ? ", " : "") + std::to_string(d) + " " + data::label_name(ds, d);
+    push_text_wrap(ImGui::GetCursorPosX() + w);
+    ImGui::TextDisabled("%s", key.c_str());
     ImGui::PopTextWrapPos();
   }
 }
@@ -321,13 +336,14 @@ void KMeansView::draw_scatters(float w, float h) {
   const float sw = (w - gap) / 2;
   const float sh = std::max(ImGui::GetFontSize() * 6,
                             std::min(sw, h - ImGui::GetTextLineHeightWithSpacing() * 2));
-  const char* titles[2] = {"by digit", "by cluster (colour of its matched digit)"};
+  const std::string noun = data::label_names(r.dataset->name).noun;
+  const std::string titles[2] = {"by " + noun, "by cluster (colour of its matched " + noun + ")"};
   Scatter* sc[2] = {&by_digit_, &by_cluster_};
   for (int s = 0; s < 2; ++s) {
     if (s) ImGui::SameLine();
     ImGui::BeginGroup();
     push_text_wrap(ImGui::GetCursorPosX() + sw);
-    ImGui::TextUnformatted(titles[s]);
+    ImGui::TextUnformatted(titles[s].c_str());
     ImGui::PopTextWrapPos();
     ScatterHover hover = sc[s]->draw(s ? "by_cluster" : "by_digit", ImVec2(sw, sh));
     scatter_min_[s] = hover.min, scatter_max_[s] = hover.max;
@@ -340,8 +356,10 @@ void KMeansView::draw_scatters(float w, float h) {
       d->PopClipRect();
     }
     if (hover.hovered && hover.index >= 0)
-      ImGui::SetTooltip("a %d, cluster %d", int(r.dataset->test_labels[hover.index]),
-                        r.km.labels[hover.index]);
+      ImGui::SetTooltip(
+          "%s, cluster %d",
+          data::label_phrase(r.dataset->name, r.dataset->test_labels[hover.index]).c_str(),
+          r.km.labels[hover.index]);
     ImGui::EndGroup();
   }
 }

@@ -518,7 +518,7 @@ void LatentExplorer::update_recon_grid() {
                  g.columns = static_cast<int>(indices.size());
                  const Tensor images = gather_rows(run->dataset->test_images, indices);
                  g.pixels.assign(images.data(), images.data() + images.numel());
-                 g.rows.push_back("originals: the first two test digits of each class");
+                 g.rows.push_back("originals: the first two test images of each class");
                  auto ae = train::make_autoencoder(run->config, run->weights);
                  const Tensor& y = ae->forward(train::model_input(run->config, images));
                  g.pixels.insert(g.pixels.end(), y.data(), y.data() + y.numel());
@@ -736,6 +736,11 @@ void LatentExplorer::upload_points() {
   keep_view_ = true;
 }
 
+const std::string& LatentExplorer::dataset_name() const {
+  static const std::string none;
+  return run_ && run_->dataset ? run_->dataset->name : none;
+}
+
 void LatentExplorer::draw_toolbar() {
   Session& session = ctx_.session();
   const float font = ImGui::GetFontSize();
@@ -816,10 +821,11 @@ void LatentExplorer::draw_toolbar() {
     ImGui::TextDisabled("%s", info);
   }
 
-  // Row 3: the legend, one fixed colour per digit; unticking hides that digit.
+  // Row 3: the legend, one fixed colour per label (a digit, or a Fashion-MNIST class by name);
+  // unticking hides that label's points.
   const auto& pal = digit_palette();
   for (int d = 0; d < 10; ++d) {
-    const std::string name = std::to_string(d);
+    const std::string name = data::label_name(dataset_name(), d);
     if (d) same_line_if_fits(check_width(name.c_str()));
     ImGui::PushID(d);
     ImVec4 c(pal[d].r, pal[d].g, pal[d].b, 1);
@@ -872,7 +878,7 @@ void LatentExplorer::draw_caption() {
     return;
   }
   const int64_t l = run_->config.model.latent;
-  const std::string codes = run_->codes_of == CodesOf::all     ? "codes of all digits"
+  const std::string codes = run_->codes_of == CodesOf::all     ? "codes of all images"
                             : run_->codes_of == CodesOf::train ? "training codes"
                                                                : "test codes";
   const std::string ld = std::to_string(l) + "-D " + codes;
@@ -938,7 +944,7 @@ void LatentExplorer::draw_scatter(ImVec2 size) {
     const char* msg = !run_                                                   ? "no run"
                       : tsne_.running()                                       ? "computing t-SNE..."
                       : wanted_projection() == Shown::tsne && !tsne_.result() ? "no t-SNE yet"
-                                                                              : "no digit shown";
+                                                                              : "no point shown";
     const ImVec2 ts = ImGui::CalcTextSize(msg);
     dl->AddText(ImVec2((hv.min.x + hv.max.x - ts.x) / 2, (hv.min.y + hv.max.y - ts.y) / 2),
                 IM_COL32(150, 150, 150, 255), msg);
@@ -964,7 +970,8 @@ void LatentExplorer::draw_scatter(ImVec2 size) {
     }
     if (idx >= 0) {
       ImGui::BeginTooltip();
-      ImGui::Text("a %d  (%s)", int(run_->labels[idx]), run_->point_name(idx).c_str());
+      ImGui::Text("%s  (%s)", data::label_phrase(dataset_name(), run_->labels[idx]).c_str(),
+                  run_->point_name(idx).c_str());
       hover_grid_.draw("hover", ImGui::GetFontSize() * 5);
       ImGui::TextDisabled("original | reconstruction");
       ImGui::EndTooltip();
@@ -1010,7 +1017,7 @@ void LatentExplorer::draw_decode_tab() {
   if (!has_decoded_) {
     text_wrapped(
         "Click anywhere in the scatter to decode that latent point. "
-        "Right-click a digit to pick it for the interpolation.");
+        "Right-click a point to pick it for the interpolation.");
     return;
   }
   const int64_t l = run_->config.model.latent;
@@ -1031,8 +1038,8 @@ void LatentExplorer::draw_decode_tab() {
   fit.wrap = false;
   decoded_.draw_fit("decoded", ImGui::GetContentRegionAvail().x, {}, fit);
   if (clicked_nearest_ >= 0)
-    wrapped_dim("nearest digit, " + run_->point_name(clicked_nearest_) + ": a " +
-                std::to_string(run_->labels[clicked_nearest_]));
+    wrapped_dim("nearest image, " + run_->point_name(clicked_nearest_) + ": " +
+                data::label_phrase(dataset_name(), run_->labels[clicked_nearest_]));
   char ms[64];
   std::snprintf(ms, sizeof ms, "decode %.3f ms (UI thread)", decode_ms_);
   wrapped_dim(ms);
@@ -1071,10 +1078,11 @@ void LatentExplorer::draw_manifold_tab() {
 void LatentExplorer::draw_interpolation_tab() {
   auto pick_text = [&](int i) {
     return i < 0 ? std::string("-")
-                 : run_->point_name(i) + " (a " + std::to_string(run_->labels[i]) + ")";
+                 : run_->point_name(i) + " (" +
+                       data::label_phrase(dataset_name(), run_->labels[i]) + ")";
   };
   text_wrapped("A %s   B %s", pick_text(pick_a_).c_str(), pick_text(pick_b_).c_str());
-  wrapped_dim("right-click digits in the scatter to pick A, then B");
+  wrapped_dim("right-click points in the scatter to pick A, then B");
   if (number_field("steps", interp_steps_, ImGui::GetFontSize() * 3)) update_interpolation();
   ctx_.note_item("latent_explorer:steps");
   if (interp_grid_.count() > 0 && pick_a_ >= 0 && pick_b_ >= 0) {

@@ -132,6 +132,8 @@ class LatentExplorer : public Panel {
   [[nodiscard]] std::string recon_inputs() const;
   [[nodiscard]] std::string run_label(int64_t run_id) const;  // the run's summary line
   void export_codes(bool train_split);
+  // The shown run's dataset name, for its label names ("" with no run: labels as numbers).
+  [[nodiscard]] const std::string& dataset_name() const;
   void draw_toolbar();
   void draw_caption();
   void draw_scatter(ImVec2 size);

@@ -53,10 +53,10 @@ void section_clustering(StudyContext& ctx, SectionResult& out) {
   const int seeds = ctx.seeds();
   const train::AeTrainConfig probe = study_clustering_config(ctx, 0);
   out.paragraph("The clustering recipe: the `deep` autoencoder at L = 16 trained with MSE for " +
-                std::to_string(probe.epochs) +
-                " epochs on digits shifted by up to " + f3(probe.augment.shift).substr(0, 3) +
-                " px and rotated by up to " + f3(probe.augment.rotate).substr(0, 4) +
-                " degrees, then " + std::to_string(probe.cluster_epochs) +
+                std::to_string(probe.epochs) + " epochs on digits shifted by up to " +
+                f3(probe.augment.shift).substr(0, 3) + " px and rotated by up to " +
+                f3(probe.augment.rotate).substr(0, 4) + " degrees, then " +
+                std::to_string(probe.cluster_epochs) +
                 " epochs of cluster refinement (reconstruction + " +
                 f3(probe.cluster_weight).substr(0, 3) +
                 " x KL of the codes' soft cluster assignment against its sharpened target). "
@@ -74,8 +74,8 @@ void section_clustering(StudyContext& ctx, SectionResult& out) {
   }
 
   Table t;
-  t.columns = {"seed",           "recipe run",     "k-means accuracy", "NMI",
-               "ARI",            "head accuracy",  "study MLP run",    "its k-means accuracy"};
+  t.columns = {"seed", "recipe run",    "k-means accuracy", "NMI",
+               "ARI",  "head accuracy", "study MLP run",    "its k-means accuracy"};
   nlohmann::json acc = nlohmann::json::array(), study_acc = nlohmann::json::array();
   int better = 0;
   for (int s = 0; s < seeds; ++s) {
@@ -91,29 +91,30 @@ void section_clustering(StudyContext& ctx, SectionResult& out) {
   out.table(t);
   out.metrics["kmeans_accuracy"] = acc;
   out.metrics["study_mlp_kmeans_accuracy"] = study_acc;
-  out.paragraph(
-      "k-means: k = 10, " + std::to_string(ctx.quick() ? 3 : 10) +
-      " restarts on the test codes; accuracy Hungarian-matched. The head accuracy is the "
-      "refinement's own soft assignment, matched the same way.");
+  out.paragraph("k-means: k = 10, " + std::to_string(ctx.quick() ? 3 : 10) +
+                " restarts on the test codes; accuracy Hungarian-matched. The head accuracy is the "
+                "refinement's own soft assignment, matched the same way.");
 
-  kmeans_block(out, recipe.front().kmeans, "clustering-kmeans.png",
-               "The recipe's codes (seed 0)", "the recipe's 16-D test codes");
+  kmeans_block(out, recipe.front().kmeans, "clustering-kmeans.png", "The recipe's codes (seed 0)",
+               "the recipe's 16-D test codes", ctx.dataset().name);
   const Tensor& codes = recipe.front().codes;
-  out.figure({"clustering-pca.png",
-              "The recipe's 16-D test codes (seed 0) on their first two principal components, "
-              "coloured by digit (legend at the top: 0..9).",
-              scatter_chart(analysis::fit_pca(codes, 2).project(codes), ctx.dataset().test_labels)});
+  out.figure(
+      {"clustering-pca.png",
+       "The recipe's 16-D test codes (seed 0) on their first two principal components, "
+       "coloured by digit (legend at the top: 0..9).",
+       scatter_chart(analysis::fit_pca(codes, 2).project(codes), ctx.dataset().test_labels)});
 
   const std::string of_seeds = std::to_string(better) + " of " + std::to_string(seeds);
-  out.claim("the recipe's codes cluster better than the study MLP's at L = 16 in every seed "
-            "(k-means matched accuracy)",
-            {{"recipe", acc}, {"study_mlp", study_acc}, {"seeds_better", of_seeds}},
-            better == seeds);
+  out.claim(
+      "the recipe's codes cluster better than the study MLP's at L = 16 in every seed "
+      "(k-means matched accuracy)",
+      {{"recipe", acc}, {"study_mlp", study_acc}, {"seeds_better", of_seeds}}, better == seeds);
   double worst = 1;
   for (const Clustered& r : recipe) worst = std::min(worst, r.kmeans.match.accuracy);
-  out.claim("k-means finds the digits in the recipe's codes with matched accuracy > 0.8 in every "
-            "seed",
-            {{"recipe", acc}, {"lowest", worst}}, worst > 0.8);
+  out.claim(
+      "k-means finds the digits in the recipe's codes with matched accuracy > 0.8 in every "
+      "seed",
+      {{"recipe", acc}, {"lowest", worst}}, worst > 0.8);
 }
 
 }  // namespace aelab::report

@@ -245,7 +245,7 @@ void section_q2a(StudyContext& ctx, SectionResult& out) {
   for (int latent : {16, 256})
     kmeans_block(out, find(latent, 0).clusters, "q2a-kmeans-" + std::to_string(latent) + ".png",
                  "L = " + std::to_string(latent) + " (seed 0)",
-                 "the " + std::to_string(latent) + "-D test codes");
+                 "the " + std::to_string(latent) + "-D test codes", ctx.dataset().name);
 
   // [SECTION] Claims
   int falls = 0, falls_again = 0, collapsed = 0, blurrier = 0;
