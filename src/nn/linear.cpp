@@ -6,6 +6,7 @@
 #include "core/error.hpp"
 #include "nn/dnnl_util.hpp"
 #include "nn/step_profile.hpp"
+#include "nn/transpose.hpp"
 
 namespace aelab::nn {
 
@@ -15,22 +16,20 @@ namespace detail {
 // W^T (in, out) through strides and the weight gradient reads dz as dz^T the same way, so there is
 // no transpose copy and no reorder anywhere: every tensor stays plain `ab`.
 struct LinearPlan {
-  dnnl::matmul fwd;          // x (N, in) . W^T (in, out) + b -> y (N, out), fused f
-  dnnl::matmul bwd_data;     // dz (N, out) . W (out, in) -> dx (N, in)
-  dnnl::matmul bwd_weights;  // dz^T (out, N) . x (N, in) -> dW (out, in), post-op sum: +=
+  dnnl::matmul fwd;                    // x (N, in) . W^T (in, out) + b -> y (N, out), fused f
+  dnnl::matmul bwd_data;               // dz (N, out) . W (out, in) -> dx (N, in)
+  dnnl::matmul bwd_weights;            // dz^T (out, N) . x (N, in) -> dW (out, in), post-op sum: +=
   dnnl::matmul bwd_weights_overwrite;  // the same, dW = (the first after a lazy zero_grad)
-  dnnl::memory x, wt, b, y;  // forward operands
-  dnnl::memory dz, w, dx;    // backward-data operands
-  dnnl::memory dzt, x2, dw;  // backward-weights operands
+  dnnl::memory x, wt, b, y;            // forward operands
+  dnnl::memory dz, w, dx;              // backward-data operands
+  dnnl::memory dzt, x2, dw;            // backward-weights operands
   Args fwd_args, bwd_data_args, bwd_weights_args;
   // When W's row length is a multiple of 256 floats, a GEMM reading it untransposed hits cache-set
   // aliasing on AVX2 (oneDNN's f32 GEMM drops from ~90 to ~60 GFLOP/s at 256x784 . 784x512).
-  // There backward data reads a transposed copy of W instead; the reorder costs ~5% of the GEMM.
-  // With AVX-512 (a different kernel) the plain read runs at the peak and the reorder, at ~2 GB/s,
-  // would cost a third of the GEMM: no copy (study MLP, 1 thread: 4.4 % of a step saved).
+  // There backward data reads a transposed copy of W instead (nn::transpose, ~3 % of the GEMM;
+  // oneDNN's reorder took ~11 %). With AVX-512 (a different kernel) the plain read runs at the
+  // peak: no copy.
   bool transposed_copy = false;
-  dnnl::reorder w_to_wt;
-  dnnl::memory w_src, wt_dst;
 };
 
 }  // namespace detail
@@ -56,9 +55,12 @@ std::atomic<detail::TransposedCopy> g_transposed_copy{detail::TransposedCopy::au
 
 bool use_transposed_copy(int64_t in) {
   switch (g_transposed_copy.load()) {
-    case detail::TransposedCopy::always: return in % 256 == 0;
-    case detail::TransposedCopy::never: return false;
-    case detail::TransposedCopy::automatic: break;
+    case detail::TransposedCopy::always:
+      return in % 256 == 0;
+    case detail::TransposedCopy::never:
+      return false;
+    case detail::TransposedCopy::automatic:
+      break;
   }
   return in % 256 == 0 && !has_avx512();
 }
@@ -118,10 +120,6 @@ detail::LinearPlan& Linear::plan_for(int64_t n) {
       auto w_md = plain_md({out_, in_}, Tag::ab);
       p.transposed_copy = use_transposed_copy(in_);
       auto w_read_md = p.transposed_copy ? strided_md({out_, in_}, {1, out_}) : w_md;
-      if (p.transposed_copy) {
-        p.w_src = unbound(w_md), p.wt_dst = unbound(w_read_md);
-        p.w_to_wt = dnnl::reorder(p.w_src, p.wt_dst);
-      }
       dnnl::matmul::primitive_desc bwd_data_pd({y_md, w_read_md, x_md}, eng);
       p.bwd_data = dnnl::matmul(bwd_data_pd);
       p.dz = unbound(y_md), p.w = unbound(w_read_md), p.dx = unbound(x_md);
@@ -135,7 +133,8 @@ detail::LinearPlan& Linear::plan_for(int64_t n) {
       acc.set_post_ops(sum);
       dnnl::matmul::primitive_desc bwd_w_pd({dzt_md, x_md, w_md}, acc, eng);
       p.bwd_weights = dnnl::matmul(bwd_w_pd);
-      p.bwd_weights_overwrite = dnnl::matmul(dnnl::matmul::primitive_desc({dzt_md, x_md, w_md}, eng));
+      p.bwd_weights_overwrite =
+          dnnl::matmul(dnnl::matmul::primitive_desc({dzt_md, x_md, w_md}, eng));
       p.dzt = unbound(dzt_md), p.x2 = unbound(x_md), p.dw = unbound(w_md);
       p.bwd_weights_args = {{DNNL_ARG_SRC, p.dzt}, {DNNL_ARG_WEIGHTS, p.x2}, {DNNL_ARG_DST, p.dw}};
       return p;
@@ -211,11 +210,9 @@ const Tensor& Linear::backward(const Tensor& dy) {
       dx_.resize({n, in_});
       const float* w = weight_.value.data();
       if (p.transposed_copy) {
-        ProfileScope scope([&] { return describe() + ": W transpose reorder"; });
+        ProfileScope scope([&] { return describe() + ": W transposed copy"; });
         wt_.resize({in_, out_});
-        bind(p.w_src, w), bind(p.wt_dst, wt_.data());
-        p.w_to_wt.execute(cpu_stream(), p.w_src, p.wt_dst);
-        cpu_stream().wait();
+        transpose(w, out_, in_, wt_.data());
         w = wt_.data();
       }
       ProfileScope scope([&] { return describe() + ": input-gradient GEMM (dz W)"; }, gemm_flops);
