@@ -62,14 +62,15 @@ std::array<int64_t, 10> label_counts(std::span<const uint8_t> labels) {
 
 const LabelNames& label_names(const std::string& dataset) {
   static const LabelNames digits{
-      "digit", "digits", {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}, true};
+      "digit", "digits", {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}, true, "digits"};
   static const LabelNames fashion{"class",
                                   "classes",
                                   {"T-shirt/top", "trouser", "pullover", "dress", "coat", "sandal",
                                    "shirt", "sneaker", "bag", "ankle boot"},
-                                  false};
+                                  false,
+                                  "images"};
   static const LabelNames plain{
-      "class", "classes", {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}, true};
+      "class", "classes", {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}, true, "images"};
   if (dataset == "mnist" || dataset == "mnist-10k") return digits;
   if (dataset == "fashion") return fashion;
   return plain;

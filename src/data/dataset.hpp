@@ -35,6 +35,7 @@ struct LabelNames {
   const char* plural;                 // "digits" | "classes"
   std::array<const char*, 10> names;  // "7" | "ankle boot"
   bool numbers;                       // the names are the label numbers themselves
+  const char* images;                 // "digits" | "images": what the samples are called
 };
 [[nodiscard]] const LabelNames& label_names(const std::string& dataset);
 // "7" | "ankle boot"; a label beyond 0..9 as "label 12".

@@ -243,3 +243,47 @@ TEST_CASE("Lloyd equals the reference loop for any k (the row-by-row dot product
     REQUIRE(fast.inertia == Approx(ref.inertia).epsilon(1e-6));
   }
 }
+
+TEST_CASE("A row equally near two centres goes to the lower-numbered one, as in the reference",
+          "[analysis][kmeans]") {
+  // Small integers everywhere: every squared distance is exact in float however it is computed
+  // (the GEMM's |x|^2 - 2 x.c + |c|^2 or a direct sum), so a row halfway between two centres ties
+  // exactly. The reference loop (and scikit-learn's argmin) give it to the lower index; a search
+  // that kept the last of equals would give it to the higher. One iteration: the labels are the
+  // assignment to these centres.
+  constexpr int d = 4, k = 5;
+  std::vector<float> pts;
+  for (int a = -2; a <= 2; ++a)
+    for (int b = -2; b <= 2; ++b)
+      for (int c = -1; c <= 1; ++c)
+        for (int e = -1; e <= 1; ++e)
+          pts.insert(pts.end(), {float(a), float(b), float(c), float(e)});
+  const int64_t n = int64_t(pts.size()) / d;
+  const Tensor x({n, d}, pts);
+  // Not in any scan order: the origin last, so its ties with the others go to them.
+  const Tensor init(
+      {k, d}, std::vector<float>{0, -2, 0, 0, 2, 0, 0, 0, -2, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0});
+  std::vector<int> expected(static_cast<size_t>(n));
+  int ties = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    float best = 1e30f;
+    int count = 0;
+    for (int c = 0; c < k; ++c) {
+      float s = 0;
+      for (int t = 0; t < d; ++t) {
+        const float v = pts[size_t(i * d + t)] - init[c * d + t];
+        s += v * v;
+      }
+      if (s < best)
+        best = s, expected[size_t(i)] = c, count = 1;
+      else if (s == best)
+        ++count;
+    }
+    ties += count > 1;
+  }
+  REQUIRE(ties >= 40);  // the case is there
+  const auto fast = lloyd(x, init, 1, 0.0);
+  const auto ref = lloyd_reference(x, init, 1, 0.0);
+  CHECK(ref.labels == expected);
+  CHECK(fast.labels == expected);
+}

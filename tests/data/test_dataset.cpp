@@ -46,12 +46,14 @@ TEST_CASE("labels are named for their dataset: digits, Fashion-MNIST's classes",
   CHECK(data::label_phrase("fashion", 8) == "a bag");
   CHECK(data::label_title("fashion", 1) == "trouser");
   CHECK(std::string(data::label_names("fashion").noun) == "class");
+  CHECK(std::string(data::label_names("fashion").images) == "images");
   for (const char* mnist : {"mnist-10k", "mnist"}) {
     CHECK(data::label_name(mnist, 7) == "7");
     CHECK(data::label_title(mnist, 7) == "digit 7");
     CHECK(data::label_phrase(mnist, 7) == "a 7");
     CHECK(data::label_phrase(mnist, 8) == "an 8");
     CHECK(std::string(data::label_names(mnist).plural) == "digits");
+    CHECK(std::string(data::label_names(mnist).images) == "digits");
   }
   // An unknown dataset names plain classes, never digits it may not hold.
   CHECK(data::label_title("other", 3) == "class 3");

@@ -497,7 +497,8 @@ void BlurDisNetPanel::draw_blur() {
     return;
   }
   update_preview();
-  ImGui::Text("top: clear test digits; bottom: blurred, %s", blur_text(preview_blur_).c_str());
+  ImGui::Text("top: clear test %s; bottom: blurred, %s", images(),
+              blur_text(preview_blur_).c_str());
   same_line_if_fits(button_width("PNG##preview"));
   const bool png = ImGui::SmallButton("PNG##preview");
   GridFit fit;
@@ -540,8 +541,8 @@ void BlurDisNetPanel::draw_disnet() {
   job_status(dis_.slot, "dis");
   error_line(dis_.slot.error());
   if (const auto* r = dis_.slot.result())
-    text_wrapped("run #%lld (%s): %.2f %% right on clear and blurred test digits",
-                 (long long)r->run_id, dis_.slot.inputs().c_str(), 100 * r->test_accuracy);
+    text_wrapped("run #%lld (%s): %.2f %% right on clear and blurred test %s", (long long)r->run_id,
+                 dis_.slot.inputs().c_str(), 100 * r->test_accuracy, images());
 
   run_picker("dis_net run", disnet_run_, ctx_.session().runs(), runs::is_finished_disnet, nullptr,
              picker_width("dis_net run"));
@@ -557,7 +558,8 @@ void BlurDisNetPanel::draw_disnet() {
   }
   if (dis_.points.empty()) {
     hint_line("The dis_net run is the one (b), the histogram and compare use.");
-    hint_line("Trains on balanced batches: each digit clear (label 1) and blurred (label 0).");
+    hint_line(std::string("Trains on balanced batches of ") + images() +
+              ", each clear (label 1) and blurred (label 0).");
     return;
   }
   const Xy loss = series_of(dis_.points, runs::metric::train_loss_step),
@@ -577,14 +579,14 @@ void BlurDisNetPanel::draw_judge() {
   job_status(judge_.slot, "judge");
   error_line(judge_.slot.error());
   if (const auto* r = judge_.slot.result())
-    text_wrapped("run #%lld: %.2f %% right on clear test digits (%s)", (long long)r->run_id,
-                 100 * r->test_accuracy, judge_.slot.inputs().c_str());
+    text_wrapped("run #%lld: %.2f %% right on clear test %s (%s)", (long long)r->run_id,
+                 100 * r->test_accuracy, images(), judge_.slot.inputs().c_str());
   run_picker("judge run", judge_run_, ctx_.session().runs(), runs::is_finished_classifier, nullptr,
              picker_width("judge run"));
   ctx_.note_item("blur_disnet:judge_run");
-  hint_line(
-      "A digit classifier trained on clear digits; compare reports how many reconstructions "
-      "it still reads right.");
+  hint_line(std::string("A classifier of the ") + data::label_names(dataset_name_).plural +
+            " trained on clear " + images() +
+            "; compare reports how many reconstructions it still reads right.");
 }
 
 // [SECTION] Histogram
@@ -594,7 +596,7 @@ void BlurDisNetPanel::draw_histogram() {
              "no reconstructions (clear and blurred only)", picker_width("AE run"));
   const bool can = disnet_run_ > 0 && all_valid(sigma_, kernel_, threads_) && data_.result();
   ImGui::BeginDisabled(scores_.running() || !can);
-  if (ImGui::Button("Score test digits")) start_scores();
+  if (ImGui::Button((std::string("Score test ") + images() + "###score").c_str())) start_scores();
   ctx_.note_item("blur_disnet:score");
   ImGui::EndDisabled();
   if (disnet_run_ == 0) {
@@ -672,7 +674,7 @@ void BlurDisNetPanel::draw_histogram() {
   }
   hint_line("mean clear score; dis_net tells clear from blurred at 0.5 for " +
             std::to_string(int(std::lround(1000 * sc->accuracy)) / 10.0).substr(0, 5) +
-            " % of the digits");
+            " % of the " + images());
 }
 
 // [SECTION] Adversarial autoencoder (b) and its L1-only reference
@@ -828,8 +830,8 @@ void BlurDisNetPanel::draw_compare() {
 
 void BlurDisNetPanel::draw_compare_result() {
   const report::Comparison& c = *cmp_.result();
-  text_wrapped("%s test split, %lld digits; %s", c.dataset.c_str(), (long long)c.test_count,
-               cmp_.inputs().c_str());
+  text_wrapped("%s test split, %lld %s; %s", c.dataset.c_str(), (long long)c.test_count,
+               data::label_names(c.dataset).images, cmp_.inputs().c_str());
   if (cmp_.stale(compare_key())) {
     wrapped(kStale, "stale: now " + compare_key() + " - Compare again");
     ctx_.note_item("blur_disnet:compare_stale");
@@ -878,7 +880,8 @@ void BlurDisNetPanel::draw_compare_result() {
   }
   ctx_.note_item("blur_disnet:table");
 
-  ImGui::TextDisabled("columns: original, then each run in the order above; one row per digit");
+  ImGui::TextDisabled(
+      "columns: original, then each run in the order above; one row per test image");
   GridFit fit;
   fit.wrap = false;
   fit.min_cell = 12;
@@ -896,7 +899,8 @@ void BlurDisNetPanel::draw() {
   if (ImGui::CollapsingHeader("Gaussian blur", ImGuiTreeNodeFlags_DefaultOpen)) draw_blur();
   if (ImGui::CollapsingHeader("dis_net: blurred or clear?", ImGuiTreeNodeFlags_DefaultOpen))
     draw_disnet();
-  if (ImGui::CollapsingHeader("Judge: a digit classifier", ImGuiTreeNodeFlags_DefaultOpen))
+  if (ImGui::CollapsingHeader("Judge: a classifier of the labels###judge",
+                              ImGuiTreeNodeFlags_DefaultOpen))
     draw_judge();
   if (ImGui::CollapsingHeader("Clear score histogram", ImGuiTreeNodeFlags_DefaultOpen))
     draw_histogram();

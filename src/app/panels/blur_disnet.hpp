@@ -78,6 +78,8 @@ class BlurDisNetPanel : public Panel {
   AppContext& ctx_;
   train::AeTrainConfig b_defaults_;  // train::kAdversarialPreset
   std::string dataset_name_ = data::kDefaultDataset;
+  // What the dataset's samples are called in the panel's text: "digits" | "images".
+  [[nodiscard]] const char* images() const { return data::label_names(dataset_name_).images; }
 
   // Settings shared by the training jobs.
   IntField limit_{0, IntRule::at_least(0)};  // samples per split; 0: all
