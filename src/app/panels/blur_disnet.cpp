@@ -880,8 +880,7 @@ void BlurDisNetPanel::draw_compare_result() {
   }
   ctx_.note_item("blur_disnet:table");
 
-  ImGui::TextDisabled(
-      "columns: original, then each run in the order above; one row per test image");
+  hint_line("columns: original, then each run in the order above; one row per test image");
   GridFit fit;
   fit.wrap = false;
   fit.min_cell = 12;
