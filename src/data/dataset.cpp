@@ -60,20 +60,26 @@ std::array<int64_t, 10> label_counts(std::span<const uint8_t> labels) {
   return counts;
 }
 
+namespace {
+
+const LabelNames kDigits{
+    "digit", "digits", {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}, true, "digits"};
+const LabelNames kFashion{"class",
+                          "classes",
+                          {"T-shirt/top", "trouser", "pullover", "dress", "coat", "sandal", "shirt",
+                           "sneaker", "bag", "ankle boot"},
+                          false,
+                          "images"};
+// Classes known only by number: never "a 3", always "class 3".
+const LabelNames kPlain{
+    "class", "classes", {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}, true, "images"};
+
+}  // namespace
+
 const LabelNames& label_names(const std::string& dataset) {
-  static const LabelNames digits{
-      "digit", "digits", {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}, true, "digits"};
-  static const LabelNames fashion{"class",
-                                  "classes",
-                                  {"T-shirt/top", "trouser", "pullover", "dress", "coat", "sandal",
-                                   "shirt", "sneaker", "bag", "ankle boot"},
-                                  false,
-                                  "images"};
-  static const LabelNames plain{
-      "class", "classes", {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}, true, "images"};
-  if (dataset == "mnist" || dataset == "mnist-10k") return digits;
-  if (dataset == "fashion") return fashion;
-  return plain;
+  if (dataset == "mnist" || dataset == "mnist-10k") return kDigits;
+  if (dataset == "fashion") return kFashion;
+  return kPlain;
 }
 
 std::string label_name(const std::string& dataset, int label) {
@@ -92,7 +98,7 @@ std::string label_phrase(const std::string& dataset, int label) {
   const LabelNames& ln = label_names(dataset);
   if (label < 0 || label > 9) return "label " + std::to_string(label);
   const std::string name = ln.names[size_t(label)];
-  if (std::string(ln.noun) != "digit" && ln.numbers) return std::string(ln.noun) + " " + name;
+  if (&ln == &kPlain) return label_title(dataset, label);
   // "an 8", "an ankle boot": the article follows the sound, and of these only 8 and the vowels
   // start with one.
   const bool vowel = name == "8" || std::string("aeiou").find(name[0]) != std::string::npos;
