@@ -1,6 +1,9 @@
 // aelab kmeans / project through the built binary: bad input ends with exit code 2 and one line.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <vector>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -13,20 +16,24 @@ namespace {
 struct Run {
   int code;
   std::string err;
+  std::string out;
 };
 
 Run aelab(const std::string& args) {
   const fs::path dir =
       fs::temp_directory_path() / ("aelab_cli_analysis_" + std::to_string(::getpid()));
   fs::create_directories(dir);
-  const fs::path err = dir / "stderr.txt";
+  const fs::path err = dir / "stderr.txt", out = dir / "stdout.txt";
   std::string cmd = std::string("'") + AELAB_BINARY + "' --data-dir '" + dir.string() + "' " +
-                    args + " >/dev/null 2>'" + err.string() + "'";
+                    args + " >'" + out.string() + "' 2>'" + err.string() + "'";
   int rc = std::system(cmd.c_str());
-  std::ifstream in(err);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, ss.str()};
+  auto slurp = [](const fs::path& p) {
+    std::ifstream in(p);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  };
+  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, slurp(err), slurp(out)};
 }
 
 size_t lines(const std::string& s) {
@@ -159,4 +166,33 @@ TEST_CASE("aelab project --codes / knn: malformed input exits 2 with one line") 
   CHECK(r.code == 2);
   CHECK(r.err.find("2 columns") != std::string::npos);
   CHECK(lines(r.err) == 1);
+}
+
+TEST_CASE("aelab kmeans --repeat: the warm runs' median, the first run apart, one answer") {
+  const fs::path dir = work_dir();
+  write_file(dir / "groups.csv", two_groups_csv(true));
+  const std::string codes = "kmeans --codes '" + (dir / "groups.csv").string() + "' --k 2";
+  Run r = aelab(codes + " --repeat 4 --json");
+  REQUIRE(r.code == 0);
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  REQUIRE(j.at("seconds_each").size() == 4);
+  std::vector<double> warm;
+  for (size_t i = 1; i < 4; ++i) warm.push_back(j["seconds_each"][i].get<double>());
+  std::sort(warm.begin(), warm.end());
+  CHECK(j.at("seconds").get<double>() == warm[1]);  // the median of the three after the first
+  CHECK(j.at("first_seconds").get<double>() == j["seconds_each"][0].get<double>());
+  CHECK(j.at("repeat") == 4);
+  CHECK(j.at("matched_accuracy").get<double>() == 1.0);  // two far apart groups
+
+  // One run: no repeat fields, the seconds of that run.
+  r = aelab(codes + " --json");
+  REQUIRE(r.code == 0);
+  CHECK_FALSE(nlohmann::json::parse(r.out).contains("seconds_each"));
+
+  for (const char* bad : {" --repeat 0", " --repeat 101", " --repeat two"}) {
+    r = aelab(codes + bad);
+    CHECK(r.code == 2);
+    CHECK(r.err.find("--repeat") != std::string::npos);
+    CHECK(lines(r.err) == 1);
+  }
 }
