@@ -101,6 +101,7 @@ nlohmann::json summary_fields(const RunSummary& r) {
       if (auto l = field<double>(r.config, {"lambda"})) j["lambda"] = *l;
     }
   }
+  if (auto d = field<std::string>(r.config, {"dataset"})) j["dataset"] = printable(*d);
   if (auto lr = field<double>(r.config, {"optimizer", "lr"})) j["lr"] = *lr;
   if (auto seed = field<int64_t>(r.config, {"seed"})) j["seed"] = *seed;
   // A run that has not finished an epoch has no metric yet (its result's fields are
@@ -121,6 +122,8 @@ std::string summary_line(const RunSummary& r) {
   if (f.contains("adversarial"))
     line += " " + f["adversarial"].get<std::string>() +
             (f.contains("lambda") ? " lambda " + short_number(f["lambda"].get<double>()) : "");
+  // Runs of two datasets read alike otherwise (runs recorded before configs named it: none).
+  if (f.contains("dataset")) line += " " + f["dataset"].get<std::string>();
   const int total = epochs_total(r);
   if (total > 0) {
     line += "  ";

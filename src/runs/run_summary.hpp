@@ -13,7 +13,8 @@
 namespace aelab::runs {
 
 // [SECTION] Text
-// "#12 mlp-L16-l1-s0  ae mlp L16 l1  50 ep  lr 1e-3  seed 0  finished  test_l1 0.0490"
+// "#12 mlp-L16-l1-s0  ae mlp L16 l1 fashion  50 ep  lr 1e-3  seed 0  finished  test_l1 0.0490"
+// (the dataset when the config records one)
 // Epochs read "30/50 ep" until all are done; adversarial runs add their mode and lambda
 // ("frozen lambda 0.05"); the status part is status_text(). Control characters and broken UTF-8
 // of stored names are escaped (printable()).
@@ -27,7 +28,7 @@ namespace aelab::runs {
 // The fields of summary_line as JSON ({"id", "kind", "name", "preset", "latent", "loss",
 // "epochs_done", "epochs_total", "lr", "adversarial", "lambda", "seed", "status",
 // "status_text", "headline": {"name", "value"}, "resumable", "tags": [...], "note", ...}); absent
-// fields are left out. Strings are valid UTF-8 (the note's broken bytes become U+FFFD; names and
+// fields are left out ("dataset" too, for runs recorded before configs named it). Strings are valid UTF-8 (the note's broken bytes become U+FFFD; names and
 // tags are printable()), so dumping never throws.
 [[nodiscard]] nlohmann::json summary_fields(const RunSummary& run);
 // The short label of a status for a badge: "running", "finished", "cancelled", "interrupted",

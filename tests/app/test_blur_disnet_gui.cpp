@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "app/ui_driver.hpp"
 #include "app/window_process.hpp"
 #include "core/paths.hpp"
 #include "runs/run_store.hpp"
@@ -377,4 +378,48 @@ TEST_CASE("blur_disnet: part (b) end to end by clicks: dis_net, judge, (b) + ref
   CHECK(lines[4].size() > tail.size());
   CHECK(lines[4].substr(lines[4].size() - tail.size()) == tail);
   CHECK(d.win.running());
+}
+
+TEST_CASE("blur_disnet: the data choice offers that dataset's runs and is kept across sessions") {
+  if (const std::string why = skip_reason(true); !why.empty()) {
+    WARN(why + ": blur_disnet data choice test skipped");
+    return;
+  }
+  if (!fs::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")) {
+    WARN("Fashion-MNIST (dataset-fashion-mnist) is not installed: data choice test skipped");
+    return;
+  }
+  const fs::path dir = scratch("dataset"), db = dir / "runs.sqlite";
+  tiny_runs(db, true);  // #1 an (a) run, #2 dis_net, #3 the judge: all mnist-10k
+  REQUIRE(aelab_cli(db, "train ae --dataset fashion --limit 200 --epochs 1 --threads 1"));  // #4
+  const std::string bin = std::string("'") + AELAB_BINARY + "' --runs-db " + q(db) +
+                          " --panel blur_disnet --width 1024 --height 640";
+  const auto saved = [&] {
+    return nlohmann::json::parse(slurp(dir / "config" / "panels.json"))["panels"]["blur_disnet"];
+  };
+  // A window (not scripted: it saves its settings when it ends) that switches to `name`.
+  const auto session_choosing = [&](const std::string& name) {
+    aelab::test::UiDriver ui(dir, bin);
+    REQUIRE(ui.ok());
+    INFO(ui.log());
+    REQUIRE(ui.click("blur_disnet:dataset"));
+    REQUIRE(ui.click("blur_disnet:dataset:" + name));
+    std::this_thread::sleep_for(std::chrono::seconds(2));  // its runs picked, its data loading
+    REQUIRE(ui.signal("TERM"));
+    REQUIRE(ui.wait_exit(30));
+  };
+  session_choosing("fashion");
+  nlohmann::json p = saved();
+  CHECK(p["dataset"] == "fashion");
+  // No dis_net or judge of Fashion-MNIST: none picked; the (a) run is the fashion one.
+  CHECK(p["runs"]["disnet"] == 0);
+  CHECK(p["runs"]["judge"] == 0);
+  CHECK(p["runs"]["a"] == 4);
+  // The next session opens on Fashion-MNIST; back on mnist-10k its own runs are picked.
+  session_choosing("mnist-10k");
+  p = saved();
+  CHECK(p["dataset"] == "mnist-10k");
+  CHECK(p["runs"]["disnet"] == 2);
+  CHECK(p["runs"]["judge"] == 3);
+  CHECK(p["runs"]["a"] == 1);
 }

@@ -26,7 +26,7 @@ TEST_CASE("aelab runs list, rename and train resume") {
   }
   Out l = s.aelab("runs list");
   REQUIRE(l.code == 0);
-  CHECK_THAT(l.out, Catch::Contains("#2 mlp-L4-l1-s0-2  ae mlp L4 l1  1 ep  lr 1e-3  seed 0"));
+  CHECK_THAT(l.out, Catch::Contains("#2 mlp-L4-l1-s0-2  ae mlp L4 l1 mnist-10k  1 ep  lr 1e-3  seed 0"));
   CHECK_THAT(l.out, Catch::Contains("#1 mlp-L4-l1-s0  ae mlp L4 l1"));
   CHECK(lines(l.out) == 2);
 

@@ -86,7 +86,7 @@ TEST_CASE("another process holding the write lock for 7 s: writers wait, readers
   CHECK(tr.code == 0);
   waitpid(again, &status, 0);
   Out l2 = s.aelab("runs list");
-  CHECK_THAT(l2.out, Catch::Contains("#2 mlp-L2-l1-s0  ae mlp L2 l1  1 ep"));
+  CHECK_THAT(l2.out, Catch::Contains("#2 mlp-L2-l1-s0  ae mlp L2 l1 mnist-10k  1 ep"));
   CHECK_THAT(l2.out, Catch::Contains("finished"));
 }
 

@@ -261,6 +261,15 @@ TEST_CASE("summary_line names everything that tells runs apart", "[runs]") {
   CHECK(f["latent"] == 16);
   CHECK(f["epochs_done"] == 50);
   CHECK(f["headline"]["name"] == "test_l1");
+  CHECK_FALSE(f.contains("dataset"));  // recorded before configs named it
+
+  // The dataset, when recorded, tells runs of two datasets apart.
+  nlohmann::json fashion = ae_config(16, 1e-3, 50);
+  fashion["dataset"] = "fashion";
+  const int64_t fid = store.create_run(RunKind::ae, "mlp-L16-l1-s0-f", fashion);
+  CHECK_THAT(summary_line(store.get_summary(fid)),
+             Catch::Contains("  ae mlp L16 l1 fashion  0/50 ep  lr 1e-3"));
+  CHECK(summary_fields(store.get_summary(fid))["dataset"] == "fashion");
 
   // A run stopped part way, an adversarial one, and a name with an escape sequence.
   nlohmann::json adv = ae_config(2, 3e-4, 30);

@@ -2,6 +2,7 @@
 //
 // Index
 //   [SECTION] Layout helpers
+//   [SECTION] Dataset (which one the panel works on)
 //   [SECTION] Settings (save / load)
 //   [SECTION] Jobs: dataset, dis_net, judge, scores, (b) and reference, comparison
 //   [SECTION] Shared settings and blur preview
@@ -23,6 +24,7 @@
 #include "runs/metric_names.hpp"
 #include "runs/run_summary.hpp"
 #include "train/presets.hpp"
+#include "train/run_model.hpp"
 
 namespace aelab::app {
 
@@ -145,14 +147,7 @@ BlurDisNetPanel::BlurDisNetPanel(AppContext& ctx)
   adv_lr_ = DoubleField(b.optimizer.lr, DoubleRule::positive(), "%.3g");
   lambda_ = DoubleField(b.lambda, DoubleRule::at_least(0), "%.3g");
 
-  // The dataset loads in a job: the first frame never waits on the disk.
-  const std::string name = dataset_name_;
-  const auto dir = ctx_.launch().data_dir;
-  data_.start(ctx_.jobs(), "load " + name, name,
-              [name, dir, cache = ctx_.session().datasets()](train::JobContext& jc) {
-                jc.report_progress(0, "loading " + name);
-                return cache->get(name, dir, 0);
-              });
+  start_loading();
   if (ctx_.launch().run > 0) {
     hist_run_ = ctx_.launch().run;
     ticked_.push_back(ctx_.launch().run);
@@ -163,9 +158,47 @@ BlurDisNetPanel::BlurDisNetPanel(AppContext& ctx)
 
 BlurDisNetPanel::~BlurDisNetPanel() = default;
 
+// [SECTION] Dataset (which one the panel works on)
+
+void BlurDisNetPanel::start_loading() {
+  // The dataset loads in a job: no frame waits on the disk.
+  const std::string name = dataset_name_;
+  const auto dir = ctx_.launch().data_dir;
+  data_.clear();
+  preview_blur_ = data::BlurSpec{0, 0};
+  data_.start(ctx_.jobs(), "load " + name, name,
+              [name, dir, cache = ctx_.session().datasets()](train::JobContext& jc) {
+                jc.report_progress(0, "loading " + name);
+                return cache->get(name, dir, 0);
+              });
+}
+
+bool BlurDisNetPanel::of_dataset(const runs::RunSummary& r) const {
+  return train::dataset_request(r.id, r.config, 0).name == dataset_name_;
+}
+
+RunFilter BlurDisNetPanel::usable(bool (*kind)(const runs::RunSummary&)) const {
+  return [this, kind](const runs::RunSummary& r) { return kind(r) && of_dataset(r); };
+}
+
+void BlurDisNetPanel::set_dataset(const std::string& name) {
+  if (name == dataset_name_) return;
+  picks_[dataset_name_] = Picks{disnet_run_, judge_run_, a_run_, hist_run_, ticked_};
+  dataset_name_ = name;
+  const auto back = picks_.find(name);
+  const Picks p = back != picks_.end() ? back->second : Picks{};
+  disnet_run_ = p.disnet, judge_run_ = p.judge, a_run_ = p.a, hist_run_ = p.hist;
+  ticked_ = p.ticked;
+  // A dataset shown for the first time: its newest usable runs, as on opening the panel.
+  a_run_saved_ = back != picks_.end();
+  preselected_ = back != picks_.end();
+  start_loading();
+}
+
 // [SECTION] Settings (save / load)
 
 void BlurDisNetPanel::save(nlohmann::json& out) const {
+  out["dataset"] = dataset_name_;
   out["blur"] = {{"sigma", sigma_.value}, {"kernel", kernel_.value}};
   out["limit"] = limit_.value;
   out["threads"] = threads_.value;
@@ -183,6 +216,13 @@ void BlurDisNetPanel::save(nlohmann::json& out) const {
 void BlurDisNetPanel::load(const nlohmann::json& in) {
   if (!in.is_object()) return;
   try {
+    if (const std::string name = in.value("dataset", dataset_name_); name != dataset_name_) {
+      const auto& known = data::dataset_names();
+      if (std::find(known.begin(), known.end(), name) != known.end()) {
+        dataset_name_ = name;
+        start_loading();
+      }
+    }
     if (in.contains("blur") && in["blur"].is_object()) {
       load_field(sigma_, in["blur"], "sigma");
       load_field(kernel_, in["blur"], "kernel");
@@ -231,12 +271,12 @@ data::BlurSpec BlurDisNetPanel::blur() const {
 }
 
 std::string BlurDisNetPanel::scores_key() const {
-  return "dis_net " + run_ref(disnet_run_) + ", AE run " + run_ref(hist_run_) + ", blur " +
-         blur_text(blur());
+  return dataset_name_ + ": dis_net " + run_ref(disnet_run_) + ", AE run " + run_ref(hist_run_) +
+         ", blur " + blur_text(blur());
 }
 
 std::string BlurDisNetPanel::compare_key() const {
-  std::string k = "runs";
+  std::string k = dataset_name_ + ": runs";
   for (int64_t id : ticked_) k += " " + run_ref(id);
   return k + "; dis_net " + run_ref(disnet_run_) + ", judge " + run_ref(judge_run_);
 }
@@ -247,6 +287,7 @@ void BlurDisNetPanel::preselect_runs() {
   preselected_ = true;
   // Newest first: the first usable run is the newest; shown in the pickers, changeable there.
   for (const runs::RunSummary& r : s.runs()) {
+    if (!of_dataset(r)) continue;
     if (disnet_run_ == 0 && runs::is_finished_disnet(r)) disnet_run_ = r.id;
     if (judge_run_ == 0 && runs::is_finished_classifier(r)) judge_run_ = r.id;
     // (b) retrains (a), as the study does: the newest (a) run unless a choice was saved.
@@ -447,7 +488,25 @@ void BlurDisNetPanel::start_compare() {
 
 void BlurDisNetPanel::draw_settings() {
   const float fw = ImGui::GetFontSize() * 5;
-  ImGui::Text("data: %s", dataset_name_.c_str());
+  {
+    bool busy = false;  // no switching under a job that trains or scores on this dataset
+    for (const bool b : {dis_.slot.running(), judge_.slot.running(), adv_.slot.running(),
+                         ref_.slot.running(), scores_.running(), cmp_.running()})
+      busy |= b;
+    ImGui::BeginDisabled(busy);
+    ImGui::SetNextItemWidth(fw * 1.6f);
+    if (ImGui::BeginCombo("data", dataset_name_.c_str())) {
+      for (const std::string& name : data::dataset_names()) {
+        if (ImGui::Selectable(name.c_str(), name == dataset_name_)) set_dataset(name);
+        ctx_.note_item("blur_disnet:dataset:" + name);
+      }
+      ImGui::EndCombo();
+    }
+    ctx_.note_item("blur_disnet:dataset");
+    ImGui::EndDisabled();
+    if (busy && ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
+      ImGui::SetTooltip("a job of this panel is running on %s", dataset_name_.c_str());
+  }
   same_line_if_fits(field_width("samples per split (0: all)", fw));
   number_field("samples per split (0: all)", limit_, fw);
   ctx_.note_item("blur_disnet:limit");
@@ -544,7 +603,8 @@ void BlurDisNetPanel::draw_disnet() {
     text_wrapped("run #%lld (%s): %.2f %% right on clear and blurred test %s", (long long)r->run_id,
                  dis_.slot.inputs().c_str(), 100 * r->test_accuracy, images());
 
-  run_picker("dis_net run", disnet_run_, ctx_.session().runs(), runs::is_finished_disnet, nullptr,
+  run_picker("dis_net run", disnet_run_, ctx_.session().runs(), usable(runs::is_finished_disnet),
+             nullptr,
              picker_width("dis_net run"));
   ctx_.note_item("blur_disnet:disnet_run");
   if (const runs::RunSummary* d = find_run(ctx_.session().runs(), disnet_run_)) {
@@ -581,7 +641,8 @@ void BlurDisNetPanel::draw_judge() {
   if (const auto* r = judge_.slot.result())
     text_wrapped("run #%lld: %.2f %% right on clear test %s (%s)", (long long)r->run_id,
                  100 * r->test_accuracy, images(), judge_.slot.inputs().c_str());
-  run_picker("judge run", judge_run_, ctx_.session().runs(), runs::is_finished_classifier, nullptr,
+  run_picker("judge run", judge_run_, ctx_.session().runs(),
+             usable(runs::is_finished_classifier), nullptr,
              picker_width("judge run"));
   ctx_.note_item("blur_disnet:judge_run");
   hint_line(std::string("A classifier of the ") + data::label_names(dataset_name_).plural +
@@ -592,7 +653,7 @@ void BlurDisNetPanel::draw_judge() {
 // [SECTION] Histogram
 
 void BlurDisNetPanel::draw_histogram() {
-  run_picker("AE run", hist_run_, ctx_.session().runs(), runs::is_autoencoder_with_codes,
+  run_picker("AE run", hist_run_, ctx_.session().runs(), usable(runs::is_autoencoder_with_codes),
              "no reconstructions (clear and blurred only)", picker_width("AE run"));
   const bool can = disnet_run_ > 0 && all_valid(sigma_, kernel_, threads_) && data_.result();
   ImGui::BeginDisabled(scores_.running() || !can);
@@ -684,7 +745,7 @@ void BlurDisNetPanel::draw_adversarial() {
   const bool running = adv_.slot.running() || ref_.slot.running();
   const auto runs = ctx_.session().runs();
   ImGui::BeginDisabled(running);
-  run_picker("(a) run", a_run_, runs, is_a_run, "fresh weights (no reference)",
+  run_picker("(a) run", a_run_, runs, usable(is_a_run), "fresh weights (no reference)",
              picker_width("(a) run"));
   ctx_.note_item("blur_disnet:a_run");
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6);
@@ -788,7 +849,7 @@ void BlurDisNetPanel::draw_compare() {
   const auto runs = ctx_.session().runs();
   std::vector<const runs::RunSummary*> offered;
   for (const runs::RunSummary& r : runs)
-    if (runs::is_autoencoder_with_codes(r)) offered.push_back(&r);
+    if (runs::is_autoencoder_with_codes(r) && of_dataset(r)) offered.push_back(&r);
   // Ticked runs stay ticked while the run list catches up with the store (a run that was
   // deleted makes compare fail with a line naming it).
   if (offered.empty()) {

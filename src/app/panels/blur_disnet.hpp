@@ -7,6 +7,7 @@
 // `aelab compare`, using the dis_net and judge runs chosen here.
 // All work runs in JobSlots; the run lists come from the session (read off the UI thread).
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "app/widgets/image_grid.hpp"
 #include "app/widgets/line_plot.hpp"
 #include "app/widgets/number_field.hpp"
+#include "app/widgets/run_picker.hpp"
 #include "data/dataset.hpp"
 #include "report/compare.hpp"
 #include "train/ae_trainer.hpp"
@@ -47,6 +49,13 @@ class BlurDisNetPanel : public Panel {
 
   void poll_jobs();
   void preselect_runs();
+  // The panel's dataset: its test split loads in data_, the run pickers offer its runs only, and
+  // the trainers started here train on it. Switching keeps each dataset's picks for its return.
+  void start_loading();
+  void set_dataset(const std::string& name);
+  [[nodiscard]] bool of_dataset(const runs::RunSummary& r) const;
+  // `kind` (runs::is_finished_disnet, ...) and of the panel's dataset: what a picker offers.
+  [[nodiscard]] RunFilter usable(bool (*kind)(const runs::RunSummary&)) const;
   void update_preview();
   void draw_settings();
   void draw_blur();
@@ -126,6 +135,13 @@ class BlurDisNetPanel : public Panel {
   std::vector<int64_t> ticked_;
   JobSlot<report::Comparison> cmp_;
   ImageGrid cmp_grid_;
+
+  // The runs chosen while another dataset was shown, by dataset.
+  struct Picks {
+    int64_t disnet = 0, judge = 0, a = 0, hist = 0;
+    std::vector<int64_t> ticked;
+  };
+  std::map<std::string, Picks> picks_;
 
   bool preselected_ = false;
   bool launch_started_ = false;  // `--run ID`: scores and comparison started once
