@@ -32,7 +32,8 @@ namespace {
 struct Points {
   Tensor x;  // (M, D)
   std::vector<uint8_t> labels;
-  std::string what;  // "run 3 (mlp-L16-l1) codes, 2004 x 16"
+  std::string what;     // "run 3 (mlp-L16-l1) codes, 2004 x 16"
+  std::string dataset;  // whose label names the labels get; "": plain classes (data::label_names)
 };
 
 Points run_codes(int64_t run_id) {
@@ -40,6 +41,7 @@ Points run_codes(int64_t run_id) {
   Points p;
   p.x = std::move(run.test_codes);
   p.labels = run.dataset->test_labels;
+  p.dataset = run.dataset->name;
   p.what = "run " + std::to_string(run_id) + " (" + runs::printable(run.summary.name) +
            ") codes, " + std::to_string(p.x.dim(0)) + " x " + std::to_string(p.x.dim(1));
   return p;
@@ -64,7 +66,7 @@ struct KMeansOptions {
   int64_t run = 0;
   std::string codes, format, labels_column, labels;
   bool pixels = false;
-  std::string dataset = data::kDefaultDataset;
+  std::string dataset;  // --pixels: its dataset (default mnist-10k); --codes: its labels' names
   analysis::KMeansConfig config;
   int repeat = 1;  // times the same clustering runs; `seconds` is the fastest
   bool json = false;
@@ -82,9 +84,10 @@ double fastest_seconds(const std::vector<double>& each) {
 void run_kmeans(const KMeansOptions& o) {
   if (int(o.run > 0) + int(o.pixels) + int(!o.codes.empty()) != 1)
     throw InputError("give exactly one of --run ID, --codes FILE or --pixels");
-  Points p = o.pixels          ? test_pixels(o.dataset)
+  Points p = o.pixels          ? test_pixels(o.dataset.empty() ? data::kDefaultDataset : o.dataset)
              : o.codes.empty() ? run_codes(o.run)
                                : file_codes(o.codes, o.format, o.labels_column, o.labels);
+  if (!o.codes.empty()) p.dataset = o.dataset;  // a codes file does not say whose labels it has
   if (o.config.k < 1 || o.config.k > p.x.dim(0))
     throw InputError("--k " + std::to_string(o.config.k) + " must be in [1, " +
                      std::to_string(p.x.dim(0)) + "] (the number of points)");
@@ -153,11 +156,20 @@ void run_kmeans(const KMeansOptions& o) {
   else
     std::printf("%.3f s on %d threads (the fastest of %d runs; the first took %.3f s)\n", secs,
                 num_threads(), o.repeat, each[0]);
-  std::printf("confusion (rows: digit, columns: matched cluster)\n      ");
+  // Rows named for the dataset ("digit 7" | "ankle boot" | "class 7"), padded to the longest.
+  const data::LabelNames& names = data::label_names(p.dataset);
+  std::vector<std::string> row_names;
+  size_t wide = 0;
+  for (int r = 0; r < cm.rows; ++r) {
+    row_names.push_back(names.numbers ? std::to_string(r) : data::label_name(p.dataset, r));
+    wide = std::max(wide, row_names.back().size());
+  }
+  std::printf("confusion (rows: %s, columns: matched cluster)\n%*s", names.noun, int(wide) + 5,
+              "");
   for (int c = 0; c < cm.cols; ++c) std::printf(" c%-5d", sc.match.column_order[c]);
   std::printf("\n");
   for (int r = 0; r < cm.rows; ++r) {
-    std::printf("  %d : ", r);
+    std::printf("  %-*s : ", int(wide), row_names[size_t(r)].c_str());
     for (int c = 0; c < cm.cols; ++c) std::printf(" %6lld", static_cast<long long>(cm.at(r, c)));
     std::printf("\n");
   }
@@ -324,7 +336,9 @@ AELAB_REGISTER_COMMANDS(40) {
   km->add_option("--labels-column", k->labels_column, "CSV label column (name or index)");
   km->add_option("--labels", k->labels, "Labels for .npy codes (.npy, 1-D integers)");
   km->add_flag("--pixels", k->pixels, "Cluster the test images' raw pixels (the baseline)");
-  km->add_option("--dataset", k->dataset, "Dataset for --pixels")->capture_default_str();
+  km->add_option("--dataset", k->dataset,
+                 "With --pixels: the dataset (default mnist-10k); with --codes: whose label "
+                 "names the labels get (default: plain classes)");
   km->add_option("--k", k->config.k, "Number of clusters")->capture_default_str();
   km->add_option("--restarts", k->config.restarts, "k-means++ restarts")->capture_default_str();
   km->add_option("--max-iter", k->config.max_iter, "Lloyd iterations per restart")

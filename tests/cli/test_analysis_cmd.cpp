@@ -195,3 +195,21 @@ TEST_CASE("aelab kmeans --repeat: the fastest run, the first apart, one answer")
     CHECK(lines(r.err) == 1);
   }
 }
+
+TEST_CASE("aelab kmeans: the confusion rows are named for the dataset the labels are of") {
+  const fs::path dir = work_dir();
+  write_file(dir / "groups.csv", two_groups_csv(true));  // labels 0 and 1
+  const std::string codes = "kmeans --codes '" + (dir / "groups.csv").string() + "' --k 2";
+  Run r = aelab(codes + " --dataset fashion");
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.out, Catch::Contains("confusion (rows: class,"));
+  CHECK_THAT(r.out, Catch::Contains("\n  T-shirt/top : "));
+  CHECK_THAT(r.out, Catch::Contains("\n  trouser     : "));
+  // A codes file alone does not say whose labels it has: plain classes.
+  r = aelab(codes);
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.out, Catch::Contains("confusion (rows: class,"));
+  CHECK_THAT(r.out, Catch::Contains("\n  1 : "));
+  r = aelab(codes + " --dataset mnist-10k");
+  CHECK_THAT(r.out, Catch::Contains("confusion (rows: digit,"));
+}
