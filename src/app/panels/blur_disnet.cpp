@@ -55,7 +55,7 @@ float button_width(const char* label) {
 float picker_width(const char* label) {
   const float left =
       ImGui::GetContentRegionAvail().x - label_width(label) - ImGui::GetStyle().ItemInnerSpacing.x;
-  return std::min(left, ImGui::GetFontSize() * 45);
+  return std::min(left, ImGui::GetFontSize() * 60);  // a summary line with its dataset and metric
 }
 float checkbox_width(const char* label) {
   return ImGui::GetFrameHeight() + ImGui::GetStyle().ItemInnerSpacing.x + label_width(label);

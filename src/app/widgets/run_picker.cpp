@@ -53,7 +53,13 @@ bool run_picker(const char* label, int64_t& selected, std::span<const runs::RunS
   if (gone) ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 0.35f, 0.3f, 1));
   const bool open = ImGui::BeginCombo(label, preview.c_str(), ImGuiComboFlags_HeightLarge);
   if (gone) ImGui::PopStyleColor();
-  if (ImGui::IsItemHovered() && cur) ImGui::SetTooltip("%s", runs::status_text(*cur).c_str());
+  // The whole line (a narrow combo cuts it), and the status with its message when the line
+  // does not hold it (a finished run's remark).
+  if (ImGui::IsItemHovered() && cur) {
+    const std::string status = runs::status_text(*cur);
+    const bool apart = preview.find(status) == std::string::npos;
+    ImGui::SetTooltip("%s%s%s", preview.c_str(), apart ? "\n" : "", apart ? status.c_str() : "");
+  }
   if (open) {
     if (none_label && ImGui::Selectable(none_label, selected == 0)) selected = 0, changed = true;
     int offered = 0;
