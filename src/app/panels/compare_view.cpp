@@ -20,6 +20,7 @@
 #include "app/widgets/text_wrap.hpp"
 #include "core/error.hpp"
 #include "data/dataset.hpp"
+#include "train/run_model.hpp"
 #include "runs/run_summary.hpp"
 #include "runs/run_text.hpp"
 
@@ -450,10 +451,23 @@ void CompareView::start_views() {
                });
 }
 
+namespace {
+
+// What the compared runs' samples are called ("digits" | "images"): the dataset of the shown
+// views, before they arrive the first run's.
+const char* images(const report::RunComparison& c, const report::RunViews* v) {
+  if (v) return data::label_names(v->dataset).images;
+  if (c.runs.empty()) return data::label_names(data::kDefaultDataset).images;
+  const runs::RunSummary& r = c.runs.front();
+  return data::label_names(train::dataset_request(r.id, r.config, 0).name).images;
+}
+
+}  // namespace
+
 void CompareView::draw_images(const report::RunComparison& c) {
   const float font = ImGui::GetFontSize();
   ImGui::SetNextItemWidth(font * 12.5f);
-  ImGui::Combo("digits", &pick_, kPicks, 4);
+  ImGui::Combo((std::string(images(c, views_.result())) + "###pick").c_str(), &pick_, kPicks, 4);
   ctx_.note_item("compare:pick");
   same_line_if_fits(font * 9);
   ImGui::SetNextItemWidth(font * 5);
@@ -627,11 +641,21 @@ void CompareView::draw_latent(const report::RunComparison& c) {
     scattered_ = views_.shared_result();
     brushed_.clear();
   }
+  const char* what = data::label_names(v->dataset).images;
   hint(std::string("Aligned to #") + std::to_string(v->run_ids.front()) +
-       " (Procrustes). Drag with the right mouse button to select digits in one map; they light "
-       "up in all.");
+       " (Procrustes). Drag with the right mouse button to select " + what +
+       " in one map; they light up in all.");
+  // The colour key: one fixed colour per label, as in the explorer (a digit, or a class by name).
+  const auto& pal = digit_palette();
+  for (int d = 0; d < 10; ++d) {
+    const std::string name = data::label_name(v->dataset, d);
+    if (d) same_line_if_fits(ImGui::CalcTextSize(name.c_str()).x + ImGui::GetFontSize() * 0.5f);
+    ImGui::TextColored(ImVec4(pal[size_t(d)].r, pal[size_t(d)].g, pal[size_t(d)].b, 1), "%s",
+                       name.c_str());
+  }
+  ctx_.note_item("compare:colour_key");
   if (!brushed_.empty()) {
-    ImGui::Text("%zu digits selected", brushed_.size());
+    ImGui::Text("%zu %s selected", brushed_.size(), what);
     ImGui::SameLine();
     if (ImGui::SmallButton("clear##brush")) brushed_.clear();
   }
