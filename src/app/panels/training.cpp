@@ -307,7 +307,8 @@ void TrainingPanel::draw_form() {
     edited |= number_field("shift (px)", f.shift, w);
     edited |= number_field("rotate (deg)", f.rotate, w);
     if (ImGui::IsItemHovered())
-      ImGui::SetTooltip("Each training digit randomly moved and turned by up to this much.");
+      ImGui::SetTooltip("The training %s, each randomly moved and turned by up to this much.",
+                        data::label_names(edit_.dataset).images);
     edited |= number_field("cluster epochs", f.cluster_epochs, w);
     if (ImGui::IsItemHovered())
       ImGui::SetTooltip(
