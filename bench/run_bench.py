@@ -166,19 +166,19 @@ def main():
                 probes.append(run_json([PY, os.path.join(REF, "torch_train.py"), "--model",
                                         model, "--images", a.images, "--torch-threads", str(tt),
                                         "--blas-threads", str(bt), "--steps", "8"], REF_ENV))
-        torch[model] = {"probes": probes, "by_budget": {}, "rounds": {}}
+        torch[model] = {"probes": probes, "setting": {}, "by_budget": {}, "rounds": {}}
         for budget in threads:  # the best setting using at most `budget` threads of each kind
             fit = [p for p in probes
                    if p["torch_threads"] <= budget and p["requested_blas_threads"] <= budget]
             torch[model]["rounds"][budget] = []
-            torch[model]["by_budget"][budget] = fastest(fit, "samples_per_s", True)
+            torch[model]["setting"][budget] = fastest(fit, "samples_per_s", True)
     ours_rounds = []
     for _ in range(2 if a.quick else TRAIN_ROUNDS):
         ours_rounds.append(aelab("bench", "--json", "--only", "mlp,disnet", "--dataset",
                                  a.dataset, "--threads", tlist, "--steps", steps))
         for model in ("mlp", "disnet"):
             for budget in threads:
-                setting = torch[model]["by_budget"][budget]
+                setting = torch[model]["setting"][budget]
                 torch[model]["rounds"][budget].append(run_json(
                     [PY, os.path.join(REF, "torch_train.py"), "--model", model, "--images",
                      a.images, "--torch-threads", str(setting["torch_threads"]),
@@ -301,6 +301,7 @@ def table(res, threads):
         ref = res["torch"]["mlp"]["by_budget"].get(t) or res["torch"]["mlp"]["by_budget"].get(str(t))
         if ours and ref:
             target = {1: ">= 1.3x, >= 80 % of peak", 2: ">= 1.6x, >= 65 % of peak"}.get(t, "")
+            rounds = rounds_note(res, f"mlp_train_t{t}", "mlp", t)
             rows.append({"figure": f"study MLP training, {t} thread(s), samples/s",
                          "aelab": ours["samples_per_s"], "reference": ref["samples_per_s"],
                          "reference_tool": f'{ref["tool"]} (torch {ref["torch_threads"]}, '
@@ -308,8 +309,7 @@ def table(res, threads):
                          "ratio": ours["samples_per_s"] / ref["samples_per_s"],
                          "extra": f'{100 * ours["ratio_to_peak"]:.1f} % of the {t}-thread GEMM '
                          f'peak ({ours["gemm_peak_gflops"]:.0f} GFLOP/s)'
-                         + "; " * bool(rounds_note(res, f"mlp_train_t{t}", "mlp", t))
-                         + rounds_note(res, f"mlp_train_t{t}", "mlp", t), "target": target})
+                         + ("; " + rounds if rounds else ""), "target": target})
         ours = b.get(f"disnet_train_t{t}")
         ref = res["torch"]["disnet"]["by_budget"].get(t) or \
             res["torch"]["disnet"]["by_budget"].get(str(t))
