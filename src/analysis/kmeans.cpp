@@ -27,6 +27,10 @@
 #include "core/rng.hpp"
 #include "core/simd_clones.hpp"
 
+#if AELAB_SIMD_CLONES
+#include <immintrin.h>
+#endif
+
 namespace aelab::analysis {
 
 // [SECTION] Validation and helpers
@@ -339,6 +343,78 @@ AELAB_CLONES_AVX512 void row_pair_dots(const float* x0, const float* x1, const f
 
 #pragma GCC diagnostic pop
 
+#if AELAB_SIMD_CLONES
+// row_pair_dots for AVX2 with FMA: the same sums in the same order (so a row gets the same dot
+// products alone or paired), each eight floats of a centre loaded once into a register for both
+// rows. From the generic code GCC folds that load into both multiply-adds, twelve loads for ten
+// multiply-adds, and the loop ran at the loads' pace: 80-101 ns a (row, restart) against 61-65
+// here (k 10, d 256, data in cache; measured alone). The empty asm keeps the load a register.
+template <int G>
+[[gnu::target("avx2,fma"), gnu::always_inline]] inline void pair_group_avx2(
+    const float* const* x, const float* centres, int64_t d, float* const* out, int c0) {
+  __m256 acc[2][G];
+#pragma GCC unroll 16
+  for (int g = 0; g < G; ++g) acc[0][g] = _mm256_setzero_ps(), acc[1][g] = _mm256_setzero_ps();
+  int64_t t = 0;
+  for (; t + 8 <= d; t += 8) {
+    const __m256 x0 = _mm256_loadu_ps(x[0] + t), x1 = _mm256_loadu_ps(x[1] + t);
+#pragma GCC unroll 16
+    for (int g = 0; g < G; ++g) {
+      __m256 cv = _mm256_loadu_ps(centres + g * d + t);
+      asm("" : "+x"(cv));
+      acc[0][g] = _mm256_fmadd_ps(x0, cv, acc[0][g]);
+      acc[1][g] = _mm256_fmadd_ps(x1, cv, acc[1][g]);
+    }
+  }
+#pragma GCC unroll 16
+  for (int r = 0; r < 2; ++r)
+#pragma GCC unroll 16
+    for (int g = 0; g < G; ++g) {  // dots_group's tree, then its tail
+      const __m128 q = _mm_add_ps(_mm256_castps256_ps128(acc[r][g]),
+                                  _mm256_extractf128_ps(acc[r][g], 1));
+      float sum = (q[0] + q[2]) + (q[1] + q[3]);
+      for (int64_t p = t; p < d; ++p) sum += x[r][p] * centres[g * d + p];
+      out[r][c0 + g] = sum;
+    }
+}
+
+template <int... G>
+[[gnu::target("avx2,fma"), gnu::always_inline]] inline void pair_group_avx2_of(
+    int g, std::integer_sequence<int, G...>, const float* const* x, const float* centres,
+    int64_t d, float* const* out, int c0) {
+  (void)((g == G + 1 && (pair_group_avx2<G + 1>(x, centres, d, out, c0), true)) || ...);
+}
+
+[[gnu::target("avx2,fma")]] void row_pair_dots_avx2(const float* x0, const float* x1,
+                                                    const float* centres, int k, int64_t d,
+                                                    float* out0, float* out1) {
+  const float* x[2] = {x0, x1};
+  float* out[2] = {out0, out1};
+  constexpr int kMax = 5;  // rows_dots<2>'s groups
+  for (int c = 0; c < k;) {
+    const int left = k - c, g = left <= kMax ? left : left < 2 * kMax ? (left + 1) / 2 : kMax;
+    pair_group_avx2_of(g, std::make_integer_sequence<int, kMax>{}, x, centres + int64_t(c) * d,
+                       d, out, c);
+    c += g;
+  }
+}
+#endif
+
+using PairDots = void (*)(const float*, const float*, const float*, int, int64_t, float*, float*);
+
+// The pair kernel for this processor. Only with the clones: the single-row kernel it must agree
+// with multiplies and adds in one step (FMA) only in its AVX2 and AVX-512 clones.
+PairDots pair_dots() {
+#if AELAB_SIMD_CLONES
+  static const PairDots best = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")
+                                   ? row_pair_dots_avx2
+                                   : row_pair_dots;
+  return best;
+#else
+  return row_pair_dots;
+#endif
+}
+
 class LloydEngine {
  public:
   LloydEngine(const float* x, int64_t n, int64_t d)
@@ -563,6 +639,7 @@ class LloydEngine {
             if (++pf_line == lines_per_row) pf_line = 0, ++pf_row;
           }
         };
+        const PairDots pair = pair_dots();
         std::vector<float> dot(static_cast<size_t>(2 * k));
         std::vector<int64_t> pick;
         fetch(int64_t(kBlock) * lines_per_row);
@@ -581,8 +658,8 @@ class LloydEngine {
             size_t p = 0;
             for (; p + 2 <= pick.size(); p += 2) {
               fetch(step);
-              row_pair_dots(x_ + pick[p] * d_, x_ + pick[p + 1] * d_, centres, k, d_, dot.data(),
-                            dot.data() + k);
+              pair(x_ + pick[p] * d_, x_ + pick[p + 1] * d_, centres, k, d_, dot.data(),
+                   dot.data() + k);
               rows_of(a, pick.data() + p, nullptr, 0, 2, dot.data(), k, 1);
             }
             if (p < pick.size()) {
