@@ -827,6 +827,21 @@ KMeansResult make_result(const Tensor& x, std::vector<float> centers, int k,
 
 }  // namespace
 
+namespace detail {
+
+void kmeans_row_dots(const float* x, const float* centres, int k, int64_t d, float* out) {
+  row_dots(x, centres, k, d, out);
+}
+
+void kmeans_pair_dots(const float* x0, const float* x1, const float* centres, int k, int64_t d,
+                      float* out0, float* out1) {
+  pair_dots()(x0, x1, centres, k, d, out0, out1);
+}
+
+bool kmeans_vector_pair_kernel() { return pair_dots() != &row_pair_dots; }
+
+}  // namespace detail
+
 double inertia(const Tensor& x, const Tensor& centroids, const std::vector<int>& labels) {
   check_data(x, "inertia");
   if (int64_t(labels.size()) != x.dim(0))

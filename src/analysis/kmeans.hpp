@@ -60,4 +60,15 @@ struct KMeansResult {
 [[nodiscard]] double inertia(const Tensor& x, const Tensor& centroids,
                              const std::vector<int>& labels);
 
+namespace detail {
+// For tests: the row-by-row path's dot products x . c for every centre of `centres` (k, d), for
+// one row (row_dots) and for two at once (pair_dots: the kernel this CPU runs, AVX2's where it
+// has one). Each row must get the same values from both: the path pairs rows as they come.
+void kmeans_row_dots(const float* x, const float* centres, int k, int64_t d, float* out);
+void kmeans_pair_dots(const float* x0, const float* x1, const float* centres, int k, int64_t d,
+                      float* out0, float* out1);
+// Whether kmeans_pair_dots is the AVX2 + FMA kernel.
+[[nodiscard]] bool kmeans_vector_pair_kernel();
+}  // namespace detail
+
 }  // namespace aelab::analysis

@@ -287,3 +287,42 @@ TEST_CASE("A row equally near two centres goes to the lower-numbered one, as in 
   CHECK(ref.labels == expected);
   CHECK(fast.labels == expected);
 }
+
+TEST_CASE("The row-by-row dot products: one row alone or paired gets the same values, as a plain "
+          "loop within rounding",
+          "[analysis][kmeans]") {
+  // The pair kernel (AVX2's where the CPU has it) must sum in the single-row kernel's order:
+  // the path pairs whichever rows a block holds, so a difference would make labels depend on
+  // the neighbours. Each k takes different groups of centres; d = 5 and 37 leave tails.
+  INFO("vector pair kernel: " << analysis::detail::kmeans_vector_pair_kernel());
+  Rng rng(91);
+  for (int64_t d : {5, 8, 37, 256}) {
+    for (int k : {1, 3, 5, 7, 10, 13, 20}) {
+      std::vector<float> x0(static_cast<size_t>(d)), x1(static_cast<size_t>(d)),
+          c(static_cast<size_t>(k * d));
+      for (float& v : x0) v = float(rng.normal() * 3.0);
+      for (float& v : x1) v = float(rng.normal() * 3.0 + 1.0);
+      for (float& v : c) v = float(rng.normal() * 2.0);
+      std::vector<float> p0(static_cast<size_t>(k)), p1(static_cast<size_t>(k)),
+          s0(static_cast<size_t>(k)), s1(static_cast<size_t>(k));
+      analysis::detail::kmeans_pair_dots(x0.data(), x1.data(), c.data(), k, d, p0.data(),
+                                         p1.data());
+      analysis::detail::kmeans_row_dots(x0.data(), c.data(), k, d, s0.data());
+      analysis::detail::kmeans_row_dots(x1.data(), c.data(), k, d, s1.data());
+      INFO("d = " << d << ", k = " << k);
+      CHECK(p0 == s0);  // bit for bit
+      CHECK(p1 == s1);
+      for (int j = 0; j < k; ++j) {
+        double ref0 = 0.0, ref1 = 0.0, abs0 = 0.0, abs1 = 0.0;
+        for (int64_t t = 0; t < d; ++t) {
+          const double cv = c[size_t(j * d + t)];
+          ref0 += double(x0[size_t(t)]) * cv, abs0 += std::fabs(double(x0[size_t(t)]) * cv);
+          ref1 += double(x1[size_t(t)]) * cv, abs1 += std::fabs(double(x1[size_t(t)]) * cv);
+        }
+        // A d-term float sum: within d units of rounding of the sum of magnitudes.
+        CHECK(std::fabs(p0[size_t(j)] - ref0) <= double(d) * 0x1.0p-23 * abs0);
+        CHECK(std::fabs(p1[size_t(j)] - ref1) <= double(d) * 0x1.0p-23 * abs1);
+      }
+    }
+  }
+}
