@@ -172,11 +172,11 @@ std::vector<std::vector<float>> seed_plus_plus(const float* x, const float* x_sq
     }
     // dists: (restarts * trials, n), each candidate's dot products with the rows in a row (read in
     // order below); each candidate's potential with the current closest. The squared distances
-    // (SqDistances::distances' formula) are formed where they are read: a pass writing and one
-    // reading them all cost 1.5 ms a step at 70,000 x 256 with 30 candidates.
+    // are formed where they are read: a pass writing and one reading them all cost 1.5 ms a step
+    // at 70,000 x 256 with 30 candidates.
     dist.dot(cand.data(), width, x, n, d, dists.data());
     const auto sq_dist = [&](int64_t slot, int64_t i, float dot) {
-      return std::max(cand_sq[size_t(slot)] - 2.0f * dot + x_sq[i], 0.0f);
+      return sq_distance_from_dot(cand_sq[size_t(slot)], dot, x_sq[i]);
     };
 #pragma omp parallel for schedule(static) if (parallel)
     for (int64_t r = 0; r < nr; ++r) {
@@ -316,12 +316,18 @@ template <int R, int... G>
 // x . c for R rows x[r] and k centres (k, d) into out[r]: the GEMM's dot products, up to ten sums
 // a pass over the rows (ten sums, the rows and a centre fill at most 13 of the 16 vector
 // registers of AVX2): ten centres for one row, five for two.
+// How many of the `left` centres the next group takes, at most `most`: all that are left when
+// they fit, halves below twice that (7 as 4 + 3, not 5 + 2), else `most`.
+constexpr int centre_group(int left, int most) {
+  return left <= most ? left : left < 2 * most ? (left + 1) / 2 : most;
+}
+
 template <int R>
 [[gnu::always_inline]] inline void rows_dots(const float* const* x, const float* centres, int k,
                                              int64_t d, float* const* out) {
   constexpr int kMax = 10 / R;
   for (int c = 0; c < k;) {
-    const int left = k - c, g = left <= kMax ? left : left < 2 * kMax ? (left + 1) / 2 : kMax;
+    const int g = centre_group(k - c, kMax);
     dots_group_of<R>(g, std::make_integer_sequence<int, kMax>{}, x, centres + int64_t(c) * d, d,
                      out, c);
     c += g;
@@ -392,7 +398,7 @@ template <int... G>
   float* out[2] = {out0, out1};
   constexpr int kMax = 5;  // rows_dots<2>'s groups
   for (int c = 0; c < k;) {
-    const int left = k - c, g = left <= kMax ? left : left < 2 * kMax ? (left + 1) / 2 : kMax;
+    const int g = centre_group(k - c, kMax);
     pair_group_avx2_of(g, std::make_integer_sequence<int, kMax>{}, x, centres + int64_t(c) * d,
                        d, out, c);
     c += g;

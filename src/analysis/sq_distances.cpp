@@ -47,7 +47,7 @@ void SqDistances::distances(const float* a, const float* a_sq, int64_t m, const 
 #pragma omp parallel for schedule(static) if (m * k >= kParallelMinWork)
   for (int64_t i = 0; i < m; ++i) {
     float* row = out + i * k;
-    for (int64_t j = 0; j < k; ++j) row[j] = std::max(a_sq[i] - 2.0f * row[j] + b_sq[j], 0.0f);
+    for (int64_t j = 0; j < k; ++j) row[j] = sq_distance_from_dot(a_sq[i], row[j], b_sq[j]);
   }
 }
 

@@ -3,6 +3,7 @@
 //   ||a_i - b_j||^2 = ||a_i||^2 - 2 a_i . b_j + ||b_j||^2
 // k-means, k-means++ and the t-SNE neighbour search all reduce to this. Primitives are built
 // once per (M, K, D) shape and kept (oneDNN: not shared across threads, so one object per user).
+#include <algorithm>
 #include <cstdint>
 #include <dnnl.hpp>
 #include <span>
@@ -13,6 +14,12 @@ namespace aelab::analysis {
 // Loops over fewer values than this run on one thread: forking costs more than the work (and far
 // more on a loaded machine, where OpenMP barriers wait on descheduled threads).
 inline constexpr int64_t kParallelMinWork = int64_t(1) << 18;
+
+// ||a||^2 - 2 a.b + ||b||^2 from the dot product, clamped at 0 (rounding): distances() forms
+// every entry so, and callers that keep the dot products form them where they read them.
+[[nodiscard]] inline float sq_distance_from_dot(float a_sq, float dot, float b_sq) {
+  return std::max(a_sq - 2.0f * dot + b_sq, 0.0f);
+}
 
 class SqDistances {
  public:
