@@ -61,6 +61,15 @@ TEST_CASE("nice_ticks: 1-2-5 steps inside the range") {
   auto v = nice_ticks(-0.3, 0.3, 6);  // raw 0.1 -> step 0.1, 7 ticks
   REQUIRE(v.size() == 7);
   CHECK(v[3] == 0.0);
+  // A step overhanging both ends would leave one tick (0.2 in 0.105-0.27 at target 2), and its
+  // label no step to take decimals from: a finer step then, two ticks or more, labelled "0.15"...
+  auto w = nice_ticks(0.105, 0.27, 2);
+  REQUIRE(w.size() >= 2);
+  CHECK(w.front() >= 0.105);
+  CHECK(w.back() <= 0.27);
+  CHECK(tick_label(w[0], w[1] - w[0]) == "0.15");
+  for (double lo : {0.011, 0.3, 1.7, 123.4})
+    for (int target : {1, 2, 3}) CHECK(nice_ticks(lo, lo * 1.6, target).size() >= 2);
   CHECK(nice_ticks(1, 1).empty());
   CHECK(nice_ticks(0, NAN).empty());
   CHECK(nice_ticks(3, 2).empty());

@@ -9,17 +9,23 @@ namespace aelab::app {
 std::vector<double> nice_ticks(double lo, double hi, int target) {
   std::vector<double> out;
   if (!std::isfinite(lo) || !std::isfinite(hi) || !(hi > lo) || target < 1) return out;
-  double raw = (hi - lo) / target;
-  double mag = std::pow(10.0, std::floor(std::log10(raw)));
-  double step = mag;
-  for (double m : {1.0, 2.0, 5.0, 10.0}) {
-    step = m * mag;
-    if (step >= raw) break;
-  }
-  double first = std::ceil(lo / step - 1e-9) * step;
-  for (double t = first; t <= hi + step * 1e-9; t += step) {
-    out.push_back(std::abs(t) < step * 1e-9 ? 0.0 : t);  // no "-0"
-    if (out.size() > 1000) break;
+  // A range that the step overhangs on both sides (0.105-0.27 in steps of 0.1) keeps one tick,
+  // which leaves no step to label it by ("0" for 0.2, seen on a loss plot): the next finer
+  // 1-2-5 step then, until two fit.
+  for (; out.size() < 2 && target <= (1 << 12); target *= 2) {
+    out.clear();
+    const double raw = (hi - lo) / target;
+    const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+    double step = mag;
+    for (double m : {1.0, 2.0, 5.0, 10.0}) {
+      step = m * mag;
+      if (step >= raw) break;
+    }
+    const double first = std::ceil(lo / step - 1e-9) * step;
+    for (double t = first; t <= hi + step * 1e-9; t += step) {
+      out.push_back(std::abs(t) < step * 1e-9 ? 0.0 : t);  // no "-0"
+      if (out.size() > 1000) break;
+    }
   }
   return out;
 }

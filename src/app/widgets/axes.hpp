@@ -9,7 +9,8 @@
 namespace aelab::app {
 
 // "Nice" tick positions (1, 2, 5 x 10^k steps) covering [lo, hi], about `target` of them, all
-// inside [lo, hi]. Empty when the range is empty or not finite.
+// inside [lo, hi], and at least two (a finer step when the first leaves one), so that a label's
+// decimals follow from the step. Empty when the range is empty or not finite.
 [[nodiscard]] std::vector<double> nice_ticks(double lo, double hi, int target = 6);
 // A tick label with as many decimals as the step needs ("0.25", "1e+04").
 [[nodiscard]] std::string tick_label(double value, double step);
