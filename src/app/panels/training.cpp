@@ -552,12 +552,29 @@ void TrainingPanel::draw() {
     ImGui::BeginChild("run", ImVec2(0, 0), false);
     draw_curves_pane(font * 10);
     ImGui::EndChild();
-  } else {  // a narrow pane: the form above the curves, the pane scrolls
+  } else if (!run) {  // a narrow pane, nothing to show yet: the form, the pane scrolls
     draw_form();
     ImGui::Separator();
     draw_run_list();
     ImGui::Separator();
     draw_curves_pane(font * 16);
+  } else {
+    // A narrow pane with a run: the form above its curves, each part scrolling on its own. The
+    // form takes what it needs while the run keeps 24 lines, and at least 40 % of the height:
+    // scrolling the whole pane put the curves below a 640-pixel window's edge.
+    const float avail = ImGui::GetContentRegionAvail().y;
+    const float form_h = std::clamp(form_h_ > 0 ? form_h_ : avail * 0.4f, font * 4,
+                                    std::max(avail - font * 24, avail * 0.4f));
+    ImGui::BeginChild("form", ImVec2(0, form_h), false);
+    draw_form();
+    ImGui::Separator();
+    draw_run_list();
+    form_h_ = ImGui::GetCursorPosY() + ImGui::GetStyle().WindowPadding.y;
+    ImGui::EndChild();
+    ImGui::Separator();
+    ImGui::BeginChild("run", ImVec2(0, 0), false);
+    draw_curves_pane(font * 10);
+    ImGui::EndChild();
   }
 }
 

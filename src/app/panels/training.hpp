@@ -75,6 +75,7 @@ class TrainingPanel : public Panel {
   PlotView curves_view_;
   bool watch_ = true;                    // new runs open in the latent explorer
   std::set<int64_t> shown_in_explorer_;  // watched runs the explorer was raised for
+  float form_h_ = 0;  // the form and run list's height last frame (a narrow pane's split)
 };
 
 }  // namespace aelab::app
