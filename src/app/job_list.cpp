@@ -20,6 +20,7 @@ int JobList::add(std::shared_ptr<train::Job> job) {
   std::shared_ptr<train::Job> keep = job;
   const int id = add(std::move(label), [job = std::move(job)] {
     JobView v;
+    v.label = job->name();  // the run's unique name once the store gave it
     const train::JobState s = job->state();
     v.running = !train::is_terminal(s);
     v.progress = static_cast<float>(job->progress());
@@ -63,6 +64,7 @@ const std::vector<JobList::Entry>& JobList::update(std::chrono::steady_clock::du
   for (Item& it : items_) {
     if (!it.finished) {
       it.last = it.poll();
+      if (!it.last.label.empty()) it.label = it.last.label;
       if (!it.last.running) {
         it.finished = true;
         it.finished_at = now;

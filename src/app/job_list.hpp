@@ -19,6 +19,7 @@ struct JobView {
   bool running = true;
   float progress = -1.0f;  // [0, 1]; < 0: unknown
   std::string line;        // e.g. "epoch 3/20, loss 0.081" or "done" or the failure; never empty
+  std::string label;       // when not empty, the entry's label from now on (a job's new name)
   bool failed = false;
 };
 

@@ -789,6 +789,7 @@ AeResult train_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
       store.create_run(adversarial ? runs::RunKind::adv_ae : runs::RunKind::ae,
                        config.name.empty() ? default_run_name(config) : config.name, recorded);
   result.name = store.get_summary(result.run_id).name;  // made unique by the store
+  ctx.name_run(config.name.empty() ? default_run_name(config) : config.name, result.name);
   result.disnet_run = dis.run_id;
   StartPoint start;
   if (config.init_run > 0) start.init_weights = &init_weights;

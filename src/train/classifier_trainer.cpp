@@ -317,9 +317,10 @@ ClassifierResult train_classifier(const ClassifierConfig& config, const data::Da
   set_num_threads(config.threads);
   runs::RunStore store = runs::RunStore::open(runs_db);
   ClassifierResult result;
-  result.run_id = store.create_run(
-      runs::RunKind::classifier,
-      config.name.empty() ? "judge-s" + std::to_string(config.seed) : config.name, to_json(config));
+  const std::string wanted =
+      config.name.empty() ? "judge-s" + std::to_string(config.seed) : config.name;
+  result.run_id = store.create_run(runs::RunKind::classifier, wanted, to_json(config));
+  ctx.name_run(wanted, store.get_summary(result.run_id).name);
   return run_classifier(config, ds, store, std::move(result), nullptr, ctx);
 }
 

@@ -401,9 +401,9 @@ DisNetResult train_disnet(const DisNetConfig& config, const data::Dataset& ds,
   set_num_threads(config.threads);
   runs::RunStore store = runs::RunStore::open(runs_db);
   DisNetResult result;
-  result.run_id = store.create_run(runs::RunKind::disnet,
-                                   config.name.empty() ? default_run_name(config) : config.name,
-                                   to_json(config));
+  const std::string wanted = config.name.empty() ? default_run_name(config) : config.name;
+  result.run_id = store.create_run(runs::RunKind::disnet, wanted, to_json(config));
+  ctx.name_run(wanted, store.get_summary(result.run_id).name);
   return run_disnet(config, ds, store, std::move(result), nullptr, ctx);
 }
 

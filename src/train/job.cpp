@@ -92,8 +92,22 @@ void JobContext::publish_info(nlohmann::json info) {
   job_.info_.publish(std::move(info));
 }
 
-const std::string& JobContext::job_name() const {
-  return job_.name_;
+std::string JobContext::job_name() const {
+  return job_.name();
+}
+
+void JobContext::name_run(const std::string& wanted, const std::string& unique) {
+  std::lock_guard lock(job_.mutex_);
+  std::string& n = job_.name_;
+  if (wanted == unique || wanted.empty() || n.size() < wanted.size()) return;
+  const size_t at = n.size() - wanted.size();
+  if (n.compare(at, wanted.size(), wanted) != 0 || (at > 0 && n[at - 1] != ' ')) return;
+  n.replace(at, wanted.size(), unique);
+}
+
+std::string Job::name() const {
+  std::lock_guard lock(mutex_);
+  return name_;
 }
 
 long JobContext::checkpoint_count() const {
@@ -125,7 +139,7 @@ std::string_view to_string(JobState s) {
 }
 
 Job::Job(std::string name, Work work, bool start_now)
-    : name_(std::move(name)), work_(std::move(work)) {
+    : work_(std::move(work)), name_(std::move(name)) {
   if (start_now) start();
 }
 

@@ -161,8 +161,11 @@ class JobContext {
   // Anything else the UI shows (epoch, best loss, a confusion matrix) as JSON.
   void publish_info(nlohmann::json info);
 
-  [[nodiscard]] const std::string& job_name() const;
+  [[nodiscard]] std::string job_name() const;
   [[nodiscard]] long checkpoint_count() const;
+  // The run store made the run's name unique ("mlp-L2-l1-s0" became "mlp-L2-l1-s0-2"): a job
+  // name ending in `wanted` ends in `unique` from now on, so the status bar names the run made.
+  void name_run(const std::string& wanted, const std::string& unique);
 
  private:
   friend class Job;
@@ -194,7 +197,7 @@ class Job {
   void wait();
   bool wait_for(std::chrono::milliseconds timeout);  // true when terminal
 
-  [[nodiscard]] const std::string& name() const { return name_; }
+  [[nodiscard]] std::string name() const;  // "train mlp-L2-l1-s0-2" (see JobContext::name_run)
   [[nodiscard]] JobState state() const { return state_.load(std::memory_order_acquire); }
   [[nodiscard]] bool pause_requested() const { return pause_.load(std::memory_order_acquire); }
   [[nodiscard]] bool cancel_requested() const { return cancel_.load(std::memory_order_acquire); }
@@ -221,11 +224,11 @@ class Job {
   void run();
   void set_state(JobState s);
 
-  const std::string name_;
   Work work_;
 
   mutable std::mutex mutex_;  // guards the members below it up to the atomics, and the cv
   std::condition_variable cv_;
+  std::string name_;
   std::string status_line_;
   std::string error_message_;
   std::exception_ptr error_;

@@ -287,3 +287,23 @@ TEST_CASE("default names carry the seed and the store keeps them apart", "[train
   runs::RunStore store = runs::RunStore::open(db.path);
   CHECK(store.get_summary(b.run_id).name == b.name);
 }
+
+TEST_CASE("a job named after its run takes the name the store made unique", "[train][job]") {
+  TempDb db;
+  data::Dataset ds = tiny_dataset(32, 16);
+  train::AeTrainConfig c = tiny_config(1);
+  c.seed = 7;
+  (void)train_straight(c, ds, db.path);  // takes "mlp-L4-l1-s7"
+  const auto job_named = [&](const std::string& label) {
+    train::Job job(label,
+                   [&](train::JobContext& ctx) { (void)train_autoencoder(c, ds, db.path, ctx); });
+    job.wait();
+    REQUIRE(job.state() == train::JobState::finished);
+    return job.name();
+  };
+  CHECK(job_named("train mlp-L4-l1-s7") == "train mlp-L4-l1-s7-2");
+  CHECK(job_named("train (b) mlp-L4-l1-s7") == "train (b) mlp-L4-l1-s7-3");
+  // Only a whole last word is the run's name: other labels stay as they were.
+  CHECK(job_named("train xmlp-L4-l1-s7") == "train xmlp-L4-l1-s7");
+  CHECK(job_named("train dis_net blur 1.0") == "train dis_net blur 1.0");
+}
