@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <chrono>
 
+#include "runs/metric_names.hpp"
+
 namespace aelab::app {
 
 void lower_worker_priority() {
@@ -83,7 +85,27 @@ void Session::poll_run_list() {
 void Session::poll() {
   poll_run_list();
   for (auto& r : live) {
+    const size_t before = r->points.size();
     r->job->metrics().copy_since(r->seen, r->points);
+    // The store's list is read every 2 s: between reads, a run training here shows the epochs
+    // its job reported, not the list's older count ("0/8 ep" beside "live: epoch 4/8").
+    // Its headline result goes with it (the list's is a placeholder until the first epoch).
+    for (size_t i = before; i < r->points.size(); ++i) {
+      const runs::MetricPoint& p = r->points[i];
+      if (p.name == runs::metric::train_loss)
+        r->epochs_done = std::max(r->epochs_done, static_cast<int>(p.epoch + 0.5));
+      else if (p.name == runs::metric::test_l1 || p.name == runs::metric::test_accuracy)
+        r->epoch_results[p.name] = p.value;
+    }
+    if (r->run_id > 0)
+      for (runs::RunSummary& s : runs_)
+        if (s.id == r->run_id && s.status == runs::RunStatus::running &&
+            r->epochs_done >= s.epochs_done) {
+          s.epochs_done = r->epochs_done;
+          if (s.result.is_object())
+            for (const auto& [name, value] : r->epoch_results.items())
+              if (s.result.contains(name)) s.result[name] = value;
+        }
     if (r->job->info().copy_if_newer(r->info, r->info_version) && r->run_id == 0 &&
         r->info.contains("run_id")) {
       r->run_id = r->info["run_id"].get<int64_t>();

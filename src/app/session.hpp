@@ -55,6 +55,8 @@ struct LiveRun {
   size_t seen = 0;
   uint64_t info_version = 0;
   nlohmann::json info;
+  int epochs_done = 0;  // the epochs whose train_loss the job published
+  nlohmann::json epoch_results = nlohmann::json::object();  // the latest test_l1 / accuracy
 };
 
 class Session {
