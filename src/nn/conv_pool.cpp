@@ -296,7 +296,7 @@ struct Kernels {
 AELAB_CONV_POOL_KERNELS(kBaseline, 4, )
 #ifdef __x86_64__
 AELAB_CONV_POOL_KERNELS(kAvx2, 8, __attribute__((target("avx2,fma"))))
-AELAB_CONV_POOL_KERNELS(kAvx512, 16, __attribute__((target("avx512f"))))
+AELAB_CONV_POOL_KERNELS(kAvx512, 16, __attribute__((target("avx512f,fma"))))
 #endif
 
 // The widest the CPU runs, unless a test chose narrower ones (set_conv_pool_lanes). Explicit
