@@ -32,6 +32,19 @@ std::string skip_reason(bool need_xdotool) {
   const char* display = std::getenv("DISPLAY");
   if (!display || !*display) return "DISPLAY is not set (scripts/test.sh starts Xvfb)";
   if (need_xdotool && sh("command -v xdotool >/dev/null") != 0) return "xdotool is not installed";
+  if (need_xdotool) {
+    // The window is 1920x1080; on a smaller screen xdotool clamps the pointer to the screen's
+    // edge and the clicks land on whatever is there (a section header, which then collapses).
+    const fs::path geometry = fs::temp_directory_path() /
+                              ("aelab_blur_gui_geometry_" + std::to_string(::getpid()));
+    int w = 0, h = 0;
+    if (sh("xdotool getdisplaygeometry >'" + geometry.string() + "' 2>/dev/null") == 0)
+      std::istringstream(slurp(geometry)) >> w >> h;
+    fs::remove(geometry);
+    if (w < 1920 || h < 1080)
+      return "the display is " + std::to_string(w) + "x" + std::to_string(h) +
+             ", the clicks need 1920x1080 (scripts/test.sh starts Xvfb at that size)";
+  }
   if (!fs::exists(aelab::default_data_dir() / "datasets" / "mnist-10k"))
     return "mnist-10k is not imported (scripts/test.sh imports it)";
   return "";
