@@ -94,10 +94,14 @@ void Session::poll() {
       const runs::MetricPoint& p = r->points[i];
       if (p.name == runs::metric::train_loss)
         r->epochs_done = std::max(r->epochs_done, static_cast<int>(p.epoch + 0.5));
-      else if (p.name == runs::metric::test_l1 || p.name == runs::metric::test_accuracy)
+      else if (std::any_of(runs::metric::epoch_results.begin(), runs::metric::epoch_results.end(),
+                           [&](const char* n) { return p.name == n; }))
         r->epoch_results[p.name] = p.value;
     }
-    if (r->run_id > 0)
+    // Only when something changed: new points, or a new list read from the store.
+    const bool changed = r->points.size() != before || r->patched_runs_version != runs_version_;
+    if (r->run_id > 0 && changed) {
+      r->patched_runs_version = runs_version_;
       for (runs::RunSummary& s : runs_)
         if (s.id == r->run_id && s.status == runs::RunStatus::running &&
             r->epochs_done >= s.epochs_done) {
@@ -106,6 +110,7 @@ void Session::poll() {
             for (const auto& [name, value] : r->epoch_results.items())
               if (s.result.contains(name)) s.result[name] = value;
         }
+    }
     if (r->job->info().copy_if_newer(r->info, r->info_version) && r->run_id == 0 &&
         r->info.contains("run_id")) {
       r->run_id = r->info["run_id"].get<int64_t>();

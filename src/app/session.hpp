@@ -55,8 +55,14 @@ struct LiveRun {
   size_t seen = 0;
   uint64_t info_version = 0;
   nlohmann::json info;
+  // The run's name as the store made it unique (from the job's info), once the run exists.
+  [[nodiscard]] std::string run_name() const {
+    auto it = info.find("run_name");
+    return it != info.end() && it->is_string() ? it->get<std::string>() : std::string();
+  }
   int epochs_done = 0;  // the epochs whose train_loss the job published
-  nlohmann::json epoch_results = nlohmann::json::object();  // the latest test_l1 / accuracy
+  nlohmann::json epoch_results = nlohmann::json::object();  // runs::metric::epoch_results' latest
+  uint64_t patched_runs_version = 0;  // the run list Session::poll last patched with the above
 };
 
 class Session {

@@ -411,12 +411,15 @@ void validate_note(std::string_view note) {
 
 std::optional<std::pair<std::string, double>> headline_result(const nlohmann::json& result) {
   if (!result.is_object()) return std::nullopt;
-  for (const char* key : {metric::test_l1, metric::test_accuracy, "accuracy", "matched_accuracy",
-                          "final_loss", "loss"}) {
+  auto number = [&](const char* key) -> std::optional<std::pair<std::string, double>> {
     auto it = result.find(key);
-    if (it != result.end() && it->is_number())
-      return std::pair{std::string(key), it->get<double>()};
-  }
+    if (it == result.end() || !it->is_number()) return std::nullopt;
+    return std::pair{std::string(key), it->get<double>()};
+  };
+  for (const char* key : metric::epoch_results)
+    if (auto h = number(key)) return h;
+  for (const char* key : {"accuracy", "matched_accuracy", "final_loss", "loss"})
+    if (auto h = number(key)) return h;
   for (auto it = result.begin(); it != result.end(); ++it) {
     if (it->is_number()) return std::pair{it.key(), it->get<double>()};
   }

@@ -431,7 +431,8 @@ AeResult run_autoencoder(const AeTrainConfig& config, const data::Dataset& ds,
   const bool adversarial = is_adversarial(config);
   const bool learning = config.adversarial == "learning";
   const int all_epochs = config.epochs + config.cluster_epochs;
-  nlohmann::json info = {{"run_id", result.run_id}, {"epochs", all_epochs}};
+  nlohmann::json info = {
+      {"run_id", result.run_id}, {"run_name", result.name}, {"epochs", all_epochs}};
   if (adversarial) info["disnet_run"] = dis.run_id;
   ctx.publish_info(info);
 

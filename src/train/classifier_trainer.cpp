@@ -173,11 +173,10 @@ void restore_result(ClassifierResult& r, const nlohmann::json& j) {
 // the weights, "m.*" Adam, "rng" and "aug_rng", "scheduled" (false once the user set an lr),
 // "result" the result so far.
 ClassifierResult run_classifier(const ClassifierConfig& config, const data::Dataset& ds,
-                                runs::RunStore& store, ClassifierResult result,
+                                runs::RunStore& store, ClassifierResult result, const std::string& name,
                                 const runs::Checkpoint* resume, JobContext& ctx) {
-  nlohmann::json info = {{"run_id", result.run_id}, {"epochs", config.epochs}};
+  nlohmann::json info = {{"run_id", result.run_id}, {"run_name", name}, {"epochs", config.epochs}};
   ctx.publish_info(info);
-  const std::string name = store.get_summary(result.run_id).name;
 
   try {
     Rng rng(config.seed);
@@ -320,8 +319,9 @@ ClassifierResult train_classifier(const ClassifierConfig& config, const data::Da
   const std::string wanted =
       config.name.empty() ? "judge-s" + std::to_string(config.seed) : config.name;
   result.run_id = store.create_run(runs::RunKind::classifier, wanted, to_json(config));
-  ctx.name_run(wanted, store.get_summary(result.run_id).name);
-  return run_classifier(config, ds, store, std::move(result), nullptr, ctx);
+  const std::string name = store.get_summary(result.run_id).name;  // made unique by the store
+  ctx.name_run(wanted, name);
+  return run_classifier(config, ds, store, std::move(result), name, nullptr, ctx);
 }
 
 ClassifierResult resume_classifier(int64_t run_id, const data::Dataset& ds,
@@ -336,7 +336,7 @@ ClassifierResult resume_classifier(int64_t run_id, const data::Dataset& ds,
   const std::optional<runs::Checkpoint> ckpt = reopen_for_resume(store, s, ds);
   ClassifierResult result;
   result.run_id = run_id;
-  return run_classifier(config, ds, store, std::move(result), ckpt ? &*ckpt : nullptr, ctx);
+  return run_classifier(config, ds, store, std::move(result), s.name, ckpt ? &*ckpt : nullptr, ctx);
 }
 
 }  // namespace aelab::train

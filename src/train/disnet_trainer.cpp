@@ -229,10 +229,9 @@ void restore_result(DisNetResult& r, const nlohmann::json& j) {
 // The loop of a new run (resume null) or of one continued from its "last" checkpoint: "w.*"
 // the weights, "m.*" Adam, "rng" (the batcher's draws), "result" the result so far.
 DisNetResult run_disnet(const DisNetConfig& config, const data::Dataset& ds, runs::RunStore& store,
-                        DisNetResult result, const runs::Checkpoint* resume, JobContext& ctx) {
-  nlohmann::json info = {{"run_id", result.run_id}, {"epochs", config.epochs}};
+                        DisNetResult result, const std::string& name, const runs::Checkpoint* resume, JobContext& ctx) {
+  nlohmann::json info = {{"run_id", result.run_id}, {"run_name", name}, {"epochs", config.epochs}};
   ctx.publish_info(info);
-  const std::string name = store.get_summary(result.run_id).name;
 
   try {
     Rng rng(config.seed);
@@ -403,8 +402,9 @@ DisNetResult train_disnet(const DisNetConfig& config, const data::Dataset& ds,
   DisNetResult result;
   const std::string wanted = config.name.empty() ? default_run_name(config) : config.name;
   result.run_id = store.create_run(runs::RunKind::disnet, wanted, to_json(config));
-  ctx.name_run(wanted, store.get_summary(result.run_id).name);
-  return run_disnet(config, ds, store, std::move(result), nullptr, ctx);
+  const std::string name = store.get_summary(result.run_id).name;  // made unique by the store
+  ctx.name_run(wanted, name);
+  return run_disnet(config, ds, store, std::move(result), name, nullptr, ctx);
 }
 
 DisNetResult resume_disnet(int64_t run_id, const data::Dataset& ds,
@@ -418,7 +418,7 @@ DisNetResult resume_disnet(int64_t run_id, const data::Dataset& ds,
   const std::optional<runs::Checkpoint> ckpt = reopen_for_resume(store, s, ds);
   DisNetResult result;
   result.run_id = run_id;
-  return run_disnet(config, ds, store, std::move(result), ckpt ? &*ckpt : nullptr, ctx);
+  return run_disnet(config, ds, store, std::move(result), s.name, ckpt ? &*ckpt : nullptr, ctx);
 }
 
 }  // namespace aelab::train

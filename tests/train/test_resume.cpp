@@ -307,3 +307,20 @@ TEST_CASE("a job named after its run takes the name the store made unique", "[tr
   CHECK(job_named("train xmlp-L4-l1-s7") == "train xmlp-L4-l1-s7");
   CHECK(job_named("train dis_net blur 1.0") == "train dis_net blur 1.0");
 }
+
+TEST_CASE("a training job's info carries its run's name as the store made it", "[train][job]") {
+  TempDb db;
+  data::Dataset ds = tiny_dataset(32, 16);
+  train::AeTrainConfig c = tiny_config(1);
+  c.seed = 8;
+  (void)train_straight(c, ds, db.path);  // takes "mlp-L4-l1-s8"
+  // A label that does not end in the run's name: the window reads the name from the info.
+  train::Job job("train (b) " + train::default_run_name(c),
+                 [&](train::JobContext& ctx) { (void)train_autoencoder(c, ds, db.path, ctx); });
+  job.wait();
+  REQUIRE(job.state() == train::JobState::finished);
+  const nlohmann::json info = job.info().get();
+  REQUIRE(info.contains("run_name"));
+  CHECK(info["run_name"] == "mlp-L4-l1-s8-2");
+  CHECK(info["run_name"] == runs::RunStore::open(db.path).get_summary(info["run_id"]).name);
+}

@@ -310,7 +310,7 @@ void LatentExplorer::follow_live() {
   const bool need_model = !model_ || !run_ || run_->run_id != run_id_;
   auto base = std::make_shared<RunCodes>();
   base->run_id = run_id_;
-  base->name = live_->job->name().substr(6);  // "train <name>"
+  base->name = live_->run_name();
   base->config = live_->config;
   base->codes_of = codes_of_;
   const auto dir = ctx_.launch().data_dir;
@@ -755,7 +755,7 @@ void LatentExplorer::draw_toolbar() {
     with_live.assign(runs.begin(), runs.end());
     runs::RunSummary s;
     s.id = run_id_;
-    s.name = live_->job->name().substr(6);
+    s.name = live_->run_name();
     s.status = runs::RunStatus::running;
     s.config = nlohmann::json::object();
     with_live.insert(with_live.begin(), s);
