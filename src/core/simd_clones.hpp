@@ -15,7 +15,8 @@
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
     !defined(__SANITIZE_ADDRESS__)
 #define AELAB_SIMD_CLONES 1
-#define AELAB_CLONES_AVX512 __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#define AELAB_CLONES_AVX512 \
+  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #define AELAB_CLONES_AVX2 __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define AELAB_SIMD_CLONES 0

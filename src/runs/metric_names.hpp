@@ -25,7 +25,8 @@ inline constexpr const char* lambda = "lambda";
 inline constexpr const char* seconds = "seconds";  // training time so far (evaluation excluded)
 
 // The per-epoch series that are also a run's result while it trains (the list's headline reads
-// them first; the window copies a live run's latest values into its row between reads of the store).
+// them first; the window copies a live run's latest values into its row between reads of the
+// store).
 inline constexpr std::array<const char*, 2> epoch_results = {test_l1, test_accuracy};
 
 // [SECTION] Per step (published to the window only)

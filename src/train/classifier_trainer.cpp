@@ -173,8 +173,9 @@ void restore_result(ClassifierResult& r, const nlohmann::json& j) {
 // the weights, "m.*" Adam, "rng" and "aug_rng", "scheduled" (false once the user set an lr),
 // "result" the result so far.
 ClassifierResult run_classifier(const ClassifierConfig& config, const data::Dataset& ds,
-                                runs::RunStore& store, ClassifierResult result, const std::string& name,
-                                const runs::Checkpoint* resume, JobContext& ctx) {
+                                runs::RunStore& store, ClassifierResult result,
+                                const std::string& name, const runs::Checkpoint* resume,
+                                JobContext& ctx) {
   nlohmann::json info = {{"run_id", result.run_id}, {"run_name", name}, {"epochs", config.epochs}};
   ctx.publish_info(info);
 

@@ -229,7 +229,8 @@ void restore_result(DisNetResult& r, const nlohmann::json& j) {
 // The loop of a new run (resume null) or of one continued from its "last" checkpoint: "w.*"
 // the weights, "m.*" Adam, "rng" (the batcher's draws), "result" the result so far.
 DisNetResult run_disnet(const DisNetConfig& config, const data::Dataset& ds, runs::RunStore& store,
-                        DisNetResult result, const std::string& name, const runs::Checkpoint* resume, JobContext& ctx) {
+                        DisNetResult result, const std::string& name,
+                        const runs::Checkpoint* resume, JobContext& ctx) {
   nlohmann::json info = {{"run_id", result.run_id}, {"run_name", name}, {"epochs", config.epochs}};
   ctx.publish_info(info);
 

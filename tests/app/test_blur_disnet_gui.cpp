@@ -35,8 +35,8 @@ std::string skip_reason(bool need_xdotool) {
   if (need_xdotool) {
     // The window is 1920x1080; on a smaller screen xdotool clamps the pointer to the screen's
     // edge and the clicks land on whatever is there (a section header, which then collapses).
-    const fs::path geometry = fs::temp_directory_path() /
-                              ("aelab_blur_gui_geometry_" + std::to_string(::getpid()));
+    const fs::path geometry =
+        fs::temp_directory_path() / ("aelab_blur_gui_geometry_" + std::to_string(::getpid()));
     int w = 0, h = 0;
     if (sh("xdotool getdisplaygeometry >'" + geometry.string() + "' 2>/dev/null") == 0)
       std::istringstream(slurp(geometry)) >> w >> h;
