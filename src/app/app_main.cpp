@@ -188,6 +188,7 @@ struct Host {
   Workbench bench{catalog_entries()};
   WindowSettings settings;
   bool persist = true;  // scripted runs (--frames) neither read nor write the user's settings
+  GLFWwindow* window = nullptr;  // its size is saved with the settings
   std::filesystem::path config_dir;
   std::string saved_layout;  // the layout last written, to save only on change
 
@@ -220,6 +221,11 @@ struct Host {
   void save() {
     if (!persist) return;
     settings.imgui_ini = ImGui::SaveIniSettingsToMemory();
+    if (window) {
+      int w = 0, h = 0;
+      glfwGetWindowSize(window, &w, &h);
+      if (w >= 200 && h >= 150) settings.window_width = w, settings.window_height = h;
+    }
     settings.layout = bench.layout().to_json();
     for (PanelSlot& s : slots)
       if (s.panel) {
@@ -507,8 +513,10 @@ double wait_seconds(Host& host, int& hot_frames) {
 
 // [SECTION] run_window ------------------------------------------------------------------------
 
-std::pair<int, int> initial_window_size(const WindowOptions& opt, int area_w, int area_h) {
-  int width = opt.width, height = opt.height;
+std::pair<int, int> initial_window_size(const WindowOptions& opt, int area_w, int area_h,
+                                        int saved_w, int saved_h) {
+  int width = opt.width_given || saved_w <= 0 ? opt.width : saved_w;
+  int height = opt.height_given || saved_h <= 0 ? opt.height : saved_h;
   if (area_w > 0 && !opt.width_given) width = std::min(width, std::max(200, area_w - 16));
   if (area_h > 0 && !opt.height_given) height = std::min(height, std::max(150, area_h - 48));
   return {width, height};
@@ -605,7 +613,14 @@ int run_window(const WindowOptions& opt) {
     if (!host.settings.imgui_ini.empty())
       ImGui::LoadIniSettingsFromMemory(host.settings.imgui_ini.c_str(),
                                        host.settings.imgui_ini.size());
+    // The size the window had when it was last closed (fitted to this screen), unless given.
+    if (host.settings.window_width > 0 && (!opt.width_given || !opt.height_given)) {
+      const auto [w, h] = initial_window_size(opt, area_w, area_h, host.settings.window_width,
+                                              host.settings.window_height);
+      if (w != width || h != height) glfwSetWindowSize(window, w, h);
+    }
   }
+  host.window = window;
   float xscale = 1, yscale = 1;
   glfwGetWindowContentScale(window, &xscale, &yscale);
   const float scale = host.settings.ui_scale > 0 ? host.settings.ui_scale : std::max(1.0f, xscale);

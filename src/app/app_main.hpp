@@ -30,10 +30,11 @@ struct WindowOptions {
 };
 
 void add_window_options(CLI::App& app, WindowOptions& options);
-// The window's first size: --width / --height when given, else the defaults made to fit a monitor
+// The window's first size: --width / --height when given, else the size it had when the settings
+// were last saved (saved_w x saved_h; 0: none), else the defaults; those two made to fit a monitor
 // work area of area_w x area_h (0: unknown), less room for the window's frame.
 [[nodiscard]] std::pair<int, int> initial_window_size(const WindowOptions& options, int area_w,
-                                                      int area_h);
+                                                      int area_h, int saved_w = 0, int saved_h = 0);
 // Runs the window until it is closed (or --frames are drawn). Returns the process exit code:
 // 0, or 1 with a readable message on stderr when no window/OpenGL 3.3 context can be had.
 // Throws InputError for an unknown --panel.

@@ -52,6 +52,15 @@ WindowSettings load_window_settings(const std::filesystem::path& dir, std::strin
     if (j.contains("layout") && j["layout"].is_object()) s.layout = j["layout"];
     if (j.contains("ui_scale") && j["ui_scale"].is_number())
       s.ui_scale = j["ui_scale"].get<float>();
+    // Only sizes --width / --height would accept; anything else (hand-edited, hostile) is ignored.
+    const auto size = [&](const char* key, int lo) {
+      const auto it = j.find(key);
+      if (it == j.end() || !it->is_number_integer()) return 0;
+      const int64_t v = it->get<int64_t>();
+      return v >= lo && v <= 16384 ? static_cast<int>(v) : 0;
+    };
+    s.window_width = size("window_width", 200);
+    s.window_height = size("window_height", 150);
   } catch (const nlohmann::json::exception& e) {
     if (warning)
       *warning = (dir / "panels.json").string() + " is corrupt, using defaults: " + e.what();
@@ -66,6 +75,10 @@ void save_window_settings(const std::filesystem::path& dir, const WindowSettings
   if (!s.layout.is_null()) j["layout"] = s.layout;
   j["panels"] = s.panels;
   j["ui_scale"] = s.ui_scale;
+  if (s.window_width > 0 && s.window_height > 0) {
+    j["window_width"] = s.window_width;
+    j["window_height"] = s.window_height;
+  }
   write_file_atomic(dir / "imgui.ini", s.imgui_ini);
   write_file_atomic(dir / "panels.json", j.dump(2) + "\n");
 }

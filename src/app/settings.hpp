@@ -15,6 +15,7 @@ struct WindowSettings {
   nlohmann::json layout;                             // Layout::to_json(); null: none saved
   nlohmann::json panels = nlohmann::json::object();  // panel name -> its settings
   float ui_scale = 0.0f;                             // 0: from the monitor's content scale
+  int window_width = 0, window_height = 0;           // the window's size at the last save; 0: none
 };
 
 // Missing files give defaults; a corrupt panels.json is ignored with a warning in `warning`.

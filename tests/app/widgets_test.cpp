@@ -124,6 +124,8 @@ TEST_CASE("window settings: round trip, atomic write, corrupt file") {
   s.open["widgets"] = false;
   s.panels["playground"] = {{"lr", 0.25}, {"traces", {"adam"}}};
   s.ui_scale = 1.5f;
+  s.window_width = 1700;
+  s.window_height = 950;
   save_window_settings(dir, s);
   for (auto& e : fs::directory_iterator(dir))
     CHECK(e.path().string().find(".tmp") == std::string::npos);  // no temp files left behind
@@ -134,6 +136,18 @@ TEST_CASE("window settings: round trip, atomic write, corrupt file") {
   CHECK(r.open == s.open);
   CHECK(r.panels["playground"]["lr"].get<double>() == 0.25);
   CHECK(r.ui_scale == 1.5f);
+  CHECK(r.window_width == 1700);
+  CHECK(r.window_height == 950);
+  // A size --width / --height would refuse (hand-edited, hostile) is ignored, not used.
+  for (const char* bad : {R"({"window_width": 50, "window_height": 900})",
+                          R"({"window_width": 1e9, "window_height": 900})",
+                          R"({"window_width": "wide", "window_height": 900})",
+                          R"({"window_width": -1400, "window_height": 900})"}) {
+    std::ofstream(dir / "panels.json") << bad;
+    const WindowSettings b = load_window_settings(dir, &warning);
+    INFO(bad);
+    CHECK(b.window_width == 0);
+  }
 
   std::ofstream(dir / "panels.json") << "{ not json";
   WindowSettings c = load_window_settings(dir, &warning);

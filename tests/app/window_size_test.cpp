@@ -29,3 +29,16 @@ TEST_CASE("window: the default size fits the screen, a given size stays") {
   o.height = 1080, o.height_given = true;
   CHECK(initial_window_size(o, 1024, 640) == std::pair{1920, 1080});
 }
+
+TEST_CASE(
+    "window: the size it was closed at comes back, fitted to this screen, a given size wins") {
+  WindowOptions o;
+  CHECK(initial_window_size(o, 1920, 1080, 1900, 1000) == std::pair{1900, 1000});
+  // Saved on a larger screen: fitted to this one, as the defaults are.
+  CHECK(initial_window_size(o, 1024, 640, 1900, 1000) == std::pair{1008, 592});
+  // None saved: the defaults.
+  CHECK(initial_window_size(o, 1920, 1080, 0, 0) == std::pair{1400, 900});
+  // --width given: it stays; the height still comes back.
+  o.width = 800, o.width_given = true;
+  CHECK(initial_window_size(o, 1920, 1080, 1900, 1000) == std::pair{800, 1000});
+}
