@@ -50,11 +50,11 @@ void add_window_options(CLI::App& app, WindowOptions& o) {
   app.add_option("--frame-times", o.frame_times, "Window: write each frame's CPU time (ms) to CSV");
   app.add_option("--width", o.width,
                  "Window width in pixels (default 1400, or less to fit the screen)")
-      ->check(CLI::Range(200, 16384))
+      ->check(CLI::Range(kMinWindowWidth, kMaxWindowSide))
       ->each([&o](const std::string&) { o.width_given = true; });
   app.add_option("--height", o.height,
                  "Window height in pixels (default 900, or less to fit the screen)")
-      ->check(CLI::Range(150, 16384))
+      ->check(CLI::Range(kMinWindowHeight, kMaxWindowSide))
       ->each([&o](const std::string&) { o.height_given = true; });
   app.add_option("--run", o.run,
                  "Window: show this run (id) in the latent explorer and k-means view");
@@ -224,7 +224,8 @@ struct Host {
     if (window) {
       int w = 0, h = 0;
       glfwGetWindowSize(window, &w, &h);
-      if (w >= 200 && h >= 150) settings.window_width = w, settings.window_height = h;
+      if (w >= kMinWindowWidth && h >= kMinWindowHeight)
+        settings.window_width = w, settings.window_height = h;
     }
     settings.layout = bench.layout().to_json();
     for (PanelSlot& s : slots)
@@ -517,8 +518,10 @@ std::pair<int, int> initial_window_size(const WindowOptions& opt, int area_w, in
                                         int saved_w, int saved_h) {
   int width = opt.width_given || saved_w <= 0 ? opt.width : saved_w;
   int height = opt.height_given || saved_h <= 0 ? opt.height : saved_h;
-  if (area_w > 0 && !opt.width_given) width = std::min(width, std::max(200, area_w - 16));
-  if (area_h > 0 && !opt.height_given) height = std::min(height, std::max(150, area_h - 48));
+  if (area_w > 0 && !opt.width_given)
+    width = std::min(width, std::max(kMinWindowWidth, area_w - 16));
+  if (area_h > 0 && !opt.height_given)
+    height = std::min(height, std::max(kMinWindowHeight, area_h - 48));
   return {width, height};
 }
 

@@ -57,10 +57,10 @@ WindowSettings load_window_settings(const std::filesystem::path& dir, std::strin
       const auto it = j.find(key);
       if (it == j.end() || !it->is_number_integer()) return 0;
       const int64_t v = it->get<int64_t>();
-      return v >= lo && v <= 16384 ? static_cast<int>(v) : 0;
+      return v >= lo && v <= kMaxWindowSide ? static_cast<int>(v) : 0;
     };
-    s.window_width = size("window_width", 200);
-    s.window_height = size("window_height", 150);
+    s.window_width = size("window_width", kMinWindowWidth);
+    s.window_height = size("window_height", kMinWindowHeight);
   } catch (const nlohmann::json::exception& e) {
     if (warning)
       *warning = (dir / "panels.json").string() + " is corrupt, using defaults: " + e.what();

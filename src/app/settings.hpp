@@ -9,6 +9,9 @@
 
 namespace aelab::app {
 
+// The window sizes --width / --height accept, and the settings file may bring back.
+inline constexpr int kMinWindowWidth = 200, kMinWindowHeight = 150, kMaxWindowSide = 16384;
+
 struct WindowSettings {
   std::string imgui_ini;                             // ImGui::SaveIniSettingsToMemory()
   std::map<std::string, bool> open;                  // panel name -> open (before layouts)
